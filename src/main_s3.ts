@@ -1,2 +1,13 @@
-import { pins, board } from "@dsboard/power_coop_s3"
-console.log(pins.OUT_EN0)
+// Power Coop firmware for the ESP32-S3 box (boards/power_coop_s3.board.json).
+import { pins } from "@dsboard/power_coop_s3"
+import { referenceConfig } from "./core/box_config"
+import { startBox } from "./shell/box_app"
+import { DsI2cBus } from "./shell/ds_i2c_bus"
+import { GpioOut } from "./shell/gpio_out"
+import { DsSettingsStore } from "./shell/settings_store"
+
+const cfg = referenceConfig()
+// Reference hardware: channel i's enable on OUT_EN<i>.
+const enablePins = [pins.OUT_EN0, pins.OUT_EN1, pins.OUT_EN2, pins.OUT_EN3, pins.OUT_EN4, pins.OUT_EN5]
+const enables = enablePins.slice(0, cfg.channels.length).map(p => new GpioOut(p))
+await startBox(cfg, { bus: new DsI2cBus(), enables, heartbeat: new GpioOut(pins.WDT_HEARTBEAT) }, new DsSettingsStore())

@@ -1,0 +1,118 @@
+// The emulated circuit board around the MCU: the chips on the I2C bus, the output-enable lines, the
+// per-channel hardware trip latch and the external watchdog. Portable: it runs next to the firmware in
+// the VM (live simulator) and in Node (scenario runner, tests).
+import { EmulatedBus } from "../emulators/emulated_bus"
+import { Ina228Emulator } from "../emulators/ina228"
+import { DigitalOut } from "../../src/core/io"
+
+export interface BoardChannelParams {
+    /** INA228 address on the bus. */
+    meterAddress: number
+    shunt_Ohm: number
+}
+
+export interface BoardParams {
+    channels: BoardChannelParams[]
+    /** External watchdog timeout: outputs drop when the heartbeat stops toggling this long. */
+    watchdogTimeout_s: number
+}
+
+/** What the plant tells the board about one channel. */
+export interface ChannelPhysics {
+    current_A: number
+    busVoltage_V: number
+    dieTemp_C: number
+}
+
+class Line implements DigitalOut {
+    level = false
+    edges = 0
+    write(high: boolean): void {
+        if (high !== this.level) this.edges++
+        this.level = high
+    }
+}
+
+export class Board {
+    readonly bus = new EmulatedBus()
+    readonly meters: Ina228Emulator[] = []
+    private enables: Line[] = []
+    private heartbeat = new Line()
+    /** Hardware latch between each INA228 ALERT and its channel enable. */
+    latched: boolean[] = []
+    /** Counts of hardware trips per channel (for benchmarks and the view). */
+    trips: number[] = []
+    readonly watchdogTimeout_s: number
+    time_s = 0
+    private lastHeartbeatEdges = 0
+    private lastHeartbeat_s = 0
+    watchdogExpired = false
+
+    constructor(p: BoardParams) {
+        this.watchdogTimeout_s = p.watchdogTimeout_s
+        for (const c of p.channels) {
+            const m = new Ina228Emulator(c.meterAddress, c.shunt_Ohm)
+            this.bus.attach(m)
+            this.meters.push(m)
+            this.enables.push(new Line())
+            this.latched.push(false)
+            this.trips.push(0)
+        }
+    }
+
+    channelCount(): number {
+        return this.meters.length
+    }
+
+    enablePin(channel: number): DigitalOut {
+        return this.enables[channel]
+    }
+
+    heartbeatPin(): DigitalOut {
+        return this.heartbeat
+    }
+
+    /** The MCU's requested level on a channel enable. */
+    enableLevel(channel: number): boolean {
+        return this.enables[channel].level
+    }
+
+    /** Whether the channel's power switch conducts: enable AND no hardware trip AND watchdog alive. */
+    switchClosed(channel: number): boolean {
+        return this.enables[channel].level && !this.latched[channel] && !this.watchdogExpired
+    }
+
+    /** Feed the plant's state to the chips and advance board time. */
+    step(dt_s: number, physics: ChannelPhysics[]): void {
+        this.time_s += dt_s
+        for (let i = 0; i < this.meters.length; i++) {
+            const p = physics[i]
+            const m = this.meters[i]
+            m.setInputs(p.current_A, p.busVoltage_V, p.dieTemp_C)
+            m.step(dt_s)
+            this.updateLatch(i)
+        }
+        this.updateWatchdog()
+    }
+
+    private updateLatch(i: number): void {
+        const alert = this.meters[i].alertAsserted()
+        if (alert && this.enables[i].level && !this.latched[i]) {
+            this.latched[i] = true
+            this.trips[i]++
+        }
+        // The MCU releases the latch by driving the enable low once the ALERT has been cleared.
+        if (this.latched[i] && !this.enables[i].level && !alert) this.latched[i] = false
+    }
+
+    private updateWatchdog(): void {
+        const edges = this.heartbeat.edges
+        if (edges !== this.lastHeartbeatEdges) {
+            this.lastHeartbeatEdges = edges
+            this.lastHeartbeat_s = this.time_s
+            this.watchdogExpired = false
+        } else if (this.time_s - this.lastHeartbeat_s > this.watchdogTimeout_s) {
+            this.watchdogExpired = true
+        }
+    }
+}

@@ -1,0 +1,29 @@
+// Plant and board stepped together in one process (Node runner, tests, benchmarks).
+// In the live simulator the two are split: plant in Node, board in the VM, joined by the sim link.
+import { Plant, PlantParams } from "../plant/plant"
+import { Board, BoardParams, ChannelPhysics } from "./board"
+
+export class World {
+    readonly plant: Plant
+    readonly board: Board
+
+    constructor(plant: PlantParams, board: BoardParams) {
+        if (plant.outputs.length !== board.channels.length)
+            throw new Error("plant has " + plant.outputs.length + " outputs, board has " + board.channels.length + " channels")
+        this.plant = new Plant(plant)
+        this.board = new Board(board)
+    }
+
+    physics(): ChannelPhysics[] {
+        const out: ChannelPhysics[] = []
+        for (const o of this.plant.outputs)
+            out.push({ current_A: o.current_A, busVoltage_V: o.switchClosed ? o.meterVoltage_V : 0, dieTemp_C: this.plant.ambient_C })
+        return out
+    }
+
+    step(dt_s: number): void {
+        for (let i = 0; i < this.plant.outputs.length; i++) this.plant.setSwitch(i, this.board.switchClosed(i))
+        this.plant.step(dt_s)
+        this.board.step(dt_s, this.physics())
+    }
+}

@@ -1,0 +1,70 @@
+// What the firmware knows about the box it runs on. One table per board build; the simulator's
+// board is built from the same table, so firmware and emulated hardware always agree on addresses.
+
+export interface ChannelConfig {
+    /** Name the user sees ("DC 12V A"). */
+    name: string
+    /** "dc_efuse" today; USB-C PD source and USB-A kinds come with the output-channel work. */
+    kind: string
+    meterAddress: number
+    shunt_mOhm: number
+    /** Hardware rating (eFuse current limit resistor, connector): no setting may exceed it. */
+    rated_mA: number
+    /** Smallest limit the meter can enforce meaningfully. */
+    minLimit_mA: number
+    defaultLimit_mA: number
+}
+
+export interface BoxConfig {
+    channels: ChannelConfig[]
+    /** Supervisor period. */
+    tick_ms: number
+    /** Consecutive failed meter reads before the channel is put in the fault state. */
+    meterFailLimit: number
+    /** Consecutive readings above the limit before the firmware trips (backs up the hardware ALERT). */
+    overcurrentTicks: number
+    /** How often a faulted meter is probed again. */
+    meterRetry_ms: number
+    /** Minimum time between two flash writes of the same setting. */
+    settingsWriteInterval_ms: number
+}
+
+export function referenceConfig(): BoxConfig {
+    return {
+        channels: [
+            {
+                name: "DC 12V A",
+                kind: "dc_efuse",
+                meterAddress: 0x44,
+                shunt_mOhm: 5,
+                rated_mA: 10000,
+                minLimit_mA: 100,
+                defaultLimit_mA: 5000,
+            },
+        ],
+        tick_ms: 100,
+        meterFailLimit: 3,
+        overcurrentTicks: 2,
+        meterRetry_ms: 5000,
+        settingsWriteInterval_ms: 10000,
+    }
+}
+
+/** Problems with a configuration, empty when it is usable. */
+export function checkConfig(cfg: BoxConfig): string[] {
+    const errors: string[] = []
+    if (!cfg.channels || cfg.channels.length < 1) errors.push("at least one channel is required")
+    if (!(cfg.tick_ms >= 10 && cfg.tick_ms <= 1000)) errors.push("tick_ms must be 10..1000")
+    const seen: number[] = []
+    for (let i = 0; i < cfg.channels.length; i++) {
+        const c = cfg.channels[i]
+        const at = "channel " + i + ": "
+        if (seen.indexOf(c.meterAddress) >= 0) errors.push(at + "meter address used twice")
+        seen.push(c.meterAddress)
+        if (!(c.meterAddress >= 0x40 && c.meterAddress <= 0x4f)) errors.push(at + "INA228 address must be 0x40..0x4f")
+        if (!(c.shunt_mOhm > 0)) errors.push(at + "shunt_mOhm must be positive")
+        if (!(c.minLimit_mA > 0 && c.minLimit_mA <= c.defaultLimit_mA && c.defaultLimit_mA <= c.rated_mA))
+            errors.push(at + "limits must satisfy 0 < min <= default <= rated")
+    }
+    return errors
+}

@@ -1,0 +1,35 @@
+// Number formatting that prints the same on the VM (7 significant digits everywhere) and in Node.
+
+/** x with `digits` decimals (DeviceScript has no Number.prototype.toFixed). */
+export function toFixed(x: number, digits: number): string {
+    const neg = x < 0
+    const scale = Math.pow(10, digits)
+    const n = Math.round(Math.abs(x) * scale)
+    const ip = Math.floor(n / scale)
+    let frac = "" + (n - ip * scale)
+    while (frac.length < digits) frac = "0" + frac
+    return (neg && n !== 0 ? "-" : "") + ip + (digits > 0 ? "." + frac : "")
+}
+
+/** "1.25 A" from milliamps. */
+export function fmtAmps(mA: number): string {
+    return toFixed(mA / 1000, 2) + " A"
+}
+
+/** "12.04 V" from millivolts. */
+export function fmtVolts(mV: number): string {
+    return toFixed(mV / 1000, 2) + " V"
+}
+
+/** Larger of two numbers (Math.max with more than two arguments is wrong on the VM; keep calls to two). */
+export function max2(a: number, b: number): number {
+    return a > b ? a : b
+}
+
+export function min2(a: number, b: number): number {
+    return a < b ? a : b
+}
+
+export function clamp(x: number, lo: number, hi: number): number {
+    return x < lo ? lo : x > hi ? hi : x
+}

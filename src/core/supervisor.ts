@@ -1,0 +1,141 @@
+// The supervisor: one tick per period reads every meter, applies validated commands, judges each
+// channel, feeds the watchdog and returns the Snapshot. Portable: the clock is passed in; the shell
+// calls tick() from setInterval on a device, tests and the scenario runner call it from plain loops.
+import { BoxConfig, checkConfig } from "./box_config"
+import { ChannelControl } from "./channel"
+import { Command, CommandResult, validateCommand } from "./commands"
+import { DigitalOut, SettingsStore } from "./io"
+import { SettingsWriter, errorText } from "./persist"
+import { BoxEvent, Snapshot } from "./snapshot"
+import { Bus } from "../drivers/bus"
+import { Ina228, ina228Defaults } from "../drivers/ina228"
+
+export interface BoxHardware {
+    bus: Bus
+    /** One enable line per configured channel. */
+    enables: DigitalOut[]
+    heartbeat: DigitalOut
+}
+
+/** Settings key of a channel's user limit (keys must stay <= 13 characters). */
+export function limitKey(channel: number): string {
+    return "lim" + channel
+}
+
+export class Supervisor {
+    readonly cfg: BoxConfig
+    readonly channels: ChannelControl[] = []
+    private hw: BoxHardware
+    private settings: SettingsWriter
+    private store: SettingsStore
+    private queue: Command[] = []
+    private events: BoxEvent[] = []
+    private heartbeatLevel = false
+    private now_ms = 0
+    seq = 0
+    started = false
+
+    constructor(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore) {
+        const problems = checkConfig(cfg)
+        if (problems.length) throw new Error("bad box configuration: " + problems.join("; "))
+        if (hw.enables.length !== cfg.channels.length) throw new Error("need one enable line per channel")
+        this.cfg = cfg
+        this.hw = hw
+        this.store = store
+        this.settings = new SettingsWriter(store, cfg.settingsWriteInterval_ms)
+        const self = this
+        const sink = (ch: number, kind: string, state: string, message: string) => {
+            self.events.push({ t_ms: self.now_ms, channel: ch, kind, state, message })
+        }
+        for (let i = 0; i < cfg.channels.length; i++) {
+            const c = cfg.channels[i]
+            const meter = new Ina228(hw.bus, ina228Defaults(c.meterAddress, c.shunt_mOhm, c.rated_mA * 1.25))
+            this.channels.push(new ChannelControl(i, c, meter, hw.enables[i], c.defaultLimit_mA, sink))
+        }
+    }
+
+    private note(channel: number, kind: string, message: string): void {
+        this.events.push({ t_ms: this.now_ms, channel, kind, state: "", message })
+    }
+
+    /** Restore settings (each checked like a command), then self-check every meter. Outputs stay off. */
+    async start(now_ms: number): Promise<void> {
+        this.now_ms = now_ms
+        for (const ch of this.channels) {
+            await this.restoreLimit(ch)
+            await ch.init(now_ms, this.cfg.meterRetry_ms)
+        }
+        this.started = true
+    }
+
+    private async restoreLimit(ch: ChannelControl): Promise<void> {
+        const key = limitKey(ch.index)
+        let saved: any
+        try {
+            saved = await this.store.read(key)
+        } catch (e) {
+            this.note(ch.index, "setting", "could not read setting " + key + " (" + errorText(e) + "); using the default limit")
+            return
+        }
+        if (saved === undefined || saved === null) return
+        const r = validateCommand({ kind: "channel.limit", channel: ch.index, limit_mA: saved }, this.cfg)
+        if (r.ok) ch.limit_mA = r.applied.limit_mA
+        else this.note(ch.index, "setting", "saved limit " + JSON.stringify(saved) + " refused (" + r.reason + "); using the default " + ch.limit_mA + " mA")
+    }
+
+    /**
+     * Validate a command from any source. Accepted commands are applied at the start of the next tick
+     * (so they never interleave with the tick's bus traffic); the result says what will be applied.
+     */
+    submit(raw: any): CommandResult {
+        const r = validateCommand(raw, this.cfg)
+        if (r.ok && r.applied.kind === "channel.enable") {
+            const why = this.channels[r.applied.channel].refusal(r.applied.on)
+            if (why) {
+                this.note(r.applied.channel, "rejected", why)
+                return { ok: false, reason: why, applied: undefined }
+            }
+        }
+        if (!r.ok) this.note(raw && typeof raw.channel === "number" ? raw.channel : -1, "rejected", r.reason)
+        else this.queue.push(r.applied)
+        return r
+    }
+
+    private async applyQueued(): Promise<void> {
+        while (this.queue.length > 0) {
+            const c = this.queue.shift()
+            const ch = this.channels[c.channel]
+            if (c.kind === "channel.enable") await ch.applyEnable(c.on)
+            else if (c.kind === "channel.limit") {
+                await ch.applyLimit(c.limit_mA)
+                this.settings.set(limitKey(c.channel), c.limit_mA)
+            }
+        }
+    }
+
+    async tick(now_ms: number): Promise<Snapshot> {
+        this.now_ms = now_ms
+        if (!this.started) await this.start(now_ms)
+        await this.applyQueued()
+        for (const ch of this.channels)
+            await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.overcurrentTicks, this.cfg.meterRetry_ms)
+        const problems = await this.settings.flush(now_ms)
+        for (const p of problems) this.note(-1, "setting", p)
+        // The heartbeat only toggles when a whole tick completed: a stalled or crashing loop lets the
+        // external watchdog drop every output.
+        this.heartbeatLevel = !this.heartbeatLevel
+        this.hw.heartbeat.write(this.heartbeatLevel)
+        this.seq++
+        return this.snapshot(now_ms)
+    }
+
+    /** The current state; events are handed out once. */
+    snapshot(now_ms: number): Snapshot {
+        const faults: string[] = []
+        const chans = this.channels.map(ch => ch.snapshot(now_ms))
+        for (const c of chans) if (c.state === "fault") faults.push(c.name + ": " + c.reason)
+        const events = this.events
+        this.events = []
+        return { seq: this.seq, t_ms: now_ms, channels: chans, faults, events }
+    }
+}

@@ -1,0 +1,252 @@
+// INA228 85 V, 20-bit power/energy/charge monitor (TI), one per output channel.
+// Portable: talks only to the Bus. Register facts: docs/hardware-facts.md §1.4 of the shared docs.
+import { Bus, DeviceError, hex16, hex8, readRegBE, writeReg16BE } from "./bus"
+
+export const INA228_REG = {
+    CONFIG: 0x00,
+    ADC_CONFIG: 0x01,
+    SHUNT_CAL: 0x02,
+    SHUNT_TEMPCO: 0x03,
+    VSHUNT: 0x04,
+    VBUS: 0x05,
+    DIETEMP: 0x06,
+    CURRENT: 0x07,
+    POWER: 0x08,
+    ENERGY: 0x09,
+    CHARGE: 0x0a,
+    DIAG_ALRT: 0x0b,
+    SOVL: 0x0c,
+    SUVL: 0x0d,
+    BOVL: 0x0e,
+    BUVL: 0x0f,
+    TEMP_LIMIT: 0x10,
+    PWR_LIMIT: 0x11,
+    MANUFACTURER_ID: 0x3e,
+    DEVICE_ID: 0x3f,
+}
+
+/** DIAG_ALRT bits. */
+export const INA228_DIAG = {
+    ALATCH: 0x8000,
+    CNVR: 0x4000,
+    SLOWALERT: 0x2000,
+    APOL: 0x1000,
+    ENERGYOF: 0x0800,
+    CHARGEOF: 0x0400,
+    MATHOF: 0x0200,
+    TMPOL: 0x0080,
+    SHNTOL: 0x0040,
+    SHNTUL: 0x0020,
+    BUSOL: 0x0010,
+    BUSUL: 0x0008,
+    POL: 0x0004,
+    CNVRF: 0x0002,
+    MEMSTAT: 0x0001,
+}
+
+const TI_MANUFACTURER_ID = 0x5449
+const INA228_DIE_ID = 0x228
+const SHUNT_CAL_SCALE = 13107.2e6
+const VBUS_LSB_V = 195.3125e-6
+const DIETEMP_LSB_C = 7.8125e-3
+const SOVL_LSB_V = 5e-6 // 1.25 µV when ADCRANGE = 1
+/** Full-scale shunt voltage for ADCRANGE 0 / 1. */
+const SHUNT_FS_V = [0.16384, 0.04096]
+
+export interface Ina228Config {
+    address: number
+    shunt_mOhm: number
+    /** Largest current the channel can carry; sets the current LSB (max / 2^19). */
+    maxCurrent_mA: number
+    /** Conversion time codes 0..7 (50 µs .. 4.12 ms) and averaging code 0..7 (1 .. 1024 samples). */
+    busConvCode: number
+    shuntConvCode: number
+    tempConvCode: number
+    avgCode: number
+}
+
+/** Defaults: ~1 ms conversions, 16 samples averaged: one full result every ~50 ms, below the 100 ms tick. */
+export function ina228Defaults(address: number, shunt_mOhm: number, maxCurrent_mA: number): Ina228Config {
+    return { address, shunt_mOhm, maxCurrent_mA, busConvCode: 5, shuntConvCode: 5, tempConvCode: 5, avgCode: 2 }
+}
+
+export interface Ina228Reading {
+    busVoltage_mV: number
+    /** Signed: positive while the output delivers power. */
+    current_mA: number
+    /** Signed like the current (the chip reports |P|). */
+    power_mW: number
+    dieTemp_C: number
+    /** Hardware accumulators since the last accumulator reset. */
+    energy_J: number
+    charge_C: number
+    /** DIAG_ALRT as read (reading it releases a latched ALERT). */
+    diag: number
+}
+
+/** Sign-extend a `bits`-wide two's complement value. */
+function signed(v: number, bits: number): number {
+    const half = Math.pow(2, bits - 1)
+    return v >= half ? v - 2 * half : v
+}
+
+export class Ina228 {
+    readonly cfg: Ina228Config
+    private bus: Bus
+    private adcRange = 0
+    private shuntCal = 0
+    /** Effective current LSB in A, from the SHUNT_CAL actually programmed (not the ideal one). */
+    private currentLsb_A = 0
+    private alertLimit_mA = -1
+
+    constructor(bus: Bus, cfg: Ina228Config) {
+        this.bus = bus
+        this.cfg = cfg
+        this.planCalibration()
+    }
+
+    private where(): string {
+        return "INA228 at " + hex8(this.cfg.address)
+    }
+
+    /** Choose ADCRANGE and SHUNT_CAL from shunt and max current; throws if the pair cannot be represented. */
+    private planCalibration(): void {
+        const c = this.cfg
+        if (!(c.shunt_mOhm > 0) || !(c.maxCurrent_mA > 0))
+            throw new DeviceError(c.address, this.where() + ": shunt and max current must be positive")
+        const r_Ohm = c.shunt_mOhm / 1000
+        const vMax = (c.maxCurrent_mA / 1000) * r_Ohm
+        if (vMax > SHUNT_FS_V[0])
+            throw new DeviceError(c.address, this.where() + ": " + c.maxCurrent_mA + " mA through " + c.shunt_mOhm + " mOhm exceeds the 163.84 mV shunt range")
+        // The ±40.96 mV range has 4x the resolution; use it when the full current fits.
+        this.adcRange = vMax <= SHUNT_FS_V[1] ? 1 : 0
+        const idealLsb = c.maxCurrent_mA / 1000 / 524288
+        let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * (this.adcRange ? 4 : 1))
+        if (cal < 1) cal = 1
+        if (cal > 0x7fff)
+            throw new DeviceError(c.address, this.where() + ": SHUNT_CAL " + cal + " does not fit 15 bits; lower the max current or the shunt")
+        this.shuntCal = cal
+        this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * (this.adcRange ? 4 : 1))
+    }
+
+    getShuntCal(): number {
+        return this.shuntCal
+    }
+    getAdcRange(): number {
+        return this.adcRange
+    }
+    getCurrentLsb_A(): number {
+        return this.currentLsb_A
+    }
+
+    private configValue(): number {
+        return this.adcRange ? 0x0010 : 0x0000
+    }
+
+    private adcConfigValue(): number {
+        const c = this.cfg
+        // MODE 0xF: continuous bus, shunt and temperature.
+        return (0xf << 12) | ((c.busConvCode & 7) << 9) | ((c.shuntConvCode & 7) << 6) | ((c.tempConvCode & 7) << 3) | (c.avgCode & 7)
+    }
+
+    /** Checks the IDs; throws DeviceError naming what answered instead. */
+    async probe(): Promise<void> {
+        const a = this.cfg.address
+        const mfr = await readRegBE(this.bus, a, INA228_REG.MANUFACTURER_ID, 2)
+        if (mfr !== TI_MANUFACTURER_ID)
+            throw new DeviceError(a, this.where() + ": manufacturer id " + hex16(mfr) + ", expected " + hex16(TI_MANUFACTURER_ID) + " (TI); wrong chip at this address?")
+        const dev = await readRegBE(this.bus, a, INA228_REG.DEVICE_ID, 2)
+        // Only the die id (bits 15:4) is stable; the revision nibble varies between lots.
+        if (dev >> 4 !== INA228_DIE_ID)
+            throw new DeviceError(a, this.where() + ": device id " + hex16(dev) + ", expected 0x228x; an INA226/INA238 or another TI part?")
+    }
+
+    /**
+     * Programs range, conversion and calibration, then reads them back. Does not reset the chip or its
+     * accumulators: a firmware restart must not lose the energy count.
+     */
+    async configure(): Promise<void> {
+        const a = this.cfg.address
+        await writeReg16BE(this.bus, a, INA228_REG.CONFIG, this.configValue())
+        await writeReg16BE(this.bus, a, INA228_REG.ADC_CONFIG, this.adcConfigValue())
+        await writeReg16BE(this.bus, a, INA228_REG.SHUNT_CAL, this.shuntCal)
+        await this.verify()
+    }
+
+    /** Re-reads every register the driver owns; throws DeviceError on the first mismatch. */
+    async verify(): Promise<void> {
+        await this.expectReg(INA228_REG.CONFIG, 0xfff0, this.configValue(), "CONFIG")
+        await this.expectReg(INA228_REG.ADC_CONFIG, 0xffff, this.adcConfigValue(), "ADC_CONFIG")
+        await this.expectReg(INA228_REG.SHUNT_CAL, 0x7fff, this.shuntCal, "SHUNT_CAL")
+        if (this.alertLimit_mA >= 0) await this.expectReg(INA228_REG.SOVL, 0xffff, this.sovlCode(this.alertLimit_mA), "SOVL")
+    }
+
+    private async expectReg(reg: number, mask: number, want: number, name: string): Promise<void> {
+        const got = await readRegBE(this.bus, this.cfg.address, reg, 2)
+        if ((got & mask) !== (want & mask))
+            throw new DeviceError(this.cfg.address, this.where() + ": " + name + " reads " + hex16(got) + ", wrote " + hex16(want))
+    }
+
+    private sovlCode(limit_mA: number): number {
+        const v = (limit_mA / 1000) * (this.cfg.shunt_mOhm / 1000)
+        let code = Math.round(v / (this.adcRange ? SOVL_LSB_V / 4 : SOVL_LSB_V))
+        if (code > 0x7fff) code = 0x7fff
+        if (code < 1) code = 1
+        return code
+    }
+
+    /** The trip current the SOVL code really gives (what the hardware will do). */
+    alertLimitFor_mA(limit_mA: number): number {
+        const lsb = this.adcRange ? SOVL_LSB_V / 4 : SOVL_LSB_V
+        return (this.sovlCode(limit_mA) * lsb * 1000) / (this.cfg.shunt_mOhm / 1000)
+    }
+
+    /**
+     * Arms the hardware over-current trip: SHNTOL compares every conversion (SLOWALERT=0), ALERT is
+     * active-low open drain (APOL=0) and latched (ALATCH=1) until DIAG_ALRT is read, so the board's
+     * latch on the channel enable sees it even if the firmware stalls.
+     */
+    async setAlertLimit(limit_mA: number): Promise<void> {
+        const a = this.cfg.address
+        await writeReg16BE(this.bus, a, INA228_REG.SOVL, this.sovlCode(limit_mA))
+        await writeReg16BE(this.bus, a, INA228_REG.DIAG_ALRT, INA228_DIAG.ALATCH)
+        this.alertLimit_mA = limit_mA
+        await this.expectReg(INA228_REG.SOVL, 0xffff, this.sovlCode(limit_mA), "SOVL")
+        await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
+    }
+
+    /** Reads (and so releases) the latched alert flags. */
+    async readDiag(): Promise<number> {
+        return await readRegBE(this.bus, this.cfg.address, INA228_REG.DIAG_ALRT, 2)
+    }
+
+    async resetAccumulators(): Promise<void> {
+        // RSTACC self-clears; the other CONFIG bits are rewritten unchanged.
+        await writeReg16BE(this.bus, this.cfg.address, INA228_REG.CONFIG, this.configValue() | 0x4000)
+    }
+
+    /** One full reading: 7 register reads. */
+    async read(): Promise<Ina228Reading> {
+        const a = this.cfg.address
+        const lsb = this.currentLsb_A
+        const vbus = await readRegBE(this.bus, a, INA228_REG.VBUS, 3)
+        const cur = signed(await readRegBE(this.bus, a, INA228_REG.CURRENT, 3), 24)
+        const pwr = await readRegBE(this.bus, a, INA228_REG.POWER, 3)
+        const temp = signed(await readRegBE(this.bus, a, INA228_REG.DIETEMP, 2), 16)
+        const energy = await readRegBE(this.bus, a, INA228_REG.ENERGY, 5)
+        const charge = signed(await readRegBE(this.bus, a, INA228_REG.CHARGE, 5), 40)
+        const diag = await this.readDiag()
+        // VBUS and CURRENT hold 20-bit results in bits 23:4; the low nibble is always 0.
+        const current_mA = (cur / 16) * lsb * 1000
+        const power_mW = pwr * 3.2 * lsb * 1000
+        return {
+            busVoltage_mV: (vbus / 16) * VBUS_LSB_V * 1000,
+            current_mA,
+            power_mW: current_mA < 0 ? -power_mW : power_mW,
+            dieTemp_C: temp * DIETEMP_LSB_C,
+            energy_J: energy * 51.2 * lsb,
+            charge_C: charge * lsb,
+            diag,
+        }
+    }
+}

@@ -1,0 +1,62 @@
+// The app shell: owns the supervisor timer and the Jacdac servers. DeviceScript only; everything it
+// decides is delegated to the portable core.
+import * as ds from "@devicescript/core"
+import { startServer } from "@devicescript/server"
+import { BoxConfig } from "../core/box_config"
+import { BoxHardware, Supervisor } from "../core/supervisor"
+import { SettingsStore } from "../core/io"
+import { Snapshot } from "../core/snapshot"
+import { errorText } from "../core/persist"
+import { CoopChannelServer } from "./channel_server"
+
+export interface BoxApp {
+    supervisor: Supervisor
+    servers: CoopChannelServer[]
+    /** Latest snapshot. */
+    last(): Snapshot
+}
+
+function logEvents(s: Snapshot): void {
+    for (const e of s.events) {
+        const who = e.channel >= 0 ? "ch" + e.channel : "box"
+        console.log(who + " " + e.kind + (e.state ? " " + e.state : "") + ": " + e.message)
+    }
+}
+
+/**
+ * Self-check, then serve: outputs stay off (sPin at reset, low here) until the user switches one on.
+ * `onTick` lets the simulator entry step its emulated board from the same timer.
+ */
+export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore): Promise<BoxApp> {
+    const sup = new Supervisor(cfg, hw, store)
+    await sup.start(ds.millis())
+    let last = sup.snapshot(ds.millis())
+    logEvents(last)
+    const servers: CoopChannelServer[] = []
+    const submit = (raw: any) => sup.submit(raw)
+    for (let i = 0; i < cfg.channels.length; i++) {
+        const srv = new CoopChannelServer(i, last.channels[i], submit)
+        startServer(srv, { roleName: "ch" + i })
+        servers.push(srv)
+    }
+    let busy = false
+    let overruns = 0
+    setInterval(async () => {
+        // A tick that outlasts the period is skipped, never run twice at once.
+        if (busy) {
+            overruns++
+            return
+        }
+        busy = true
+        try {
+            last = await sup.tick(ds.millis())
+            logEvents(last)
+            for (let i = 0; i < servers.length; i++) await servers[i].update(last.channels[i])
+        } catch (e) {
+            // Never let an exception restart the program mid-flight; the missed heartbeat is the alarm.
+            console.log("tick failed: " + errorText(e))
+        }
+        busy = false
+    }, cfg.tick_ms)
+    return { supervisor: sup, servers, last: () => last }
+}
