@@ -14,16 +14,38 @@ function stateCode(state: string): ds.CoopChannelState {
     return ds.CoopChannelState.Off
 }
 
+/** Sends allowed in flight per server: a VM send takes ~20 ms; without a bound, a client polling faster
+ * than that piles up fibers until the heap runs out. Dropped answers are retried by Jacdac clients. */
+const MAX_INFLIGHT_SENDS = 4
+
+type DsServerSend = typeof ds & { _serverSend(serviceIndex: number, pkt: ds.Packet): Promise<void> }
+
 export class CoopChannelServer extends SensorServer implements ds.CoopChannelServerSpec {
     private index: number
     private submit: Submit
     private snap: ChannelSnapshot
+    private inflight = 0
+    dropped = 0
 
     constructor(index: number, first: ChannelSnapshot, submit: Submit) {
         super(ds.CoopChannel.spec, { interval: 500 })
         this.index = index
         this.snap = first
         this.submit = submit
+    }
+
+    override async _send(pkt: ds.Packet) {
+        if (this.inflight >= MAX_INFLIGHT_SENDS) {
+            this.dropped++
+            return
+        }
+        this.inflight++
+        try {
+            // Same as Server._send (super calls don't compile in DeviceScript).
+            await (ds as DsServerSend)._serverSend(this.serviceIndex, pkt)
+        } finally {
+            this.inflight--
+        }
     }
 
     /** Take the new snapshot; announce a state change as an event. */
@@ -73,5 +95,9 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     }
     label() {
         return this.snap.name
+    }
+    telemetry(): [number, number, number, number, number, ds.CoopChannelState, boolean, boolean] {
+        const s = this.snap
+        return [s.voltage_mV, s.current_mA, s.power_mW, s.energy_mWh, s.limit_mA, stateCode(s.state), s.requested, s.fresh]
     }
 }

@@ -1,0 +1,249 @@
+// The live simulator's Node half: the plant in real time, the sim link that feeds the emulated board in
+// the VM, and a Jacdac client of the firmware's channel services (what a phone or dashboard would see).
+import { JDBus, JDService, JDServiceServer, JDServerServiceProvider, Packet, EVENT, jdunpack } from "jacdac-ts"
+import { CoopChannelEvent, CoopChannelReg, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
+import { Plant } from "../plant/plant"
+import { LoadSpec, describeLoad } from "../plant/load"
+import { plantParamsFor, referencePack } from "../plant/plant_params"
+import { BoxConfig, referenceConfig } from "../../src/core/box_config"
+import { CHANNEL_STATES } from "../../src/core/snapshot"
+import { validateLoad } from "../runner/scenario"
+
+const STEP_MS = 10
+const SAMPLE_MS = 50
+const POLL_MS = 250
+/** Switch states older than this mean the firmware (or the VM) is gone: the plant opens every switch. */
+const LINK_TIMEOUT_MS = 2500
+
+export interface SwitchReport {
+    closedMask: number
+    enableMask: number
+    latchedMask: number
+    watchdogExpired: boolean
+    at_ms: number
+}
+
+class SimLinkServer extends JDServiceServer {
+    constructor(onSwitches: (r: SwitchReport) => void) {
+        super(SRV_COOP_SIM_LINK)
+        this.addCommand(CoopSimLinkCmd.Switches, (pkt: Packet) => {
+            const [closed, enabled, latched, wd] = jdunpack<[number, number, number, number]>(pkt.data, "u32 u32 u32 u8")
+            onSwitches({ closedMask: closed, enableMask: enabled, latchedMask: latched, watchdogExpired: !!wd, at_ms: performance.now() })
+        })
+    }
+    async pushSample(data: Uint8Array): Promise<void> {
+        await this.sendPacketAsync(Packet.from(0x1000 | CoopSimLinkReg.Sample, data))
+    }
+}
+
+/** What the firmware reports about one channel over Jacdac. */
+export interface FirmwareChannelView {
+    label: string
+    enabled: boolean
+    state: string
+    reason: string
+    current_mA: number
+    voltage_mV: number
+    power_mW: number
+    energy_mWh: number
+    limit_mA: number
+    max_mA: number
+    updated_ms: number
+}
+
+export interface LogLine {
+    seq: number
+    t_s: number
+    text: string
+}
+
+export class LiveSim {
+    readonly cfg: BoxConfig
+    readonly plant: Plant
+    readonly bus: JDBus
+    private link: SimLinkServer
+    private switches: SwitchReport = undefined
+    private timers: NodeJS.Timeout[] = []
+    private t0 = performance.now()
+    private lastStep = 0
+    readonly firmware: FirmwareChannelView[] = []
+    readonly log: LogLine[] = []
+    private services: JDService[] = []
+    samplesSent = 0
+    private logSeq = 0
+    private polls = 0
+
+    constructor(bus: JDBus, cfg: BoxConfig = referenceConfig()) {
+        this.cfg = cfg
+        this.bus = bus
+        this.plant = new Plant(plantParamsFor(cfg, referencePack(), 25))
+        this.link = new SimLinkServer(r => this.onSwitches(r))
+        bus.addServiceProvider(new JDServerServiceProvider("powercoop-plant", [this.link]))
+        for (const c of cfg.channels)
+            this.firmware.push({ label: c.name, enabled: false, state: "unknown", reason: "waiting for the firmware", current_mA: 0, voltage_mV: 0, power_mW: 0, energy_mWh: 0, limit_mA: 0, max_mA: 0, updated_ms: -1 })
+        // A sensible default so switching on shows something: a 12 ohm resistive load (~1.2 A).
+        this.plant.setLoad(0, { type: "resistive", ohms: 12 })
+    }
+
+    now_s(): number {
+        return (performance.now() - this.t0) / 1000
+    }
+
+    note(text: string): void {
+        this.log.push({ seq: ++this.logSeq, t_s: Math.round(this.now_s() * 10) / 10, text })
+        if (this.log.length > 200) this.log.shift()
+    }
+
+    private onSwitches(r: SwitchReport): void {
+        const prev = this.switches
+        this.switches = r
+        if (!prev || prev.closedMask !== r.closedMask || prev.latchedMask !== r.latchedMask || prev.watchdogExpired !== r.watchdogExpired)
+            this.note(`board: switches closed=${r.closedMask.toString(2)} latched=${r.latchedMask.toString(2)}${r.watchdogExpired ? " WATCHDOG EXPIRED" : ""}`)
+    }
+
+    linkAlive(): boolean {
+        return !!this.switches && performance.now() - this.switches.at_ms < LINK_TIMEOUT_MS
+    }
+
+    start(): void {
+        this.lastStep = performance.now()
+        this.timers.push(setInterval(() => this.stepPlant(), STEP_MS))
+        this.timers.push(setInterval(() => void this.pushSample(), SAMPLE_MS))
+        this.timers.push(setInterval(() => void this.pollFirmware(), POLL_MS))
+    }
+
+    stop(): void {
+        for (const t of this.timers) clearInterval(t)
+        this.timers = []
+    }
+
+    private stepPlant(): void {
+        const now = performance.now()
+        const dt = Math.min(0.05, (now - this.lastStep) / 1000)
+        this.lastStep = now
+        const alive = this.linkAlive()
+        for (let i = 0; i < this.plant.outputs.length; i++)
+            this.plant.setSwitch(i, alive && ((this.switches.closedMask >> i) & 1) === 1)
+        if (dt > 0) this.plant.step(dt)
+    }
+
+    private async pushSample(): Promise<void> {
+        const n = this.plant.outputs.length
+        const data = new Uint8Array(10 * n)
+        const dv = new DataView(data.buffer)
+        for (let i = 0; i < n; i++) {
+            const o = this.plant.outputs[i]
+            dv.setInt32(i * 10, Math.round(o.current_A * 1e6), true)
+            dv.setInt32(i * 10 + 4, Math.round((o.switchClosed ? o.meterVoltage_V : 0) * 1e6), true)
+            dv.setInt16(i * 10 + 8, Math.round(this.plant.ambient_C * 100), true)
+        }
+        await this.link.pushSample(data)
+        this.samplesSent++
+    }
+
+    private channelServices(): JDService[] {
+        const found = this.bus.services({ serviceClass: SRV_COOP_CHANNEL })
+        for (const s of found) {
+            if (this.services.indexOf(s) >= 0) continue
+            this.services.push(s)
+            const idx = this.services.length - 1
+            s.event(CoopChannelEvent.CommandRejected).on(EVENT, () => {
+                const d = s.event(CoopChannelEvent.CommandRejected).data
+                this.note(`firmware ch${idx} refused a command: ${d ? Buffer.from(d).toString("utf8") : "?"}`)
+            })
+            s.event(CoopChannelEvent.StateChanged).on(EVENT, () => {
+                void this.pollFirmware()
+            })
+        }
+        return this.services
+    }
+
+    firmwareBound(): boolean {
+        return this.channelServices().length > 0
+    }
+
+    /**
+     * Refresh what the view shows. One packed `telemetry` read per channel (each VM send costs ~20 ms);
+     * the strings only when the state changed or every few seconds.
+     */
+    async pollFirmware(): Promise<void> {
+        const svcs = this.channelServices()
+        this.polls++
+        for (let i = 0; i < svcs.length && i < this.firmware.length; i++) {
+            const s = svcs[i]
+            const tel = s.register(CoopChannelReg.Telemetry)
+            if (!(await tel.refresh())) continue
+            const v = tel.unpackedValue
+            if (!v) continue
+            const f = this.firmware[i]
+            const [voltage, current, power, energy, limit, state, enabled] = v as number[]
+            const newState = CHANNEL_STATES[state] || "unknown"
+            const slow = this.polls % 8 === 1
+            if (newState !== f.state || slow) {
+                const strs = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannelReg.MaxCurrent]
+                for (const code of strs) await s.register(code).refresh()
+                f.reason = s.register(CoopChannelReg.StateReason).stringValue || ""
+                f.label = s.register(CoopChannelReg.Label).stringValue || f.label
+                f.max_mA = s.register(CoopChannelReg.MaxCurrent).uintValue
+            }
+            if (newState !== f.state) this.note(`firmware ch${i}: ${newState} (${f.reason})`)
+            Object.assign(f, { voltage_mV: voltage, current_mA: current, power_mW: power, energy_mWh: energy, limit_mA: limit, state: newState, enabled: !!enabled, updated_ms: performance.now() })
+        }
+    }
+
+    private service(ch: number): JDService {
+        const s = this.channelServices()[ch]
+        if (!s) throw new Error(`firmware channel ${ch} is not on the bus yet`)
+        return s
+    }
+
+    /** Switch a channel through the firmware (a Jacdac write, like a phone would). */
+    async setEnabled(ch: number, on: boolean): Promise<void> {
+        this.note(`user: ch${ch} ${on ? "on" : "off"}`)
+        await this.service(ch).register(CoopChannelReg.Enabled).sendSetBoolAsync(on, true)
+    }
+
+    async setLimit(ch: number, limit_mA: number): Promise<void> {
+        this.note(`user: ch${ch} limit ${limit_mA} mA`)
+        await this.service(ch).register(CoopChannelReg.CurrentLimit).sendSetPackedAsync([limit_mA], true)
+    }
+
+    /** Change the load on a channel (plant side: the user plugs something else in). Throws on a bad spec. */
+    setLoad(ch: number, load: LoadSpec): void {
+        if (!(ch >= 0 && ch < this.plant.outputs.length)) throw new Error(`no channel ${ch}`)
+        const problem = validateLoad(load, `load`)
+        if (problem) throw new Error(problem)
+        this.plant.setLoad(ch, load)
+        this.note(`user: ch${ch} load ${describeLoad(load)}`)
+    }
+
+    /** Everything the view shows, as plain JSON. */
+    view(): any {
+        const p = this.plant
+        return {
+            t_s: Math.round(this.now_s() * 10) / 10,
+            link: { alive: this.linkAlive(), firmwareBound: this.firmwareBound(), samplesSent: this.samplesSent, switches: this.switches },
+            pack: {
+                chemistry: p.pack.p.chemistry,
+                series: p.pack.p.series,
+                parallel: p.pack.p.parallel,
+                soc_pct: Math.round(p.pack.meanSoc() * 1000) / 10,
+                voltage_V: Math.round(p.bus_V * 1000) / 1000,
+            },
+            channels: p.outputs.map((o, i) => ({
+                index: i,
+                load: o.load,
+                loadText: describeLoad(o.load),
+                plant: {
+                    switchClosed: o.switchClosed,
+                    current_mA: Math.round(o.current_A * 1000),
+                    voltage_mV: Math.round(o.meterVoltage_V * 1000),
+                    power_mW: Math.round(o.meterVoltage_V * o.current_A * 1000),
+                    energy_mWh: Math.round((o.meteredEnergy_J / 3.6) * 10) / 10,
+                },
+                firmware: this.firmware[i],
+            })),
+            log: this.log.slice(-30),
+        }
+    }
+}

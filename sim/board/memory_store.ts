@@ -1,0 +1,27 @@
+// Settings kept in memory, stored as JSON text like the device does, so corruption can be injected.
+import { SettingsStore } from "../../src/core/io"
+
+export class MemoryStore implements SettingsStore {
+    text: { [key: string]: string } = {}
+    writes = 0
+    /** When set, writes throw (a failing flash). */
+    failWrites = false
+
+    async read(key: string): Promise<any> {
+        const t = this.text[key]
+        if (t === undefined) return undefined
+        try {
+            return JSON.parse(t)
+        } catch (e) {
+            // The device's readSetting answers "missing" for unparsable text; do the same.
+            return undefined
+        }
+    }
+
+    async write(key: string, value: any): Promise<void> {
+        if (key.length > 13) throw new Error("key length must be <= 13")
+        if (this.failWrites) throw new Error("flash write failed")
+        this.text[key] = JSON.stringify(value)
+        this.writes++
+    }
+}
