@@ -2,7 +2,7 @@
 // board is built from the same table, so firmware and emulated hardware always agree on addresses.
 
 export interface ChannelConfig {
-    /** Name the user sees ("DC 12V A"). */
+    /** Name the user sees ("DC barrel"). */
     name: string
     /** "dc_efuse" today; USB-C PD source and USB-A kinds come with the output-channel work. */
     kind: string
@@ -33,13 +33,14 @@ export function referenceConfig(): BoxConfig {
     return {
         channels: [
             {
-                name: "DC 12V A",
+                // The 12 V barrel output of the reference design (hardware/README.md): eFuse, INA228 at 0x44.
+                name: "DC barrel",
                 kind: "dc_efuse",
                 meterAddress: 0x44,
                 shunt_mOhm: 5,
-                rated_mA: 10000,
+                rated_mA: 5000,
                 minLimit_mA: 100,
-                defaultLimit_mA: 5000,
+                defaultLimit_mA: 4000,
             },
         ],
         tick_ms: 100,
@@ -61,7 +62,8 @@ export function checkConfig(cfg: BoxConfig): string[] {
         const at = "channel " + i + ": "
         if (seen.indexOf(c.meterAddress) >= 0) errors.push(at + "meter address used twice")
         seen.push(c.meterAddress)
-        if (!(c.meterAddress >= 0x40 && c.meterAddress <= 0x4f)) errors.push(at + "INA228 address must be 0x40..0x4f")
+        // 0x48-0x4f would collide with the TMP1075 hot-spot sensors (hardware/address-plan.json).
+        if (!(c.meterAddress >= 0x40 && c.meterAddress <= 0x47)) errors.push(at + "INA228 address must be 0x40..0x47")
         if (!(c.shunt_mOhm > 0)) errors.push(at + "shunt_mOhm must be positive")
         if (!(c.minLimit_mA > 0 && c.minLimit_mA <= c.defaultLimit_mA && c.defaultLimit_mA <= c.rated_mA))
             errors.push(at + "limits must satisfy 0 < min <= default <= rated")

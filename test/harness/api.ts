@@ -13,7 +13,8 @@ export interface TestApi {
     /** "vm" or "node": for the rare test that must know (never to relax an assertion). */
     runtime: string
     describe(name: string, body: () => void): void
-    test(name: string, body: () => any): void
+    /** Bodies are async (DeviceScript rejects an async function where a plain one is typed). */
+    test(name: string, body: () => Promise<void>): void
     expect(value: any): Expectation
     /** Yield to the scheduler: the VM kills a slice after ~128 K ops. A no-op in Node. */
     pause(): Promise<void>

@@ -1,0 +1,24 @@
+// The VM test suite: every shared spec under @devicescript/test.
+//   npx devs run test/vm/main.ts --test --test-self-exit -T 120000
+import * as ds from "@devicescript/core"
+import { describe, test, expect } from "@devicescript/test"
+import { TestApi } from "../harness/api"
+import { ALL_SPECS } from "../spec/all"
+
+const api: TestApi = {
+    runtime: "vm",
+    describe: (name, body) => describe(name, body),
+    // Each test starts a fresh slice: the runner otherwise runs every test in one slice and the VM
+    // kills it after ~128 K bytecode operations.
+    test: (name, body) =>
+        test(name, async () => {
+            await ds.sleep(0)
+            await body()
+        }),
+    expect: (v: any) => expect(v) as any,
+    pause: async () => {
+        await ds.sleep(0)
+    },
+}
+
+for (const spec of ALL_SPECS) spec(api)
