@@ -15,6 +15,8 @@ export interface BoardParams {
     channels: BoardChannelParams[]
     /** External watchdog timeout: outputs drop when the heartbeat stops toggling this long. */
     watchdogTimeout_s: number
+    /** False models a board whose ALERT-to-enable latch is missing or broken (tests the firmware backup). */
+    tripLatchFitted?: boolean
 }
 
 /** What the plant tells the board about one channel. */
@@ -43,6 +45,8 @@ export class Board {
     /** Counts of hardware trips per channel (for benchmarks and the view). */
     trips: number[] = []
     readonly watchdogTimeout_s: number
+    /** Whether the ALERT-to-enable hardware latch is fitted (tests may remove it). */
+    tripLatchFitted: boolean
     time_s = 0
     private lastHeartbeatEdges = 0
     private lastHeartbeat_s = 0
@@ -50,6 +54,7 @@ export class Board {
 
     constructor(p: BoardParams) {
         this.watchdogTimeout_s = p.watchdogTimeout_s
+        this.tripLatchFitted = p.tripLatchFitted !== false
         for (const c of p.channels) {
             const m = new Ina228Emulator(c.meterAddress, c.shunt_Ohm)
             this.bus.attach(m)
@@ -97,7 +102,7 @@ export class Board {
 
     private updateLatch(i: number): void {
         const alert = this.meters[i].alertAsserted()
-        if (alert && this.enables[i].level && !this.latched[i]) {
+        if (alert && this.tripLatchFitted && this.enables[i].level && !this.latched[i]) {
             this.latched[i] = true
             this.trips[i]++
         }

@@ -1,6 +1,6 @@
 // One output channel's power path: pack bus -> switch (eFuse) -> shunt -> connector -> load.
 // The INA228 measures the shunt current and the bus voltage at the load side of the shunt.
-import { LoadSpec, loadCurrent_A, noLoad } from "./load"
+import { LoadSpec, noLoad } from "./load"
 
 export interface OutputPathParams {
     /** On-resistance of the switch (eFuse), ohms. */
@@ -33,23 +33,30 @@ export class OutputPath {
     }
 
     /**
-     * Current this path draws from a source of EMF `e` with source resistance `rSource` (shared with the
-     * other channels through `otherCurrent_A`). Solves i = load(e - (i + other)*rS - i*rPath) by bisection:
-     * robust for every load type, 40 halvings give sub-µA resolution.
+     * Current this path draws from a source of EMF `e` with resistance `rSource`, which the other channels
+     * load with `otherCurrent_A`. The voltage the load sees is v = e0 - i*r with e0 = e - other*rS and
+     * r = rS + rPath; each load type then has a closed form (no iteration: cheap on the VM).
      */
     solve(e: number, rSource: number, otherCurrent_A: number): number {
         if (!this.switchClosed) return 0
-        const rPath = this.seriesOhm()
-        let hi = e / (rSource + rPath)
-        if (!(hi > 0)) return 0
-        let lo = 0
-        for (let k = 0; k < 40; k++) {
-            const mid = (lo + hi) / 2
-            const v = e - (mid + otherCurrent_A) * rSource - mid * rPath
-            if (loadCurrent_A(this.load, v) > mid) lo = mid
-            else hi = mid
+        const e0 = e - otherCurrent_A * rSource
+        const r = rSource + this.seriesOhm()
+        if (!(e0 > 0)) return 0
+        const l = this.load
+        const vMin = l.minVoltage_V !== undefined ? l.minVoltage_V : 1
+        if (l.type === "resistive") return l.ohms > 0 ? e0 / (l.ohms + r) : 0
+        if (l.type === "constant_current") {
+            const i = l.amps
+            return e0 - i * r >= vMin ? i : 0
         }
-        return (lo + hi) / 2
+        if (l.type === "constant_power") {
+            // i*(e0 - i*r) = P  ->  the smaller root is the stable operating point.
+            const disc = e0 * e0 - 4 * r * l.watts
+            if (disc < 0) return 0 // the source cannot deliver P: the load's converter drops out
+            const i = r > 0 ? (e0 - Math.sqrt(disc)) / (2 * r) : l.watts / e0
+            return e0 - i * r >= vMin ? i : 0
+        }
+        return 0
     }
 
     /** Fix the operating point for this step given the bus voltage, and integrate the truth. */

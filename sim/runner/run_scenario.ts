@@ -1,12 +1,8 @@
-// Runs a scenario headless in simulated time: plant + emulated board + the production supervisor and
-// drivers, stepped by plain loops (no timers), as fast as the machine allows.
+// Runs a scenario headless in simulated time on a Rig (plant + emulated board + the production
+// supervisor and drivers), as fast as the machine allows.
 import { Scenario } from "./scenario"
-import { World } from "../board/world"
-import { boardParamsFor } from "../board/board_params"
-import { MemoryStore } from "../board/memory_store"
-import { plantParamsFor } from "../plant/plant_params"
+import { Rig } from "../board/rig"
 import { BoxConfig, referenceConfig } from "../../src/core/box_config"
-import { Supervisor } from "../../src/core/supervisor"
 import { BoxEvent, Snapshot } from "../../src/core/snapshot"
 
 export interface ChannelResult {
@@ -55,59 +51,43 @@ export function configFor(s: Scenario): BoxConfig {
     return cfg
 }
 
-export async function runScenario(s: Scenario, onTick?: (snap: Snapshot, world: World) => void): Promise<RunResult> {
+function judge(x: Scenario["expect"][0], snap: Snapshot): ExpectationResult {
+    const c = snap.channels[x.channel]
+    const problems: string[] = []
+    if (x.state !== undefined && c.state !== x.state) problems.push(`state ${c.state} (${c.reason}), expected ${x.state}`)
+    if (x.current_mA !== undefined && Math.abs(c.current_mA - x.current_mA) > x.tolerance_mA)
+        problems.push(`current ${c.current_mA} mA, expected ${x.current_mA} +/- ${x.tolerance_mA}`)
+    return { at_s: x.at_s, channel: x.channel, ok: problems.length === 0, detail: problems.join("; ") || "ok" }
+}
+
+export async function runScenario(s: Scenario): Promise<RunResult> {
     const wall0 = performance.now()
-    const cfg = configFor(s)
-    const world = new World(plantParamsFor(cfg, s.pack, s.ambient_C), boardParamsFor(cfg))
-    for (const l of s.loads) world.plant.setLoad(l.channel, l)
-    const board = world.board
-    const enables = cfg.channels.map((c, i) => board.enablePin(i))
-    const sup = new Supervisor(cfg, { bus: board.bus, enables, heartbeat: board.heartbeatPin() }, new MemoryStore())
-    await sup.start(0)
-    const dt_s = s.plant_dt_ms / 1000
-    const steps = Math.round(s.duration_s / dt_s)
+    const rig = new Rig({ cfg: configFor(s), pack: s.pack, ambient_C: s.ambient_C, plantDt_ms: s.plant_dt_ms })
+    for (const l of s.loads) rig.world.plant.setLoad(l.channel, l)
+    await rig.start()
+    // Walk from one moment of interest (event, expectation, end) to the next.
+    const moments = [...s.events.map(e => e.at_s), ...s.expect.map(x => x.at_s), s.duration_s].sort((a, b) => a - b)
     let nextEvent = 0
     let nextExpect = 0
-    let nextTick_ms = s.tick_ms
-    let ticks = 0
     let accepted = 0
     const rejections: string[] = []
-    const events: BoxEvent[] = sup.snapshot(0).events
     const expectations: ExpectationResult[] = []
-    let snap: Snapshot = undefined
-    for (let k = 1; k <= steps; k++) {
-        const t_s = k * dt_s
-        while (nextEvent < s.events.length && s.events[nextEvent].at_s <= t_s) {
+    for (const m of moments) {
+        const target_ms = Math.round(m * 1000)
+        if (target_ms > rig.t_ms) await rig.advance(target_ms - rig.t_ms)
+        while (nextEvent < s.events.length && s.events[nextEvent].at_s <= m) {
             const e = s.events[nextEvent++]
-            if (e.load) world.plant.setLoad(e.load.channel, e.load)
+            if (e.load) rig.world.plant.setLoad(e.load.channel, e.load)
             else {
-                const r = sup.submit(e.command)
+                const r = rig.submit(e.command)
                 if (r.ok) accepted++
                 else rejections.push(`${round(e.at_s, 3)} s: ${r.reason}`)
             }
         }
-        world.step(dt_s)
-        const t_ms = Math.round(t_s * 1000)
-        if (t_ms >= nextTick_ms) {
-            snap = await sup.tick(t_ms)
-            nextTick_ms += s.tick_ms
-            ticks++
-            for (const e of snap.events) events.push(e)
-            if (onTick) onTick(snap, world)
-        }
-        while (snap && nextExpect < s.expect.length && s.expect[nextExpect].at_s <= t_s) {
-            const x = s.expect[nextExpect++]
-            const c = snap.channels[x.channel]
-            const problems: string[] = []
-            if (x.state !== undefined && c.state !== x.state) problems.push(`state ${c.state} (${c.reason}), expected ${x.state}`)
-            if (x.current_mA !== undefined && Math.abs(c.current_mA - x.current_mA) > x.tolerance_mA)
-                problems.push(`current ${c.current_mA} mA, expected ${x.current_mA} +/- ${x.tolerance_mA}`)
-            expectations.push({ at_s: x.at_s, channel: x.channel, ok: problems.length === 0, detail: problems.join("; ") || "ok" })
-        }
+        while (nextExpect < s.expect.length && s.expect[nextExpect].at_s <= m) expectations.push(judge(s.expect[nextExpect++], rig.last))
     }
-    const final = snap || sup.snapshot(steps * s.plant_dt_ms)
-    const channels: ChannelResult[] = final.channels.map((c, i) => {
-        const truth = world.plant.outputs[i].meteredEnergy_J / 3600
+    const channels: ChannelResult[] = rig.last.channels.map((c, i) => {
+        const truth = rig.world.plant.outputs[i].meteredEnergy_J / 3600
         const measured = c.energy_mWh / 1000
         return {
             index: i,
@@ -117,7 +97,7 @@ export async function runScenario(s: Scenario, onTick?: (snap: Snapshot, world: 
             energy_measured_Wh: round(measured, 4),
             energy_true_Wh: round(truth, 4),
             energy_err_pct: truth > 0 ? round(((measured - truth) / truth) * 100, 3) : 0,
-            hardware_trips: board.trips[i],
+            hardware_trips: rig.world.board.trips[i],
         }
     })
     let mSum = 0
@@ -127,19 +107,20 @@ export async function runScenario(s: Scenario, onTick?: (snap: Snapshot, world: 
         tSum += c.energy_true_Wh
     }
     const wall_s = (performance.now() - wall0) / 1000
+    const simulated_s = rig.t_ms / 1000
     return {
         scenario: s.name,
-        simulated_s: round(steps * dt_s, 3),
+        simulated_s: round(simulated_s, 3),
         wall_s: round(wall_s, 3),
-        ticks,
-        sim_speed_x: round((steps * dt_s) / wall_s, 1),
+        ticks: rig.ticks,
+        sim_speed_x: round(simulated_s / wall_s, 1),
         channel_energy_measured_Wh: round(mSum, 4),
         channel_energy_true_Wh: round(tSum, 4),
         channels,
         commands_accepted: accepted,
         commands_rejected: rejections.length,
         rejections,
-        events,
+        events: rig.events,
         expectations,
         expectations_failed: expectations.filter(x => !x.ok).length,
     }

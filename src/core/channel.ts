@@ -128,12 +128,13 @@ export class ChannelControl {
         this.fresh = true
         if (this.state !== "on") return
         if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
-            this.trip("hardware trip: current above " + fmtAmps(this.limit_mA) + " (meter ALERT)")
+            // The meter's latched flag: the hardware latch has normally opened the switch already.
+            this.trip("over-current above " + fmtAmps(this.limit_mA) + " (meter ALERT)")
             return
         }
         if (r.current_mA > this.limit_mA) this.overTicks++
         else this.overTicks = 0
-        if (this.overTicks >= overTicksLimit) this.trip("over-current " + fmtAmps(r.current_mA) + " > limit " + fmtAmps(this.limit_mA) + " (firmware)")
+        if (this.overTicks >= overTicksLimit) this.trip("over-current " + fmtAmps(r.current_mA) + " > limit " + fmtAmps(this.limit_mA) + " (firmware check)")
     }
 
     private trip(reason: string): void {

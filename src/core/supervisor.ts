@@ -87,7 +87,8 @@ export class Supervisor {
      * Validate a command from any source. Accepted commands are applied at the start of the next tick
      * (so they never interleave with the tick's bus traffic); the result says what will be applied.
      */
-    submit(raw: any): CommandResult {
+    submit(raw: any, now_ms?: number): CommandResult {
+        if (now_ms !== undefined) this.now_ms = now_ms
         const r = validateCommand(raw, this.cfg)
         if (r.ok && r.applied.kind === "channel.enable") {
             const why = this.channels[r.applied.channel].refusal(r.applied.on)

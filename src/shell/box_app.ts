@@ -33,7 +33,7 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
     let last = sup.snapshot(ds.millis())
     logEvents(last)
     const servers: CoopChannelServer[] = []
-    const submit = (raw: any) => sup.submit(raw)
+    const submit = (raw: any) => sup.submit(raw, ds.millis())
     for (let i = 0; i < cfg.channels.length; i++) {
         const srv = new CoopChannelServer(i, last.channels[i], submit)
         startServer(srv, { roleName: "ch" + i })

@@ -13,7 +13,9 @@ const api: TestApi = {
     test: (name, body) =>
         test(name, async () => {
             await ds.sleep(0)
+            const t0 = ds.millis()
             await body()
+            if (ds.millis() - t0 > 2000) console.log("    (slow: " + (ds.millis() - t0) + " ms)")
         }),
     expect: (v: any) => expect(v) as any,
     pause: async () => {

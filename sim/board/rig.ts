@@ -1,0 +1,96 @@
+// A whole box in simulated time: plant + emulated board + the production supervisor and drivers.
+// Used by the scenario runner, the benchmarks and the shared specs (Node and VM alike). No timers:
+// `advance` steps the plant and ticks the supervisor from a plain loop.
+import { World } from "./world"
+import { boardParamsFor } from "./board_params"
+import { MemoryStore } from "./memory_store"
+import { plantParamsFor, referencePack } from "../plant/plant_params"
+import { PackParams } from "../plant/pack"
+import { BoxConfig, referenceConfig } from "../../src/core/box_config"
+import { Supervisor } from "../../src/core/supervisor"
+import { BoxEvent, Snapshot } from "../../src/core/snapshot"
+import { CommandResult } from "../../src/core/commands"
+
+export interface RigOptions {
+    cfg?: BoxConfig
+    pack?: PackParams
+    ambient_C?: number
+    plantDt_ms?: number
+    /** Reuse a settings store (a "restart" keeps flash). */
+    store?: MemoryStore
+    /** Reuse a world (a firmware restart keeps the board and the plant). */
+    world?: World
+}
+
+export class Rig {
+    readonly cfg: BoxConfig
+    readonly world: World
+    readonly store: MemoryStore
+    readonly sup: Supervisor
+    readonly plantDt_ms: number
+    t_ms = 0
+    private nextTick_ms: number
+    ticks = 0
+    last: Snapshot = undefined
+    /** Every event the supervisor emitted, in order. */
+    events: BoxEvent[] = []
+    /** When false the supervisor is not ticked: a stalled firmware (the board and plant go on). */
+    firmwareRunning = true
+
+    constructor(o: RigOptions = {}) {
+        this.cfg = o.cfg ? o.cfg : referenceConfig()
+        this.plantDt_ms = o.plantDt_ms ? o.plantDt_ms : 10
+        const ambient = o.ambient_C !== undefined ? o.ambient_C : 25
+        this.world = o.world ? o.world : new World(plantParamsFor(this.cfg, o.pack ? o.pack : referencePack(), ambient), boardParamsFor(this.cfg))
+        this.store = o.store ? o.store : new MemoryStore()
+        const board = this.world.board
+        const enables = this.cfg.channels.map((c, i) => board.enablePin(i))
+        this.sup = new Supervisor(this.cfg, { bus: board.bus, enables, heartbeat: board.heartbeatPin() }, this.store)
+        this.nextTick_ms = this.cfg.tick_ms
+    }
+
+    async start(): Promise<Snapshot> {
+        await this.sup.start(this.t_ms)
+        this.collect(this.sup.snapshot(this.t_ms))
+        return this.last
+    }
+
+    private collect(s: Snapshot): void {
+        this.last = s
+        for (const e of s.events) this.events.push(e)
+    }
+
+    submit(cmd: any): CommandResult {
+        return this.sup.submit(cmd, Math.round(this.t_ms))
+    }
+
+    /**
+     * Advance simulated time by `ms`. `pause` runs after every supervisor tick (the VM needs a yield
+     * every few ticks); `onTick` sees each snapshot.
+     */
+    async advance(ms: number, pause?: () => Promise<void>, onTick?: (s: Snapshot) => void): Promise<Snapshot> {
+        const end = this.t_ms + ms
+        const dt_s = this.plantDt_ms / 1000
+        let steps = 0
+        while (this.t_ms + this.plantDt_ms <= end + 1e-9) {
+            this.world.step(dt_s)
+            this.t_ms += this.plantDt_ms
+            // Yield on plant steps too: a stalled firmware does not tick, but the VM still needs its slices.
+            if (pause && ++steps % 50 === 0) await pause()
+            if (this.t_ms + 1e-9 >= this.nextTick_ms) {
+                this.nextTick_ms += this.cfg.tick_ms
+                if (!this.firmwareRunning) continue
+                this.collect(await this.sup.tick(Math.round(this.t_ms)))
+                this.ticks++
+                if (onTick) onTick(this.last)
+                if (pause) await pause()
+            }
+        }
+        return this.last
+    }
+
+    /** Events of one kind (and optionally channel) so far. */
+    eventsOf(kind: string, channel?: number): BoxEvent[] {
+        return this.events.filter(e => e.kind === kind && (channel === undefined || e.channel === channel))
+    }
+}

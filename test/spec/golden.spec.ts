@@ -1,0 +1,24 @@
+// The same input trace through the same code in the VM and in Node gives the same outputs: both
+// runtimes are held to the committed expectation (generated once from Node).
+import { runGoldenTrace } from "../golden/skeleton_trace"
+import { SKELETON_EXPECTED } from "../golden/skeleton_expected"
+import { Spec, TestApi, assertEq } from "../harness/api"
+
+export const goldenSpec: Spec = (t: TestApi) => {
+    t.describe("golden trace", () => {
+        t.test("emulated INA228 + driver + supervisor reproduce the committed trace line for line", async () => {
+            const got = await runGoldenTrace(async () => {
+                await t.pause()
+            })
+            const n = got.length < SKELETON_EXPECTED.length ? got.length : SKELETON_EXPECTED.length
+            for (let i = 0; i < n; i++) assertEq(got[i], SKELETON_EXPECTED[i], "golden line " + i)
+            assertEq(got.length, SKELETON_EXPECTED.length, "number of golden lines")
+        })
+
+        t.test("the trace exercises what it claims: on, a hardware trip, a refusal, re-arm, reverse current, off", async () => {
+            const text = SKELETON_EXPECTED.join("\n")
+            const needles = ["state on:", "state tripped: over-current above 2.00 A (meter ALERT)", "refused: limit 9999 mA exceeds", " -125 ", "state off: switched off by user"]
+            for (const n of needles) assertEq(text.indexOf(n) >= 0, true, "golden trace contains '" + n + "'")
+        })
+    })
+}
