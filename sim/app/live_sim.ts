@@ -20,6 +20,8 @@ export interface SwitchReport {
     enableMask: number
     latchedMask: number
     watchdogExpired: boolean
+    /** Hardware trip-latch count per channel since the VM started. */
+    hardwareTrips: number[]
     at_ms: number
 }
 
@@ -27,8 +29,9 @@ class SimLinkServer extends JDServiceServer {
     constructor(onSwitches: (r: SwitchReport) => void) {
         super(SRV_COOP_SIM_LINK)
         this.addCommand(CoopSimLinkCmd.Switches, (pkt: Packet) => {
-            const [closed, enabled, latched, wd] = jdunpack<[number, number, number, number]>(pkt.data, "u32 u32 u32 u8")
-            onSwitches({ closedMask: closed, enableMask: enabled, latchedMask: latched, watchdogExpired: !!wd, at_ms: performance.now() })
+            const [closed, enabled, latched, wd, trips] = jdunpack<[number, number, number, number, [number][]]>(pkt.data, "u32 u32 u32 u16 r: u16")
+            const hardwareTrips = (trips || []).map(t => t[0])
+            onSwitches({ closedMask: closed, enableMask: enabled, latchedMask: latched, watchdogExpired: !!wd, hardwareTrips, at_ms: performance.now() })
         })
     }
     async pushSample(data: Uint8Array): Promise<void> {
@@ -68,7 +71,7 @@ export class LiveSim {
     private lastStep = 0
     readonly firmware: FirmwareChannelView[] = []
     readonly log: LogLine[] = []
-    private services: JDService[] = []
+    private subscribed = new WeakSet<JDService>()
     samplesSent = 0
     private logSeq = 0
     private polls = 0
@@ -97,8 +100,9 @@ export class LiveSim {
     private onSwitches(r: SwitchReport): void {
         const prev = this.switches
         this.switches = r
-        if (!prev || prev.closedMask !== r.closedMask || prev.latchedMask !== r.latchedMask || prev.watchdogExpired !== r.watchdogExpired)
-            this.note(`board: switches closed=${r.closedMask.toString(2)} latched=${r.latchedMask.toString(2)}${r.watchdogExpired ? " WATCHDOG EXPIRED" : ""}`)
+        const trips = (x: SwitchReport) => x.hardwareTrips.join(",")
+        if (!prev || prev.closedMask !== r.closedMask || prev.latchedMask !== r.latchedMask || prev.watchdogExpired !== r.watchdogExpired || trips(prev) !== trips(r))
+            this.note(`board: switches closed=${r.closedMask.toString(2)} latched=${r.latchedMask.toString(2)} hardware trips=${trips(r)}${r.watchdogExpired ? " WATCHDOG EXPIRED" : ""}`)
     }
 
     linkAlive(): boolean {
@@ -141,21 +145,26 @@ export class LiveSim {
         this.samplesSent++
     }
 
+    /**
+     * The firmware's channel services, in channel order. Looked up afresh each time: after a firmware
+     * restart the device reappears with new service objects.
+     */
     private channelServices(): JDService[] {
-        const found = this.bus.services({ serviceClass: SRV_COOP_CHANNEL })
-        for (const s of found) {
-            if (this.services.indexOf(s) >= 0) continue
-            this.services.push(s)
-            const idx = this.services.length - 1
-            s.event(CoopChannelEvent.CommandRejected).on(EVENT, () => {
-                const d = s.event(CoopChannelEvent.CommandRejected).data
-                this.note(`firmware ch${idx} refused a command: ${d ? Buffer.from(d).toString("utf8") : "?"}`)
+        const found = this.bus.services({ serviceClass: SRV_COOP_CHANNEL }).filter(s => !s.device.lost)
+        found.sort((a, b) => a.serviceIndex - b.serviceIndex)
+        for (let idx = 0; idx < found.length; idx++) {
+            const s = found[idx]
+            if (this.subscribed.has(s)) continue
+            this.subscribed.add(s)
+            const ch = idx
+            const rejected = s.event(CoopChannelEvent.CommandRejected)
+            rejected.on(EVENT, () => {
+                const d = rejected.data
+                this.note(`firmware ch${ch} refused a command: ${d ? Buffer.from(d).toString("utf8") : "?"}`)
             })
-            s.event(CoopChannelEvent.StateChanged).on(EVENT, () => {
-                void this.pollFirmware()
-            })
+            s.event(CoopChannelEvent.StateChanged).on(EVENT, () => void this.pollFirmware())
         }
-        return this.services
+        return found
     }
 
     firmwareBound(): boolean {

@@ -63,14 +63,24 @@ export class ProcessGroup {
         return !!c && c.proc.exitCode === null && c.proc.signalCode === null
     }
 
+    /** Stop one child (by name) and wait for it. */
+    async kill(name: string, grace_ms = 1500): Promise<void> {
+        await this.stop(this.children.filter(c => c.name === name), grace_ms)
+        this.children = this.children.filter(c => c.name !== name)
+    }
+
     /** SIGTERM every group, SIGKILL whatever is left after `grace_ms`. */
     async killAll(grace_ms = 1500): Promise<void> {
-        const alive = this.children.filter(c => c.proc.exitCode === null && c.proc.signalCode === null)
+        await this.stop(this.children, grace_ms)
+        this.children = []
+    }
+
+    private async stop(which: { name: string; proc: ChildProcess }[], grace_ms: number): Promise<void> {
+        const alive = which.filter(c => c.proc.exitCode === null && c.proc.signalCode === null)
         for (const c of alive) signalGroup(c.proc, "SIGTERM")
         const end = Date.now() + grace_ms
         while (Date.now() < end && alive.some(c => c.proc.exitCode === null && c.proc.signalCode === null)) await new Promise(r => setTimeout(r, 50))
         for (const c of alive) if (c.proc.exitCode === null && c.proc.signalCode === null) signalGroup(c.proc, "SIGKILL")
-        this.children = []
     }
 }
 
@@ -92,6 +102,26 @@ export async function startHub(group: ProcessGroup, logFile?: string): Promise<v
         throw new Error(`port ${HUB_PORT} is already in use: another devtools hub (or simulator) is running on this machine; stop it first`)
     group.devs("devtools", ["devtools"], undefined, logFile)
     await waitForPort(HUB_PORT, 20000)
+}
+
+/**
+ * The VM keeps the simulated box's flash (settings) here, like a real box keeps its flash across
+ * power cycles. `npm start -- --fresh` and the e2e test use a blank one.
+ */
+export const SIM_FLASH = path.join(ROOT, ".devicescript", "flash", "sim.bin")
+
+/** Run `fn` with a blank simulated flash, then put the user's flash back. */
+export async function withBlankFlash<T>(fn: () => Promise<T>): Promise<T> {
+    const saved = SIM_FLASH + ".saved-by-e2e"
+    if (fs.existsSync(saved)) fs.renameSync(saved, SIM_FLASH) // an interrupted earlier run
+    const had = fs.existsSync(SIM_FLASH)
+    if (had) fs.renameSync(SIM_FLASH, saved)
+    try {
+        return await fn()
+    } finally {
+        if (fs.existsSync(SIM_FLASH)) fs.unlinkSync(SIM_FLASH)
+        if (had) fs.renameSync(saved, SIM_FLASH)
+    }
 }
 
 /** Build and run the firmware in the DeviceScript VM, connected to the hub. */

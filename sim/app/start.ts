@@ -1,13 +1,15 @@
 // npm start: the desktop simulator. Starts the devtools hub (headless), the plant, the firmware in the
 // DeviceScript VM and a live view at http://127.0.0.1:8090 (plus a terminal status line and prompt).
 // Ctrl-C stops every process it started.
-//   npm start -- [--port 8090] [--no-prompt]
+//   npm start -- [--port 8090] [--no-prompt] [--fresh]
+// The simulated box keeps its settings (limits) in .devicescript/flash/sim.bin across runs, like a real
+// box keeps its flash; --fresh starts from a blank box.
 import * as readline from "readline"
 import * as fs from "fs"
 import * as path from "path"
 import { connectBus } from "./jacdac_node"
 import { LiveSim } from "./live_sim"
-import { ProcessGroup, ROOT, startFirmware, startHub } from "./processes"
+import { ProcessGroup, ROOT, SIM_FLASH, startFirmware, startHub } from "./processes"
 import { startWebServer } from "./web_server"
 import { toFixed } from "../../src/core/fmt"
 
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     const prompt = !process.argv.includes("--no-prompt")
     const logDir = path.join(ROOT, ".devicescript", "logs")
     fs.mkdirSync(logDir, { recursive: true })
+    if (process.argv.includes("--fresh") && fs.existsSync(SIM_FLASH)) fs.unlinkSync(SIM_FLASH)
     const group = new ProcessGroup()
     let stopping = false
     const stop = async (code: number) => {

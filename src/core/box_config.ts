@@ -25,8 +25,9 @@ export interface BoxConfig {
     overcurrentTicks: number
     /** How often a faulted meter is probed again. */
     meterRetry_ms: number
-    /** Minimum time between two flash writes of the same setting. */
-    settingsWriteInterval_ms: number
+    /** Flash wear budget per setting: this many writes at once, then one more per refill period. */
+    settingsWriteBurst: number
+    settingsWriteRefill_ms: number
 }
 
 export function referenceConfig(): BoxConfig {
@@ -47,7 +48,8 @@ export function referenceConfig(): BoxConfig {
         meterFailLimit: 3,
         overcurrentTicks: 2,
         meterRetry_ms: 5000,
-        settingsWriteInterval_ms: 10000,
+        settingsWriteBurst: 4,
+        settingsWriteRefill_ms: 60000,
     }
 }
 

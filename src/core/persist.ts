@@ -1,17 +1,22 @@
-// Settings written to flash at a bounded rate: a value is written when it changed and the key's last
-// write is at least `minInterval_ms` old; later changes wait and the newest value wins.
+// Settings written to flash at a bounded rate without losing the latest change: each key has a small
+// budget of writes (a token bucket) that refills one write per `refill_ms`. An ordinary change is
+// written at once (so a power cut a second later loses nothing); only a key changed again and again is
+// throttled, and then its newest value is written as soon as the budget allows.
 import { SettingsStore } from "./io"
 
 export class SettingsWriter {
     private store: SettingsStore
-    private minInterval_ms: number
+    private refill_ms: number
+    private burst: number
     private pending: { [key: string]: any } = {}
-    private lastWrite_ms: { [key: string]: number } = {}
+    private tokens: { [key: string]: number } = {}
+    private refilled_ms: { [key: string]: number } = {}
     writes = 0
 
-    constructor(store: SettingsStore, minInterval_ms: number) {
+    constructor(store: SettingsStore, refill_ms: number, burst: number) {
         this.store = store
-        this.minInterval_ms = minInterval_ms
+        this.refill_ms = refill_ms
+        this.burst = burst
     }
 
     set(key: string, value: any): void {
@@ -22,17 +27,31 @@ export class SettingsWriter {
         return Object.keys(this.pending).length > 0
     }
 
-    /** Write what is due. Returns problems as sentences; a failed write stays pending. */
+    private take(key: string, now_ms: number): boolean {
+        let t = this.tokens[key]
+        if (t === undefined) t = this.burst
+        else {
+            t += (now_ms - this.refilled_ms[key]) / this.refill_ms
+            if (t > this.burst) t = this.burst
+        }
+        this.refilled_ms[key] = now_ms
+        if (t < 1) {
+            this.tokens[key] = t
+            return false
+        }
+        this.tokens[key] = t - 1
+        return true
+    }
+
+    /** Write what the budget allows. Returns problems as sentences; a failed write stays pending. */
     async flush(now_ms: number): Promise<string[]> {
         const problems: string[] = []
         for (const key of Object.keys(this.pending)) {
-            const last = this.lastWrite_ms[key]
-            if (last !== undefined && now_ms - last < this.minInterval_ms) continue
+            if (!this.take(key, now_ms)) continue
             const value = this.pending[key]
             try {
                 await this.store.write(key, value)
                 this.writes++
-                this.lastWrite_ms[key] = now_ms
                 if (this.pending[key] === value) delete this.pending[key]
             } catch (e) {
                 problems.push("could not save setting " + key + ": " + errorText(e))

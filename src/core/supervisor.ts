@@ -42,7 +42,7 @@ export class Supervisor {
         this.cfg = cfg
         this.hw = hw
         this.store = store
-        this.settings = new SettingsWriter(store, cfg.settingsWriteInterval_ms)
+        this.settings = new SettingsWriter(store, cfg.settingsWriteRefill_ms, cfg.settingsWriteBurst)
         const self = this
         const sink = (ch: number, kind: string, state: string, message: string) => {
             self.events.push({ t_ms: self.now_ms, channel: ch, kind, state, message })

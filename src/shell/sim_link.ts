@@ -60,15 +60,19 @@ export class SimLink {
             if (this.board.latched[i]) latched |= 1 << i
         }
         const wd = this.board.watchdogExpired ? 1 : 0
-        const key = closed + "/" + enabled + "/" + latched + "/" + wd
+        let trips = 0
+        for (const n of this.board.trips) trips += n
+        const key = closed + "/" + enabled + "/" + latched + "/" + wd + "/" + trips
         if ((key !== this.lastSentKey || now_ms - this.lastSent_ms > 1000) && !this.sending && this.role.isBound) {
             this.lastSentKey = key
             this.lastSent_ms = now_ms
-            const buf = Buffer.alloc(13)
+            const n = this.board.channelCount()
+            const buf = Buffer.alloc(14 + 2 * n)
             buf.setAt(0, "u32", closed)
             buf.setAt(4, "u32", enabled)
             buf.setAt(8, "u32", latched)
-            buf.setAt(12, "u8", wd)
+            buf.setAt(12, "u16", wd)
+            for (let i = 0; i < n; i++) buf.setAt(14 + 2 * i, "u16", this.board.trips[i] & 0xffff)
             // A command from the VM takes ~20 ms to go out: send it from its own fiber.
             this.sending = true
             this.send.start(buf)

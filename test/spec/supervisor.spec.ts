@@ -178,22 +178,30 @@ export const supervisorSpec: Spec = (t: TestApi) => {
             assertEq(rig.last.channels[0].fresh, true, "fresh again")
         })
 
-        t.test("the user limit is saved at a bounded rate and restored after a restart", async () => {
+        t.test("a changed limit is saved at once and restored after a restart", async () => {
             const rig = await rigWithLoad(12)
             rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 2500 })
-            await rig.advance(200, pause)
-            rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 2600 })
-            rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 2700 })
-            await rig.advance(1000, pause)
-            assertEq(rig.store.writes, 1, "one write within the interval")
-            await rig.advance(rig.cfg.settingsWriteInterval_ms, pause)
-            assertEq(rig.store.writes, 2, "the newest value written once the interval passed")
-            assertEq(rig.store.text[limitKey(0)], "2700", "stored value")
+            await rig.advance(100, pause)
+            assertEq(rig.store.text[limitKey(0)], "2500", "saved by the next tick")
             // Firmware restart: same board, plant and flash; a new supervisor.
             const again = new Rig({ world: rig.world, store: rig.store })
             await again.start()
-            assertEq(again.last.channels[0].limit_mA, 2700, "restored limit")
+            assertEq(again.last.channels[0].limit_mA, 2500, "restored limit")
             assertEq(again.last.channels[0].state, "off", "outputs off after a restart")
+        })
+
+        t.test("a limit changed again and again is throttled, and the newest value still lands", async () => {
+            const rig = await rigWithLoad(12, new Rig({ plantDt_ms: 100 }))
+            const burst = rig.cfg.settingsWriteBurst
+            for (let i = 0; i < burst + 3; i++) {
+                rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 1000 + i })
+                await rig.advance(100, pause)
+            }
+            assertEq(rig.store.writes, burst, "writes within the burst budget")
+            assertEq(rig.last.channels[0].limit_mA, 1000 + burst + 2, "the newest limit is in force")
+            await rig.advance(rig.cfg.settingsWriteRefill_ms, pause)
+            assertEq(rig.store.writes, burst + 1, "one more write once the budget refilled")
+            assertEq(rig.store.text[limitKey(0)], "" + (1000 + burst + 2), "the newest value was written")
         })
 
         t.test("a corrupt or out-of-range saved limit falls back to the default and says so", async () => {

@@ -1,0 +1,142 @@
+// End to end, headless: the devtools hub, the real firmware in the DeviceScript VM (src/main_sim.ts) with
+// its emulated board, the Node plant and the live view's HTTP API. Checks what a user would: the output is
+// off at boot, switches on from the view, reports the plant's current, refuses a bad limit with a reason,
+// and trips in hardware when the load exceeds the limit. Ends with "e2e: N passed, M failed".
+//   npx ts-node --transpile-only test/e2e/e2e.ts
+import * as http from "http"
+import * as path from "path"
+import * as fs from "fs"
+import { AddressInfo } from "net"
+import { connectBus } from "../../sim/app/jacdac_node"
+import { LiveSim } from "../../sim/app/live_sim"
+import { HUB_PORT, ProcessGroup, ROOT, portOpen, startFirmware, startHub, withBlankFlash } from "../../sim/app/processes"
+import { startWebServer } from "../../sim/app/web_server"
+
+let passed = 0
+let failed = 0
+
+function check(name: string, ok: boolean, detail: string): void {
+    if (ok) passed++
+    else failed++
+    console.log(`  ${ok ? "ok  " : "FAIL"} ${name}${detail ? ": " + detail : ""}`)
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
+
+async function waitFor(what: string, cond: () => boolean, timeout_ms: number): Promise<boolean> {
+    const end = Date.now() + timeout_ms
+    while (Date.now() < end) {
+        if (cond()) return true
+        await sleep(50)
+    }
+    console.log(`  (timed out after ${timeout_ms} ms waiting for ${what})`)
+    return false
+}
+
+function post(port: number, url: string, body: any): Promise<{ status: number; json: any }> {
+    return new Promise((resolve, reject) => {
+        const data = JSON.stringify(body)
+        const req = http.request({ host: "127.0.0.1", port, path: url, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data) } }, res => {
+            let s = ""
+            res.on("data", c => (s += c))
+            res.on("end", () => resolve({ status: res.statusCode || 0, json: s ? JSON.parse(s) : {} }))
+        })
+        req.on("error", reject)
+        req.end(data)
+    })
+}
+
+async function run(): Promise<void> {
+    const logDir = path.join(ROOT, ".devicescript", "logs")
+    fs.mkdirSync(logDir, { recursive: true })
+    const group = new ProcessGroup()
+    let server: http.Server = undefined
+    let sim: LiveSim = undefined
+    const fwLines: string[] = []
+    try {
+        await startHub(group, path.join(logDir, "e2e-devtools.log"))
+        const bus = connectBus()
+        sim = new LiveSim(bus)
+        sim.start()
+        server = await startWebServer(sim, 0)
+        const port = (server.address() as AddressInfo).port
+        startFirmware(group, "src/main_sim.ts", l => fwLines.push(l), path.join(logDir, "e2e-firmware.log"))
+        const f = sim.firmware[0]
+        const p = sim.plant.outputs[0]
+
+        const up = await waitFor("the firmware to come up", () => sim.firmwareBound() && sim.linkAlive() && f.state !== "unknown", 90000)
+        check("firmware boots in the VM and binds over the hub", up, up ? "" : "see .devicescript/logs/e2e-firmware.log")
+        if (!up) return
+        check("output is off at boot", f.state === "off" && !p.switchClosed && p.current_A === 0, `firmware ${f.state}, plant switch ${p.switchClosed ? "closed" : "open"}`)
+
+        // Switch on from the live view, exactly as a person clicking the button.
+        sim.setLoad(0, { type: "resistive", ohms: 12 })
+        const r = await post(port, "/api/channel/0/enable", { on: true })
+        const on = await waitFor("the output to switch on", () => f.state === "on" && p.switchClosed, 5000)
+        check("switching on from the view closes the plant's switch", r.status === 200 && on, `http ${r.status}, firmware ${f.state}`)
+
+        // Let the reading settle, then compare what the firmware reports with the plant's truth.
+        await sleep(1500)
+        const samples: { fw: number; plant: number; fwV: number; plantV: number }[] = []
+        for (let i = 0; i < 8; i++) {
+            await sim.pollFirmware()
+            samples.push({ fw: f.current_mA, plant: p.current_A * 1000, fwV: f.voltage_mV, plantV: p.meterVoltage_V * 1000 })
+            await sleep(150)
+        }
+        const worst = samples.reduce((w, s) => Math.max(w, Math.abs(s.fw - s.plant)), 0)
+        const worstV = samples.reduce((w, s) => Math.max(w, Math.abs(s.fwV - s.plantV)), 0)
+        const plantI = samples[samples.length - 1].plant
+        check("reported current matches the plant within 1 % + 5 mA", plantI > 1000 && worst <= plantI * 0.01 + 5, `plant ${plantI.toFixed(1)} mA, firmware ${samples[samples.length - 1].fw} mA, worst difference ${worst.toFixed(1)} mA`)
+        check("reported voltage matches the plant within 0.5 % + 10 mV", worstV <= samples[0].plantV * 0.005 + 10, `worst difference ${worstV.toFixed(1)} mV`)
+        check("energy is being metered", f.energy_mWh > 0, `${f.energy_mWh} mWh`)
+
+        // A limit above the hardware rating: refused with a reason, nothing changes.
+        const before = f.limit_mA
+        const logBefore = sim.log.length
+        await post(port, "/api/channel/0/limit", { limit_mA: 99999 })
+        const refused = await waitFor("the refusal", () => sim.log.slice(logBefore).some(l => l.text.includes("refused a command") && l.text.includes("rating")), 5000)
+        await sleep(500)
+        await sim.pollFirmware()
+        check("a limit above the rating is refused with a reason and changes nothing", refused && f.limit_mA === before && f.state === "on", `limit ${f.limit_mA} mA (was ${before}), state ${f.state}`)
+
+        // A limit below the load current: the meter's ALERT latch opens the switch in hardware.
+        await post(port, "/api/channel/0/limit", { limit_mA: 800 })
+        const tripped = await waitFor("the trip", () => f.state === "tripped", 5000)
+        check("a load above the limit trips the output and the firmware says why", tripped && !p.switchClosed && /over-current/.test(f.reason), `state ${f.state} (${f.reason}), plant switch ${p.switchClosed ? "closed" : "open"}`)
+        const hw = await waitFor("the board's trip count", () => !!sim.view().link.switches && sim.view().link.switches.hardwareTrips[0] === 1, 3000)
+        check("the trip went through the board's hardware latch (once)", hw, `board report ${JSON.stringify(sim.view().link.switches)}`)
+        check("no firmware exception or VM panic", !fwLines.some(l => /Unhandled exception|PANIC|OutOfMemory|InfiniteLoop/.test(l)), "")
+
+        // Re-arm at a higher limit, then restart the firmware: the limit survives, the output comes back off.
+        await post(port, "/api/channel/0/limit", { limit_mA: 3000 })
+        await post(port, "/api/channel/0/enable", { on: true })
+        const rearmed = await waitFor("the output to come back on", () => f.state === "on" && p.switchClosed, 5000)
+        check("re-armed at a higher limit, the output comes back on", rearmed, `state ${f.state}, limit ${f.limit_mA} mA`)
+        await sleep(rearmedSaveWait_ms)
+        await group.kill("firmware")
+        f.state = "unknown"
+        startFirmware(group, "src/main_sim.ts", l => fwLines.push(l), path.join(logDir, "e2e-firmware-restart.log"))
+        const back = await waitFor("the restarted firmware", () => sim.linkAlive() && f.state !== "unknown" && fwLines.filter(l => /firmware running in the simulator/.test(l)).length >= 2, 90000)
+        await sim.pollFirmware()
+        check("after a firmware restart the output is off and the saved limit is back", back && f.state === "off" && !p.switchClosed && f.limit_mA === 3000, `state ${f.state}, limit ${f.limit_mA} mA, plant switch ${p.switchClosed ? "closed" : "open"}`)
+    } catch (e: any) {
+        check("e2e run", false, e && e.stack ? e.stack : String(e))
+    } finally {
+        if (sim) sim.stop()
+        if (server) server.close()
+        await group.killAll()
+        const freed = !(await portOpen(HUB_PORT))
+        check("every process stopped (hub port free again)", freed, "")
+    }
+}
+
+/** A changed setting is written by the next supervisor tick; give it that long before pulling the plug. */
+const rearmedSaveWait_ms = 500
+
+async function main(): Promise<void> {
+    await withBlankFlash(run)
+    console.log(`e2e: ${passed} passed, ${failed} failed`)
+    process.exit(failed ? 1 : 0)
+}
+
+void main()
