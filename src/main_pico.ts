@@ -7,7 +7,7 @@ import { GpioOut } from "./shell/gpio_out"
 import { DsSettingsStore } from "./shell/settings_store"
 
 const cfg = referenceConfig()
-// Reference hardware: channel i's enable on OUT_EN<i>.
-const enablePins = [pins.OUT_EN0, pins.OUT_EN1, pins.OUT_EN2, pins.OUT_EN3, pins.OUT_EN4, pins.OUT_EN5]
-const enables = enablePins.slice(0, cfg.channels.length).map(p => new GpioOut(p))
+// Each channel drives the enable line of its hardware output (OUT_EN<n>, held low by sPin from reset).
+const outputPins = [pins.OUT_EN0, pins.OUT_EN1, pins.OUT_EN2, pins.OUT_EN3, pins.OUT_EN4, pins.OUT_EN5]
+const enables = cfg.channels.map(c => new GpioOut(outputPins[c.output]))
 await startBox(cfg, { bus: new DsI2cBus(), enables, heartbeat: new GpioOut(pins.WDT_HEARTBEAT) }, new DsSettingsStore())

@@ -100,6 +100,16 @@ export class Ina228Emulator implements I2cDevice {
     private inCurrent_A = 0
     private inBus_V = 0
     private inTemp_C = 25
+    // The open conversion window: time-integrals of the inputs since the last completed conversion.
+    // A conversion reports the window's average, as the chip's ADC averages what it saw.
+    private winTime_s = 0
+    private winCurrent = 0
+    private winBus = 0
+    private winTemp = 0
+    // The averaged inputs a completed conversion converts.
+    private cvCurrent_A = 0
+    private cvBus_V = 0
+    private cvTemp_C = 25
 
     // writable registers
     private pointer = 0
@@ -235,29 +245,81 @@ export class Ina228Emulator implements I2cDevice {
     step(dt_s: number): void {
         if (!(dt_s > 0)) return
         const mode = (this.adcConfig >> 12) & 0xf
-        if ((mode & 7) === 0) return // shutdown (0x0, 0x8)
+        if ((mode & 7) === 0) {
+            this.openWindow()
+            return // shutdown (0x0, 0x8)
+        }
         const T = this.periodUs()
         const t = this.phaseUs + dt_s * 1e6
+        // Time (µs) of this step spent inside conversion windows; a negative phase is the CONVDLY wait,
+        // during which nothing is sampled.
+        const sampled = this.phaseUs < 0 ? (t > 0 ? t : 0) : dt_s * 1e6
         if (mode >= 8) {
             const n = Math.floor(t / T + 1e-9)
             if (n < 1) {
+                this.addToWindow(sampled)
                 this.phaseUs = t
                 return
             }
             let ph = t - n * T
             if (ph < 0) ph = 0
+            // First completion: what the window saw in earlier steps plus this step up to the completion.
+            this.addToWindow(Math.min(sampled - ph - (n - 1) * T, T))
+            this.completeWindow()
+            this.convert(mode & 7, T / 1e6)
+            // Further completions within this step convert this step's inputs only.
+            if (n > 1) {
+                this.useInputs()
+                this.convert(mode & 7, ((n - 1) * T) / 1e6)
+            }
+            this.openWindow()
+            this.addToWindow(ph)
             this.phaseUs = ph
-            this.convert(mode & 7, n * T / 1e6)
         } else {
             if (!this.triggerPending) return
             if (t / T + 1e-9 < 1) {
+                this.addToWindow(sampled)
                 this.phaseUs = t
                 return
             }
+            this.addToWindow(Math.min(sampled - (t - T), T))
             this.triggerPending = false
             this.phaseUs = 0
+            this.completeWindow()
             this.convert(mode & 7, T / 1e6)
+            this.openWindow()
         }
+    }
+
+    private addToWindow(us: number): void {
+        if (!(us > 0)) return
+        const s = us / 1e6
+        this.winTime_s += s
+        this.winCurrent += this.inCurrent_A * s
+        this.winBus += this.inBus_V * s
+        this.winTemp += this.inTemp_C * s
+    }
+
+    private openWindow(): void {
+        this.winTime_s = 0
+        this.winCurrent = 0
+        this.winBus = 0
+        this.winTemp = 0
+    }
+
+    /** The window's averages become the values to convert. */
+    private completeWindow(): void {
+        if (this.winTime_s > 0) {
+            this.cvCurrent_A = this.winCurrent / this.winTime_s
+            this.cvBus_V = this.winBus / this.winTime_s
+            this.cvTemp_C = this.winTemp / this.winTime_s
+        } else this.useInputs()
+    }
+
+    private useInputs(): void {
+        this.cvCurrent_A = this.inCurrent_A
+        this.cvBus_V = this.inBus_V
+        this.cvTemp_C = this.inTemp_C
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -362,17 +424,17 @@ export class Ina228Emulator implements I2cDevice {
     private convert(ch: number, seconds: number): void {
         const adcRange1 = (this.config & 0x10) !== 0
         if ((ch & 4) !== 0) {
-            this.dietempCode = clampNum(roundHalfAway(this.inTemp_C * 128), -32768, 32767)
+            this.dietempCode = clampNum(roundHalfAway(this.cvTemp_C * 128), -32768, 32767)
         }
         if ((ch & 2) !== 0) {
             const lsb = adcRange1 ? 78.125e-9 : 312.5e-9
-            this.vshuntCode = clampNum(roundHalfAway((this.inCurrent_A * this.shunt_Ohm) / lsb), -524288, 524287)
+            this.vshuntCode = clampNum(roundHalfAway((this.cvCurrent_A * this.shunt_Ohm) / lsb), -524288, 524287)
             this.computeCurrent()
             this.chargeAcc += this.currentCode * seconds
             this.wrapCharge()
         }
         if ((ch & 1) !== 0) {
-            this.vbusCode = clampNum(roundHalfAway(this.inBus_V * 5120), 0, 0x7ffff)
+            this.vbusCode = clampNum(roundHalfAway(this.cvBus_V * 5120), 0, 0x7ffff)
             this.computePower()
             this.energyAcc += (this.powerCode * seconds) / 16
             this.wrapEnergy()

@@ -56,9 +56,10 @@ export class Pack {
     }
 
     step(dt_s: number, current_A: number): void {
+        // Book the energy at the voltage the bus was solved with, before the charge moves.
+        this.energyOut_J += this.terminal_V(current_A) * current_A * dt_s
         const dSoc = (current_A * dt_s) / 3600 / this.capacity_Ah()
         for (let i = 0; i < this.soc.length; i++) this.soc[i] = this.soc[i] - dSoc
         this.throughput_C += current_A * dt_s
-        this.energyOut_J += this.terminal_V(current_A) * current_A * dt_s
     }
 }

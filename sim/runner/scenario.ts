@@ -37,7 +37,8 @@ export interface Scenario {
 
 export class ScenarioError extends Error {}
 
-type Obj = { [k: string]: any }
+// Parsed JSON: checked field by field below.
+type Obj = any
 
 function isObj(v: any): v is Obj {
     return v !== null && typeof v === "object" && !Array.isArray(v)

@@ -6,6 +6,8 @@ export interface ChannelConfig {
     name: string
     /** "dc_efuse" today; USB-C PD source and USB-A kinds come with the output-channel work. */
     kind: string
+    /** Hardware output index n: enable line OUT_EN<n> (hardware/README.md, output channels). */
+    output: number
     meterAddress: number
     shunt_mOhm: number
     /** Hardware rating (eFuse current limit resistor, connector): no setting may exceed it. */
@@ -37,6 +39,7 @@ export function referenceConfig(): BoxConfig {
                 // The 12 V barrel output of the reference design (hardware/README.md): eFuse, INA228 at 0x44.
                 name: "DC barrel",
                 kind: "dc_efuse",
+                output: 4,
                 meterAddress: 0x44,
                 shunt_mOhm: 5,
                 rated_mA: 5000,
@@ -59,11 +62,15 @@ export function checkConfig(cfg: BoxConfig): string[] {
     if (!cfg.channels || cfg.channels.length < 1) errors.push("at least one channel is required")
     if (!(cfg.tick_ms >= 10 && cfg.tick_ms <= 1000)) errors.push("tick_ms must be 10..1000")
     const seen: number[] = []
+    const outputs: number[] = []
     for (let i = 0; i < cfg.channels.length; i++) {
         const c = cfg.channels[i]
         const at = "channel " + i + ": "
         if (seen.indexOf(c.meterAddress) >= 0) errors.push(at + "meter address used twice")
         seen.push(c.meterAddress)
+        if (outputs.indexOf(c.output) >= 0) errors.push(at + "output index used twice")
+        outputs.push(c.output)
+        if (!(c.output >= 0 && c.output <= 7 && Math.floor(c.output) === c.output)) errors.push(at + "output index must be 0..7")
         // 0x48-0x4f would collide with the TMP1075 hot-spot sensors (hardware/address-plan.json).
         if (!(c.meterAddress >= 0x40 && c.meterAddress <= 0x47)) errors.push(at + "INA228 address must be 0x40..0x47")
         if (!(c.shunt_mOhm > 0)) errors.push(at + "shunt_mOhm must be positive")

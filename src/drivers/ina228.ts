@@ -121,10 +121,9 @@ export class Ina228 {
         // The ±40.96 mV range has 4x the resolution; use it when the full current fits.
         this.adcRange = vMax <= SHUNT_FS_V[1] ? 1 : 0
         const idealLsb = c.maxCurrent_mA / 1000 / 524288
+        // The range check above keeps SHUNT_CAL <= 25000 * 0.16384 = 4096, well inside its 15 bits.
         let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * (this.adcRange ? 4 : 1))
         if (cal < 1) cal = 1
-        if (cal > 0x7fff)
-            throw new DeviceError(c.address, this.where() + ": SHUNT_CAL " + cal + " does not fit 15 bits; lower the max current or the shunt")
         this.shuntCal = cal
         this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * (this.adcRange ? 4 : 1))
     }
@@ -229,13 +228,14 @@ export class Ina228 {
     async read(): Promise<Ina228Reading> {
         const a = this.cfg.address
         const lsb = this.currentLsb_A
+        // DIAG_ALRT first: reading ENERGY / CHARGE clears their overflow flags.
+        const diag = await this.readDiag()
         const vbus = await readRegBE(this.bus, a, INA228_REG.VBUS, 3)
         const cur = signed(await readRegBE(this.bus, a, INA228_REG.CURRENT, 3), 24)
         const pwr = await readRegBE(this.bus, a, INA228_REG.POWER, 3)
         const temp = signed(await readRegBE(this.bus, a, INA228_REG.DIETEMP, 2), 16)
         const energy = await readRegBE(this.bus, a, INA228_REG.ENERGY, 5)
         const charge = signed(await readRegBE(this.bus, a, INA228_REG.CHARGE, 5), 40)
-        const diag = await this.readDiag()
         // VBUS and CURRENT hold 20-bit results in bits 23:4; the low nibble is always 0.
         const current_mA = (cur / 16) * lsb * 1000
         const power_mW = pwr * 3.2 * lsb * 1000

@@ -1,4 +1,5 @@
 // Node-only specs (they use files, processes or Node APIs the VM does not have).
 import { Spec } from "../harness/api"
+import { scenarioSpec } from "./scenario.spec"
 
-export const NODE_SPECS: Spec[] = []
+export const NODE_SPECS: Spec[] = [scenarioSpec]

@@ -582,12 +582,11 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
 }
 
 /**
- * Known driver defect, kept out of ALL_SPECS so the suite stays green (see all.ts): read() reads ENERGY and CHARGE
- * before DIAG_ALRT, and the chip clears ENERGYOF / CHARGEOF when ENERGY / CHARGE is read, so reading.diag can
- * never report an accumulator overflow.
+ * The chip clears ENERGYOF / CHARGEOF when ENERGY / CHARGE is read, so read() must read DIAG_ALRT first
+ * (it once did not, and reading.diag could never report an accumulator overflow).
  */
-export const ina228DriverKnownBugsSpec: Spec = (t: TestApi) => {
-    t.describe("INA228 driver (known bugs)", () => {
+export const ina228DriverOverflowSpec: Spec = (t: TestApi) => {
+    t.describe("INA228 driver: accumulator overflow", () => {
         t.test("read().diag reports ENERGYOF after the 40-bit ENERGY wrap", async () => {
             const r = await configured(R10, 10000)
             r.emu.setInputs(8, 80, 25)

@@ -422,7 +422,7 @@ export const ina228EmulatorSpec: Spec = (t: TestApi) => {
             r.emu.setInputs(2, 12, 25)
             for (let i = 0; i < 3600; i++) {
                 r.emu.step(1)
-                if (i % 200 === 199) await t.pause()
+                if (i % 50 === 49) await t.pause()
             }
             const joules = (await rd(r, ENERGY)) * E_LSB
             const coulombs = s40(await rd(r, CHARGE)) * I_LSB

@@ -1,0 +1,54 @@
+// npm run build: compile the firmware for every board (and the simulator entry) with the pinned
+// DeviceScript compiler, keep each image in built/, print its bytecode size. Any failure fails the command.
+//   npm run build [-- --json]
+import { spawnSync } from "child_process"
+import * as fs from "fs"
+import * as path from "path"
+
+const ROOT = path.join(__dirname, "..")
+const DEVS = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
+
+export const ENTRIES = [
+    { board: "power_coop_s3", entry: "src/main_s3.ts", what: "ESP32-S3 box" },
+    { board: "power_coop_pico", entry: "src/main_pico.ts", what: "Pico W (RP2040) box" },
+    { board: "simulator", entry: "src/main_sim.ts", what: "desktop simulator (VM + emulated board)" },
+]
+
+export interface BuildResult {
+    board: string
+    entry: string
+    ok: boolean
+    bytecode_bytes: number
+    output: string
+}
+
+export function buildAll(): BuildResult[] {
+    fs.mkdirSync(path.join(ROOT, "built"), { recursive: true })
+    return ENTRIES.map(e => {
+        const r = spawnSync(process.execPath, [DEVS, "build", "--quiet", e.entry], { cwd: ROOT, encoding: "utf8" })
+        const out = (r.stdout || "") + (r.stderr || "")
+        const bin = path.join(ROOT, ".devicescript", "bin", "bytecode.devs")
+        const ok = r.status === 0 && fs.existsSync(bin)
+        let size = 0
+        if (ok) {
+            const dest = path.join(ROOT, "built", `${e.board}.devs`)
+            fs.copyFileSync(bin, dest)
+            size = fs.statSync(dest).size
+        }
+        return { board: e.board, entry: e.entry, ok, bytecode_bytes: size, output: out }
+    })
+}
+
+if (require.main === module) {
+    const json = process.argv.includes("--json")
+    const results = buildAll()
+    let failed = 0
+    for (const r of results) {
+        if (!r.ok) {
+            failed++
+            console.error(`build of ${r.entry} for ${r.board} FAILED:\n${r.output}`)
+        } else if (!json) console.log(`${r.board.padEnd(16)} ${r.entry.padEnd(18)} ${String(r.bytecode_bytes).padStart(7)} bytes bytecode -> built/${r.board}.devs`)
+    }
+    if (json) console.log(JSON.stringify(results.map(r => ({ board: r.board, entry: r.entry, ok: r.ok, bytecode_bytes: r.bytecode_bytes }))))
+    process.exit(failed ? 1 : 0)
+}
