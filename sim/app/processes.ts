@@ -75,6 +75,11 @@ export class ProcessGroup {
         this.children = []
     }
 
+    /** Last resort when the parent itself is exiting: SIGKILL every child group, synchronously. */
+    killAllNow(): void {
+        for (const c of this.children) if (c.proc.exitCode === null && c.proc.signalCode === null) signalGroup(c.proc, "SIGKILL")
+    }
+
     private async stop(which: { name: string; proc: ChildProcess }[], grace_ms: number): Promise<void> {
         const alive = which.filter(c => c.proc.exitCode === null && c.proc.signalCode === null)
         for (const c of alive) signalGroup(c.proc, "SIGTERM")

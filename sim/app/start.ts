@@ -76,6 +76,14 @@ async function main(): Promise<void> {
     }
     process.on("SIGINT", () => void stop(0))
     process.on("SIGTERM", () => void stop(0))
+    process.on("SIGHUP", () => void stop(0))
+    // Whatever ends this process, the hub and the VM must not outlive it.
+    process.on("exit", () => group.killAllNow())
+    process.on("uncaughtException", e => {
+        console.error(e && e.stack ? e.stack : e)
+        group.killAllNow()
+        process.exit(1)
+    })
     try {
         await startHub(group, path.join(logDir, "devtools.log"))
         const bus = connectBus()
@@ -83,7 +91,9 @@ async function main(): Promise<void> {
         sim.start()
         startFirmware(group, "src/main_sim.ts", line => {
             const m = /WASM> (.*)$/.exec(line)
-            if (m) sim.note("firmware: " + m[1])
+            // State changes and refusals reach the log through the Jacdac service (what a client sees);
+            // the firmware's own console copy of them would only repeat it.
+            if (m && !/^ch\d+ (state|rejected)/.test(m[1])) sim.note("firmware: " + m[1])
             else if (/error|exception|panic/i.test(line)) sim.note("firmware VM: " + line)
         }, path.join(logDir, "firmware.log"))
         await startWebServer(sim, port)

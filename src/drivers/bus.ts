@@ -6,23 +6,27 @@ export interface Bus {
     transfer(address: number, write: number[], readLength: number): Promise<number[]>
 }
 
-/** A transaction that failed on the wire (NACK, timeout, arbitration). */
-export class BusError extends Error {
+/** An error about the chip at one bus address. */
+class ChipError extends Error {
     address: number
-    constructor(address: number, message: string) {
+    constructor(name: string, address: number, message: string) {
         super(message)
-        this.name = "BusError"
+        this.name = name
         this.address = address
     }
 }
 
-/** A chip that answered but is not what the driver expects, or reads back wrong. */
-export class DeviceError extends Error {
-    address: number
+/** A transaction that failed on the wire (NACK, timeout, arbitration). */
+export class BusError extends ChipError {
     constructor(address: number, message: string) {
-        super(message)
-        this.name = "DeviceError"
-        this.address = address
+        super("BusError", address, message)
+    }
+}
+
+/** A chip that answered but is not what the driver expects, or reads back wrong. */
+export class DeviceError extends ChipError {
+    constructor(address: number, message: string) {
+        super("DeviceError", address, message)
     }
 }
 
