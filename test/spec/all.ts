@@ -2,6 +2,7 @@
 // exactly this list, so the same core and driver tests pass in both runtimes.
 import { Spec } from "../harness/api"
 import { ina228EmulatorSpec } from "./ina228_emulator.spec"
+import { bq76907EmulatorSpec } from "./bq76907_emulator.spec"
 import { ina228DriverOverflowSpec, ina228DriverSpec } from "./ina228_driver.spec"
 import { commandsSpec } from "./commands.spec"
 import { plantEnergyBooksSpec, plantSpec } from "./plant.spec"
@@ -10,6 +11,7 @@ import { goldenSpec } from "./golden.spec"
 
 export const ALL_SPECS: Spec[] = [
     ina228EmulatorSpec,
+    bq76907EmulatorSpec,
     ina228DriverSpec,
     commandsSpec,
     ina228DriverOverflowSpec,
