@@ -1,5 +1,14 @@
-// The physical box: a pack feeding output paths. The plant is the ground truth every firmware
-// number is judged against. Portable (Node and the VM); time is passed in.
+// The physical box: a pack feeding output paths, the box's own quiescent draw and an optional bench charger, all
+// on one bus (the pack terminals). The plant is the ground truth every firmware number is judged against.
+// Portable (Node and the VM); time is passed in.
+//
+// Each step: the pack gives its Thevenin source over the step (E, R: pack.prepare), the bus is solved with every
+// consumer on it, then the outputs and the pack integrate. Bus KCL, with the pack current I_pack through the pack
+// shunt (discharge positive):
+//   I_pack = sum(outputs) + quiescent - charger,   bus_V = E - R * I_pack
+// Charger (CC/CV bench supply across the pack terminals, can only source): if holding the bus at voltage_V needs
+// 0 <= I <= current_A it does that (CV); if it would need more it delivers current_A (CC); if the pack alone
+// keeps the bus above voltage_V it delivers nothing.
 import { Pack, PackParams } from "./pack"
 import { OutputPath, OutputPathParams } from "./output_path"
 import { LoadSpec } from "./load"
@@ -8,20 +17,56 @@ export interface PlantParams {
     pack: PackParams
     outputs: OutputPathParams[]
     ambient_C: number
+    /** The box's own draw from the bus (MCU, meters, regulators), amps. Default 0.015 A with the "full" pack
+     * model, 0 with the "ideal" one (so today's hand-computed numbers still hold). */
+    quiescent_A?: number
+    /** Whether the outputs' switch and shunt losses heat the pack's thermal node (same box). Default true. */
+    outputLossesHeatPack?: boolean
+}
+
+/** A CC/CV bench supply: holds the bus at voltage_V when it can, delivers at most current_A. */
+export interface ChargerSetting {
+    voltage_V: number
+    current_A: number
 }
 
 export class Plant {
     readonly pack: Pack
     readonly outputs: OutputPath[] = []
+    /** Ambient temperature; settable at any time (the pack's thermal node follows). */
     ambient_C: number
     time_s = 0
     /** Pack terminal (system bus) voltage after the last step. */
     bus_V = 0
+    /** Current through the pack shunt in the last step, amps: outputs + quiescent - charger (discharge positive). */
+    packCurrent_A = 0
+    /** The box's own draw (setting), amps. */
+    quiescent_A: number
+    /** Quiescent current drawn in the last step (0 when the bus is dead), amps. */
+    quiescentCurrent_A = 0
+    /** Energy the box's own electronics drew from the bus, joules. */
+    quiescentEnergy_J = 0
+    /** The connected charger, or undefined. */
+    charger: ChargerSetting = undefined
+    /** What the charger delivered in the last step, amps, and its mode: "off", "idle", "cc" or "cv". */
+    chargerCurrent_A = 0
+    chargerMode = "off"
+    /** Energy the charger delivered into the bus, joules. */
+    chargerEnergy_J = 0
+    readonly outputLossesHeatPack: boolean
+    private amps: number[] = []
 
     constructor(p: PlantParams) {
         this.pack = new Pack(p.pack)
-        for (const o of p.outputs) this.outputs.push(new OutputPath(o))
+        for (const o of p.outputs) {
+            this.outputs.push(new OutputPath(o))
+            this.amps.push(0)
+        }
         this.ambient_C = p.ambient_C
+        this.quiescent_A = p.quiescent_A !== undefined ? p.quiescent_A : p.pack.model === "full" ? 0.015 : 0
+        this.outputLossesHeatPack = p.outputLossesHeatPack !== undefined ? p.outputLossesHeatPack : true
+        if (p.pack.initialTemperature_C === undefined) this.pack.setTemperature(p.ambient_C)
+        this.pack.ambient_C = p.ambient_C
         this.bus_V = this.pack.ocv_V()
     }
 
@@ -33,13 +78,18 @@ export class Plant {
         this.outputs[channel].switchClosed = closed
     }
 
-    /** Advance by dt: solve the shared bus for all channels (a few Gauss-Seidel sweeps), then integrate. */
-    step(dt_s: number): void {
-        const e = this.pack.ocv_V()
-        const rS = this.pack.resistance_Ohm()
+    /** Connect a CC/CV supply to the bus, or disconnect it (undefined). */
+    setCharger(c: ChargerSetting | undefined): void {
+        this.charger = c ? { voltage_V: c.voltage_V, current_A: c.current_A } : undefined
+        // A stiff CV source needs the OCV linearised over the step (implicit in SOC) to stay stable at long steps.
+        this.pack.setImplicitOcv(this.charger !== undefined || this.pack.p.model === "full")
+    }
+
+    /** Solve the outputs against a source of EMF e and resistance rS; returns their total current. */
+    private solveOutputs(e: number, rS: number): number {
         const n = this.outputs.length
-        const amps: number[] = []
-        for (let i = 0; i < n; i++) amps.push(this.outputs[i].current_A)
+        const amps = this.amps
+        for (let i = 0; i < n; i++) amps[i] = this.outputs[i].current_A
         for (let sweep = 0; sweep < 3; sweep++) {
             for (let i = 0; i < n; i++) {
                 let others = 0
@@ -49,10 +99,64 @@ export class Plant {
             if (n < 2) break
         }
         let total = 0
-        for (const a of amps) total += a
-        this.bus_V = e - total * rS
-        for (let i = 0; i < n; i++) this.outputs[i].settle(this.bus_V, amps[i], dt_s)
-        this.pack.step(dt_s, total)
+        for (let i = 0; i < n; i++) total += amps[i]
+        return total
+    }
+
+    /** Advance by dt: solve the shared bus (outputs, quiescent draw, charger), then integrate. */
+    step(dt_s: number): void {
+        const pack = this.pack
+        pack.prepare(dt_s)
+        const e = pack.theveninE_V
+        let rS = pack.theveninR_Ohm
+        const n = this.outputs.length
+        const amps = this.amps
+        const iq = this.quiescent_A > 0 && e > 1 ? this.quiescent_A : 0
+        let total = 0
+        let ichg = 0
+        let mode = this.charger ? "idle" : "off"
+        let bus = 0
+        const c = this.charger
+        if (c && c.voltage_V > 0 && c.current_A > 0) {
+            if (rS < 1e-9) rS = 1e-9
+            // CV: the bus held at voltage_V; every output sees it directly.
+            let out = 0
+            for (let i = 0; i < n; i++) {
+                amps[i] = this.outputs[i].solve(c.voltage_V, 0, 0)
+                out += amps[i]
+            }
+            const need = out + iq - (e - c.voltage_V) / rS
+            if (need >= 0 && need <= c.current_A) {
+                mode = "cv"
+                ichg = need
+                total = out
+                bus = c.voltage_V
+            } else if (need > c.current_A) {
+                mode = "cc"
+                ichg = c.current_A
+            }
+        }
+        if (mode !== "cv") {
+            // The pack (plus a CC injection, if any) feeds the outputs; the quiescent draw and the charger's
+            // current shift the source's EMF as the other channels' currents do.
+            total = this.solveOutputs(e + (ichg - iq) * rS, rS)
+            bus = e - (total + iq - ichg) * rS
+        }
+        const ipack = mode === "cv" ? (e - c.voltage_V) / rS : total + iq - ichg
+        this.bus_V = bus
+        this.packCurrent_A = ipack
+        this.quiescentCurrent_A = iq
+        this.chargerCurrent_A = ichg
+        this.chargerMode = mode
+        this.quiescentEnergy_J += bus * iq * dt_s
+        this.chargerEnergy_J += bus * ichg * dt_s
+        let extra = 0
+        for (let i = 0; i < n; i++) {
+            const o = this.outputs[i]
+            o.settle(bus, amps[i], dt_s)
+            if (this.outputLossesHeatPack) extra += o.current_A * o.current_A * (o.p.switch_Ohm + o.p.shunt_Ohm)
+        }
+        pack.step(dt_s, ipack, this.ambient_C, extra)
         this.time_s += dt_s
     }
 }

@@ -9,6 +9,14 @@ export function referencePack(): PackParams {
     return { chemistry: "NMC", series: 4, parallel: 2, cellCapacity_Ah: 4.0, cellR0_Ohm: 0.018, initialSoc: 0.8, wiring_Ohm: 0.01 }
 }
 
+/**
+ * The reference pack with the full ground-truth model (RC pairs, hysteresis, temperature, charge efficiency,
+ * self-discharge, ageing; cell.ts has the values). referencePack() stays the ideal model callers were built on.
+ */
+export function referencePackFull(): PackParams {
+    return { ...referencePack(), model: "full" }
+}
+
 export function plantParamsFor(cfg: BoxConfig, pack: PackParams, ambient_C: number): PlantParams {
     return {
         pack,

@@ -5,7 +5,7 @@ import { ina228EmulatorSpec } from "./ina228_emulator.spec"
 import { bq76907EmulatorSpec } from "./bq76907_emulator.spec"
 import { ina228DriverOverflowSpec, ina228DriverSpec } from "./ina228_driver.spec"
 import { commandsSpec } from "./commands.spec"
-import { plantEnergyBooksSpec, plantSpec } from "./plant.spec"
+import { plantEnergyBooksSpec, plantModelSpec, plantSpec } from "./plant.spec"
 import { supervisorSpec } from "./supervisor.spec"
 import { goldenSpec } from "./golden.spec"
 
@@ -17,6 +17,7 @@ export const ALL_SPECS: Spec[] = [
     ina228DriverOverflowSpec,
     plantSpec,
     plantEnergyBooksSpec,
+    plantModelSpec,
     supervisorSpec,
     goldenSpec,
 ]
