@@ -75,6 +75,7 @@ export const RULES: ReadonlyArray<Rule> = [
     { id: "date", scope: "all", message: "DeviceScript has no Date; take time as a parameter (ms since boot from the shell)" },
     { id: "console-spread", scope: "all", message: "console.log(...x) does not compile in DeviceScript; join the values into one string first" },
     { id: "string-compare", scope: "all", typed: true, message: "<, >, <=, >= on strings compare as numbers in DeviceScript; use a strCmp() based on charCodeAt" },
+    { id: "number-truthiness", scope: "all", typed: true, message: "a non-integer number is falsy in the DeviceScript 2.16.4 VM (0.5 || 7 is 7, if (2.5) is false); compare explicitly: x !== 0, x !== undefined, x > 0" },
     { id: "for-in-array", scope: "all", typed: true, message: "for…in over an array throws in DeviceScript; use for (let i = 0; i < a.length; i++) or for…of" },
     { id: "ds-import", scope: "portable", message: "portable code must not import @devicescript/* or @dsboard/*; inject what it needs through an interface" },
     { id: "ds-math", scope: "portable", message: "this Math extension exists only in DeviceScript; write it out (e.g. a clamp helper, Math.floor(a / b))" },
@@ -313,6 +314,9 @@ function checkValueNode(node: ts.Node, c: Ctx): void {
     else if (ts.isDoStatement(node)) report(c, node, "do-while")
     else if (ts.isVariableDeclarationList(node)) checkVar(node, c)
     else if (ts.isForInStatement(node)) checkForIn(node, c)
+    else if (ts.isIfStatement(node) || ts.isWhileStatement(node)) checkTruthiness(node.expression, c)
+    else if (ts.isForStatement(node) && node.condition) checkTruthiness(node.condition, c)
+    else if (ts.isConditionalExpression(node)) checkTruthiness(node.condition, c)
     else if (ts.isForOfStatement(node) && node.awaitModifier) report(c, node, "generator", "for await")
     else if (ts.isFunctionLike(node) && (node as ts.FunctionLikeDeclarationBase).asteriskToken) report(c, node, "generator", "generator function")
     else if (node.kind === ts.SyntaxKind.RegularExpressionLiteral) report(c, node, "regexp")
@@ -417,11 +421,22 @@ function checkBinary(b: ts.BinaryExpression, c: Ctx): void {
         if (!isNullLiteral(b.left) && !isNullLiteral(b.right)) report(c, b.operatorToken, "loose-equality")
     } else if (op === ts.SyntaxKind.InKeyword) report(c, b.operatorToken, "in-operator")
     else if (RELATIONAL.has(op)) checkStringCompare(b, c)
+    if (op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.AmpersandAmpersandToken) checkTruthiness(b.left, c)
     if (LOGICAL_ASSIGNMENTS.has(op)) report(c, b.operatorToken, "logical-assign")
     if (ASSIGNMENTS.has(op) && isLengthTarget(b.left, c)) report(c, b, "array-length-assign")
 }
 
+/** A number used as a condition: only integers test correctly in the VM. */
+function checkTruthiness(e: ts.Expression, c: Ctx): void {
+    if (!c.checker) return
+    while (ts.isParenthesizedExpression(e)) e = e.expression
+    const t = c.checker.getTypeAtLocation(e)
+    if ((t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0) return
+    if (someType(t, x => (x.flags & ts.TypeFlags.NumberLike) !== 0)) report(c, e, "number-truthiness")
+}
+
 function checkIncDec(u: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, c: Ctx): void {
+    if (ts.isPrefixUnaryExpression(u) && u.operator === ts.SyntaxKind.ExclamationToken) checkTruthiness(u.operand, c)
     const op = u.operator
     if ((op === ts.SyntaxKind.PlusPlusToken || op === ts.SyntaxKind.MinusMinusToken) && isLengthTarget(u.operand, c))
         report(c, u, "array-length-assign")

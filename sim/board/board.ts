@@ -3,6 +3,7 @@
 // the VM (live simulator) and in Node (scenario runner, tests).
 import { EmulatedBus } from "../emulators/emulated_bus"
 import { Ina228Emulator } from "../emulators/ina228"
+import { Bq76907Emulator } from "../emulators/bq76907"
 import { DigitalOut } from "../../src/core/io"
 
 export interface BoardChannelParams {
@@ -11,12 +12,32 @@ export interface BoardChannelParams {
     shunt_Ohm: number
 }
 
+export interface BoardAfeParams {
+    address: number
+    /** Cell groups wired to the AFE. */
+    cells: number
+    shunt_Ohm: number
+    seed: number
+}
+
 export interface BoardParams {
     channels: BoardChannelParams[]
+    /** The pack monitor (AFE); absent on a board without one. */
+    afe?: BoardAfeParams
     /** External watchdog timeout: outputs drop when the heartbeat stops toggling this long. */
     watchdogTimeout_s: number
     /** False models a board whose ALERT-to-enable latch is missing or broken (tests the firmware backup). */
     tripLatchFitted?: boolean
+}
+
+/** What the plant tells the board about the pack. */
+export interface PackPhysics {
+    cell_V: number[]
+    /** Through the pack shunt, positive = discharge. */
+    current_A: number
+    /** Cell (thermistor) and AFE die temperatures. */
+    temp_C: number
+    dieTemp_C: number
 }
 
 /** What the plant tells the board about one channel. */
@@ -38,6 +59,7 @@ class Line implements DigitalOut {
 export class Board {
     readonly bus = new EmulatedBus()
     readonly meters: Ina228Emulator[] = []
+    readonly afe: Bq76907Emulator = undefined
     private enables: Line[] = []
     private heartbeat = new Line()
     /** Hardware latch between each INA228 ALERT and its channel enable. */
@@ -55,6 +77,10 @@ export class Board {
     constructor(p: BoardParams) {
         this.watchdogTimeout_s = p.watchdogTimeout_s
         this.tripLatchFitted = p.tripLatchFitted !== false
+        if (p.afe) {
+            this.afe = new Bq76907Emulator(p.afe.address, p.afe.cells, p.afe.shunt_Ohm, { seed: p.afe.seed })
+            this.bus.attach(this.afe)
+        }
         for (const c of p.channels) {
             const m = new Ina228Emulator(c.meterAddress, c.shunt_Ohm)
             this.bus.attach(m)
@@ -88,8 +114,12 @@ export class Board {
     }
 
     /** Feed the plant's state to the chips and advance board time. */
-    step(dt_s: number, physics: ChannelPhysics[]): void {
+    step(dt_s: number, physics: ChannelPhysics[], pack?: PackPhysics): void {
         this.time_s += dt_s
+        if (this.afe && pack) {
+            this.afe.setInputs(pack.cell_V, pack.current_A, pack.dieTemp_C, pack.temp_C)
+            this.afe.step(dt_s)
+        }
         for (let i = 0; i < this.meters.length; i++) {
             const p = physics[i]
             const m = this.meters[i]

@@ -4,8 +4,15 @@ import { SettingsStore } from "../../src/core/io"
 export class MemoryStore implements SettingsStore {
     text: { [key: string]: string } = {}
     writes = 0
+    private perKey: { [key: string]: number } = {}
     /** When set, writes throw (a failing flash). */
     failWrites = false
+
+    /** Writes of one key so far. */
+    writesOf(key: string): number {
+        const n = this.perKey[key]
+        return n === undefined ? 0 : n
+    }
 
     async read(key: string): Promise<any> {
         const t = this.text[key]
@@ -23,5 +30,7 @@ export class MemoryStore implements SettingsStore {
         if (this.failWrites) throw new Error("flash write failed")
         this.text[key] = JSON.stringify(value)
         this.writes++
+        const n = this.perKey[key]
+        this.perKey[key] = n === undefined ? 1 : n + 1
     }
 }

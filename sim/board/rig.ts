@@ -39,7 +39,7 @@ export class Rig {
 
     constructor(o: RigOptions = {}) {
         this.cfg = o.cfg ? o.cfg : referenceConfig()
-        this.plantDt_ms = o.plantDt_ms ? o.plantDt_ms : 10
+        this.plantDt_ms = o.plantDt_ms !== undefined ? o.plantDt_ms : 10
         const ambient = o.ambient_C !== undefined ? o.ambient_C : 25
         this.world = o.world ? o.world : new World(plantParamsFor(this.cfg, o.pack ? o.pack : referencePack(), ambient), boardParamsFor(this.cfg))
         this.store = o.store ? o.store : new MemoryStore()

@@ -1,7 +1,7 @@
 // Plant and board stepped together in one process (Node runner, tests, benchmarks).
 // In the live simulator the two are split: plant in Node, board in the VM, joined by the sim link.
 import { Plant, PlantParams } from "../plant/plant"
-import { Board, BoardParams, ChannelPhysics } from "./board"
+import { Board, BoardParams, ChannelPhysics, PackPhysics } from "./board"
 
 export class World {
     readonly plant: Plant
@@ -21,9 +21,14 @@ export class World {
         return out
     }
 
+    packPhysics(): PackPhysics {
+        const pk = this.plant.pack
+        return { cell_V: pk.cellVoltages_V(), current_A: this.plant.packCurrent_A, temp_C: pk.temperature_C, dieTemp_C: pk.temperature_C }
+    }
+
     step(dt_s: number): void {
         for (let i = 0; i < this.plant.outputs.length; i++) this.plant.setSwitch(i, this.board.switchClosed(i))
         this.plant.step(dt_s)
-        this.board.step(dt_s, this.physics())
+        this.board.step(dt_s, this.physics(), this.packPhysics())
     }
 }

@@ -1,3 +1,7 @@
+import { BatteryConfig } from "./battery/monitor"
+import { referencePackConfig } from "./battery/pack_config"
+import { defaultEstimatorConfig } from "./battery/estimator"
+
 // What the firmware knows about the box it runs on. One table per board build; the simulator's
 // board is built from the same table, so firmware and emulated hardware always agree on addresses.
 
@@ -30,6 +34,8 @@ export interface BoxConfig {
     /** Flash wear budget per setting: this many writes at once, then one more per refill period. */
     settingsWriteBurst: number
     settingsWriteRefill_ms: number
+    /** The pack, its AFE and the estimator. */
+    battery: BatteryConfig
 }
 
 export function referenceConfig(): BoxConfig {
@@ -53,6 +59,15 @@ export function referenceConfig(): BoxConfig {
         meterRetry_ms: 5000,
         settingsWriteBurst: 4,
         settingsWriteRefill_ms: 60000,
+        battery: {
+            afeAddress: 0x08,
+            afeCrc: false,
+            // BQ76907 covers 2-7S; the reference charger and the board's ratings stop at 6S.
+            limits: { minSeries: 2, maxSeries: 6, maxParallel: 50 },
+            defaultPack: referencePackConfig(),
+            period_ms: 1000,
+            estimator: defaultEstimatorConfig(),
+        },
     }
 }
 

@@ -28,6 +28,8 @@ export class ChannelControl {
     private last: Ina228Reading = undefined
     private lastGood_ms = -1
     private fresh = false
+    /** Set by the supervisor: time to empty for this output alone. */
+    runtime_s = -1
 
     constructor(index: number, cfg: ChannelConfig, meter: Ina228, enable: DigitalOut, limit_mA: number, emit: EventSink) {
         this.index = index
@@ -143,6 +145,16 @@ export class ChannelControl {
         this.go("tripped", reason)
     }
 
+    /** Charge the meter has counted (C, since its last reset), or NaN while the reading is stale. */
+    charge_C(): number {
+        return this.fresh && this.last ? this.last.charge_C : NaN
+    }
+
+    /** Present output power, W (0 when unknown). */
+    power_W(): number {
+        return this.fresh && this.last ? this.last.power_mW / 1000 : 0
+    }
+
     snapshot(now_ms: number): ChannelSnapshot {
         const r = this.last
         return {
@@ -162,6 +174,7 @@ export class ChannelControl {
             dieTemp_dC: r ? Math.round(r.dieTemp_C * 10) : 0,
             fresh: this.fresh,
             age_ms: this.lastGood_ms < 0 ? -1 : now_ms - this.lastGood_ms,
+            runtime_s: this.runtime_s,
         }
     }
 }

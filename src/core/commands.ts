@@ -1,12 +1,14 @@
 // Every way into the box (Jacdac write, MQTT, BLE, button, companion, scenario) becomes a Command checked
 // here, with one set of bounds. The answer says what would actually be applied, or why nothing is.
 import { BoxConfig } from "./box_config"
+import { PackConfig, checkPackConfig } from "./battery/pack_config"
 
 export interface Command {
     kind: string
     channel?: number
     on?: boolean
     limit_mA?: number
+    pack?: PackConfig
 }
 
 export interface CommandResult {
@@ -17,7 +19,7 @@ export interface CommandResult {
     applied: Command
 }
 
-export const COMMAND_KINDS = ["channel.enable", "channel.limit"]
+export const COMMAND_KINDS = ["channel.enable", "channel.limit", "pack.config"]
 
 function reject(reason: string): CommandResult {
     return { ok: false, reason, applied: undefined }
@@ -46,6 +48,14 @@ export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
     const kind = raw.kind
     if (typeof kind !== "string" || COMMAND_KINDS.indexOf(kind) < 0)
         return reject("unknown command kind " + JSON.stringify(kind) + "; expected one of " + COMMAND_KINDS.join(", "))
+    if (kind === "pack.config") {
+        const bad = checkFields(raw, ["kind", "pack"])
+        if (bad) return reject(bad)
+        const problems = checkPackConfig(raw.pack, cfg.battery.limits)
+        if (problems.length > 0) return reject("pack: " + problems.join("; "))
+        const p = raw.pack
+        return { ok: true, reason: "", applied: { kind, pack: { chemistry: p.chemistry, series: p.series, parallel: p.parallel, cellCapacity_mAh: Math.round(p.cellCapacity_mAh) } } }
+    }
     if (kind === "channel.enable") {
         const bad = checkFields(raw, ["kind", "channel", "on"]) || checkChannel(raw, cfg)
         if (bad) return reject(bad)

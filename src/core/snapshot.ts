@@ -1,3 +1,5 @@
+import { BatterySnapshot } from "./battery/monitor"
+
 // The one state model: each supervisor tick produces one Snapshot. Jacdac services, the simulator's view,
 // logs (and later MQTT and BLE) all render it. Integers in named units so it prints exactly on the VM.
 
@@ -27,6 +29,8 @@ export interface ChannelSnapshot {
     fresh: boolean
     /** Age of the numbers. */
     age_ms: number
+    /** How long the pack could feed this output alone at its present draw, s; -1 when idle or unknown. */
+    runtime_s: number
 }
 
 export interface BoxEvent {
@@ -42,6 +46,7 @@ export interface Snapshot {
     seq: number
     t_ms: number
     channels: ChannelSnapshot[]
+    battery: BatterySnapshot
     /** Active problems, one sentence each. */
     faults: string[]
     /** Events since the previous snapshot. */

@@ -9,6 +9,7 @@ import { SettingsWriter, errorText } from "./persist"
 import { BoxEvent, Snapshot } from "./snapshot"
 import { Bus } from "../drivers/bus"
 import { Ina228, ina228Defaults } from "../drivers/ina228"
+import { BatteryMonitor } from "./battery/monitor"
 
 export interface BoxHardware {
     bus: Bus
@@ -32,12 +33,15 @@ export class Supervisor {
     private events: BoxEvent[] = []
     private heartbeatLevel = false
     private now_ms = 0
+    readonly battery: BatteryMonitor
+    private lastBattery_ms = -1e9
+    private lastCharge: number[] = []
     seq = 0
     started = false
 
     constructor(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore) {
         const problems = checkConfig(cfg)
-        if (problems.length) throw new Error("bad box configuration: " + problems.join("; "))
+        if (problems.length > 0) throw new Error("bad box configuration: " + problems.join("; "))
         if (hw.enables.length !== cfg.channels.length) throw new Error("need one enable line per channel")
         this.cfg = cfg
         this.hw = hw
@@ -47,8 +51,10 @@ export class Supervisor {
         const sink = (ch: number, kind: string, state: string, message: string) => {
             self.events.push({ t_ms: self.now_ms, channel: ch, kind, state, message })
         }
+        this.battery = new BatteryMonitor(cfg.battery, hw.bus, store, this.settings, (kind, message) => self.note(-1, kind, message))
         for (let i = 0; i < cfg.channels.length; i++) {
             const c = cfg.channels[i]
+            this.lastCharge.push(NaN)
             const meter = new Ina228(hw.bus, ina228Defaults(c.meterAddress, c.shunt_mOhm, c.rated_mA * 1.25))
             this.channels.push(new ChannelControl(i, c, meter, hw.enables[i], c.defaultLimit_mA, sink))
         }
@@ -65,6 +71,7 @@ export class Supervisor {
             await this.restoreLimit(ch)
             await ch.init(now_ms, this.cfg.meterRetry_ms)
         }
+        await this.battery.start(now_ms)
         this.started = true
     }
 
@@ -90,6 +97,15 @@ export class Supervisor {
     submit(raw: any, now_ms?: number): CommandResult {
         if (now_ms !== undefined) this.now_ms = now_ms
         const r = validateCommand(raw, this.cfg)
+        if (r.ok && r.applied.kind === "pack.config") {
+            let anyOn = false
+            for (const ch of this.channels) if (ch.state === "on") anyOn = true
+            const why = this.battery.packRefusal(anyOn)
+            if (why) {
+                this.note(-1, "rejected", why)
+                return { ok: false, reason: why, applied: undefined }
+            }
+        }
         if (r.ok && r.applied.kind === "channel.enable") {
             const why = this.channels[r.applied.channel].refusal(r.applied.on)
             if (why) {
@@ -105,6 +121,10 @@ export class Supervisor {
     private async applyQueued(): Promise<void> {
         while (this.queue.length > 0) {
             const c = this.queue.shift()
+            if (c.kind === "pack.config") {
+                await this.battery.applyPack(c.pack, this.now_ms)
+                continue
+            }
             const ch = this.channels[c.channel]
             if (c.kind === "channel.enable") await ch.applyEnable(c.on)
             else if (c.kind === "channel.limit") {
@@ -120,6 +140,12 @@ export class Supervisor {
         await this.applyQueued()
         for (const ch of this.channels)
             await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.overcurrentTicks, this.cfg.meterRetry_ms)
+        if (now_ms - this.lastBattery_ms >= this.cfg.battery.period_ms) {
+            this.lastBattery_ms = now_ms
+            await this.battery.step(now_ms, this.outputsCharge_C())
+        }
+        // Per-output runtimes: one walk of the pack model per 10 s, one output at a time (VM budget).
+        if (this.seq % 100 === 50) this.updateChannelRuntime()
         const problems = await this.settings.flush(now_ms)
         for (const p of problems) this.note(-1, "setting", p)
         // The heartbeat only toggles when a whole tick completed: a stalled or crashing loop lets the
@@ -130,6 +156,29 @@ export class Supervisor {
         return this.snapshot(now_ms)
     }
 
+    /** Charge all outputs counted since the last battery step (NaN when any meter is stale). */
+    private outputsCharge_C(): number {
+        let sum = 0
+        for (let i = 0; i < this.channels.length; i++) {
+            const q = this.channels[i].charge_C()
+            const prev = this.lastCharge[i]
+            this.lastCharge[i] = q
+            if (!(q === q) || !(prev === prev)) sum = NaN
+            else sum += q - prev
+        }
+        return sum
+    }
+
+    private runtimeTurn = 0
+    private updateChannelRuntime(): void {
+        const n = this.channels.length
+        const ch = this.channels[this.runtimeTurn % n]
+        this.runtimeTurn++
+        const p = ch.power_W()
+        const quiescent_W = (this.cfg.battery.estimator.quiescent_mA / 1000) * 3.7 * this.battery.pack.series
+        ch.runtime_s = ch.state === "on" && p > 0.05 ? Math.round(this.battery.runtimeAt(p + quiescent_W)) : -1
+    }
+
     /** The current state; events are handed out once. */
     snapshot(now_ms: number): Snapshot {
         const faults: string[] = []
@@ -137,6 +186,8 @@ export class Supervisor {
         for (const c of chans) if (c.state === "fault") faults.push(c.name + ": " + c.reason)
         const events = this.events
         this.events = []
-        return { seq: this.seq, t_ms: now_ms, channels: chans, faults, events }
+        const battery = this.battery.snapshot()
+        if (battery.status === "fault") faults.push("battery: " + battery.reason)
+        return { seq: this.seq, t_ms: now_ms, channels: chans, battery, faults, events }
     }
 }

@@ -122,10 +122,10 @@ export class Ina228 {
         this.adcRange = vMax <= SHUNT_FS_V[1] ? 1 : 0
         const idealLsb = c.maxCurrent_mA / 1000 / 524288
         // The range check above keeps SHUNT_CAL <= 25000 * 0.16384 = 4096, well inside its 15 bits.
-        let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * (this.adcRange ? 4 : 1))
+        let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * (this.adcRange === 1 ? 4 : 1))
         if (cal < 1) cal = 1
         this.shuntCal = cal
-        this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * (this.adcRange ? 4 : 1))
+        this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * (this.adcRange === 1 ? 4 : 1))
     }
 
     getShuntCal(): number {
@@ -139,7 +139,7 @@ export class Ina228 {
     }
 
     private configValue(): number {
-        return this.adcRange ? 0x0010 : 0x0000
+        return this.adcRange === 1 ? 0x0010 : 0x0000
     }
 
     private adcConfigValue(): number {
@@ -188,7 +188,7 @@ export class Ina228 {
 
     private sovlCode(limit_mA: number): number {
         const v = (limit_mA / 1000) * (this.cfg.shunt_mOhm / 1000)
-        let code = Math.round(v / (this.adcRange ? SOVL_LSB_V / 4 : SOVL_LSB_V))
+        let code = Math.round(v / (this.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V))
         if (code > 0x7fff) code = 0x7fff
         if (code < 1) code = 1
         return code
@@ -196,7 +196,7 @@ export class Ina228 {
 
     /** The trip current the SOVL code really gives (what the hardware will do). */
     alertLimitFor_mA(limit_mA: number): number {
-        const lsb = this.adcRange ? SOVL_LSB_V / 4 : SOVL_LSB_V
+        const lsb = this.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V
         return (this.sovlCode(limit_mA) * lsb * 1000) / (this.cfg.shunt_mOhm / 1000)
     }
 

@@ -126,7 +126,7 @@ function assertPlan(shunt_mOhm: number, maxCurrent_mA: number, adcRange: number,
     assertEq(d.getAdcRange(), adcRange, what + ": ADCRANGE")
     assertEq(d.getShuntCal(), shuntCal, what + ": SHUNT_CAL")
     // the effective LSB must follow the programmed SHUNT_CAL: I_LSB = SHUNT_CAL / (13107.2e6 * R * (4 if range 1))
-    const lsb = shuntCal / (13107.2e6 * (shunt_mOhm / 1000) * (adcRange ? 4 : 1))
+    const lsb = shuntCal / (13107.2e6 * (shunt_mOhm / 1000) * (adcRange === 1 ? 4 : 1))
     assertNear(d.getCurrentLsb_A(), lsb, lsb * 1e-9, what + ": effective current LSB")
 }
 

@@ -72,7 +72,7 @@ export const supervisorSpec: Spec = (t: TestApi) => {
             await rig.advance(300, pause)
             assertEq(rig.last.channels[0].limit_mA, before, "limit unchanged")
             assertEq(rig.eventsOf("rejected", 0).length, 1, "one rejection event")
-            assertEq(rig.store.writes, 0, "nothing saved")
+            assertEq(rig.store.writesOf(limitKey(0)), 0, "limit not saved")
         })
 
         t.test("a load above the limit trips the output in hardware; the user can re-arm it", async () => {
@@ -197,10 +197,10 @@ export const supervisorSpec: Spec = (t: TestApi) => {
                 rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 1000 + i })
                 await rig.advance(100, pause)
             }
-            assertEq(rig.store.writes, burst, "writes within the burst budget")
+            assertEq(rig.store.writesOf(limitKey(0)), burst, "writes within the burst budget")
             assertEq(rig.last.channels[0].limit_mA, 1000 + burst + 2, "the newest limit is in force")
             await rig.advance(rig.cfg.settingsWriteRefill_ms, pause)
-            assertEq(rig.store.writes, burst + 1, "one more write once the budget refilled")
+            assertEq(rig.store.writesOf(limitKey(0)), burst + 1, "one more write once the budget refilled")
             assertEq(rig.store.text[limitKey(0)], "" + (1000 + burst + 2), "the newest value was written")
         })
 

@@ -1,0 +1,178 @@
+// One series group's state of charge: an extended Kalman filter over [SOC, V1, V2] (the two RC
+// polarisation voltages of the equivalent circuit), driven by counted charge and corrected by the cell's
+// voltage. The gain follows the OCV slope, so a voltage read on LFP's flat plateau moves the estimate
+// very little and one read at a steep end moves it a lot; voltage under load is worth less than voltage
+// at rest, because the resistance model is uncertain. Portable; all units SI (V, A, Ah, s).
+import { Chemistry, arrhenius, ocvAt_mV, ocvSlope_mV, socResistanceFactor } from "./chemistry"
+
+/** Model parameters of one series group at the present temperature. */
+export interface CellParams {
+    q_Ah: number
+    r0: number
+    r1: number
+    tau1: number
+    r2: number
+    tau2: number
+}
+
+/** Parameters for a group of capacity q_Ah at temp_C, from the chemistry and a learned resistance factor. */
+export function cellParams(c: Chemistry, q_Ah: number, temp_C: number, soc: number, rFactor: number): CellParams {
+    const k = (arrhenius(c, temp_C) * socResistanceFactor(soc) * rFactor) / 1000 / q_Ah
+    return { q_Ah, r0: c.r0_mOhmAh * k, r1: c.r1_mOhmAh * k, tau1: c.tau1_s, r2: c.r2_mOhmAh * k, tau2: c.tau2_s }
+}
+
+export class CellFilter {
+    soc: number
+    v1 = 0
+    v2 = 0
+    /** LFP hysteresis offset of the OCV, V (negative after discharging). */
+    hyst = 0
+    /** Covariance of [soc, v1, v2], row-major. */
+    P: number[]
+    /**
+     * Effective time since the SOC was last pinned down, s. A current-sensor bias is not white noise: its
+     * SOC error grows in proportion to time, so the variance it adds grows with this age, and each
+     * correction shortens the age in proportion to how much it shrank the variance.
+     */
+    drift_s = 0
+    /** Likewise for a capacity error: SOC moved (as counted) since the SOC was last pinned down. */
+    moved = 0
+
+    constructor(soc: number, sigma: number) {
+        this.soc = soc
+        this.P = [sigma * sigma, 0, 0, 0, 1e-4, 0, 0, 0, 1e-4]
+    }
+
+    sigma(): number {
+        return Math.sqrt(this.P[0] > 0 ? this.P[0] : 0)
+    }
+
+    /** Predicted terminal voltage at current I (A, discharge positive). */
+    terminal_V(c: Chemistry, p: CellParams, I: number): number {
+        return ocvAt_mV(c, this.soc) / 1000 + this.hyst - I * p.r0 - this.v1 - this.v2
+    }
+
+    /**
+     * Move forward by dt: `dAh` is the charge that left the group (negative while charging, already
+     * corrected for sensor errors and charge efficiency), `I` the mean current. `qSigmaRel` is the relative
+     * uncertainty of the capacity, `biasSigma_A` the current sensor's remaining (systematic) uncertainty.
+     */
+    predict(c: Chemistry, p: CellParams, dAh: number, I: number, dt_s: number, qSigmaRel: number, biasSigma_A: number): void {
+        const ds = dAh / p.q_Ah
+        this.soc -= ds
+        const a1 = Math.exp(-dt_s / p.tau1)
+        const a2 = Math.exp(-dt_s / p.tau2)
+        this.v1 = this.v1 * a1 + I * p.r1 * (1 - a1)
+        this.v2 = this.v2 * a2 + I * p.r2 * (1 - a2)
+        if (c.hysteresis_mV > 0 && ds !== 0) {
+            const target = (ds > 0 ? -c.hysteresis_mV : c.hysteresis_mV) / 1000
+            this.hyst += (target - this.hyst) * (1 - Math.exp(-Math.abs(ds) / c.hysteresisSoc))
+        }
+        // Process noise: a sensor bias grows the SOC error linearly with time (variance with its square),
+        // a capacity error in proportion to the charge moved; RC states wander a little.
+        const b = biasSigma_A / 3600 / p.q_Ah
+        const m = ds < 0 ? -ds : ds
+        const qs = b * b * (2 * this.drift_s * dt_s + dt_s * dt_s) + qSigmaRel * qSigmaRel * (2 * this.moved * m + m * m)
+        this.drift_s += dt_s
+        this.moved += m
+        const qv = 1e-7 * dt_s
+        const P = this.P
+        // P = F P F' + Q with F = diag(1, a1, a2)
+        P[0] += qs
+        P[1] *= a1
+        P[2] *= a2
+        P[3] *= a1
+        P[4] = P[4] * a1 * a1 + qv
+        P[5] *= a1 * a2
+        P[6] *= a2
+        P[7] *= a1 * a2
+        P[8] = P[8] * a2 * a2 + qv
+    }
+
+    private shortenDrift(before: number): void {
+        if (!(before > 0)) return
+        const k = this.P[0] / before
+        this.drift_s *= k
+        this.moved *= k
+    }
+
+    /**
+     * Correct with a measured terminal voltage `v` at current `I`; `r_V2` is the measurement noise
+     * variance (ADC plus model error). Returns the innovation (V).
+     */
+    update(c: Chemistry, p: CellParams, v: number, I: number, r_V2: number): number {
+        const h0 = ocvSlope_mV(c, this.soc) / 1000
+        // H = [h0, -1, -1]
+        const P = this.P
+        const PH0 = P[0] * h0 - P[1] - P[2]
+        const PH1 = P[3] * h0 - P[4] - P[5]
+        const PH2 = P[6] * h0 - P[7] - P[8]
+        const S = h0 * PH0 - PH1 - PH2 + r_V2
+        if (!(S > 0)) return 0
+        const k0 = PH0 / S
+        const k1 = PH1 / S
+        const k2 = PH2 / S
+        const innov = v - this.terminal_V(c, p, I)
+        const before = P[0]
+        this.soc += k0 * innov
+        this.v1 += k1 * innov
+        this.v2 += k2 * innov
+        // P = (I - K H) P, then symmetrised: HP is the row H*P = PH' (P symmetric).
+        const HP0 = PH0
+        const HP1 = PH1
+        const HP2 = PH2
+        P[0] -= k0 * HP0
+        P[1] -= k0 * HP1
+        P[2] -= k0 * HP2
+        P[3] -= k1 * HP0
+        P[4] -= k1 * HP1
+        P[5] -= k1 * HP2
+        P[6] -= k2 * HP0
+        P[7] -= k2 * HP1
+        P[8] -= k2 * HP2
+        const s01 = (P[1] + P[3]) / 2
+        const s02 = (P[2] + P[6]) / 2
+        const s12 = (P[5] + P[7]) / 2
+        P[1] = s01
+        P[3] = s01
+        P[2] = s02
+        P[6] = s02
+        P[5] = s12
+        P[7] = s12
+        if (P[0] < 1e-10) P[0] = 1e-10
+        this.shortenDrift(before)
+        return innov
+    }
+
+    /** Fuse an independent SOC observation (an anchor) with its variance: an update with H = [1, 0, 0]. */
+    fuse(soc: number, variance: number): void {
+        const P = this.P
+        const S = P[0] + variance
+        const k0 = P[0] / S
+        const k1 = P[3] / S
+        const k2 = P[6] / S
+        const innov = soc - this.soc
+        this.soc += k0 * innov
+        this.v1 += k1 * innov
+        this.v2 += k2 * innov
+        const before = P[0]
+        const r0 = P[0]
+        const r1 = P[1]
+        const r2 = P[2]
+        P[0] -= k0 * r0
+        P[1] -= k0 * r1
+        P[2] -= k0 * r2
+        P[3] -= k1 * r0
+        P[4] -= k1 * r1
+        P[5] -= k1 * r2
+        P[6] -= k2 * r0
+        P[7] -= k2 * r1
+        P[8] -= k2 * r2
+        this.shortenDrift(before)
+    }
+
+    /** Widen the uncertainty (unknown time switched off, a detected fault). */
+    inflate(sigma: number): void {
+        this.P[0] += sigma * sigma
+    }
+}

@@ -1,0 +1,149 @@
+// Chemistry presets: what the firmware assumes about a cell it has never measured. Everything it can
+// learn (capacity, resistance, current-sensor errors) it learns; these are the starting points and the
+// limits it must respect. Values per cell; sources: the shared hardware facts (§5), generic curves.
+
+export interface Chemistry {
+    id: string
+    name: string
+    /** Open-circuit voltage at 0, 5, ..., 100 % SOC (25 °C), mV. */
+    ocv_mV: number[]
+    /** Charge/discharge OCV hysteresis half-width (LFP's plateau), mV; 0 for none. */
+    hysteresis_mV: number
+    /** SOC change over which the hysteresis relaxes to the other branch (fraction of capacity). */
+    hysteresisSoc: number
+    /** Absolute maximum charge voltage, mV. */
+    maxCharge_mV: number
+    /** Default charge ceiling for a long life, mV. */
+    longLife_mV: number
+    /** Discharge cut-off under load (outputs are shed here), mV. */
+    cutoff_mV: number
+    /** Storage voltage, mV. */
+    storage_mV: number
+    /** Charging allowed between these temperatures, °C; derated below chargeDerateBelow_C. */
+    chargeMin_C: number
+    chargeMax_C: number
+    chargeDerateBelow_C: number
+    /** Discharging allowed between these temperatures, °C. */
+    dischargeMin_C: number
+    dischargeMax_C: number
+    /** Coulombic efficiency of charging. */
+    chargeEfficiency: number
+    /** Typical DC resistances times capacity (mOhm * Ah, so a 3 Ah cell of 45 has 15 mOhm), and RC time constants. */
+    r0_mOhmAh: number
+    r1_mOhmAh: number
+    tau1_s: number
+    r2_mOhmAh: number
+    tau2_s: number
+    /** Arrhenius activation energy of the resistances, J/mol. */
+    activation_J: number
+    /** Rest needed before a voltage is trusted as an OCV, s. */
+    rest_s: number
+    /** Typical self-discharge, fraction of capacity per day (drift budget when nothing is known). */
+    selfDischargePerDay: number
+}
+
+export const CHEMISTRIES: Chemistry[] = [
+    {
+        id: "NMC",
+        name: "Li-ion NMC/NCA",
+        ocv_mV: [2800, 3588, 3684, 3702, 3726, 3745, 3764, 3787, 3803, 3819, 3838, 3858, 3883, 3924, 3962, 3993, 4026, 4056, 4089, 4135, 4198],
+        hysteresis_mV: 0,
+        hysteresisSoc: 0.05,
+        maxCharge_mV: 4200,
+        longLife_mV: 4100,
+        cutoff_mV: 3000,
+        storage_mV: 3800,
+        chargeMin_C: 0,
+        chargeMax_C: 45,
+        chargeDerateBelow_C: 10,
+        dischargeMin_C: -20,
+        dischargeMax_C: 60,
+        chargeEfficiency: 0.998,
+        r0_mOhmAh: 45,
+        r1_mOhmAh: 24,
+        tau1_s: 15,
+        r2_mOhmAh: 36,
+        tau2_s: 500,
+        activation_J: 25000,
+        rest_s: 1800,
+        selfDischargePerDay: 0.001,
+    },
+    {
+        id: "LFP",
+        name: "LiFePO4",
+        ocv_mV: [2833, 3132, 3177, 3190, 3213, 3226, 3240, 3252, 3262, 3264, 3265, 3268, 3271, 3275, 3283, 3296, 3304, 3308, 3309, 3314, 3392],
+        hysteresis_mV: 15,
+        hysteresisSoc: 0.07,
+        maxCharge_mV: 3650,
+        longLife_mV: 3450,
+        cutoff_mV: 2800,
+        storage_mV: 3300,
+        chargeMin_C: 0,
+        chargeMax_C: 45,
+        chargeDerateBelow_C: 10,
+        dischargeMin_C: -20,
+        dischargeMax_C: 60,
+        chargeEfficiency: 0.999,
+        r0_mOhmAh: 61,
+        r1_mOhmAh: 27,
+        tau1_s: 20,
+        r2_mOhmAh: 34,
+        tau2_s: 600,
+        activation_J: 25000,
+        rest_s: 7200,
+        selfDischargePerDay: 0.001,
+    },
+]
+
+export function chemistryById(id: string): Chemistry {
+    for (const c of CHEMISTRIES) if (c.id === id) return c
+    return undefined
+}
+
+export function chemistryIds(): string[] {
+    return CHEMISTRIES.map(c => c.id)
+}
+
+const STEPS = 20
+
+/** OCV (mV) at a SOC; beyond 0..1 the curve continues with the end slopes (so a cut-off is always met). */
+export function ocvAt_mV(c: Chemistry, soc: number): number {
+    const t = c.ocv_mV
+    if (soc <= 0) return t[0] + soc * STEPS * (t[1] - t[0])
+    if (soc >= 1) return t[STEPS] + (soc - 1) * STEPS * (t[STEPS] - t[STEPS - 1])
+    const x = soc * STEPS
+    const i = Math.floor(x)
+    return t[i] + (t[i + 1] - t[i]) * (x - i)
+}
+
+/** dOCV/dSOC (mV per unit SOC) at a SOC: what a voltage reading is worth there. */
+export function ocvSlope_mV(c: Chemistry, soc: number): number {
+    const t = c.ocv_mV
+    let i = Math.floor(soc * STEPS)
+    if (i < 0) i = 0
+    if (i > STEPS - 1) i = STEPS - 1
+    return (t[i + 1] - t[i]) * STEPS
+}
+
+/** The SOC whose OCV is `mV` (inverse of ocvAt_mV; the curve is monotonic). */
+export function socAtOcv(c: Chemistry, mV: number): number {
+    const t = c.ocv_mV
+    if (mV <= t[0]) return (mV - t[0]) / (STEPS * (t[1] - t[0]))
+    if (mV >= t[STEPS]) return 1 + (mV - t[STEPS]) / (STEPS * (t[STEPS] - t[STEPS - 1]))
+    let i = 0
+    while (i < STEPS - 1 && t[i + 1] < mV) i++
+    return (i + (mV - t[i]) / (t[i + 1] - t[i])) / STEPS
+}
+
+/** Resistance multiplier at a temperature (Arrhenius, 1 at 25 °C). */
+export function arrhenius(c: Chemistry, temp_C: number): number {
+    const T = temp_C + 273.15
+    return Math.exp((c.activation_J / 8.314) * (1 / T - 1 / 298.15))
+}
+
+/** Resistance multiplier at the SOC ends (×1.3 at 0 % and 100 %, 1 in the middle). */
+export function socResistanceFactor(soc: number): number {
+    if (soc < 0.1) return 1 + 0.3 * ((0.1 - (soc < 0 ? 0 : soc)) / 0.1)
+    if (soc > 0.95) return 1 + 0.3 * (((soc > 1 ? 1 : soc) - 0.95) / 0.05)
+    return 1
+}

@@ -1,0 +1,92 @@
+// Calibrates the pack current sensor (the AFE's coulomb counter) against the output meters. The INA228s
+// on the outputs count charge precisely in hardware, and with no charger connected every coulomb that
+// leaves the pack goes out through an output or into the box's own electronics (quiescent draw). So,
+// over the same interval:   measured = (1 + gain) * (outputs + quiescent) + offset * dt.
+// A two-parameter recursive least squares (a Kalman filter with slow drift) finds offset and gain; the
+// quiescent draw is a design figure with a tolerance, which stays in the offset's uncertainty.
+
+export class CurrentCalibrator {
+    /** Sensor offset, A (measured minus true at zero current). */
+    offset_A = 0
+    /** Relative gain error (measured = (1 + gain) * true). */
+    gain = 0
+    /** Covariance of [offset, gain]. */
+    private P: number[]
+    private quiescent_A: number
+    private quiescentSigma_A: number
+    samples = 0
+
+    constructor(quiescent_A: number, quiescentSigma_A: number, offsetSigma_A: number, gainSigma: number) {
+        this.quiescent_A = quiescent_A
+        this.quiescentSigma_A = quiescentSigma_A
+        this.P = [offsetSigma_A * offsetSigma_A, 0, 0, gainSigma * gainSigma]
+    }
+
+    /**
+     * One interval with no charging: the AFE counted `measured_C`, the outputs' meters `outputs_C`, over
+     * dt_s. Returns false when the interval is unusable (something else moved charge: a charger).
+     */
+    observe(measured_C: number, outputs_C: number, dt_s: number): boolean {
+        if (!(dt_s > 0.2)) return false
+        const x = outputs_C / dt_s + this.quiescent_A // true mean current, A
+        const y = measured_C / dt_s - x // what the sensor adds
+        // A charger (or anything unmetered) shows up as a large negative residual: not ours to fit.
+        if (y < -0.1 - 0.05 * (x > 0 ? x : -x)) return false
+        const P = this.P
+        // Slow drift of both parameters (temperature), per interval.
+        P[0] += 1e-10 * dt_s
+        P[3] += 1e-12 * dt_s
+        // Observation y = offset + gain * x, noise from ADC averaging and the meters' own error.
+        const r = (0.001 * 0.001) / dt_s + (0.002 * x) * (0.002 * x)
+        const PH0 = P[0] + P[1] * x
+        const PH1 = P[2] + P[3] * x
+        const S = PH0 + x * PH1 + r
+        const k0 = PH0 / S
+        const k1 = PH1 / S
+        const innov = y - (this.offset_A + this.gain * x)
+        this.offset_A += k0 * innov
+        this.gain += k1 * innov
+        const p0 = P[0]
+        const p1 = P[1]
+        const p2 = P[2]
+        const p3 = P[3]
+        P[0] = p0 - k0 * PH0
+        P[1] = p1 - k0 * PH1
+        P[2] = p2 - k1 * PH0
+        P[3] = p3 - k1 * PH1
+        this.samples++
+        return true
+    }
+
+    /** A measured current (A) corrected for the learned offset and gain. */
+    correct_A(measured_A: number): number {
+        return (measured_A - this.offset_A) / (1 + this.gain)
+    }
+
+    /** A measured charge over dt_s (C) corrected likewise. */
+    correctCharge_C(measured_C: number, dt_s: number): number {
+        return (measured_C - this.offset_A * dt_s) / (1 + this.gain)
+    }
+
+    /** One-sigma uncertainty of a corrected current of about `current_A` (includes the quiescent tolerance). */
+    sigma_A(current_A: number): number {
+        const P = this.P
+        const v = P[0] + 2 * current_A * P[1] + current_A * current_A * P[3]
+        return Math.sqrt((v > 0 ? v : 0) + this.quiescentSigma_A * this.quiescentSigma_A)
+    }
+
+    /** Restore learned values (after a restart). */
+    restore(offset_A: number, gain: number, offsetSigma_A: number, gainSigma: number): void {
+        this.offset_A = offset_A
+        this.gain = gain
+        this.P = [offsetSigma_A * offsetSigma_A, 0, 0, gainSigma * gainSigma]
+    }
+
+    offsetSigma_A(): number {
+        return Math.sqrt(this.P[0] > 0 ? this.P[0] : 0)
+    }
+
+    gainSigma(): number {
+        return Math.sqrt(this.P[3] > 0 ? this.P[3] : 0)
+    }
+}

@@ -1,0 +1,526 @@
+// The honest battery: state of charge, capacity, health and runtime, each with its uncertainty, from the
+// AFE's cell voltages, counted charge and temperature. Portable; time is passed in.
+//
+//   counted charge --(calibrated against the output meters)--> per-group filters (SOC, RC states)
+//   cell voltages  --> filter corrections (weighted by OCV slope and load) and anchors
+//   anchors        --> capacity per group (pairs of anchors and the charge counted between them)
+//   groups         --> pack SOC over the usable window, runtime at the present load
+//
+// Before the SOC is pinned down (its one-sigma below `knownSigma`) the status is "unknown" and only the
+// band is meaningful: the box never invents a 100 % or a 60 %.
+import { Chemistry, chemistryById, ocvAt_mV, ocvSlope_mV, socAtOcv } from "./chemistry"
+import { PackConfig } from "./pack_config"
+import { CellFilter, CellParams, cellParams } from "./cell_filter"
+import { CurrentCalibrator } from "./current_cal"
+import { Anchor, CapacityLearner } from "./capacity"
+import { RuntimeGroup, timeToEmpty_s, timeToFull_s } from "./runtime"
+
+export interface EstimatorConfig {
+    /** "ekf": correct with every voltage sample; "anchors": count charge, correct only at anchors. */
+    mode: string
+    /** The box's own draw from the pack and its tolerance, mA. */
+    quiescent_mA: number
+    quiescentSigma_mA: number
+    /** Cell-voltage measurement noise and OCV-table error, mV (one sigma). */
+    adcSigma_mV: number
+    modelSigma_mV: number
+    /** Rest below this C-rate; full-charge tail below this C-rate, held this long. */
+    restC: number
+    tailC: number
+    fullHold_s: number
+    /** The SOC counts as known once its one-sigma is below this. */
+    knownSigma: number
+    /** How far the label capacity may be from the truth before anything is learned (relative, one sigma). */
+    labelCapacitySigma: number
+    /** Time constant of the load average behind time-to-empty, s. */
+    powerAverage_s: number
+    /** How often runtimes are recomputed, s. */
+    runtimeEvery_s: number
+    /** Uncertainty added to a restored SOC for the unknown time the box was off. */
+    restartSigma: number
+}
+
+export function defaultEstimatorConfig(): EstimatorConfig {
+    return {
+        mode: "ekf",
+        quiescent_mA: 15,
+        quiescentSigma_mA: 3,
+        adcSigma_mV: 2,
+        modelSigma_mV: 8,
+        restC: 0.01,
+        tailC: 0.05,
+        fullHold_s: 120,
+        knownSigma: 0.04,
+        labelCapacitySigma: 0.15,
+        powerAverage_s: 180,
+        runtimeEvery_s: 10,
+        restartSigma: 0.03,
+    }
+}
+
+export interface BatteryInputs {
+    t_ms: number
+    /** Interval covered by the counted charges. */
+    dt_s: number
+    cell_mV: number[]
+    /** The AFE's current now (A, discharge positive), as measured (uncorrected). */
+    current_A: number
+    /** Charge the AFE counted over dt (C, discharge positive), as measured. */
+    charge_C: number
+    /** Charge the output meters counted over the same dt (C); NaN when not known. */
+    outputs_C: number
+    temp_C: number
+}
+
+/** What the estimator learned and must survive a restart. */
+export interface LearnedState {
+    q_Ah: number[]
+    qSigma_Ah: number[]
+    rFactor: number[]
+    soc: number[]
+    socSigma: number[]
+    offset_A: number
+    offsetSigma_A: number
+    gain: number
+    gainSigma: number
+    dischargeAh: number
+    energyIn_Wh: number
+    energyOut_Wh: number
+    capacityLearned: number
+}
+
+export interface GroupEstimate {
+    soc: number
+    sigma: number
+    q_Ah: number
+    v: number
+}
+
+export interface BatteryEstimate {
+    /** "unknown" until the SOC is pinned down, then "known". */
+    status: string
+    soc: number
+    sigma: number
+    socLow: number
+    socHigh: number
+    capacity_Ah: number
+    capacitySigma_Ah: number
+    soh: number
+    /** False while the capacity is still the label's (nothing learned yet). */
+    capacityMeasured: boolean
+    groups: GroupEstimate[]
+    packVoltage_V: number
+    current_A: number
+    power_W: number
+    avgPower_W: number
+    temp_C: number
+    offset_A: number
+    gain: number
+    /** Kind and age of the last anchor ("none" before the first). */
+    anchorKind: string
+    anchorAge_s: number
+    equivalentCycles: number
+    energyIn_Wh: number
+    energyOut_Wh: number
+    /** Seconds; -1 when not applicable (not discharging / not charging). */
+    tte_s: number
+    tteLow_s: number
+    tteHigh_s: number
+    ttf_s: number
+}
+
+const MAX_RUNTIME_S = 30 * 86400
+
+function clamp01(x: number): number {
+    return x < 0 ? 0 : x > 1 ? 1 : x
+}
+
+export class BatteryEstimator {
+    readonly chem: Chemistry
+    readonly pack: PackConfig
+    readonly cfg: EstimatorConfig
+    readonly groups: CellFilter[] = []
+    readonly learner: CapacityLearner
+    readonly cal: CurrentCalibrator
+    rFactor: number[] = []
+    private restored: LearnedState
+    private started = false
+    private t_s = 0
+    private epoch = 0
+    counter_Ah = 0
+    dischargeAh = 0
+    energyIn_Wh = 0
+    energyOut_Wh = 0
+    private restSince_s = -1
+    private restDone = false
+    private fullSince_s = -1
+    private fullDone = false
+    private emptyDone = false
+    lastAnchorKind = "none"
+    private lastAnchor_s = -1
+    private avgPower_W = 0
+    private powerVar = 0
+    private powerInit = false
+    private lastRuntime_s = -1e9
+    private tte = -1
+    private tteLow = -1
+    private tteHigh = -1
+    private ttf = -1
+    private prevI = 0
+    private prevV: number[] = []
+    private last: BatteryEstimate = undefined
+
+    constructor(pack: PackConfig, cfg: EstimatorConfig, restored?: LearnedState) {
+        const chem = chemistryById(pack.chemistry)
+        if (!chem) throw new Error("unknown chemistry " + pack.chemistry)
+        this.chem = chem
+        this.pack = pack
+        this.cfg = cfg
+        const q = (pack.cellCapacity_mAh * pack.parallel) / 1000
+        const qs: number[] = []
+        const qsig: number[] = []
+        for (let i = 0; i < pack.series; i++) {
+            qs.push(q)
+            qsig.push(q * cfg.labelCapacitySigma)
+            this.rFactor.push(1)
+        }
+        this.learner = new CapacityLearner(qs, qsig)
+        this.cal = new CurrentCalibrator(cfg.quiescent_mA / 1000, cfg.quiescentSigma_mA / 1000, 0.05, 0.03)
+        if (restored && restored.q_Ah.length === pack.series) {
+            this.restored = restored
+            this.learner.q_Ah = restored.q_Ah.slice(0)
+            this.learner.qVar = restored.qSigma_Ah.map(s => s * s)
+            this.rFactor = restored.rFactor.slice(0)
+            this.cal.restore(restored.offset_A, restored.gain, restored.offsetSigma_A, restored.gainSigma)
+            this.dischargeAh = restored.dischargeAh
+            this.energyIn_Wh = restored.energyIn_Wh
+            this.energyOut_Wh = restored.energyOut_Wh
+            this.learner.learned = restored.capacityLearned
+        }
+    }
+
+    private params(i: number, temp_C: number): CellParams {
+        return cellParams(this.chem, this.learner.q_Ah[i], temp_C, this.groups[i].soc, this.rFactor[i])
+    }
+
+    /** Variance of a voltage read as an OCV at rest, V². */
+    private restVariance(): number {
+        const a = this.cfg.adcSigma_mV / 1000
+        const m = this.cfg.modelSigma_mV / 1000
+        const h = this.chem.hysteresis_mV / 2000
+        return a * a + m * m + h * h
+    }
+
+    private start(inp: BatteryInputs): void {
+        const n = this.pack.series
+        const c = this.chem
+        for (let i = 0; i < n; i++) {
+            const v = inp.cell_mV[i]
+            let soc = socAtOcv(c, v)
+            // The cells may still be relaxing from a load we never saw: allow 30 mV of polarisation.
+            const slope = ocvSlope_mV(c, clamp01(soc)) / 1000
+            let sigma = Math.sqrt(0.03 * 0.03 + this.restVariance()) / (slope > 0.05 ? slope : 0.05)
+            if (this.restored) {
+                const r = this.restored
+                soc = r.soc[i]
+                sigma = Math.sqrt(r.socSigma[i] * r.socSigma[i] + this.cfg.restartSigma * this.cfg.restartSigma)
+            }
+            if (sigma > 0.3) sigma = 0.3
+            const f = new CellFilter(soc, sigma)
+            // Unknown polarisation at boot: let the filter attribute voltage offsets to the RC states.
+            f.P[8] = 0.02 * 0.02
+            this.groups.push(f)
+            this.prevV.push(v / 1000)
+        }
+        this.prevI = inp.current_A
+        this.epoch++
+        this.started = true
+    }
+
+    step(inp: BatteryInputs): BatteryEstimate {
+        if (!this.started) this.start(inp)
+        const c = this.chem
+        const cfg = this.cfg
+        const dt = inp.dt_s > 0 ? inp.dt_s : 0
+        this.t_s = inp.t_ms / 1000
+        const n = this.groups.length
+        // 1. The current sensor, calibrated against the output meters when nothing else moves charge.
+        if (inp.outputs_C === inp.outputs_C && dt > 0) this.cal.observe(inp.charge_C, inp.outputs_C, dt)
+        const charge_C = dt > 0 ? this.cal.correctCharge_C(inp.charge_C, dt) : 0
+        const meanI = dt > 0 ? charge_C / dt : this.cal.correct_A(inp.current_A)
+        const I = this.cal.correct_A(inp.current_A)
+        let dAh = charge_C / 3600
+        if (dAh < 0) dAh *= c.chargeEfficiency
+        const biasSigma = this.cal.sigma_A(meanI)
+        // 2. Every group: count, then (ekf) correct with its voltage.
+        let vPack = 0
+        for (let i = 0; i < n; i++) {
+            const f = this.groups[i]
+            const p = this.params(i, inp.temp_C)
+            const sd = (c.selfDischargePerDay * dt) / 86400
+            const qRel = Math.sqrt(this.learner.qVar[i]) / this.learner.q_Ah[i]
+            f.predict(c, p, dAh + sd * p.q_Ah, meanI, dt, qRel, biasSigma + (sd > 0 ? (0.5 * c.selfDischargePerDay * p.q_Ah) / 24 : 0))
+            const v = inp.cell_mV[i] / 1000
+            vPack += v
+            if (cfg.mode === "ekf" && dt > 0) {
+                // The ADC's noise is fresh every sample; the model's errors (OCV table, hysteresis, resistance)
+                // are not: they stay the same until the SOC has moved ~2 % or ~10 minutes pass. Counting each
+                // sample as new evidence would make the filter overconfident, so the model part is weighted
+                // as one observation per correlation span.
+                const a = cfg.adcSigma_mV / 1000
+                const m = cfg.modelSigma_mV / 1000
+                const h = c.hysteresis_mV / 2000
+                const load = 0.3 * (Math.abs(I) * p.r0 + Math.abs(f.v1) + Math.abs(f.v2))
+                const skew = (I - this.prevI) * p.r0
+                const absI = Math.abs(meanI)
+                let span = absI > 1e-6 ? (0.02 * p.q_Ah * 3600) / absI : 600
+                if (span > 600) span = 600
+                const corr = span > dt ? span / dt : 1
+                f.update(c, p, v, I, a * a + skew * skew + (m * m + h * h + load * load) * corr)
+            }
+            this.learnResistance(i, v, I, p)
+            this.prevV[i] = v
+        }
+        this.prevI = I
+        // 3. Counters.
+        this.counter_Ah += dAh
+        if (dAh > 0) {
+            this.dischargeAh += dAh
+            this.energyOut_Wh += dAh * vPack
+        } else this.energyIn_Wh -= (charge_C / 3600) * vPack
+        // 4. Anchors: moments when the voltage alone says where each group is.
+        this.detectAnchors(inp, I, vPack)
+        // 5. Load average for runtimes.
+        const power = vPack * meanI
+        if (!this.powerInit) {
+            this.avgPower_W = power
+            this.powerInit = true
+        } else if (dt > 0) {
+            const k = 1 - Math.exp(-dt / cfg.powerAverage_s)
+            const d = power - this.avgPower_W
+            this.avgPower_W += k * d
+            this.powerVar = (1 - k) * (this.powerVar + k * d * d)
+        }
+        this.last = this.assemble(inp, I, vPack, power)
+        return this.last
+    }
+
+    /** Instantaneous resistance from current steps: -dV/dI between two samples, averaged slowly. */
+    private learnResistance(i: number, v: number, I: number, p: CellParams): void {
+        const dI = I - this.prevI
+        const qA = this.learner.q_Ah[i]
+        if (Math.abs(dI) < 0.2 * qA) return
+        const r0obs = -(v - this.prevV[i]) / dI
+        const typical = p.r0 / this.rFactor[i]
+        const ratio = r0obs / typical
+        if (!(ratio > 0.3 && ratio < 4)) return
+        this.rFactor[i] += 0.1 * (ratio - this.rFactor[i])
+    }
+
+    private detectAnchors(inp: BatteryInputs, I: number, vPack: number): void {
+        const c = this.chem
+        const cfg = this.cfg
+        const n = this.groups.length
+        const qA = this.learner.q_Ah[0]
+        const t = this.t_s
+        // Rest: a relaxed voltage is an OCV; only where the curve is steep enough to say something.
+        if (Math.abs(I) < cfg.restC * qA) {
+            if (this.restSince_s < 0) this.restSince_s = t
+            if (!this.restDone && t - this.restSince_s >= c.rest_s) {
+                this.restDone = true
+                const soc: number[] = []
+                const vr: number[] = []
+                let ok = true
+                for (let i = 0; i < n; i++) {
+                    const f = this.groups[i]
+                    const s = socAtOcv(c, inp.cell_mV[i] - f.hyst * 1000)
+                    const slope = ocvSlope_mV(c, clamp01(s)) / 1000
+                    const variance = this.restVariance() / (slope * slope)
+                    if (variance > 0.04 * 0.04) ok = false
+                    soc.push(s)
+                    vr.push(variance)
+                }
+                if (ok) this.anchor("rest", soc, vr)
+            }
+        } else {
+            this.restSince_s = -1
+            this.restDone = false
+        }
+        // Full: charging, tail current, near the top, held.
+        let vMax = 0
+        let vMin = 1e9
+        for (const v of inp.cell_mV) {
+            if (v > vMax) vMax = v
+            if (v < vMin) vMin = v
+        }
+        if (I < 0 && -I <= cfg.tailC * qA && vMax >= ocvAt_mV(c, 0.85)) {
+            if (this.fullSince_s < 0) this.fullSince_s = t
+            if (!this.fullDone && t - this.fullSince_s >= cfg.fullHold_s) {
+                this.fullDone = true
+                this.anchor("full", this.loadedAnchor(inp, I), this.loadedVariance(I))
+            }
+        } else {
+            this.fullSince_s = -1
+            if (I > cfg.restC * qA) this.fullDone = false
+        }
+        // Empty: discharging into the cut-off.
+        if (I > cfg.restC * qA && vMin <= c.cutoff_mV + 20) {
+            if (!this.emptyDone) {
+                this.emptyDone = true
+                this.anchor("empty", this.loadedAnchor(inp, I), this.loadedVariance(I))
+            }
+        } else if (I < 0) this.emptyDone = false
+    }
+
+    /** SOC per group from a voltage under load, removing the modelled polarisation. */
+    private loadedAnchor(inp: BatteryInputs, I: number): number[] {
+        const out: number[] = []
+        for (let i = 0; i < this.groups.length; i++) {
+            const f = this.groups[i]
+            const p = this.params(i, inp.temp_C)
+            out.push(socAtOcv(this.chem, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
+        }
+        return out
+    }
+
+    private loadedVariance(I: number): number[] {
+        const out: number[] = []
+        for (let i = 0; i < this.groups.length; i++) {
+            const f = this.groups[i]
+            const p = this.params(i, 25)
+            const e = 0.3 * (Math.abs(I) * p.r0 + Math.abs(f.v1) + Math.abs(f.v2))
+            const slope = ocvSlope_mV(this.chem, clamp01(f.soc)) / 1000
+            out.push((this.restVariance() + e * e) / (slope * slope))
+        }
+        return out
+    }
+
+    private anchor(kind: string, soc: number[], variance: number[]): void {
+        const a: Anchor = { kind, t_s: this.t_s, counter_Ah: this.counter_Ah, soc, variance, epoch: this.epoch }
+        this.learner.addAnchor(a, this.cal.sigma_A(0), 0.0002)
+        if (this.cfg.mode !== "ekf") for (let i = 0; i < this.groups.length; i++) this.groups[i].fuse(soc[i], variance[i])
+        this.lastAnchorKind = kind
+        this.lastAnchor_s = this.t_s
+    }
+
+    private runtimeGroups(shift: number): RuntimeGroup[] {
+        const out: RuntimeGroup[] = []
+        for (let i = 0; i < this.groups.length; i++)
+            out.push({ soc: this.groups[i].soc + shift * this.groups[i].sigma(), q_Ah: this.learner.q_Ah[i], rFactor: this.rFactor[i] })
+        return out
+    }
+
+    private assemble(inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
+        const n = this.groups.length
+        let rem = 1e9
+        let room = 1e9
+        let sigma = 0
+        const groups: GroupEstimate[] = []
+        for (let i = 0; i < n; i++) {
+            const f = this.groups[i]
+            const q = this.learner.q_Ah[i]
+            const s = f.soc
+            if (q * s < rem) rem = q * s
+            if (q * (1 - s) < room) room = q * (1 - s)
+            if (f.sigma() > sigma) sigma = f.sigma()
+            groups.push({ soc: s, sigma: f.sigma(), q_Ah: q, v: inp.cell_mV[i] / 1000 })
+        }
+        const cap = rem + room
+        const soc = cap > 0 ? rem / cap : 0
+        let qMin = this.learner.q_Ah[0]
+        let qSig = this.learner.sigma_Ah(0)
+        for (let i = 1; i < n; i++)
+            if (this.learner.q_Ah[i] < qMin) {
+                qMin = this.learner.q_Ah[i]
+                qSig = this.learner.sigma_Ah(i)
+            }
+        const nominal = (this.pack.cellCapacity_mAh * this.pack.parallel) / 1000
+        this.updateRuntimes(inp, cap, soc, sigma)
+        return {
+            status: sigma <= this.cfg.knownSigma ? "known" : "unknown",
+            soc,
+            sigma,
+            socLow: clamp01(soc - 2 * sigma),
+            socHigh: clamp01(soc + 2 * sigma),
+            capacity_Ah: cap,
+            capacitySigma_Ah: qSig,
+            soh: qMin / nominal,
+            capacityMeasured: this.learner.learned > 0,
+            groups,
+            packVoltage_V: vPack,
+            current_A: I,
+            power_W: power,
+            avgPower_W: this.avgPower_W,
+            temp_C: inp.temp_C,
+            offset_A: this.cal.offset_A,
+            gain: this.cal.gain,
+            anchorKind: this.lastAnchorKind,
+            anchorAge_s: this.lastAnchor_s < 0 ? -1 : this.t_s - this.lastAnchor_s,
+            equivalentCycles: this.dischargeAh / nominal,
+            energyIn_Wh: this.energyIn_Wh,
+            energyOut_Wh: this.energyOut_Wh,
+            tte_s: this.tte,
+            tteLow_s: this.tteLow,
+            tteHigh_s: this.tteHigh,
+            ttf_s: this.ttf,
+        }
+    }
+
+    /** Time to empty / full at the smoothed load; recomputed every `runtimeEvery_s` (the walk is not free on the VM). */
+    private updateRuntimes(inp: BatteryInputs, cap: number, soc: number, sigma: number): void {
+        if (this.t_s - this.lastRuntime_s < this.cfg.runtimeEvery_s) return
+        this.lastRuntime_s = this.t_s
+        const P = this.avgPower_W
+        const c = this.chem
+        this.tte = -1
+        this.tteLow = -1
+        this.tteHigh = -1
+        this.ttf = -1
+        if (P > 0.2) {
+            const t = timeToEmpty_s(c, this.runtimeGroups(0), inp.temp_C, P, MAX_RUNTIME_S)
+            // Band: the SOC's two-sigma in charge terms, and the load's variability.
+            const chargeLeft = soc * cap
+            const rel = chargeLeft > 0 ? (2 * sigma * cap) / chargeLeft : 1
+            const pSig = Math.sqrt(this.powerVar > 0 ? this.powerVar : 0)
+            const pRel = pSig / P
+            this.tte = t
+            this.tteLow = t * (1 - rel) / (1 + pRel)
+            this.tteHigh = t * (1 + rel) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
+            if (this.tteLow < 0) this.tteLow = 0
+            if (this.tteHigh > MAX_RUNTIME_S) this.tteHigh = MAX_RUNTIME_S
+        } else if (P < -0.2 && inp.current_A < 0) {
+            const I = -this.cal.correct_A(inp.current_A)
+            const qA = this.learner.q_Ah[0]
+            this.ttf = timeToFull_s(c, this.runtimeGroups(0), inp.temp_C, I, 1, c.maxCharge_mV / 1000, this.cfg.tailC * qA)
+        }
+    }
+
+    /** Time to empty for a given pack power (W): for "this output alone at its present draw". */
+    timeToEmptyAt(power_W: number, temp_C: number): number {
+        if (!this.started) return -1
+        return timeToEmpty_s(this.chem, this.runtimeGroups(0), temp_C, power_W, MAX_RUNTIME_S)
+    }
+
+    estimate(): BatteryEstimate {
+        return this.last
+    }
+
+    /** What must survive a restart. */
+    learned(): LearnedState {
+        return {
+            q_Ah: this.learner.q_Ah.slice(0),
+            qSigma_Ah: this.learner.qVar.map(v => Math.sqrt(v)),
+            rFactor: this.rFactor.slice(0),
+            soc: this.groups.map(f => f.soc),
+            socSigma: this.groups.map(f => f.sigma()),
+            offset_A: this.cal.offset_A,
+            offsetSigma_A: this.cal.offsetSigma_A(),
+            gain: this.cal.gain,
+            gainSigma: this.cal.gainSigma(),
+            dischargeAh: this.dischargeAh,
+            energyIn_Wh: this.energyIn_Wh,
+            energyOut_Wh: this.energyOut_Wh,
+            capacityLearned: this.learner.learned,
+        }
+    }
+}

@@ -1,0 +1,270 @@
+// The battery side of the supervisor: restores the pack configuration and what was learned, reads the
+// AFE once a period, runs the estimator, saves what must survive, and renders the battery Snapshot.
+import { Bus } from "../../drivers/bus"
+import { AfeReading, Bq76907, bq76907Defaults } from "../../drivers/bq76907"
+import { SettingsStore } from "../io"
+import { SettingsWriter, errorText } from "../persist"
+import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState } from "./estimator"
+import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned } from "./battery_store"
+import { PackConfig, PackLimits, checkPackConfig, packCapacity_mAh } from "./pack_config"
+
+export const KEY_PACK = "pack"
+
+export interface BatteryConfig {
+    afeAddress: number
+    afeCrc: boolean
+    limits: PackLimits
+    defaultPack: PackConfig
+    /** How often the AFE is read and the estimator stepped. */
+    period_ms: number
+    estimator: EstimatorConfig
+}
+
+export interface BatterySnapshot {
+    /** "unknown" | "known" | "fault" */
+    status: string
+    reason: string
+    chemistry: string
+    series: number
+    parallel: number
+    soc_pm: number
+    socLow_pm: number
+    socHigh_pm: number
+    capacity_mAh: number
+    capacitySigma_mAh: number
+    /** Measured capacity over the label's, per mille; 0 until measured. */
+    health_pm: number
+    tte_s: number
+    tteLow_s: number
+    tteHigh_s: number
+    ttf_s: number
+    voltage_mV: number
+    current_mA: number
+    power_mW: number
+    temp_dC: number
+    cells_mV: number[]
+    cellSoc_pm: number[]
+    cycles_c: number
+    energyIn_Wh: number
+    energyOut_Wh: number
+    anchor: string
+    anchorAge_s: number
+    /** The current sensor's learned offset and gain error (shown: a box that calibrates itself says so). */
+    offset_uA: number
+    gain_ppm: number
+}
+
+export type Note = (kind: string, message: string) => void
+
+function pm(x: number): number {
+    return Math.round(x * 1000)
+}
+
+export class BatteryMonitor {
+    readonly cfg: BatteryConfig
+    pack: PackConfig
+    afe: Bq76907
+    est: BatteryEstimator = undefined
+    private bus: Bus
+    private store: SettingsStore
+    private settings: SettingsWriter
+    private note: Note
+    private saver = new BatterySaver()
+    status = "fault"
+    reason = "not started"
+    private ready = false
+    private failures = 0
+    private nextRetry_ms = 0
+    private lastQ_C = 0
+    private lastQt_s = -1
+    private last: BatteryEstimate = undefined
+
+    constructor(cfg: BatteryConfig, bus: Bus, store: SettingsStore, settings: SettingsWriter, note: Note) {
+        this.cfg = cfg
+        this.bus = bus
+        this.store = store
+        this.settings = settings
+        this.note = note
+        this.pack = cfg.defaultPack
+    }
+
+    /** Restore the pack configuration and the learned state, then bring up the AFE. */
+    async start(now_ms: number): Promise<void> {
+        let saved: any
+        try {
+            saved = await this.store.read(KEY_PACK)
+        } catch (e) {
+            this.note("setting", "could not read the pack configuration (" + errorText(e) + "); using the default")
+        }
+        if (saved !== undefined && saved !== null) {
+            const problems = checkPackConfig(saved, this.cfg.limits)
+            if (problems.length > 0) this.note("setting", "saved pack configuration refused (" + problems.join("; ") + "); using the default")
+            else this.pack = saved
+        }
+        const records: { [key: string]: any } = {}
+        for (const k of BATTERY_KEYS) {
+            try {
+                records[k] = await this.store.read(k)
+            } catch (e) {
+                this.note("setting", "could not read " + k + " (" + errorText(e) + ")")
+            }
+        }
+        const d = decodeLearned(k => records[k], this.pack.series, packCapacity_mAh(this.pack) / 1000)
+        for (const p of d.problems) this.note("setting", p)
+        this.est = new BatteryEstimator(this.pack, this.cfg.estimator, d.state)
+        await this.initAfe(now_ms)
+    }
+
+    private async initAfe(now_ms: number): Promise<void> {
+        const c = bq76907Defaults(this.pack.series)
+        c.address = this.cfg.afeAddress
+        c.crc = this.cfg.afeCrc
+        try {
+            this.afe = new Bq76907(this.bus, c)
+            await this.afe.probe()
+            await this.afe.configure()
+            this.ready = true
+            this.failures = 0
+            this.lastQt_s = -1
+            this.status = "unknown"
+            this.reason = ""
+        } catch (e) {
+            this.ready = false
+            this.nextRetry_ms = now_ms + 5000
+            this.fault("AFE: " + errorText(e))
+        }
+    }
+
+    private fault(reason: string): void {
+        if (this.status !== "fault" || this.reason !== reason) this.note("battery", reason)
+        this.status = "fault"
+        this.reason = reason
+    }
+
+    /** One period. `outputs_C` is the charge the output meters counted since the last call (NaN if unknown). */
+    async step(now_ms: number, outputs_C: number): Promise<void> {
+        if (!this.ready) {
+            if (now_ms >= this.nextRetry_ms) await this.initAfe(now_ms)
+            return
+        }
+        let r: AfeReading
+        try {
+            r = await this.afe.read()
+        } catch (e) {
+            this.failures++
+            if (this.failures >= 3) {
+                this.ready = false
+                this.nextRetry_ms = now_ms + 5000
+                this.fault("AFE not responding (" + errorText(e) + ")")
+            }
+            return
+        }
+        this.failures = 0
+        // The AFE's own clock covers the counted charge; a reset of the chip restarts both at zero.
+        let dt = 0
+        let dq = 0
+        if (this.lastQt_s >= 0 && r.passqTime_s >= this.lastQt_s) {
+            dt = r.passqTime_s - this.lastQt_s
+            dq = r.passq_C - this.lastQ_C
+        }
+        this.lastQt_s = r.passqTime_s
+        this.lastQ_C = r.passq_C
+        const temp = r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C
+        this.last = this.est.step({ t_ms: now_ms, dt_s: dt, cell_mV: r.cell_mV, current_A: r.current_A, charge_C: dq, outputs_C: dt > 0 ? outputs_C : NaN, temp_C: temp })
+        this.status = this.last.status
+        this.reason = ""
+        this.save(now_ms)
+    }
+
+    private save(now_ms: number): void {
+        const learned: LearnedState = this.est.learned()
+        const keys = this.saver.due(learned, now_ms / 1000)
+        if (keys.length === 0) return
+        const records = encodeLearned(learned)
+        for (const k of keys) this.settings.set(k, records[k])
+    }
+
+    /** Refuse a pack change while anything is connected that the change could hurt. */
+    packRefusal(outputsOn: boolean): string {
+        if (outputsOn) return "switch every output off before changing the pack configuration"
+        return ""
+    }
+
+    /** A new pack: forget everything learned about the old one. */
+    async applyPack(p: PackConfig, now_ms: number): Promise<void> {
+        this.pack = p
+        this.settings.set(KEY_PACK, p)
+        for (const k of BATTERY_KEYS) this.settings.set(k, null)
+        this.saver = new BatterySaver()
+        this.est = new BatteryEstimator(p, this.cfg.estimator, undefined)
+        this.last = undefined
+        await this.initAfe(now_ms)
+        this.note("battery", "pack set to " + p.series + "S" + p.parallel + "P " + p.chemistry + " " + p.cellCapacity_mAh + " mAh cells; capacity and health will be measured again")
+    }
+
+    /** Time to empty for this pack power alone (W), or -1. */
+    runtimeAt(power_W: number): number {
+        if (!this.last) return -1
+        return this.est.timeToEmptyAt(power_W, this.last.temp_C)
+    }
+
+    snapshot(): BatterySnapshot {
+        const e = this.last
+        const p = this.pack
+        const base: BatterySnapshot = {
+            status: this.status,
+            reason: this.reason,
+            chemistry: p.chemistry,
+            series: p.series,
+            parallel: p.parallel,
+            soc_pm: 0,
+            socLow_pm: 0,
+            socHigh_pm: 1000,
+            capacity_mAh: packCapacity_mAh(p),
+            capacitySigma_mAh: 0,
+            health_pm: 0,
+            tte_s: -1,
+            tteLow_s: -1,
+            tteHigh_s: -1,
+            ttf_s: -1,
+            voltage_mV: 0,
+            current_mA: 0,
+            power_mW: 0,
+            temp_dC: 0,
+            cells_mV: [],
+            cellSoc_pm: [],
+            cycles_c: 0,
+            energyIn_Wh: 0,
+            energyOut_Wh: 0,
+            anchor: "none",
+            anchorAge_s: -1,
+            offset_uA: 0,
+            gain_ppm: 0,
+        }
+        if (!e) return base
+        base.soc_pm = pm(e.soc)
+        base.socLow_pm = pm(e.socLow)
+        base.socHigh_pm = pm(e.socHigh)
+        base.capacity_mAh = Math.round(e.capacity_Ah * 1000)
+        base.capacitySigma_mAh = Math.round(e.capacitySigma_Ah * 1000)
+        base.health_pm = e.capacityMeasured ? pm(e.soh) : 0
+        base.tte_s = Math.round(e.tte_s)
+        base.tteLow_s = Math.round(e.tteLow_s)
+        base.tteHigh_s = Math.round(e.tteHigh_s)
+        base.ttf_s = Math.round(e.ttf_s)
+        base.voltage_mV = Math.round(e.packVoltage_V * 1000)
+        base.current_mA = Math.round(e.current_A * 1000)
+        base.power_mW = Math.round(e.power_W * 1000)
+        base.temp_dC = Math.round(e.temp_C * 10)
+        base.cells_mV = e.groups.map(g => Math.round(g.v * 1000))
+        base.cellSoc_pm = e.groups.map(g => pm(g.soc))
+        base.cycles_c = Math.round(e.equivalentCycles * 100)
+        base.energyIn_Wh = Math.round(e.energyIn_Wh)
+        base.energyOut_Wh = Math.round(e.energyOut_Wh)
+        base.anchor = e.anchorKind
+        base.anchorAge_s = Math.round(e.anchorAge_s)
+        base.offset_uA = Math.round(e.offset_A * 1e6)
+        base.gain_ppm = Math.round(e.gain * 1e6)
+        return base
+    }
+}

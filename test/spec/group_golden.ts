@@ -1,0 +1,6 @@
+// Spec group "golden": the same input traces through the production code give the same outputs in the
+// VM and in Node (firmware + emulated board; the battery estimator).
+import { Spec } from "../harness/api"
+import { goldenSpec } from "./golden.spec"
+
+export const GOLDEN_SPECS: Spec[] = [goldenSpec]

@@ -1,0 +1,35 @@
+// npm run test:vm — every VM group (test/vm/*.ts, one image each), then "vm suite: N passed, M failed".
+// A group that does not build, panics or times out counts as one failure.
+import { spawnSync } from "child_process"
+import * as fs from "fs"
+import * as path from "path"
+
+const ROOT = path.join(__dirname, "..")
+const DEVS = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
+const GROUPS = fs.readdirSync(path.join(ROOT, "test", "vm")).filter(f => f.endsWith(".ts") && f !== "vm_api.ts").sort()
+
+let passed = 0
+let failed = 0
+for (const g of GROUPS) {
+    console.log(`--- VM group ${g}`)
+    const r = spawnSync(process.execPath, [DEVS, "run", `test/vm/${g}`, "--test", "--test-self-exit", "-T", "900000"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+    const out = (r.stdout || "") + (r.stderr || "")
+    process.stdout.write(out)
+    const m = /tests: (\d+), pass: (\d+), error: (\d+)/g
+    let last: RegExpExecArray | null = null
+    let x: RegExpExecArray | null
+    while ((x = m.exec(out))) last = x
+    if (!last) {
+        failed++
+        console.log(`FAIL VM group ${g}: no result (exit ${r.status})`)
+        continue
+    }
+    const total = parseInt(last[1], 10)
+    const pass = parseInt(last[2], 10)
+    passed += pass
+    let bad = total - pass
+    if (r.status !== 0 && bad === 0) bad = 1
+    failed += bad
+}
+console.log(`vm suite: ${passed} passed, ${failed} failed`)
+process.exit(failed ? 1 : 0)
