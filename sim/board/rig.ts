@@ -20,6 +20,8 @@ export interface RigOptions {
     store?: MemoryStore
     /** Reuse a world (a firmware restart keeps the board and the plant). */
     world?: World
+    /** The box's own draw in the plant, A (default: the plant model's). */
+    quiescent_A?: number
 }
 
 export class Rig {
@@ -41,7 +43,14 @@ export class Rig {
         this.cfg = o.cfg ? o.cfg : referenceConfig()
         this.plantDt_ms = o.plantDt_ms !== undefined ? o.plantDt_ms : 10
         const ambient = o.ambient_C !== undefined ? o.ambient_C : 25
-        this.world = o.world ? o.world : new World(plantParamsFor(this.cfg, o.pack ? o.pack : referencePack(), ambient), boardParamsFor(this.cfg))
+        if (o.world) this.world = o.world
+        else {
+            const pack = o.pack ? o.pack : referencePack()
+            const pp = plantParamsFor(this.cfg, pack, ambient)
+            if (o.quiescent_A !== undefined) pp.quiescent_A = o.quiescent_A
+            // The AFE is wired to the cells the plant really has.
+            this.world = new World(pp, boardParamsFor(this.cfg, pack.series))
+        }
         this.store = o.store ? o.store : new MemoryStore()
         const board = this.world.board
         const enables = this.cfg.channels.map((c, i) => board.enablePin(i))

@@ -9,7 +9,7 @@
 //   h     <- h_target + (h - h_target) * exp(-|I| dt / (3600 Q) / hysteresisSoc) (h_target = -1 discharging,
 //            +1 charging; H = h * hysteresis_V)
 //   OCV(SOC, T) = curve(SOC) + ocvTempCoeff * (T - 25 °C); the curve is linear between its grid points and goes
-//            on beyond 0 % and 100 % with a steep slope (OCV_SLOPE_OUTSIDE_V_PER_SOC), so any cut-off is reached.
+//            on beyond 0 % and 100 % more steeply (OCV_OUTSIDE_SLOPE_FACTOR), so any cut-off is reached.
 //   fT = exp(Ea / Rgas * (1/T - 1/298.15 K))                                       (Arrhenius)
 //   fS = 1 + (lowSocRFactor - 1) * ((0.10 - SOC) / 0.10)^2 below 10 %,
 //        1 + (highSocRFactor - 1) * ((SOC - 0.95) / 0.05)^2 above 95 %, 1 between (u capped at 2 outside 0..1)
@@ -23,15 +23,17 @@ import { OCV_GRID_V } from "./cell_curves"
 export const GAS_CONSTANT_J_PER_MOL_K = 8.314
 export const T_REF_K = 298.15
 export const KELVIN = 273.15
-/** OCV slope beyond both ends of the curve, volts per unit SOC (0.4 V per % SOC): a cell driven past 0 % or
- * 100 % reaches any practical cut-off (2.5 V, 3.65 V, 4.25 V) within about 1 % SOC. */
-export const OCV_SLOPE_OUTSIDE_V_PER_SOC = 40
+/** Beyond both ends the curve continues at this multiple of its end segment's slope: steeper than inside (a
+ * cell driven past 0 % or 100 % soon reaches any cut-off), but not a wall: NMC past 100 % rises ~25 mV per %. */
+export const OCV_OUTSIDE_SLOPE_FACTOR = 2
 
 /**
  * Per-chemistry model of one reference cell at 25 °C, 50 % SOC (hardware facts §5.3 table; the resistances
  * scale with refCapacity_Ah / capacity for other cells of the same class).
  */
 export interface ChemistryModel {
+    /** The highest charge voltage the chemistry takes; the OCV reaches it just above 100 % SOC. */
+    maxCharge_V: number
     refCapacity_Ah: number
     r0_Ohm: number
     r1_Ohm: number
@@ -86,6 +88,7 @@ export interface ChemistryModel {
  */
 export const CHEMISTRY_MODELS: { [chemistry: string]: ChemistryModel } = {
     NMC: {
+        maxCharge_V: 4.2,
         refCapacity_Ah: 3.0,
         r0_Ohm: 0.015,
         r1_Ohm: 0.008,
@@ -109,6 +112,7 @@ export const CHEMISTRY_MODELS: { [chemistry: string]: ChemistryModel } = {
         heatCapacity_J_per_K_per_Ah: 16,
     },
     LFP: {
+        maxCharge_V: 3.65,
         refCapacity_Ah: 3.4,
         r0_Ohm: 0.018,
         r1_Ohm: 0.008,
@@ -153,13 +157,13 @@ export function ocvGridFor(chemistry: string): number[] {
 
 /**
  * OCV at `soc` from an equally spaced grid over 0..1 (at least 2 points): linear between points, extended beyond
- * the ends with OCV_SLOPE_OUTSIDE_V_PER_SOC, never below 0 V.
+ * the ends at OCV_OUTSIDE_SLOPE_FACTOR times the end segments' slopes, never below 0 V.
  */
-export function ocvExtended(grid: number[], soc: number): number {
+export function ocvExtended(grid: number[], soc: number, topSlope?: number): number {
     const n = grid.length - 1
     let v: number
-    if (soc <= 0) v = grid[0] + soc * OCV_SLOPE_OUTSIDE_V_PER_SOC
-    else if (soc >= 1) v = grid[n] + (soc - 1) * OCV_SLOPE_OUTSIDE_V_PER_SOC
+    if (soc <= 0) v = grid[0] + soc * OCV_OUTSIDE_SLOPE_FACTOR * (grid[1] - grid[0]) * n
+    else if (soc >= 1) v = grid[n] + (soc - 1) * (topSlope !== undefined ? topSlope : OCV_OUTSIDE_SLOPE_FACTOR * (grid[n] - grid[n - 1]) * n)
     else {
         const x = soc * n
         const i = Math.floor(x)
@@ -169,11 +173,24 @@ export function ocvExtended(grid: number[], soc: number): number {
 }
 
 /** dOCV/dSOC of the same extended curve at `soc`, volts per unit SOC (the segment holding it). */
-export function ocvSlope(grid: number[], soc: number): number {
+export function ocvSlope(grid: number[], soc: number, topSlope?: number): number {
     const n = grid.length - 1
-    if (soc < 0 || soc >= 1) return OCV_SLOPE_OUTSIDE_V_PER_SOC
+    if (soc < 0) return OCV_OUTSIDE_SLOPE_FACTOR * (grid[1] - grid[0]) * n
+    if (soc >= 1) return topSlope !== undefined ? topSlope : OCV_OUTSIDE_SLOPE_FACTOR * (grid[n] - grid[n - 1]) * n
     const i = Math.floor(soc * n)
     return (grid[i + 1] - grid[i]) * n
+}
+
+/**
+ * Slope above 100 %: at least twice the end segment's, and steep enough that the OCV reaches the chemistry's
+ * maximum charge voltage by 100.5 % (an LFP cell's curve climbs from its 3.39 V rest value to 3.65 V within the
+ * last fraction of a percent; a charger's constant voltage does not push it to 108 %).
+ */
+export function ocvTopSlope(grid: number[], maxCharge_V: number): number {
+    const n = grid.length - 1
+    const twice = OCV_OUTSIDE_SLOPE_FACTOR * (grid[n] - grid[n - 1]) * n
+    const wall = (maxCharge_V - grid[n]) / 0.005
+    return wall > twice ? wall : twice
 }
 
 /** Arrhenius resistance factor relative to 25 °C (1 when ea is 0). */
@@ -200,6 +217,8 @@ export function socResistanceFactor(soc: number, low: number, high: number): num
 /** Parameters shared by every series group of one pack (group values: resistances already divided by P). */
 export interface CellModel {
     ocvGrid_V: number[]
+    /** Slope of the OCV above 100 % SOC, volts per unit SOC (see ocvTopSlope). */
+    ocvTopSlope_V_per_SOC: number
     ocvTempCoeff_V_per_K: number
     r1_Ohm: number
     tau1_s: number
@@ -308,7 +327,7 @@ export class Cell {
 
     /** OCV at this cell's SOC and temperature `t_C` (no hysteresis). */
     ocvAt(t_C: number): number {
-        return ocvExtended(this.m.ocvGrid_V, this.soc) + this.m.ocvTempCoeff_V_per_K * (t_C - 25)
+        return ocvExtended(this.m.ocvGrid_V, this.soc, this.m.ocvTopSlope_V_per_SOC) + this.m.ocvTempCoeff_V_per_K * (t_C - 25)
     }
 
     /** Hysteresis voltage now. */
@@ -350,16 +369,7 @@ export class Cell {
         const s = this.soc
         if (simple) {
             // OCV + R0 only (the ideal model): the same arithmetic as below without the branches
-            const gs = m.ocvGrid_V
-            let v: number
-            if (s <= 0) v = gs[0] + s * OCV_SLOPE_OUTSIDE_V_PER_SOC
-            else if (s >= 1) v = gs[gs.length - 1] + (s - 1) * OCV_SLOPE_OUTSIDE_V_PER_SOC
-            else {
-                const x = s * (gs.length - 1)
-                const i = Math.floor(x)
-                v = gs[i] + (gs[i + 1] - gs[i]) * (x - i)
-            }
-            if (v < 0) v = 0
+            const v = ocvExtended(m.ocvGrid_V, s, m.ocvTopSlope_V_per_SOC)
             this.ocv_V = v
             this.e_V = v
             const k = fT * this.rAge
@@ -371,10 +381,14 @@ export class Cell {
         const g = m.ocvGrid_V
         const n = g.length - 1
         let ocv: number
-        let slope = OCV_SLOPE_OUTSIDE_V_PER_SOC
-        if (s <= 0) ocv = g[0] + s * OCV_SLOPE_OUTSIDE_V_PER_SOC
-        else if (s >= 1) ocv = g[n] + (s - 1) * OCV_SLOPE_OUTSIDE_V_PER_SOC
-        else {
+        let slope: number
+        if (s <= 0) {
+            slope = OCV_OUTSIDE_SLOPE_FACTOR * (g[1] - g[0]) * n
+            ocv = g[0] + s * slope
+        } else if (s >= 1) {
+            slope = m.ocvTopSlope_V_per_SOC
+            ocv = g[n] + (s - 1) * slope
+        } else {
             const x = s * n
             const i = Math.floor(x)
             const g0 = g[i]

@@ -29,7 +29,7 @@
 // - timeToFull_s(I, Vcv, Iterm): CC at I until a cell reaches Vcv, then that cell is held at Vcv (CV) until the
 //   current has tapered to Iterm (default I / 20).
 // Both simulate a copy of the pack (clone(); thermal node and ageing frozen), capped at 30 days.
-import { Cell, CellModel, arrheniusFactor, chemistryModel, isSimpleModel, ocvGridFor, ocvSlope } from "./cell"
+import { Cell, CellModel, arrheniusFactor, chemistryModel, isSimpleModel, ocvGridFor, ocvSlope, ocvTopSlope } from "./cell"
 import { Rng } from "./rng"
 
 export interface PackParams {
@@ -124,8 +124,10 @@ export function cellModelFor(p: PackParams): CellModel {
     const scale = c.refCapacity_Ah / p.cellCapacity_Ah
     const r1 = opt(p.cellR1_Ohm, full ? c.r1_Ohm * scale : 0)
     const r2 = opt(p.cellR2_Ohm, full ? c.r2_Ohm * scale : 0)
+    const grid = p.ocvGrid_V ? p.ocvGrid_V : ocvGridFor(p.chemistry)
     return {
-        ocvGrid_V: p.ocvGrid_V ? p.ocvGrid_V : ocvGridFor(p.chemistry),
+        ocvGrid_V: grid,
+        ocvTopSlope_V_per_SOC: ocvTopSlope(grid, c.maxCharge_V),
         ocvTempCoeff_V_per_K: opt(p.ocvTempCoeff_V_per_K, full ? c.ocvTempCoeff_V_per_K : 0),
         r1_Ohm: r1 / p.parallel,
         tau1_s: opt(p.cellTau1_s, c.tau1_s),
@@ -615,7 +617,7 @@ export class Pack {
                 // CC: end the step about where the first group reaches Vcv, so CV starts on time
                 let tHit = dt
                 for (const cell of c.cells) {
-                    const rate = (x * ocvSlope(c.model.ocvGrid_V, cell.soc)) / (3600 * cell.capacity_Ah)
+                    const rate = (x * ocvSlope(c.model.ocvGrid_V, cell.soc, c.model.ocvTopSlope_V_per_SOC)) / (3600 * cell.capacity_Ah)
                     const room = cvPerCell_V - (cell.e_V + x * cell.r_Ohm)
                     if (rate > 0 && room < rate * tHit) tHit = room / rate
                 }
@@ -644,7 +646,7 @@ export class Pack {
             }
             if (cv && lim) {
                 const rDc = (lim.r0_Ohm + c.model.r1_Ohm + c.model.r2_Ohm) * lim.k
-                const b = ocvSlope(c.model.ocvGrid_V, lim.soc)
+                const b = ocvSlope(c.model.ocvGrid_V, lim.soc, c.model.ocvTopSlope_V_per_SOC)
                 const tau = b > 1e-6 ? (3600 * lim.capacity_Ah * rDc) / b : 600
                 const l = tau * 5 * dSoc
                 if (next > l) next = l

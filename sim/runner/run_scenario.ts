@@ -1,6 +1,9 @@
 // Runs a scenario headless in simulated time on a Rig (plant + emulated board + the production
 // supervisor and drivers), as fast as the machine allows.
-import { Scenario } from "./scenario"
+import { Scenario, ScenarioEvent } from "./scenario"
+import { MemoryStore } from "../board/memory_store"
+import { KEY_PACK } from "../../src/core/battery/monitor"
+import { CommandResult } from "../../src/core/commands"
 import { Rig } from "../board/rig"
 import { BoxConfig, referenceConfig } from "../../src/core/box_config"
 import { BoxEvent, Snapshot } from "../../src/core/snapshot"
@@ -48,7 +51,29 @@ function round(x: number, digits: number): number {
 export function configFor(s: Scenario): BoxConfig {
     const cfg = referenceConfig()
     cfg.tick_ms = s.tick_ms
+    cfg.battery.estimator.mode = s.estimatorMode
     return cfg
+}
+
+/** A rig set up as the scenario says: plant, sensor errors, and the pack the owner configured. */
+export async function scenarioRig(s: Scenario): Promise<Rig> {
+    const store = new MemoryStore()
+    await store.write(KEY_PACK, s.firmwarePack)
+    const rig = new Rig({ cfg: configFor(s), pack: s.pack, ambient_C: s.ambient_C, plantDt_ms: s.plant_dt_ms, store, quiescent_A: s.quiescent_A })
+    for (const l of s.loads) rig.world.plant.setLoad(l.channel, l)
+    // The chip reports charge as positive: an offset is given in that sign.
+    rig.world.board.afe.setErrors({ currentOffset_A: s.sensors.afeCurrentOffset_A, currentGain: s.sensors.afeCurrentGain })
+    await rig.start()
+    return rig
+}
+
+/** Apply one plant-side or command event; returns the command's result for commands. */
+export function applyEvent(rig: Rig, e: ScenarioEvent): CommandResult {
+    if (e.load) rig.world.plant.setLoad(e.load.channel, e.load)
+    else if (e.charger !== undefined) rig.world.plant.setCharger(e.charger === null ? undefined : e.charger)
+    else if (e.ambient_C !== undefined) rig.world.plant.ambient_C = e.ambient_C
+    else return rig.submit(e.command)
+    return undefined
 }
 
 function judge(x: Scenario["expect"][0], snap: Snapshot): ExpectationResult {
@@ -62,9 +87,7 @@ function judge(x: Scenario["expect"][0], snap: Snapshot): ExpectationResult {
 
 export async function runScenario(s: Scenario): Promise<RunResult> {
     const wall0 = performance.now()
-    const rig = new Rig({ cfg: configFor(s), pack: s.pack, ambient_C: s.ambient_C, plantDt_ms: s.plant_dt_ms })
-    for (const l of s.loads) rig.world.plant.setLoad(l.channel, l)
-    await rig.start()
+    const rig = await scenarioRig(s)
     // Walk from one moment of interest (event, expectation, end) to the next.
     const moments = [...s.events.map(e => e.at_s), ...s.expect.map(x => x.at_s), s.duration_s].sort((a, b) => a - b)
     let nextEvent = 0
@@ -77,12 +100,9 @@ export async function runScenario(s: Scenario): Promise<RunResult> {
         if (target_ms > rig.t_ms) await rig.advance(target_ms - rig.t_ms)
         while (nextEvent < s.events.length && s.events[nextEvent].at_s <= m) {
             const e = s.events[nextEvent++]
-            if (e.load) rig.world.plant.setLoad(e.load.channel, e.load)
-            else {
-                const r = rig.submit(e.command)
-                if (r.ok) accepted++
-                else rejections.push(`${round(e.at_s, 3)} s: ${r.reason}`)
-            }
+            const r = applyEvent(rig, e)
+            if (r && r.ok) accepted++
+            else if (r) rejections.push(`${round(e.at_s, 3)} s: ${r.reason}`)
         }
         while (nextExpect < s.expect.length && s.expect[nextExpect].at_s <= m) expectations.push(judge(s.expect[nextExpect++], rig.last))
     }

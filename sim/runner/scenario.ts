@@ -2,11 +2,20 @@
 // Every field is checked; a problem names the field's path so the author can fix it.
 import { LoadSpec } from "../plant/load"
 import { PackParams } from "../plant/pack"
-import { isKnownChemistry } from "../plant/cell_curves"
+import { OCV_GRID_V, isKnownChemistry } from "../plant/cell_curves"
 import { referencePack } from "../plant/plant_params"
+
+export interface ChargerSpec {
+    voltage_V: number
+    current_A: number
+}
 
 export interface ScenarioEvent {
     at_s: number
+    /** A bench CC/CV supply across the pack (null: disconnected). */
+    charger?: ChargerSpec | null
+    /** A new ambient temperature. */
+    ambient_C?: number
     /** A command for the firmware's validator, exactly as any remote client would send it. */
     command?: any
     /** A load change on one channel (the user plugs something in). */
@@ -22,8 +31,21 @@ export interface ScenarioExpectation {
     tolerance_mA?: number
 }
 
+/** Errors of the AFE's current measurement (the firmware must not know them). */
+export interface SensorErrors {
+    afeCurrentOffset_A: number
+    afeCurrentGain: number
+}
+
 export interface Scenario {
     name: string
+    /** The box's own draw in the plant (the firmware assumes its design figure). */
+    quiescent_A: number
+    sensors: SensorErrors
+    /** What the owner configured in the firmware (label capacity, not the truth). */
+    firmwarePack: { chemistry: string; series: number; parallel: number; cellCapacity_mAh: number }
+    /** "ekf" or "anchors". */
+    estimatorMode: string
     description: string
     duration_s: number
     tick_ms: number
@@ -115,10 +137,12 @@ function parsePack(p: any, path: string): PackParams {
     const d = referencePack()
     if (p === undefined) return d
     if (!isObj(p)) throw new ScenarioError(`${path}: expected an object`)
-    only(p, path, ["chemistry", "series", "parallel", "cell_capacity_Ah", "cell_r0_mOhm", "initial_soc_pct", "wiring_mOhm"])
+    only(p, path, ["chemistry", "series", "parallel", "cell_capacity_Ah", "cell_r0_mOhm", "initial_soc_pct", "wiring_mOhm", "model", "spread", "seed", "aged", "weak_cell", "leaky_cell", "ocv_error_mV"])
     const chemistry = str(p, "chemistry", path, d.chemistry)
     if (!isKnownChemistry(chemistry)) throw new ScenarioError(`${path}.chemistry: unknown chemistry '${chemistry}' (NMC or LFP)`)
-    return {
+    const model = str(p, "model", path, "ideal")
+    if (model !== "ideal" && model !== "full") throw new ScenarioError(`${path}.model: '${model}' is not "ideal" or "full"`)
+    const out: PackParams = {
         chemistry,
         series: int(p, "series", path, 1, 16, d.series),
         parallel: int(p, "parallel", path, 1, 100, d.parallel),
@@ -126,7 +150,72 @@ function parsePack(p: any, path: string): PackParams {
         cellR0_Ohm: num(p, "cell_r0_mOhm", path, 0.01, 1000, d.cellR0_Ohm * 1000) / 1000,
         initialSoc: num(p, "initial_soc_pct", path, 0, 100, d.initialSoc * 100) / 100,
         wiring_Ohm: num(p, "wiring_mOhm", path, 0, 1000, d.wiring_Ohm * 1000) / 1000,
+        model,
     }
+    if (p.spread !== undefined) {
+        if (typeof p.spread !== "boolean") throw new ScenarioError(`${path}.spread: expected true or false`)
+        out.spread = p.spread
+    }
+    if (p.seed !== undefined) out.seed = int(p, "seed", path, 1, 2147483646)
+    if (p.ocv_error_mV !== undefined) {
+        // The real cells' curve differs from the generic table the firmware uses: a smooth deviation of
+        // this amplitude (two humps over the SOC range), the same for every cell.
+        const a = num(p, "ocv_error_mV", path, 0, 100) / 1000
+        out.ocvGrid_V = OCV_GRID_V[chemistry].map((v, i, g) => v + a * Math.sin((2 * Math.PI * i) / (g.length - 1) + 0.7))
+    }
+    if (p.aged !== undefined) {
+        const a = p.aged
+        const ap = `${path}.aged`
+        if (!isObj(a)) throw new ScenarioError(`${ap}: expected an object`)
+        only(a, ap, ["capacity_pct", "resistance_factor"])
+        out.initialCapacityFraction = num(a, "capacity_pct", ap, 10, 100) / 100
+        out.initialResistanceFactor = num(a, "resistance_factor", ap, 0.5, 10, 1)
+    }
+    if (p.weak_cell !== undefined) {
+        const w = p.weak_cell
+        const wp = `${path}.weak_cell`
+        if (!isObj(w)) throw new ScenarioError(`${wp}: expected an object`)
+        only(w, wp, ["index", "capacity_pct"])
+        out.weakCell = int(w, "index", wp, 0, out.series - 1)
+        out.weakCapacityFactor = num(w, "capacity_pct", wp, 10, 100) / 100
+    }
+    if (p.leaky_cell !== undefined) {
+        const l = p.leaky_cell
+        const lp = `${path}.leaky_cell`
+        if (!isObj(l)) throw new ScenarioError(`${lp}: expected an object`)
+        only(l, lp, ["index", "factor"])
+        out.leakyCell = int(l, "index", lp, 0, out.series - 1)
+        out.leakyFactor = num(l, "factor", lp, 1, 100, 4)
+    }
+    return out
+}
+
+function parseSensors(x: any, path: string): SensorErrors {
+    if (x === undefined) return { afeCurrentOffset_A: 0, afeCurrentGain: 1 }
+    if (!isObj(x)) throw new ScenarioError(`${path}: expected an object`)
+    only(x, path, ["afe_current_offset_mA", "afe_current_gain_pct"])
+    return {
+        afeCurrentOffset_A: num(x, "afe_current_offset_mA", path, -1000, 1000, 0) / 1000,
+        afeCurrentGain: 1 + num(x, "afe_current_gain_pct", path, -20, 20, 0) / 100,
+    }
+}
+
+function parseFirmware(x: any, path: string, pack: PackParams): { pack: Scenario["firmwarePack"]; mode: string } {
+    const dflt = { chemistry: pack.chemistry, series: pack.series, parallel: pack.parallel, cellCapacity_mAh: Math.round(pack.cellCapacity_Ah * 1000) }
+    if (x === undefined) return { pack: dflt, mode: "ekf" }
+    if (!isObj(x)) throw new ScenarioError(`${path}: expected an object`)
+    only(x, path, ["estimator", "cell_capacity_mAh"])
+    const mode = str(x, "estimator", path, "ekf")
+    if (mode !== "ekf" && mode !== "anchors") throw new ScenarioError(`${path}.estimator: '${mode}' is not "ekf" or "anchors"`)
+    if (x.cell_capacity_mAh !== undefined) dflt.cellCapacity_mAh = int(x, "cell_capacity_mAh", path, 100, 1000000)
+    return { pack: dflt, mode }
+}
+
+function parseCharger(c: any, path: string): ChargerSpec | null {
+    if (c === null) return null
+    if (!isObj(c)) throw new ScenarioError(`${path}: expected an object or null`)
+    only(c, path, ["voltage_V", "current_A"])
+    return { voltage_V: num(c, "voltage_V", path, 1, 100), current_A: num(c, "current_A", path, 0, 100) }
 }
 
 function list(o: Obj, key: string, path: string): any[] {
@@ -140,16 +229,18 @@ function list(o: Obj, key: string, path: string): any[] {
 export function parseScenario(raw: any, channels: number): Scenario {
     const path = "scenario"
     if (!isObj(raw)) throw new ScenarioError(`${path}: expected a JSON object`)
-    only(raw, path, ["name", "description", "duration_s", "tick_ms", "plant_dt_ms", "ambient_C", "pack", "loads", "events", "expect"])
+    only(raw, path, ["name", "description", "duration_s", "tick_ms", "plant_dt_ms", "ambient_C", "pack", "loads", "events", "expect", "quiescent_mA", "sensors", "firmware"])
     const duration_s = num(raw, "duration_s", path, 0.001, 30 * 86400)
     const events = list(raw, "events", path).map((e, i) => {
         const p = `${path}.events[${i}]`
         if (!isObj(e)) throw new ScenarioError(`${p}: expected an object`)
-        only(e, p, ["at_s", "command", "load"])
+        only(e, p, ["at_s", "command", "load", "charger", "ambient_C"])
         const at_s = num(e, "at_s", p, 0, duration_s)
-        const has = (e.command !== undefined ? 1 : 0) + (e.load !== undefined ? 1 : 0)
-        if (has !== 1) throw new ScenarioError(`${p}: needs exactly one of 'command' or 'load'`)
+        const kinds = ["command", "load", "charger", "ambient_C"].filter(k => e[k] !== undefined)
+        if (kinds.length !== 1) throw new ScenarioError(`${p}: needs exactly one of 'command', 'load', 'charger' or 'ambient_C'`)
         if (e.command !== undefined) return { at_s, command: e.command }
+        if (e.charger !== undefined) return { at_s, charger: parseCharger(e.charger, `${p}.charger`) }
+        if (e.ambient_C !== undefined) return { at_s, ambient_C: num(e, "ambient_C", p, -40, 85) }
         return { at_s, load: parseChannelLoad(e.load, `${p}.load`, channels) }
     })
     for (let i = 1; i < events.length; i++)
@@ -170,14 +261,20 @@ export function parseScenario(raw: any, channels: number): Scenario {
         if (out.state === undefined && out.current_mA === undefined) throw new ScenarioError(`${p}: needs 'state' or 'current_mA'`)
         return out
     })
+    const pack = parsePack(raw.pack, `${path}.pack`)
+    const fw = parseFirmware(raw.firmware, `${path}.firmware`, pack)
     return {
         name: str(raw, "name", path),
+        quiescent_A: num(raw, "quiescent_mA", path, 0, 1000, pack.model === "full" ? 17 : 0) / 1000,
+        sensors: parseSensors(raw.sensors, `${path}.sensors`),
+        firmwarePack: fw.pack,
+        estimatorMode: fw.mode,
         description: str(raw, "description", path, ""),
         duration_s,
         tick_ms: int(raw, "tick_ms", path, 10, 1000, 100),
-        plant_dt_ms: num(raw, "plant_dt_ms", path, 0.1, 100, 10),
+        plant_dt_ms: num(raw, "plant_dt_ms", path, 0.1, 10000, 10),
         ambient_C: num(raw, "ambient_C", path, -40, 85, 25),
-        pack: parsePack(raw.pack, `${path}.pack`),
+        pack,
         loads: list(raw, "loads", path).map((l, i) => parseChannelLoad(l, `${path}.loads[${i}]`, channels)),
         events,
         expect,

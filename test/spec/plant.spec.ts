@@ -466,10 +466,10 @@ export const plantModelSpec: Spec = (t: TestApi) => {
             const pl = plantWith(cellParams({ thermalResistance_K_per_W: 3 }), 0, { ambient_C: 5 })
             assertNear(pl.pack.temperature_C, 5, 1e-12, "pack starts at the ambient")
             assertNear(pl.pack.ocv_V(), 3.838 + 0.0001 * 20, 1e-12, "NMC 50 % at 5 °C")
-            // 0.4 V per % SOC beyond the ends, never below 0
+            // Twice the end segments' slopes beyond the ends, never below 0
             const g = OCV_GRID_V["NMC"]
-            assertNear(ocvExtended(g, -0.01), 2.4, 1e-12, "NMC at -1 %")
-            assertNear(ocvExtended(g, 1.005), 4.398, 1e-12, "NMC at 100.5 %")
+            assertNear(ocvExtended(g, -0.01), 2.8 - 2 * 0.788 * 0.2, 1e-12, "NMC at -1 %")
+            assertNear(ocvExtended(g, 1.005), 4.198 + 2 * 0.063 * 0.1, 1e-12, "NMC at 100.5 %")
             assertEq(ocvExtended(g, -1), 0, "never below 0 V")
             for (const model of ["ideal", "full"]) {
                 const deep = new Pack(quietCell({ model, initialSoc: -1 }))
@@ -481,7 +481,7 @@ export const plantModelSpec: Spec = (t: TestApi) => {
             const p = new Pack(quietCell({ model: "ideal", initialSoc: 0.02 }))
             await run(t, p, 216, 1, 1.5)
             assertNear(p.meanSoc(), -0.01, 1e-9, "SOC below 0")
-            assertNear(p.ocv_V(), 2.4, 1e-8, "OCV 0.4 V below the 0 % point")
+            assertNear(p.ocv_V(), 2.8 - 2 * 0.788 * 0.2, 1e-8, "OCV past the 0 % point at twice the end slope")
         })
 
         t.test("RC pairs relax after a current step as the closed form, for 1 ms, 0.5 s and 10 s steps", async () => {

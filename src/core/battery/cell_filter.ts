@@ -15,10 +15,10 @@ export interface CellParams {
     tau2: number
 }
 
-/** Parameters for a group of capacity q_Ah at temp_C, from the chemistry and a learned resistance factor. */
-export function cellParams(c: Chemistry, q_Ah: number, temp_C: number, soc: number, rFactor: number): CellParams {
-    const k = (arrhenius(c, temp_C) * socResistanceFactor(soc) * rFactor) / 1000 / q_Ah
-    return { q_Ah, r0: c.r0_mOhmAh * k, r1: c.r1_mOhmAh * k, tau1: c.tau1_s, r2: c.r2_mOhmAh * k, tau2: c.tau2_s }
+/** Parameters for a group of capacity q_Ah at temp_C, from the chemistry and a learned ohmic-resistance factor. */
+export function cellParams(c: Chemistry, q_Ah: number, temp_C: number, soc: number, r0Factor: number): CellParams {
+    const k = (arrhenius(c, temp_C) * socResistanceFactor(soc)) / 1000 / q_Ah
+    return { q_Ah, r0: c.r0_mOhmAh * k * r0Factor, r1: c.r1_mOhmAh * k, tau1: c.tau1_s, r2: c.r2_mOhmAh * k, tau2: c.tau2_s }
 }
 
 export class CellFilter {

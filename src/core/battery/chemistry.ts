@@ -106,11 +106,22 @@ export function chemistryIds(): string[] {
 
 const STEPS = 20
 
-/** OCV (mV) at a SOC; beyond 0..1 the curve continues with the end slopes (so a cut-off is always met). */
+/**
+ * mV per unit SOC above 100 %: the end segment's slope, or steeper so the maximum charge voltage is
+ * reached at 100.5 % (a charger's constant voltage sits on that wall; LFP's table ends 0.26 V below it).
+ */
+export function topSlope_mV(c: Chemistry): number {
+    const t = c.ocv_mV
+    const end = STEPS * (t[STEPS] - t[STEPS - 1])
+    const wall = (c.maxCharge_mV - t[STEPS]) / 0.005
+    return wall > end ? wall : end
+}
+
+/** OCV (mV) at a SOC; below 0 the curve continues with the end slope, above 1 with topSlope_mV. */
 export function ocvAt_mV(c: Chemistry, soc: number): number {
     const t = c.ocv_mV
     if (soc <= 0) return t[0] + soc * STEPS * (t[1] - t[0])
-    if (soc >= 1) return t[STEPS] + (soc - 1) * STEPS * (t[STEPS] - t[STEPS - 1])
+    if (soc >= 1) return t[STEPS] + (soc - 1) * topSlope_mV(c)
     const x = soc * STEPS
     const i = Math.floor(x)
     return t[i] + (t[i + 1] - t[i]) * (x - i)
@@ -119,6 +130,7 @@ export function ocvAt_mV(c: Chemistry, soc: number): number {
 /** dOCV/dSOC (mV per unit SOC) at a SOC: what a voltage reading is worth there. */
 export function ocvSlope_mV(c: Chemistry, soc: number): number {
     const t = c.ocv_mV
+    if (soc >= 1) return topSlope_mV(c)
     let i = Math.floor(soc * STEPS)
     if (i < 0) i = 0
     if (i > STEPS - 1) i = STEPS - 1
@@ -129,7 +141,7 @@ export function ocvSlope_mV(c: Chemistry, soc: number): number {
 export function socAtOcv(c: Chemistry, mV: number): number {
     const t = c.ocv_mV
     if (mV <= t[0]) return (mV - t[0]) / (STEPS * (t[1] - t[0]))
-    if (mV >= t[STEPS]) return 1 + (mV - t[STEPS]) / (STEPS * (t[STEPS] - t[STEPS - 1]))
+    if (mV >= t[STEPS]) return 1 + (mV - t[STEPS]) / topSlope_mV(c)
     let i = 0
     while (i < STEPS - 1 && t[i + 1] < mV) i++
     return (i + (mV - t[i]) / (t[i + 1] - t[i])) / STEPS

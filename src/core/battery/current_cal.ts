@@ -15,6 +15,8 @@ export class CurrentCalibrator {
     private quiescent_A: number
     private quiescentSigma_A: number
     samples = 0
+    /** Intervals left to skip after charging was seen (a charger's taper can look like a sensor offset). */
+    private quiet = 0
 
     constructor(quiescent_A: number, quiescentSigma_A: number, offsetSigma_A: number, gainSigma: number) {
         this.quiescent_A = quiescent_A
@@ -30,8 +32,14 @@ export class CurrentCalibrator {
         if (!(dt_s > 0.2)) return false
         const x = outputs_C / dt_s + this.quiescent_A // true mean current, A
         const y = measured_C / dt_s - x // what the sensor adds
-        // A charger (or anything unmetered) shows up as a large negative residual: not ours to fit.
-        if (y < -0.1 - 0.05 * (x > 0 ? x : -x)) return false
+        // Anything unmetered (a charger) makes the residual large; and after charging, wait ten minutes
+        // before trusting a small residual again: a charger's tail can be a few tens of mA.
+        if (measured_C / dt_s < -0.03) this.quiet = 600 + dt_s
+        if (this.quiet > 0) {
+            this.quiet -= dt_s
+            return false
+        }
+        if (Math.abs(y) > 0.06 + 0.05 * Math.abs(x)) return false
         const P = this.P
         // Slow drift of both parameters (temperature), per interval.
         P[0] += 1e-10 * dt_s

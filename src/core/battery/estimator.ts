@@ -32,7 +32,7 @@ export interface EstimatorConfig {
     knownSigma: number
     /** How far the label capacity may be from the truth before anything is learned (relative, one sigma). */
     labelCapacitySigma: number
-    /** Time constant of the load average behind time-to-empty, s. */
+    /** Longest time constant of the load average behind time-to-empty, s (shorter at the start of a discharge). */
     powerAverage_s: number
     /** How often runtimes are recomputed, s. */
     runtimeEvery_s: number
@@ -52,7 +52,7 @@ export function defaultEstimatorConfig(): EstimatorConfig {
         fullHold_s: 120,
         knownSigma: 0.04,
         labelCapacitySigma: 0.15,
-        powerAverage_s: 180,
+        powerAverage_s: 3600,
         runtimeEvery_s: 10,
         restartSigma: 0.03,
     }
@@ -142,7 +142,9 @@ export class BatteryEstimator {
     readonly groups: CellFilter[] = []
     readonly learner: CapacityLearner
     readonly cal: CurrentCalibrator
+    /** Learned ohmic resistance (R0) of each group relative to the chemistry's typical one. */
     rFactor: number[] = []
+    private rSteps: number[] = []
     private restored: LearnedState
     private started = false
     private t_s = 0
@@ -161,6 +163,12 @@ export class BatteryEstimator {
     private avgPower_W = 0
     private powerVar = 0
     private powerInit = false
+    /** Time into the present discharge (the load average starts afresh with each one). */
+    private session_s = 0
+    /** Calibration window: both counters summed over about a minute (they count in 50 ms and 250 ms steps). */
+    private calMeasured_C = 0
+    private calOutputs_C = 0
+    private calTime_s = 0
     private lastRuntime_s = -1e9
     private tte = -1
     private tteLow = -1
@@ -183,6 +191,7 @@ export class BatteryEstimator {
             qs.push(q)
             qsig.push(q * cfg.labelCapacitySigma)
             this.rFactor.push(1)
+            this.rSteps.push(0)
         }
         this.learner = new CapacityLearner(qs, qsig)
         this.cal = new CurrentCalibrator(cfg.quiescent_mA / 1000, cfg.quiescentSigma_mA / 1000, 0.05, 0.03)
@@ -214,21 +223,30 @@ export class BatteryEstimator {
     private start(inp: BatteryInputs): void {
         const n = this.pack.series
         const c = this.chem
+        const I = inp.current_A
         for (let i = 0; i < n; i++) {
             const v = inp.cell_mV[i]
-            let soc = socAtOcv(c, v)
+            // The OCV under a current: remove the ohmic drop; the RC pairs' share is unknown (somewhere between
+            // nothing and their steady state), so take half of it and count the other half as uncertainty.
+            const p = cellParams(c, this.learner.q_Ah[i], inp.temp_C, 0.5, this.rFactor[i])
+            const rc_mV = I * (p.r1 + p.r2) * 500
+            let soc = socAtOcv(c, v + I * p.r0 * 1000 + rc_mV)
             // The cells may still be relaxing from a load we never saw: allow 30 mV of polarisation.
             const slope = ocvSlope_mV(c, clamp01(soc)) / 1000
-            let sigma = Math.sqrt(0.03 * 0.03 + this.restVariance()) / (slope > 0.05 ? slope : 0.05)
+            const pol = 0.03 + Math.abs(rc_mV) / 1000
+            let sigma = Math.sqrt(pol * pol + this.restVariance()) / (slope > 0.05 ? slope : 0.05)
             if (this.restored) {
                 const r = this.restored
                 soc = r.soc[i]
                 sigma = Math.sqrt(r.socSigma[i] * r.socSigma[i] + this.cfg.restartSigma * this.cfg.restartSigma)
             }
             if (sigma > 0.3) sigma = 0.3
-            const f = new CellFilter(soc, sigma)
-            // Unknown polarisation at boot: let the filter attribute voltage offsets to the RC states.
-            f.P[8] = 0.02 * 0.02
+            const f = new CellFilter(this.restored ? soc : clamp01(soc), sigma)
+            // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
+            f.v1 = (I * p.r1) / 2
+            f.v2 = (I * p.r2) / 2
+            f.P[4] = ((I * p.r1) / 2) * ((I * p.r1) / 2) + 1e-6
+            f.P[8] = 0.02 * 0.02 + ((I * p.r2) / 2) * ((I * p.r2) / 2)
             this.groups.push(f)
             this.prevV.push(v / 1000)
         }
@@ -244,8 +262,24 @@ export class BatteryEstimator {
         const dt = inp.dt_s > 0 ? inp.dt_s : 0
         this.t_s = inp.t_ms / 1000
         const n = this.groups.length
-        // 1. The current sensor, calibrated against the output meters when nothing else moves charge.
-        if (inp.outputs_C === inp.outputs_C && dt > 0) this.cal.observe(inp.charge_C, inp.outputs_C, dt)
+        // 1. The current sensor, calibrated against the output meters when nothing else moves charge, over
+        //    windows of a minute: both count in steps (a conversion, a CC1 period), and a second holds 19 or 20
+        //    INA228 conversions, a 5 % jitter that a minute brings down to 0.1 %.
+        if (inp.outputs_C === inp.outputs_C && dt > 0) {
+            this.calMeasured_C += inp.charge_C
+            this.calOutputs_C += inp.outputs_C
+            this.calTime_s += dt
+            if (this.calTime_s >= 60) {
+                this.cal.observe(this.calMeasured_C, this.calOutputs_C, this.calTime_s)
+                this.calMeasured_C = 0
+                this.calOutputs_C = 0
+                this.calTime_s = 0
+            }
+        } else {
+            this.calMeasured_C = 0
+            this.calOutputs_C = 0
+            this.calTime_s = 0
+        }
         const charge_C = dt > 0 ? this.cal.correctCharge_C(inp.charge_C, dt) : 0
         const meanI = dt > 0 ? charge_C / dt : this.cal.correct_A(inp.current_A)
         const I = this.cal.correct_A(inp.current_A)
@@ -262,7 +296,8 @@ export class BatteryEstimator {
             f.predict(c, p, dAh + sd * p.q_Ah, meanI, dt, qRel, biasSigma + (sd > 0 ? (0.5 * c.selfDischargePerDay * p.q_Ah) / 24 : 0))
             const v = inp.cell_mV[i] / 1000
             vPack += v
-            if (cfg.mode === "ekf" && dt > 0) {
+            // Below the table's 0 % point the curve is only an extrapolation: count, don't correct.
+            if (cfg.mode === "ekf" && dt > 0 && v + I * p.r0 > c.ocv_mV[0] / 1000) {
                 // The ADC's noise is fresh every sample; the model's errors (OCV table, hysteresis, resistance)
                 // are not: they stay the same until the SOC has moved ~2 % or ~10 minutes pass. Counting each
                 // sample as new evidence would make the filter overconfident, so the model part is weighted
@@ -272,9 +307,10 @@ export class BatteryEstimator {
                 const h = c.hysteresis_mV / 2000
                 const load = 0.3 * (Math.abs(I) * p.r0 + Math.abs(f.v1) + Math.abs(f.v2))
                 const skew = (I - this.prevI) * p.r0
-                const absI = Math.abs(meanI)
-                let span = absI > 1e-6 ? (0.02 * p.q_Ah * 3600) / absI : 600
-                if (span > 600) span = 600
+                // The errors decorrelate in about ten minutes (the cell relaxes, the SOC moves along the curve);
+                // under load, until the ohmic resistance has been measured, the resistance model's error lasts
+                // as long as the load does, so a loaded voltage then counts once per half hour.
+                const span = Math.abs(meanI) > cfg.restC * p.q_Ah && this.rSteps[i] === 0 ? 1800 : 600
                 const corr = span > dt ? span / dt : 1
                 f.update(c, p, v, I, a * a + skew * skew + (m * m + h * h + load * load) * corr)
             }
@@ -290,13 +326,18 @@ export class BatteryEstimator {
         } else this.energyIn_Wh -= (charge_C / 3600) * vPack
         // 4. Anchors: moments when the voltage alone says where each group is.
         this.detectAnchors(inp, I, vPack)
-        // 5. Load average for runtimes.
+        // 5. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
+        //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
-        if (!this.powerInit) {
+        if (meanI < cfg.tailC * this.learner.q_Ah[0] || !this.powerInit) {
             this.avgPower_W = power
+            this.powerVar = 0
+            this.session_s = 0
             this.powerInit = true
         } else if (dt > 0) {
-            const k = 1 - Math.exp(-dt / cfg.powerAverage_s)
+            this.session_s += dt
+            const tau = this.session_s < cfg.powerAverage_s ? this.session_s : cfg.powerAverage_s
+            const k = dt / tau
             const d = power - this.avgPower_W
             this.avgPower_W += k * d
             this.powerVar = (1 - k) * (this.powerVar + k * d * d)
@@ -305,7 +346,10 @@ export class BatteryEstimator {
         return this.last
     }
 
-    /** Instantaneous resistance from current steps: -dV/dI between two samples, averaged slowly. */
+    /**
+     * The ohmic resistance from current steps: -dV/dI between two samples a period apart (the RC pairs
+     * barely move in that time). Averaged over the first few steps, then followed slowly.
+     */
     private learnResistance(i: number, v: number, I: number, p: CellParams): void {
         const dI = I - this.prevI
         const qA = this.learner.q_Ah[i]
@@ -313,8 +357,10 @@ export class BatteryEstimator {
         const r0obs = -(v - this.prevV[i]) / dI
         const typical = p.r0 / this.rFactor[i]
         const ratio = r0obs / typical
-        if (!(ratio > 0.3 && ratio < 4)) return
-        this.rFactor[i] += 0.1 * (ratio - this.rFactor[i])
+        if (!(ratio > 0.3 && ratio < 5)) return
+        this.rSteps[i]++
+        const k = this.rSteps[i] < 10 ? 1 / this.rSteps[i] : 0.1
+        this.rFactor[i] += k * (ratio - this.rFactor[i])
     }
 
     private detectAnchors(inp: BatteryInputs, I: number, vPack: number): void {
@@ -396,9 +442,11 @@ export class BatteryEstimator {
     }
 
     private anchor(kind: string, soc: number[], variance: number[]): void {
+        // Outside the OCV table the curve is only an extrapolation: that group's reading says nothing.
+        for (let i = 0; i < soc.length; i++) if (soc[i] < -0.02 || soc[i] > 1.02) variance[i] = 1
         const a: Anchor = { kind, t_s: this.t_s, counter_Ah: this.counter_Ah, soc, variance, epoch: this.epoch }
         this.learner.addAnchor(a, this.cal.sigma_A(0), 0.0002)
-        if (this.cfg.mode !== "ekf") for (let i = 0; i < this.groups.length; i++) this.groups[i].fuse(soc[i], variance[i])
+        if (this.cfg.mode !== "ekf") for (let i = 0; i < this.groups.length; i++) if (variance[i] < 1) this.groups[i].fuse(soc[i], variance[i])
         this.lastAnchorKind = kind
         this.lastAnchor_s = this.t_s
     }
@@ -426,7 +474,7 @@ export class BatteryEstimator {
             groups.push({ soc: s, sigma: f.sigma(), q_Ah: q, v: inp.cell_mV[i] / 1000 })
         }
         const cap = rem + room
-        const soc = cap > 0 ? rem / cap : 0
+        const soc = clamp01(cap > 0 ? rem / cap : 0)
         let qMin = this.learner.q_Ah[0]
         let qSig = this.learner.sigma_Ah(0)
         for (let i = 1; i < n; i++)
@@ -478,9 +526,16 @@ export class BatteryEstimator {
         this.ttf = -1
         if (P > 0.2) {
             const t = timeToEmpty_s(c, this.runtimeGroups(0), inp.temp_C, P, MAX_RUNTIME_S)
-            // Band: the SOC's two-sigma in charge terms, and the load's variability.
+            // Band: the SOC's two-sigma in charge terms, the capacity's (before it is measured, the label may be
+            // far off), and the load's variability.
             const chargeLeft = soc * cap
-            const rel = chargeLeft > 0 ? (2 * sigma * cap) / chargeLeft : 1
+            let qRel = 0
+            for (let i = 0; i < this.groups.length; i++) {
+                const r = this.learner.sigma_Ah(i) / this.learner.q_Ah[i]
+                if (r > qRel) qRel = r
+            }
+            const socRel = chargeLeft > 0 ? (2 * sigma * cap) / chargeLeft : 1
+            const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
             const pSig = Math.sqrt(this.powerVar > 0 ? this.powerVar : 0)
             const pRel = pSig / P
             this.tte = t

@@ -8,14 +8,15 @@ import { Chemistry, arrhenius, ocvAt_mV, socResistanceFactor } from "./chemistry
 export interface RuntimeGroup {
     soc: number
     q_Ah: number
-    /** Learned resistance relative to the chemistry's typical one. */
+    /** Learned ohmic resistance (R0) relative to the chemistry's typical one. */
     rFactor: number
 }
 
 const MAX_STEPS = 250
 
+/** Steady-state resistance of a group under a sustained load: R0 (learned) plus both RC pairs. */
 function groupR(c: Chemistry, g: RuntimeGroup, temp_C: number, soc: number): number {
-    return (((c.r0_mOhmAh + c.r1_mOhmAh + c.r2_mOhmAh) / 1000 / g.q_Ah) * arrhenius(c, temp_C) * socResistanceFactor(soc) * g.rFactor)
+    return ((c.r0_mOhmAh * g.rFactor + c.r1_mOhmAh + c.r2_mOhmAh) / 1000 / g.q_Ah) * arrhenius(c, temp_C) * socResistanceFactor(soc)
 }
 
 /**
