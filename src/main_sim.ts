@@ -5,7 +5,7 @@ import * as ds from "@devicescript/core"
 import { referenceConfig } from "./core/box_config"
 import { startBox } from "./shell/box_app"
 import { DsSettingsStore } from "./shell/settings_store"
-import { SimLink } from "./shell/sim_link"
+import { SimLink, YieldingBus } from "./shell/sim_link"
 import { boardParamsFor } from "../sim/board/board_params"
 import { Board } from "../sim/board/board"
 
@@ -20,5 +20,5 @@ setInterval(() => {
     }
 }, 10)
 const enables = cfg.channels.map((c, i) => board.enablePin(i))
-await startBox(cfg, { bus: board.bus, enables, heartbeat: board.heartbeatPin() }, new DsSettingsStore())
+await startBox(cfg, { bus: new YieldingBus(board.bus), enables, heartbeat: board.heartbeatPin() }, new DsSettingsStore())
 console.log("Power Coop firmware running in the simulator: " + cfg.channels.length + " channel(s)")

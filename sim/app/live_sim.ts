@@ -1,10 +1,10 @@
 // The live simulator's Node half: the plant in real time, the sim link that feeds the emulated board in
 // the VM, and a Jacdac client of the firmware's channel services (what a phone or dashboard would see).
 import { JDBus, JDService, JDServiceServer, JDServerServiceProvider, Packet, EVENT, jdunpack } from "jacdac-ts"
-import { CoopChannelEvent, CoopChannelReg, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
+import { CoopBatteryReg, CoopChannelEvent, CoopChannelReg, SRV_COOP_BATTERY, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
 import { Plant } from "../plant/plant"
 import { LoadSpec, describeLoad } from "../plant/load"
-import { plantParamsFor, referencePack } from "../plant/plant_params"
+import { plantParamsFor, referencePackFull } from "../plant/plant_params"
 import { BoxConfig, referenceConfig } from "../../src/core/box_config"
 import { CHANNEL_STATES } from "../../src/core/snapshot"
 import { validateLoad } from "../runner/scenario"
@@ -54,6 +54,25 @@ export interface FirmwareChannelView {
     updated_ms: number
 }
 
+/** What the firmware reports about the pack over Jacdac. */
+export interface FirmwareBatteryView {
+    known: boolean
+    soc_pm: number
+    socLow_pm: number
+    socHigh_pm: number
+    capacity_mAh: number
+    health_pm: number
+    tte_s: number
+    ttf_s: number
+    voltage_mV: number
+    current_mA: number
+    temp_dC: number
+    cells_mV: number[]
+    anchor: string
+    anchorAge_s: number
+    updated_ms: number
+}
+
 export interface LogLine {
     seq: number
     t_s: number
@@ -70,16 +89,18 @@ export class LiveSim {
     private t0 = performance.now()
     private lastStep = 0
     readonly firmware: FirmwareChannelView[] = []
+    readonly battery: FirmwareBatteryView = { known: false, soc_pm: 0, socLow_pm: 0, socHigh_pm: 1000, capacity_mAh: 0, health_pm: 0, tte_s: -1, ttf_s: -1, voltage_mV: 0, current_mA: 0, temp_dC: 0, cells_mV: [], anchor: "none", anchorAge_s: -1, updated_ms: -1 }
     readonly log: LogLine[] = []
     private subscribed = new WeakSet<JDService>()
     samplesSent = 0
     private logSeq = 0
     private polls = 0
+    private batteryPolls = 0
 
     constructor(bus: JDBus, cfg: BoxConfig = referenceConfig()) {
         this.cfg = cfg
         this.bus = bus
-        this.plant = new Plant(plantParamsFor(cfg, referencePack(), 25))
+        this.plant = new Plant(plantParamsFor(cfg, referencePackFull(), 25))
         this.link = new SimLinkServer(r => this.onSwitches(r))
         bus.addServiceProvider(new JDServerServiceProvider("powercoop-plant", [this.link]))
         for (const c of cfg.channels)
@@ -133,14 +154,21 @@ export class LiveSim {
 
     private async pushSample(): Promise<void> {
         const n = this.plant.outputs.length
-        const data = new Uint8Array(10 * n)
+        const cells = this.plant.pack.cellVoltages_V()
+        const data = new Uint8Array(2 + 10 * n + 6 + 4 * cells.length)
         const dv = new DataView(data.buffer)
+        data[0] = n
+        data[1] = cells.length
         for (let i = 0; i < n; i++) {
             const o = this.plant.outputs[i]
-            dv.setInt32(i * 10, Math.round(o.current_A * 1e6), true)
-            dv.setInt32(i * 10 + 4, Math.round((o.switchClosed ? o.meterVoltage_V : 0) * 1e6), true)
-            dv.setInt16(i * 10 + 8, Math.round(this.plant.ambient_C * 100), true)
+            dv.setInt32(2 + i * 10, Math.round(o.current_A * 1e6), true)
+            dv.setInt32(2 + i * 10 + 4, Math.round((o.switchClosed ? o.meterVoltage_V : 0) * 1e6), true)
+            dv.setInt16(2 + i * 10 + 8, Math.round(this.plant.ambient_C * 100), true)
         }
+        const at = 2 + 10 * n
+        dv.setInt32(at, Math.round(this.plant.packCurrent_A * 1e6), true)
+        dv.setInt16(at + 4, Math.round(this.plant.pack.temperature_C * 100), true)
+        for (let i = 0; i < cells.length; i++) dv.setInt32(at + 6 + 4 * i, Math.round(cells[i] * 1e6), true)
         await this.link.pushSample(data)
         this.samplesSent++
     }
@@ -178,6 +206,7 @@ export class LiveSim {
     async pollFirmware(): Promise<void> {
         const svcs = this.channelServices()
         this.polls++
+        if (this.polls % 4 === 0) await this.pollBattery()
         for (let i = 0; i < svcs.length && i < this.firmware.length; i++) {
             const s = svcs[i]
             const tel = s.register(CoopChannelReg.Telemetry)
@@ -198,6 +227,39 @@ export class LiveSim {
             if (newState !== f.state) this.note(`firmware ch${i}: ${newState} (${f.reason})`)
             Object.assign(f, { voltage_mV: voltage, current_mA: current, power_mW: power, energy_mWh: energy, limit_mA: limit, state: newState, enabled: !!enabled, updated_ms: performance.now() })
         }
+    }
+
+    /** The battery service: the packed summary every poll, cells and the last anchor every few. */
+    private async pollBattery(): Promise<void> {
+        const s = this.bus.services({ serviceClass: SRV_COOP_BATTERY }).filter(x => !x.device.lost)[0]
+        if (!s) return
+        const sum = s.register(CoopBatteryReg.Summary)
+        if (!(await sum.refresh())) return
+        const v = sum.unpackedValue as number[]
+        if (!v) return
+        const b = this.battery
+        const wasKnown = b.known
+        const [capacity, tte, ttf, voltage, current, soc, low, high, health, temp, status] = v
+        Object.assign(b, { capacity_mAh: capacity, tte_s: tte, ttf_s: ttf, voltage_mV: voltage, current_mA: current, soc_pm: soc, socLow_pm: low, socHigh_pm: high, health_pm: health, temp_dC: temp, known: status === 1, updated_ms: performance.now() })
+        this.batteryPolls++
+        if (this.batteryPolls % 4 === 1) {
+            const cells = s.register(CoopBatteryReg.Cells)
+            const anchor = s.register(CoopBatteryReg.LastAnchor)
+            if (await cells.refresh()) b.cells_mV = ((cells.unpackedValue as any[])[0] || []).map((x: number[]) => x[0])
+            if (await anchor.refresh()) {
+                const [age, kind] = anchor.unpackedValue as [number, string]
+                b.anchorAge_s = age
+                b.anchor = kind
+            }
+        }
+        if (b.known !== wasKnown) this.note(`firmware battery: state of charge ${b.known ? "known" : "unknown"} (${(b.socLow_pm / 10).toFixed(0)}-${(b.socHigh_pm / 10).toFixed(0)} %)`)
+    }
+
+    /** Plug a bench charger in (volts, amps) or out (undefined). */
+    setCharger(c: { voltage_V: number; current_A: number } | undefined): void {
+        if (c && !(c.voltage_V > 0 && c.voltage_V <= 60 && c.current_A > 0 && c.current_A <= 20)) throw new Error("charger: voltage_V 0..60 and current_A 0..20")
+        this.plant.setCharger(c)
+        this.note(c ? `user: charger plugged in, ${c.voltage_V} V ${c.current_A} A` : "user: charger unplugged")
     }
 
     private service(ch: number): JDService {
@@ -236,9 +298,15 @@ export class LiveSim {
                 chemistry: p.pack.p.chemistry,
                 series: p.pack.p.series,
                 parallel: p.pack.p.parallel,
-                soc_pct: Math.round(p.pack.meanSoc() * 1000) / 10,
+                soc_pct: Math.round(p.pack.trueSoc() * 1000) / 10,
+                capacity_mAh: Math.round(p.pack.trueCapacity_Ah() * 1000),
+                cellSoc_pct: p.pack.cellVoltages_V().map((v, i) => Math.round(p.pack.cellSoc(i) * 1000) / 10),
                 voltage_V: Math.round(p.bus_V * 1000) / 1000,
+                current_A: Math.round(p.packCurrent_A * 1000) / 1000,
+                temp_C: Math.round(p.pack.temperature_C * 10) / 10,
+                charger: p.charger ? { voltage_V: p.charger.voltage_V, current_A: p.charger.current_A, delivering_A: Math.round(p.chargerCurrent_A * 1000) / 1000 } : null,
             },
+            battery: this.battery,
             channels: p.outputs.map((o, i) => ({
                 index: i,
                 load: o.load,

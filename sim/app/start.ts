@@ -18,7 +18,7 @@ function arg(name: string, dflt: string): string {
     return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt
 }
 
-const HELP = `commands: on N | off N | limit N mA | load N r OHMS | load N p WATTS | load N i AMPS | load N none | help | quit`
+const HELP = `commands: on N | off N | limit N mA | load N r OHMS | load N p WATTS | load N i AMPS | load N none | charge VOLTS AMPS | charge off | help`
 
 async function command(sim: LiveSim, line: string): Promise<string> {
     const w = line.trim().split(/\s+/)
@@ -35,6 +35,10 @@ async function command(sim: LiveSim, line: string): Promise<string> {
         case "limit":
             await sim.setLimit(ch, parseFloat(w[2]))
             return "sent (the firmware validates it; see the log)"
+        case "charge":
+            if (w[1] === "off") sim.setCharger(undefined)
+            else sim.setCharger({ voltage_V: parseFloat(w[1]), current_A: parseFloat(w[2]) })
+            return "charger " + (w[1] === "off" ? "unplugged" : "plugged in")
         case "load": {
             const v = parseFloat(w[3])
             const kinds: { [k: string]: any } = { r: { type: "resistive", ohms: v }, p: { type: "constant_power", watts: v }, i: { type: "constant_current", amps: v }, none: { type: "none" } }
@@ -50,7 +54,9 @@ async function command(sim: LiveSim, line: string): Promise<string> {
 
 function statusLine(sim: LiveSim): string {
     const v = sim.view()
-    const parts = [`t=${toFixed(v.t_s, 0)}s pack ${toFixed(v.pack.voltage_V, 2)} V ${toFixed(v.pack.soc_pct, 1)} %`]
+    const b = v.battery
+    const soc = b.updated_ms < 0 ? "waiting" : b.known ? `${toFixed(b.soc_pm / 10, 1)} % (${toFixed(b.socLow_pm / 10, 0)}-${toFixed(b.socHigh_pm / 10, 0)})` : `unknown, ${toFixed(b.socLow_pm / 10, 0)}-${toFixed(b.socHigh_pm / 10, 0)} %`
+    const parts = [`t=${toFixed(v.t_s, 0)}s pack ${toFixed(v.pack.voltage_V, 2)} V | firmware SOC ${soc}, truth ${toFixed(v.pack.soc_pct, 1)} %`]
     if (!v.link.alive) parts.push("waiting for the firmware VM...")
     for (const c of v.channels) {
         const f = c.firmware

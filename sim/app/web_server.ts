@@ -5,6 +5,7 @@
 //   POST /api/channel/N/enable  {"on": true}
 //   POST /api/channel/N/limit   {"limit_mA": 2000}
 //   POST /api/channel/N/load    {"type": "resistive", "ohms": 12}
+//   POST /api/charger           {"voltage_V": 16.8, "current_A": 4} or {"off": true}
 import * as http from "http"
 import * as fs from "fs"
 import * as path from "path"
@@ -49,6 +50,11 @@ export function startWebServer(sim: LiveSim, port: number): Promise<http.Server>
                 const t = setInterval(() => res.write(`data: ${JSON.stringify(sim.view())}\n\n`), 250)
                 req.on("close", () => clearInterval(t))
                 return
+            }
+            if (req.method === "POST" && url === "/api/charger") {
+                const body = await readBody(req)
+                sim.setCharger(body.off === true ? undefined : { voltage_V: body.voltage_V, current_A: body.current_A })
+                return send(res, 200, { ok: true })
             }
             const m = /^\/api\/channel\/(\d+)\/(enable|limit|load)$/.exec(url)
             if (req.method === "POST" && m) {

@@ -16,6 +16,11 @@ export interface BoxHardware {
     /** One enable line per configured channel. */
     enables: DigitalOut[]
     heartbeat: DigitalOut
+    /**
+     * Called between the phases of a tick (channels, battery, runtimes). The shell yields the VM here
+     * (its slices are bounded); tests and the runner pass nothing.
+     */
+    pause?: () => Promise<void>
 }
 
 /** Settings key of a channel's user limit (keys must stay <= 13 characters). */
@@ -142,10 +147,16 @@ export class Supervisor {
             await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.overcurrentTicks, this.cfg.meterRetry_ms)
         if (now_ms - this.lastBattery_ms >= this.cfg.battery.period_ms) {
             this.lastBattery_ms = now_ms
+            await this.pauseHere()
             await this.battery.step(now_ms, this.outputsCharge_C())
+            await this.pauseHere()
+            this.battery.refreshRuntimes(now_ms)
         }
         // Per-output runtimes: one walk of the pack model per 10 s, one output at a time (VM budget).
-        if (this.seq % 100 === 50) this.updateChannelRuntime()
+        if (this.seq % 100 === 50) {
+            await this.pauseHere()
+            this.updateChannelRuntime()
+        }
         const problems = await this.settings.flush(now_ms)
         for (const p of problems) this.note(-1, "setting", p)
         // The heartbeat only toggles when a whole tick completed: a stalled or crashing loop lets the
@@ -154,6 +165,10 @@ export class Supervisor {
         this.hw.heartbeat.write(this.heartbeatLevel)
         this.seq++
         return this.snapshot(now_ms)
+    }
+
+    private async pauseHere(): Promise<void> {
+        if (this.hw.pause) await this.hw.pause()
     }
 
     /** Charge all outputs counted since the last battery step (NaN when any meter is stale). */

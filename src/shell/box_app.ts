@@ -8,6 +8,7 @@ import { SettingsStore } from "../core/io"
 import { Snapshot } from "../core/snapshot"
 import { errorText } from "../core/persist"
 import { CoopChannelServer } from "./channel_server"
+import { CoopBatteryServer } from "./battery_server"
 
 export interface BoxApp {
     supervisor: Supervisor
@@ -28,6 +29,10 @@ function logEvents(s: Snapshot): void {
  * `onTick` lets the simulator entry step its emulated board from the same timer.
  */
 export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore): Promise<BoxApp> {
+    // Between a tick's phases the VM gets a new slice (it stops a slice after ~128 K operations).
+    hw.pause = async () => {
+        await ds.sleep(0)
+    }
     const sup = new Supervisor(cfg, hw, store)
     await sup.start(ds.millis())
     let last = sup.snapshot(ds.millis())
@@ -39,6 +44,8 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
         startServer(srv, { roleName: "ch" + i })
         servers.push(srv)
     }
+    const battery = new CoopBatteryServer(last.battery)
+    startServer(battery, { roleName: "battery" })
     let busy = false
     let overruns = 0
     setInterval(async () => {
@@ -52,6 +59,7 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
             last = await sup.tick(ds.millis())
             logEvents(last)
             for (let i = 0; i < servers.length; i++) await servers[i].update(last.channels[i])
+            battery.update(last.battery)
         } catch (e) {
             // Never let an exception restart the program mid-flight; the missed heartbeat is the alarm.
             console.log("tick failed: " + errorText(e))

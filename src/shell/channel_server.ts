@@ -20,12 +20,23 @@ const MAX_INFLIGHT_SENDS = 4
 
 type DsServerSend = typeof ds & { _serverSend(serviceIndex: number, pkt: ds.Packet): Promise<void> }
 
+/** Server._send with a bound on sends in flight (`count[0]`); beyond it the answer is dropped. */
+export async function boundedSend(serviceIndex: number, pkt: ds.Packet, count: number[]): Promise<void> {
+    if (count[0] >= MAX_INFLIGHT_SENDS) return
+    count[0]++
+    try {
+        // Same as Server._send (super calls don't compile in DeviceScript).
+        await (ds as DsServerSend)._serverSend(serviceIndex, pkt)
+    } finally {
+        count[0]--
+    }
+}
+
 export class CoopChannelServer extends SensorServer implements ds.CoopChannelServerSpec {
     private index: number
     private submit: Submit
     private snap: ChannelSnapshot
-    private inflight = 0
-    dropped = 0
+    private inflight = [0]
 
     constructor(index: number, first: ChannelSnapshot, submit: Submit) {
         super(ds.CoopChannel.spec, { interval: 500 })
@@ -35,17 +46,7 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     }
 
     override async _send(pkt: ds.Packet) {
-        if (this.inflight >= MAX_INFLIGHT_SENDS) {
-            this.dropped++
-            return
-        }
-        this.inflight++
-        try {
-            // Same as Server._send (super calls don't compile in DeviceScript).
-            await (ds as DsServerSend)._serverSend(this.serviceIndex, pkt)
-        } finally {
-            this.inflight--
-        }
+        await boundedSend(this.serviceIndex, pkt, this.inflight)
     }
 
     /** Take the new snapshot; announce a state change as an event. */

@@ -3,16 +3,36 @@
 // current, voltage and temperature as `sample` reports; we answer with the board's switch states.
 // See services/coopsimlink.md for the wire format.
 import * as ds from "@devicescript/core"
-import { Board, ChannelPhysics } from "../../sim/board/board"
+import { Board, ChannelPhysics, PackPhysics } from "../../sim/board/board"
+import { Bus } from "../drivers/bus"
 
 const SAMPLE_REPORT = 0x1180
 const SWITCHES_CMD = 0x80
 const BYTES_PER_CHANNEL = 10
 
+/**
+ * The emulated board's bus as the firmware sees it in the simulator. On hardware every I2C transaction
+ * suspends the calling fiber; the emulated one would not, and a whole tick would run as one VM slice.
+ * Yielding every few transactions gives the simulator the same slicing as the device.
+ */
+export class YieldingBus implements Bus {
+    private inner: Bus
+    private n = 0
+    constructor(inner: Bus) {
+        this.inner = inner
+    }
+    async transfer(address: number, write: number[], readLength: number): Promise<number[]> {
+        this.n++
+        if (this.n % 4 === 0) await ds.sleep(0)
+        return await this.inner.transfer(address, write, readLength)
+    }
+}
+
 export class SimLink {
     private role: ds.CoopSimLink
     private board: Board
     private physics: ChannelPhysics[] = []
+    private pack: PackPhysics = { cell_V: [], current_A: 0, temp_C: 25, dieTemp_C: 25 }
     private lastStep_ms = 0
     private lastSentKey = ""
     private lastSent_ms = 0
@@ -30,14 +50,25 @@ export class SimLink {
     }
 
     private onSample(b: Buffer): void {
-        const n = Math.min(this.physics.length, Math.floor(b.length / BYTES_PER_CHANNEL))
-        for (let i = 0; i < n; i++) {
-            const o = i * BYTES_PER_CHANNEL
+        if (b.length < 2) return
+        const nCh = b[0]
+        const nCells = b[1]
+        const packAt = 2 + nCh * BYTES_PER_CHANNEL
+        if (b.length < packAt + 6 + 4 * nCells) return
+        for (let i = 0; i < nCh && i < this.physics.length; i++) {
+            const o = 2 + i * BYTES_PER_CHANNEL
             const p = this.physics[i]
             p.current_A = b.getAt(o, "i32") / 1e6
             p.busVoltage_V = b.getAt(o + 4, "i32") / 1e6
             p.dieTemp_C = b.getAt(o + 8, "i16") / 100
         }
+        const pk = this.pack
+        pk.current_A = b.getAt(packAt, "i32") / 1e6
+        pk.temp_C = b.getAt(packAt + 4, "i16") / 100
+        pk.dieTemp_C = pk.temp_C
+        const cells: number[] = []
+        for (let i = 0; i < nCells; i++) cells.push(b.getAt(packAt + 6 + 4 * i, "i32") / 1e6)
+        pk.cell_V = cells
         this.samples++
     }
 
@@ -50,7 +81,8 @@ export class SimLink {
         if (this.lastStep_ms === 0) this.lastStep_ms = now_ms
         const dt = (now_ms - this.lastStep_ms) / 1000
         this.lastStep_ms = now_ms
-        if (dt > 0) this.board.step(dt, this.physics)
+        // Until the plant's first sample the AFE sees no cells: give it nothing rather than zeros.
+        if (dt > 0) this.board.step(dt, this.physics, this.pack.cell_V.length > 0 ? this.pack : undefined)
         let closed = 0
         let enabled = 0
         let latched = 0

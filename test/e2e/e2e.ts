@@ -90,6 +90,25 @@ async function run(): Promise<void> {
         check("reported voltage matches the plant within 0.5 % + 10 mV", worstV <= samples[0].plantV * 0.005 + 10, `worst difference ${worstV.toFixed(1)} mV`)
         check("energy is being metered", f.energy_mWh > 0, `${f.energy_mWh} mWh`)
 
+        // The battery service: the pack as the firmware sees it through the emulated AFE.
+        const bat = sim.battery
+        const got = await waitFor("the battery service", () => bat.updated_ms > 0 && bat.voltage_mV > 0 && bat.cells_mV.length === 4, 15000)
+        const truthSoc = sim.plant.pack.trueSoc() * 1000
+        const packV = sim.plant.bus_V * 1000
+        check("the battery service reports the pack voltage within 0.5 %", got && Math.abs(bat.voltage_mV - packV) < packV * 0.005, `firmware ${bat.voltage_mV} mV, plant ${packV.toFixed(0)} mV`)
+        check("its state-of-charge band holds the plant's true SOC", got && truthSoc >= bat.socLow_pm - 5 && truthSoc <= bat.socHigh_pm + 5, `firmware ${bat.known ? bat.soc_pm / 10 + " %" : "unknown"} (${bat.socLow_pm / 10}-${bat.socHigh_pm / 10} %), truth ${(truthSoc / 10).toFixed(1)} %`)
+        await sleep(3000)
+        await sim.pollFirmware()
+        const band = await (async () => {
+            // The battery service's runtime band against the plant's own answer at the present load.
+            const s = sim.bus.services({ serviceClass: 0x1c0a7e02 }).filter(x => !x.device.lost)[0]
+            const r = s.register(0x188)
+            await r.refresh()
+            return r.unpackedValue as number[]
+        })()
+        const tteTruth = sim.plant.pack.timeToEmpty_s(sim.plant.bus_V * sim.plant.packCurrent_A, 3.0)
+        check("its time-to-empty band holds the plant's own answer at this load", !!band && bat.tte_s > 0 && tteTruth >= band[0] && tteTruth <= band[1], `firmware ${bat.tte_s} s (${band && band[0]}-${band && band[1]} s), plant ${Math.round(tteTruth)} s`)
+
         // A limit above the hardware rating: refused with a reason, nothing changes.
         const before = f.limit_mA
         const logBefore = sim.log.length

@@ -170,6 +170,8 @@ export class BatteryEstimator {
     private calOutputs_C = 0
     private calTime_s = 0
     private lastRuntime_s = -1e9
+    /** The load average the runtimes were last computed for. */
+    private runtimePower_W = 0
     private tte = -1
     private tteLow = -1
     private tteHigh = -1
@@ -483,7 +485,6 @@ export class BatteryEstimator {
                 qSig = this.learner.sigma_Ah(i)
             }
         const nominal = (this.pack.cellCapacity_mAh * this.pack.parallel) / 1000
-        this.updateRuntimes(inp, cap, soc, sigma)
         return {
             status: sigma <= this.cfg.knownSigma ? "known" : "unknown",
             soc,
@@ -514,10 +515,28 @@ export class BatteryEstimator {
         }
     }
 
-    /** Time to empty / full at the smoothed load; recomputed every `runtimeEvery_s` (the walk is not free on the VM). */
-    private updateRuntimes(inp: BatteryInputs, cap: number, soc: number, sigma: number): void {
-        if (this.t_s - this.lastRuntime_s < this.cfg.runtimeEvery_s) return
-        this.lastRuntime_s = this.t_s
+    /**
+     * Time to empty / full at the smoothed load, recomputed at most every `runtimeEvery_s` (the walk is not
+     * free on the VM, so the supervisor calls this in a slice of its own after step()).
+     */
+    refreshRuntimes(now_ms: number, temp_C: number): void {
+        const e = this.last
+        if (!e) return
+        const since = now_ms / 1000 - this.lastRuntime_s
+        // Also sooner when the load has changed: a new load should not show the old runtime for long.
+        const base = Math.abs(this.runtimePower_W) > 1 ? Math.abs(this.runtimePower_W) : 1
+        const moved = Math.abs(this.avgPower_W - this.runtimePower_W) / base > 0.2
+        if (since < this.cfg.runtimeEvery_s && !(moved && since >= 2)) return
+        this.lastRuntime_s = now_ms / 1000
+        this.runtimePower_W = this.avgPower_W
+        this.updateRuntimes(e.current_A, temp_C, e.capacity_Ah, e.soc, e.sigma)
+        e.tte_s = this.tte
+        e.tteLow_s = this.tteLow
+        e.tteHigh_s = this.tteHigh
+        e.ttf_s = this.ttf
+    }
+
+    private updateRuntimes(current_A: number, temp_C: number, cap: number, soc: number, sigma: number): void {
         const P = this.avgPower_W
         const c = this.chem
         this.tte = -1
@@ -525,7 +544,7 @@ export class BatteryEstimator {
         this.tteHigh = -1
         this.ttf = -1
         if (P > 0.2) {
-            const t = timeToEmpty_s(c, this.runtimeGroups(0), inp.temp_C, P, MAX_RUNTIME_S)
+            const t = timeToEmpty_s(c, this.runtimeGroups(0), temp_C, P, MAX_RUNTIME_S)
             // Band: the SOC's two-sigma in charge terms, the capacity's (before it is measured, the label may be
             // far off), and the load's variability.
             const chargeLeft = soc * cap
@@ -543,10 +562,9 @@ export class BatteryEstimator {
             this.tteHigh = t * (1 + rel) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
             if (this.tteLow < 0) this.tteLow = 0
             if (this.tteHigh > MAX_RUNTIME_S) this.tteHigh = MAX_RUNTIME_S
-        } else if (P < -0.2 && inp.current_A < 0) {
-            const I = -this.cal.correct_A(inp.current_A)
+        } else if (P < -0.2 && current_A < 0) {
             const qA = this.learner.q_Ah[0]
-            this.ttf = timeToFull_s(c, this.runtimeGroups(0), inp.temp_C, I, 1, c.maxCharge_mV / 1000, this.cfg.tailC * qA)
+            this.ttf = timeToFull_s(c, this.runtimeGroups(0), temp_C, -current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * qA)
         }
     }
 

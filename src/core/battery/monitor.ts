@@ -202,6 +202,11 @@ export class BatteryMonitor {
         this.note("battery", "pack set to " + p.series + "S" + p.parallel + "P " + p.chemistry + " " + p.cellCapacity_mAh + " mAh cells; capacity and health will be measured again")
     }
 
+    /** Recompute time to empty / full when due (a walk of the pack model: its own VM slice). */
+    refreshRuntimes(now_ms: number): void {
+        if (this.last) this.est.refreshRuntimes(now_ms, this.last.temp_C)
+    }
+
     /** Time to empty for this pack power alone (W), or -1. */
     runtimeAt(power_W: number): number {
         if (!this.last) return -1
@@ -209,7 +214,7 @@ export class BatteryMonitor {
     }
 
     snapshot(): BatterySnapshot {
-        const e = this.last
+        const e = this.est ? this.est.estimate() : undefined
         const p = this.pack
         const base: BatterySnapshot = {
             status: this.status,

@@ -1,0 +1,68 @@
+// The pack as a Jacdac service (services/coopbattery.md), rendering the latest BatterySnapshot.
+import * as ds from "@devicescript/core"
+import { SensorServer } from "@devicescript/server"
+import { BatterySnapshot } from "../core/battery/monitor"
+import { boundedSend } from "./channel_server"
+
+export class CoopBatteryServer extends SensorServer implements ds.CoopBatteryServerSpec {
+    private b: BatterySnapshot
+    private inflight = [0]
+
+    constructor(first: BatterySnapshot) {
+        super(ds.CoopBattery.spec, { interval: 1000 })
+        this.b = first
+    }
+
+    override async _send(pkt: ds.Packet) {
+        await boundedSend(this.serviceIndex, pkt, this.inflight)
+    }
+
+    update(b: BatterySnapshot): void {
+        this.b = b
+    }
+
+    status() {
+        return this.b.status === "known" ? ds.CoopBatteryStatus.Known : ds.CoopBatteryStatus.Unknown
+    }
+    reading() {
+        return this.b.soc_pm
+    }
+    socLow() {
+        return this.b.socLow_pm
+    }
+    socHigh() {
+        return this.b.socHigh_pm
+    }
+    capacityMah() {
+        return this.b.capacity_mAh
+    }
+    health() {
+        return this.b.health_pm
+    }
+    timeToEmpty() {
+        return this.b.tte_s
+    }
+    timeToFull() {
+        return this.b.ttf_s
+    }
+    pack(): [number, number, number, number] {
+        const b = this.b
+        return [b.voltage_mV, b.current_mA, b.power_mW, b.temp_dC]
+    }
+    runtimeBand(): [number, number] {
+        return [this.b.tteLow_s, this.b.tteHigh_s]
+    }
+    lifetime(): [number, number, number] {
+        return [this.b.cycles_c, this.b.energyIn_Wh, this.b.energyOut_Wh]
+    }
+    cells() {
+        return this.b.cells_mV
+    }
+    lastAnchor(): [number, string] {
+        return [this.b.anchorAge_s, this.b.anchor]
+    }
+    summary(): [number, number, number, number, number, number, number, number, number, number, ds.CoopBatteryStatus] {
+        const b = this.b
+        return [b.capacity_mAh, b.tte_s, b.ttf_s, b.voltage_mV, b.current_mA, b.soc_pm, b.socLow_pm, b.socHigh_pm, b.health_pm, b.temp_dC, this.status()]
+    }
+}
