@@ -10,6 +10,7 @@ import { BoxEvent, Snapshot } from "./snapshot"
 import { Bus } from "../drivers/bus"
 import { Ina228, ina228Defaults } from "../drivers/ina228"
 import { BatteryMonitor } from "./battery/monitor"
+import { RUNTIME_STEPS_PER_SLICE, RuntimeWalk } from "./battery/runtime"
 
 export interface BoxHardware {
     bus: Bus
@@ -149,14 +150,15 @@ export class Supervisor {
             this.lastBattery_ms = now_ms
             await this.pauseHere()
             await this.battery.step(now_ms, this.outputsCharge_C())
-            await this.pauseHere()
-            this.battery.refreshRuntimes(now_ms)
+            // Time to empty / full: a walk of the pack model, a few steps per VM slice.
+            let done = !this.battery.startRuntimes(now_ms)
+            while (!done) {
+                await this.pauseHere()
+                done = this.battery.runtimeWork(RUNTIME_STEPS_PER_SLICE)
+            }
         }
         // Per-output runtimes: one walk of the pack model per 10 s, one output at a time (VM budget).
-        if (this.seq % 100 === 50) {
-            await this.pauseHere()
-            this.updateChannelRuntime()
-        }
+        if (this.seq % 100 === 50) await this.updateChannelRuntime()
         const problems = await this.settings.flush(now_ms)
         for (const p of problems) this.note(-1, "setting", p)
         // The heartbeat only toggles when a whole tick completed: a stalled or crashing loop lets the
@@ -185,13 +187,24 @@ export class Supervisor {
     }
 
     private runtimeTurn = 0
-    private updateChannelRuntime(): void {
+    private async updateChannelRuntime(): Promise<void> {
         const n = this.channels.length
         const ch = this.channels[this.runtimeTurn % n]
         this.runtimeTurn++
         const p = ch.power_W()
         const quiescent_W = (this.cfg.battery.estimator.quiescent_mA / 1000) * 3.7 * this.battery.pack.series
-        ch.runtime_s = ch.state === "on" && p > 0.05 ? Math.round(this.battery.runtimeAt(p + quiescent_W)) : -1
+        const w = ch.state === "on" && p > 0.05 ? this.battery.emptyWalkAt(p + quiescent_W) : undefined
+        ch.runtime_s = w ? Math.round(await this.walk(w)) : -1
+    }
+
+    /** Runs a runtime walk a slice at a time; its result in seconds. */
+    private async walk(w: RuntimeWalk): Promise<number> {
+        let done = false
+        while (!done) {
+            await this.pauseHere()
+            done = w.run(RUNTIME_STEPS_PER_SLICE)
+        }
+        return w.result_s
     }
 
     /** The current state; events are handed out once. */

@@ -1,5 +1,6 @@
 // Spec group "core": the portable core's units (command validation, the battery estimator's parts).
 import { Spec } from "../harness/api"
 import { commandsSpec } from "./commands.spec"
+import { batterySpec } from "./battery.spec"
 
-export const CORE_SPECS: Spec[] = [commandsSpec]
+export const CORE_SPECS: Spec[] = [commandsSpec, batterySpec]

@@ -13,7 +13,7 @@ import { PackConfig } from "./pack_config"
 import { CellFilter, CellParams, cellParams } from "./cell_filter"
 import { CurrentCalibrator } from "./current_cal"
 import { Anchor, CapacityLearner } from "./capacity"
-import { RuntimeGroup, timeToEmpty_s, timeToFull_s } from "./runtime"
+import { EmptyWalk, FullWalk, RuntimeGroup, RuntimeWalk } from "./runtime"
 
 export interface EstimatorConfig {
     /** "ekf": correct with every voltage sample; "anchors": count charge, correct only at anchors. */
@@ -176,6 +176,10 @@ export class BatteryEstimator {
     private tteLow = -1
     private tteHigh = -1
     private ttf = -1
+    /** The runtime walk under way, if any, and the load it was started for. */
+    private walk: RuntimeWalk = undefined
+    private walkEmpty = true
+    private walkPower_W = 0
     private prevI = 0
     private prevV: number[] = []
     private last: BatteryEstimate = undefined
@@ -516,62 +520,90 @@ export class BatteryEstimator {
     }
 
     /**
-     * Time to empty / full at the smoothed load, recomputed at most every `runtimeEvery_s` (the walk is not
-     * free on the VM, so the supervisor calls this in a slice of its own after step()).
+     * Time to empty / full at the smoothed load, recomputed at most every `runtimeEvery_s` or sooner when
+     * the load moved. Starts a walk of the pack model and returns true when it did; runtimeWork() advances
+     * it (the firmware yields between pieces: a whole walk does not fit one VM slice).
      */
-    refreshRuntimes(now_ms: number, temp_C: number): void {
+    startRuntimes(now_ms: number, temp_C: number): boolean {
         const e = this.last
-        if (!e) return
+        if (!e) return false
         const since = now_ms / 1000 - this.lastRuntime_s
         // Also sooner when the load has changed: a new load should not show the old runtime for long.
         const base = Math.abs(this.runtimePower_W) > 1 ? Math.abs(this.runtimePower_W) : 1
         const moved = Math.abs(this.avgPower_W - this.runtimePower_W) / base > 0.2
-        if (since < this.cfg.runtimeEvery_s && !(moved && since >= 2)) return
+        if (since < this.cfg.runtimeEvery_s && !(moved && since >= 2)) return false
         this.lastRuntime_s = now_ms / 1000
         this.runtimePower_W = this.avgPower_W
-        this.updateRuntimes(e.current_A, temp_C, e.capacity_Ah, e.soc, e.sigma)
-        e.tte_s = this.tte
-        e.tteLow_s = this.tteLow
-        e.tteHigh_s = this.tteHigh
-        e.ttf_s = this.ttf
-    }
-
-    private updateRuntimes(current_A: number, temp_C: number, cap: number, soc: number, sigma: number): void {
         const P = this.avgPower_W
         const c = this.chem
-        this.tte = -1
+        this.walkPower_W = P
+        if (P > 0.2) {
+            this.walk = new EmptyWalk(c, this.runtimeGroups(0), temp_C, P, MAX_RUNTIME_S)
+            this.walkEmpty = true
+        } else if (P < -0.2 && e.current_A < 0) {
+            this.walk = new FullWalk(c, this.runtimeGroups(0), temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
+            this.walkEmpty = false
+        } else {
+            this.walk = undefined
+            this.publishRuntimes(-1, -1)
+            return false
+        }
+        return true
+    }
+
+    /** Advance the pending walk by at most `steps` steps; true when none is pending any more. */
+    runtimeWork(steps: number): boolean {
+        const w = this.walk
+        if (!w) return true
+        if (!w.run(steps)) return false
+        this.walk = undefined
+        if (this.walkEmpty) this.publishRuntimes(w.result_s, -1)
+        else this.publishRuntimes(-1, w.result_s)
+        return true
+    }
+
+    /** startRuntimes and the whole walk at once (Node tools; the firmware goes through runtimeWork). */
+    refreshRuntimes(now_ms: number, temp_C: number): void {
+        if (this.startRuntimes(now_ms, temp_C)) this.runtimeWork(1000)
+    }
+
+    private publishRuntimes(tte: number, ttf: number): void {
+        this.tte = tte
         this.tteLow = -1
         this.tteHigh = -1
-        this.ttf = -1
-        if (P > 0.2) {
-            const t = timeToEmpty_s(c, this.runtimeGroups(0), temp_C, P, MAX_RUNTIME_S)
+        this.ttf = ttf
+        const e = this.last
+        if (tte >= 0 && e) {
             // Band: the SOC's two-sigma in charge terms, the capacity's (before it is measured, the label may be
             // far off), and the load's variability.
-            const chargeLeft = soc * cap
+            const cap = e.capacity_Ah
+            const chargeLeft = e.soc * cap
             let qRel = 0
             for (let i = 0; i < this.groups.length; i++) {
                 const r = this.learner.sigma_Ah(i) / this.learner.q_Ah[i]
                 if (r > qRel) qRel = r
             }
-            const socRel = chargeLeft > 0 ? (2 * sigma * cap) / chargeLeft : 1
+            const socRel = chargeLeft > 0 ? (2 * e.sigma * cap) / chargeLeft : 1
             const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
             const pSig = Math.sqrt(this.powerVar > 0 ? this.powerVar : 0)
-            const pRel = pSig / P
-            this.tte = t
-            this.tteLow = t * (1 - rel) / (1 + pRel)
-            this.tteHigh = t * (1 + rel) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
+            const pRel = pSig / this.walkPower_W
+            this.tteLow = (tte * (1 - rel)) / (1 + pRel)
+            this.tteHigh = (tte * (1 + rel)) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
             if (this.tteLow < 0) this.tteLow = 0
             if (this.tteHigh > MAX_RUNTIME_S) this.tteHigh = MAX_RUNTIME_S
-        } else if (P < -0.2 && current_A < 0) {
-            const qA = this.learner.q_Ah[0]
-            this.ttf = timeToFull_s(c, this.runtimeGroups(0), temp_C, -current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * qA)
+        }
+        if (e) {
+            e.tte_s = this.tte
+            e.tteLow_s = this.tteLow
+            e.tteHigh_s = this.tteHigh
+            e.ttf_s = this.ttf
         }
     }
 
-    /** Time to empty for a given pack power (W): for "this output alone at its present draw". */
-    timeToEmptyAt(power_W: number, temp_C: number): number {
-        if (!this.started) return -1
-        return timeToEmpty_s(this.chem, this.runtimeGroups(0), temp_C, power_W, MAX_RUNTIME_S)
+    /** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
+    emptyWalkAt(power_W: number, temp_C: number): EmptyWalk {
+        if (!this.started) return undefined
+        return new EmptyWalk(this.chem, this.runtimeGroups(0), temp_C, power_W, MAX_RUNTIME_S)
     }
 
     estimate(): BatteryEstimate {

@@ -7,6 +7,7 @@ import { SettingsWriter, errorText } from "../persist"
 import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState } from "./estimator"
 import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned } from "./battery_store"
 import { PackConfig, PackLimits, checkPackConfig, packCapacity_mAh } from "./pack_config"
+import { EmptyWalk } from "./runtime"
 
 export const KEY_PACK = "pack"
 
@@ -202,15 +203,20 @@ export class BatteryMonitor {
         this.note("battery", "pack set to " + p.series + "S" + p.parallel + "P " + p.chemistry + " " + p.cellCapacity_mAh + " mAh cells; capacity and health will be measured again")
     }
 
-    /** Recompute time to empty / full when due (a walk of the pack model: its own VM slice). */
-    refreshRuntimes(now_ms: number): void {
-        if (this.last) this.est.refreshRuntimes(now_ms, this.last.temp_C)
+    /** Start recomputing time to empty / full when due; true when a walk started (advance it with runtimeWork). */
+    startRuntimes(now_ms: number): boolean {
+        return this.last ? this.est.startRuntimes(now_ms, this.last.temp_C) : false
     }
 
-    /** Time to empty for this pack power alone (W), or -1. */
-    runtimeAt(power_W: number): number {
-        if (!this.last) return -1
-        return this.est.timeToEmptyAt(power_W, this.last.temp_C)
+    /** Advance the pending runtime walk by at most `steps` steps; true when it is done. */
+    runtimeWork(steps: number): boolean {
+        return this.est.runtimeWork(steps)
+    }
+
+    /** A walk for the time to empty at this pack power alone (W), or undefined before the first reading. */
+    emptyWalkAt(power_W: number): EmptyWalk {
+        if (!this.last) return undefined
+        return this.est.emptyWalkAt(power_W, this.last.temp_C)
     }
 
     snapshot(): BatterySnapshot {

@@ -3,6 +3,11 @@
 // the present temperature), until the first group reaches the cut-off: the energy the pack can really
 // deliver at that load, not a label capacity divided by a guess. Time to full walks up at the charge
 // current to the charger's constant-voltage point, then adds the taper.
+//
+// VM budget: a slice may run about 128 K bytecode ops (fatal beyond), and one step of a 6S walk costs about
+// 1 K. So walks are objects advanced a few steps at a time with a yield in between (RUNTIME_STEPS_PER_SLICE),
+// in steps of 2 % of the smallest group with the trapezoid rule (as accurate as 1 % steps with the
+// rectangle rule), with each group's temperature factor computed once per walk.
 import { Chemistry, arrhenius, ocvAt_mV, socResistanceFactor } from "./chemistry"
 
 export interface RuntimeGroup {
@@ -12,87 +17,179 @@ export interface RuntimeGroup {
     rFactor: number
 }
 
-const MAX_STEPS = 250
+/** Charge per step, as a fraction of the smallest group. */
+const STEP_FRACTION = 0.02
+/** 100 % down to the cut-off is 50 steps; the rest covers SOC past the table's ends. */
+const MAX_STEPS = 80
+/** Steps per VM slice: about 10 K ops for a 6S pack. */
+export const RUNTIME_STEPS_PER_SLICE = 10
 
-/** Steady-state resistance of a group under a sustained load: R0 (learned) plus both RC pairs. */
-function groupR(c: Chemistry, g: RuntimeGroup, temp_C: number, soc: number): number {
-    return ((c.r0_mOhmAh * g.rFactor + c.r1_mOhmAh + c.r2_mOhmAh) / 1000 / g.q_Ah) * arrhenius(c, temp_C) * socResistanceFactor(soc)
+/** Steady-state resistance of each group at 50 % SOC and `temp_C` (R0 learned plus both RC pairs), ohm. */
+function baseResistances(c: Chemistry, groups: RuntimeGroup[], temp_C: number): number[] {
+    const a = arrhenius(c, temp_C) / 1000
+    return groups.map(g => ((c.r0_mOhmAh * g.rFactor + c.r1_mOhmAh + c.r2_mOhmAh) * a) / g.q_Ah)
+}
+
+function smallestCapacity_Ah(groups: RuntimeGroup[]): number {
+    let q = groups[0].q_Ah
+    for (const g of groups) if (g.q_Ah < q) q = g.q_Ah
+    return q
+}
+
+/** A runtime walk that can be advanced a few steps at a time, so the VM can yield between pieces. */
+export interface RuntimeWalk {
+    /** Advance at most `steps` steps; true once `result_s` is final. */
+    run(steps: number): boolean
+    /** Seconds, or -1 when there is nothing to predict. */
+    result_s: number
 }
 
 /**
- * Seconds until the first group reaches the cut-off at a constant pack power (W, from the pack), or -1
- * when nothing is drawn. Capped at maxSeconds.
+ * Time until the first group reaches the cut-off at a constant pack power (W, from the pack); -1 when
+ * nothing is drawn. Capped at maxSeconds.
  */
-export function timeToEmpty_s(c: Chemistry, groups: RuntimeGroup[], temp_C: number, power_W: number, maxSeconds: number): number {
-    if (!(power_W > 0)) return -1
-    const n = groups.length
-    const soc: number[] = groups.map(g => g.soc)
-    let qMin = groups[0].q_Ah
-    for (const g of groups) if (g.q_Ah < qMin) qMin = g.q_Ah
-    const dAh = qMin * 0.01
-    const cutoff = c.cutoff_mV / 1000
-    let t = 0
-    let prevMargin = 1e9
-    let prevT = 0
-    for (let k = 0; k < MAX_STEPS; k++) {
+export class EmptyWalk implements RuntimeWalk {
+    result_s = -1
+    private soc: number[]
+    private rBase: number[]
+    private ocv: number[] = []
+    private res: number[] = []
+    private dAh: number
+    private cutoff: number
+    private k = 0
+    private t = 0
+    private prevMargin = 1e9
+    private prevT = 0
+    private prevI = 0
+    private finished = false
+
+    constructor(private c: Chemistry, private groups: RuntimeGroup[], temp_C: number, private power_W: number, private maxSeconds: number) {
+        this.soc = groups.map(g => g.soc)
+        this.rBase = baseResistances(c, groups, temp_C)
+        for (let i = 0; i < groups.length; i++) {
+            this.ocv.push(0)
+            this.res.push(0)
+        }
+        this.dAh = smallestCapacity_Ah(groups) * STEP_FRACTION
+        this.cutoff = c.cutoff_mV / 1000
+        if (!(power_W > 0)) this.finished = true
+    }
+
+    run(steps: number): boolean {
+        for (let s = 0; s < steps && !this.finished; s++) this.step()
+        return this.finished
+    }
+
+    private finish(t: number): void {
+        this.result_s = t < this.maxSeconds ? t : this.maxSeconds
+        this.finished = true
+    }
+
+    private step(): void {
+        const n = this.groups.length
+        const soc = this.soc
+        const ocv = this.ocv
+        const res = this.res
+        if (this.k >= MAX_STEPS) return this.finish(this.t)
         let e = 0
         let r = 0
         for (let i = 0; i < n; i++) {
-            e += ocvAt_mV(c, soc[i]) / 1000
-            r += groupR(c, groups[i], temp_C, soc[i])
+            ocv[i] = ocvAt_mV(this.c, soc[i]) / 1000
+            res[i] = this.rBase[i] * socResistanceFactor(soc[i])
+            e += ocv[i]
+            r += res[i]
         }
-        const disc = e * e - 4 * r * power_W
-        if (disc < 0) return t // the pack can no longer deliver this power
+        const disc = e * e - 4 * r * this.power_W
+        if (disc < 0) return this.finish(this.t) // the pack can no longer deliver this power
         const I = (e - Math.sqrt(disc)) / (2 * r)
+        // The step that led here took its charge at the mean of 1/I at its ends (trapezoid rule).
+        if (this.k > 0) this.t += (this.dAh * 3600 * (1 / this.prevI + 1 / I)) / 2
         let margin = 1e9
         for (let i = 0; i < n; i++) {
-            const v = ocvAt_mV(c, soc[i]) / 1000 - I * groupR(c, groups[i], temp_C, soc[i])
-            if (v - cutoff < margin) margin = v - cutoff
+            const m = ocv[i] - I * res[i] - this.cutoff
+            if (m < margin) margin = m
         }
         if (margin <= 0) {
             // Interpolate between the last step above the cut-off and this one.
-            if (prevMargin < 1e8 && prevMargin > 0) return prevT + ((t - prevT) * prevMargin) / (prevMargin - margin)
-            return t
+            const pm = this.prevMargin
+            if (pm < 1e8 && pm > 0) return this.finish(this.prevT + ((this.t - this.prevT) * pm) / (pm - margin))
+            return this.finish(this.t)
         }
-        prevMargin = margin
-        prevT = t
-        t += (dAh * 3600) / I
-        if (t > maxSeconds) return maxSeconds
-        for (let i = 0; i < n; i++) soc[i] -= dAh / groups[i].q_Ah
+        if (this.t > this.maxSeconds) return this.finish(this.maxSeconds)
+        this.prevMargin = margin
+        this.prevT = this.t
+        this.prevI = I
+        for (let i = 0; i < n; i++) soc[i] -= this.dAh / this.groups[i].q_Ah
+        this.k++
     }
-    return t
 }
 
 /**
- * Seconds to charge from now to `targetSoc` (the highest group) at `current_A`, with the charger's
- * constant-voltage limit `cvPerCell_V`; the taper below it ends at `tail_A`.
+ * Time to charge from now to `targetSoc` (the highest group) at `current_A`, with the charger's
+ * constant-voltage limit `cvPerCell_V`; the taper below it ends at `tail_A`. -1 when not charging.
  */
-export function timeToFull_s(c: Chemistry, groups: RuntimeGroup[], temp_C: number, current_A: number, targetSoc: number, cvPerCell_V: number, tail_A: number): number {
-    if (!(current_A > 0)) return -1
-    const n = groups.length
-    const soc: number[] = groups.map(g => g.soc)
-    let qMin = groups[0].q_Ah
-    for (const g of groups) if (g.q_Ah < qMin) qMin = g.q_Ah
-    const dAh = qMin * 0.01
-    let t = 0
-    for (let k = 0; k < MAX_STEPS; k++) {
+export class FullWalk implements RuntimeWalk {
+    result_s = -1
+    private soc: number[]
+    private rBase: number[]
+    private qMin: number
+    private k = 0
+    private t = 0
+    private finished = false
+
+    constructor(private c: Chemistry, private groups: RuntimeGroup[], temp_C: number, private current_A: number, private targetSoc: number, private cvPerCell_V: number, private tail_A: number) {
+        this.soc = groups.map(g => g.soc)
+        this.rBase = baseResistances(c, groups, temp_C)
+        this.qMin = smallestCapacity_Ah(groups)
+        if (!(current_A > 0)) this.finished = true
+    }
+
+    run(steps: number): boolean {
+        for (let s = 0; s < steps && !this.finished; s++) this.step()
+        return this.finished
+    }
+
+    private finish(t: number): void {
+        this.result_s = t
+        this.finished = true
+    }
+
+    private step(): void {
+        const n = this.groups.length
+        const soc = this.soc
+        if (this.k >= MAX_STEPS) return this.finish(this.t)
         let sMax = soc[0]
         let vMax = 0
         for (let i = 0; i < n; i++) {
             if (soc[i] > sMax) sMax = soc[i]
-            const v = ocvAt_mV(c, soc[i]) / 1000 + current_A * groupR(c, groups[i], temp_C, soc[i])
+            const v = ocvAt_mV(this.c, soc[i]) / 1000 + this.current_A * this.rBase[i] * socResistanceFactor(soc[i])
             if (v > vMax) vMax = v
         }
-        if (sMax >= targetSoc) return t
-        if (vMax >= cvPerCell_V) {
+        if (sMax >= this.targetSoc) return this.finish(this.t)
+        if (vMax >= this.cvPerCell_V) {
             // Constant voltage: the current decays roughly exponentially while the remaining charge goes in.
-            const remaining_Ah = (targetSoc - sMax) * qMin
-            const tau_s = (remaining_Ah * 3600) / current_A
-            const ratio = current_A / (tail_A > 0 ? tail_A : current_A * 0.05)
-            return t + tau_s * Math.log(ratio > 1 ? ratio : 1)
+            const remaining_Ah = (this.targetSoc - sMax) * this.qMin
+            const tau_s = (remaining_Ah * 3600) / this.current_A
+            const ratio = this.current_A / (this.tail_A > 0 ? this.tail_A : this.current_A * 0.05)
+            return this.finish(this.t + tau_s * Math.log(ratio > 1 ? ratio : 1))
         }
-        t += (dAh * 3600) / current_A
-        for (let i = 0; i < n; i++) soc[i] += dAh / groups[i].q_Ah
+        const dAh = this.qMin * STEP_FRACTION
+        this.t += (dAh * 3600) / this.current_A
+        for (let i = 0; i < n; i++) soc[i] += dAh / this.groups[i].q_Ah
+        this.k++
     }
-    return t
+}
+
+/** EmptyWalk in one go (Node tools and tests; the firmware advances walks a slice at a time). */
+export function timeToEmpty_s(c: Chemistry, groups: RuntimeGroup[], temp_C: number, power_W: number, maxSeconds: number): number {
+    const w = new EmptyWalk(c, groups, temp_C, power_W, maxSeconds)
+    w.run(MAX_STEPS + 1)
+    return w.result_s
+}
+
+/** FullWalk in one go. */
+export function timeToFull_s(c: Chemistry, groups: RuntimeGroup[], temp_C: number, current_A: number, targetSoc: number, cvPerCell_V: number, tail_A: number): number {
+    const w = new FullWalk(c, groups, temp_C, current_A, targetSoc, cvPerCell_V, tail_A)
+    w.run(MAX_STEPS + 1)
+    return w.result_s
 }
