@@ -2,6 +2,7 @@
 // Runs each scenario (default: sim/scenarios/soc/*.json) through the plant, the emulated AFE and meters,
 // the production drivers and the supervisor's estimator in Node, and scores against the plant's truth:
 //   soc_rmse_pct, soc_max_err_pct   state of charge vs the true usable-window SOC, every minute
+//                                  (soc_max_err_known_pct: the maximum once the firmware called its SOC known)
 //   capacity_err_pct               the weakest group's learned capacity at the end vs its true capacity
 //                                  (window_capacity_err_pct: the usable window now, which also depends on how the
 //                                  groups' charges line up)
@@ -116,6 +117,9 @@ export async function benchScenario(s: Scenario): Promise<any> {
     const err = samples.map(x => (x.est - clamp01(x.truth)) * 100)
     let maxErr = 0
     for (const e of err) if (Math.abs(e) > maxErr) maxErr = Math.abs(e)
+    // The same once the firmware called its SOC known (before that it shows a band, not a number).
+    let maxKnown = 0
+    for (let k = 0; k < err.length; k++) if (samples[k].known && Math.abs(err[k]) > maxKnown) maxKnown = Math.abs(err[k])
     let inside = 0
     let unknown = 0
     for (const x of samples) {
@@ -172,6 +176,7 @@ export async function benchScenario(s: Scenario): Promise<any> {
         estimator: s.estimatorMode,
         soc_rmse_pct: round(rms(err), 2),
         soc_max_err_pct: round(maxErr, 2),
+        soc_max_err_known_pct: round(maxKnown, 2),
         capacity_err_pct: round(((qEst - qTrue) / qTrue) * 100, 2),
         window_capacity_err_pct: round(((b.capacity_mAh - trueCap) / trueCap) * 100, 2),
         tte_err_pct: mean(tteErr),
@@ -208,7 +213,7 @@ async function main(): Promise<void> {
         if (json) console.log(JSON.stringify(r))
         else
             console.log(
-                `${r.scenario.padEnd(18)} ${r.chemistry} SOC rmse ${r.soc_rmse_pct} max ${r.soc_max_err_pct} | capacity ${r.capacity_err_pct} % (window ${r.window_capacity_err_pct} %) | tte steady ${r.tte_steady_err_pct} % variable ${r.tte_variable_err_pct} % (${r.tte_samples}) | baselines: voltage ${r.baseline_voltage_soc_rmse_pct}, cc ${r.baseline_cc_soc_rmse_pct} | band ${r.band_coverage_pct} % | unknown ${r.unknown_pct} % | offset ${r.current_offset_mA} mA gain ${r.current_gain_pct} % | ${r.wall_s} s`,
+                `${r.scenario.padEnd(18)} ${r.chemistry} SOC rmse ${r.soc_rmse_pct} max ${r.soc_max_err_pct} (known ${r.soc_max_err_known_pct}) | capacity ${r.capacity_err_pct} % (window ${r.window_capacity_err_pct} %) | tte steady ${r.tte_steady_err_pct} % variable ${r.tte_variable_err_pct} % (${r.tte_samples}) | baselines: voltage ${r.baseline_voltage_soc_rmse_pct}, cc ${r.baseline_cc_soc_rmse_pct} | band ${r.band_coverage_pct} % | unknown ${r.unknown_pct} % | offset ${r.current_offset_mA} mA gain ${r.current_gain_pct} % | ${r.wall_s} s`,
             )
     }
 }

@@ -104,9 +104,7 @@ export class Supervisor {
         if (now_ms !== undefined) this.now_ms = now_ms
         const r = validateCommand(raw, this.cfg)
         if (r.ok && r.applied.kind === "pack.config") {
-            let anyOn = false
-            for (const ch of this.channels) if (ch.state === "on") anyOn = true
-            const why = this.battery.packRefusal(anyOn)
+            const why = this.battery.packRefusal(this.anyOutputOn())
             if (why) {
                 this.note(-1, "rejected", why)
                 return { ok: false, reason: why, applied: undefined }
@@ -124,11 +122,19 @@ export class Supervisor {
         return r
     }
 
+    private anyOutputOn(): boolean {
+        for (const ch of this.channels) if (ch.state === "on") return true
+        return false
+    }
+
     private async applyQueued(): Promise<void> {
         while (this.queue.length > 0) {
             const c = this.queue.shift()
             if (c.kind === "pack.config") {
-                await this.battery.applyPack(c.pack, this.now_ms)
+                // Checked again here: an enable queued in the same tick may have switched an output on.
+                const why = this.battery.packRefusal(this.anyOutputOn())
+                if (why) this.note(-1, "rejected", why)
+                else await this.battery.applyPack(c.pack, this.now_ms)
                 continue
             }
             const ch = this.channels[c.channel]

@@ -5,6 +5,7 @@ import { CHIP_SPECS } from "./group_chips"
 import { PLANT_SPECS } from "./group_plant"
 import { CORE_SPECS } from "./group_core"
 import { GOLDEN_SPECS } from "./group_golden"
+import { GOLDEN_BATTERY_SPECS } from "./group_golden_battery"
 import { BOX_SPECS } from "./group_box"
 
-export const ALL_SPECS: Spec[] = [...CHIP_SPECS, ...PLANT_SPECS, ...CORE_SPECS, ...GOLDEN_SPECS, ...BOX_SPECS]
+export const ALL_SPECS: Spec[] = [...CHIP_SPECS, ...PLANT_SPECS, ...CORE_SPECS, ...GOLDEN_SPECS, ...GOLDEN_BATTERY_SPECS, ...BOX_SPECS]

@@ -6,6 +6,7 @@ import { Chemistry, arrhenius, chemistryById, chemistryIds, ocvAt_mV, ocvSlope_m
 import { PackConfig, checkPackConfig, referencePackConfig } from "../../src/core/battery/pack_config"
 import { CurrentCalibrator } from "../../src/core/battery/current_cal"
 import { Anchor, CapacityLearner } from "../../src/core/battery/capacity"
+import { CapacityTrend } from "../../src/core/battery/capacity_trend"
 import { EmptyWalk, FullWalk, RUNTIME_STEPS_PER_SLICE, RuntimeGroup, RuntimeWalk, timeToEmpty_s } from "../../src/core/battery/runtime"
 import { BatterySaver, decodeLearned, encodeLearned } from "../../src/core/battery/battery_store"
 import { BatteryEstimate, BatteryEstimator, BatteryInputs, LearnedState, defaultEstimatorConfig } from "../../src/core/battery/estimator"
@@ -561,6 +562,43 @@ export const batterySpec: Spec = (t: TestApi) => {
         })
 
         // ---- runtime ----
+        t.test("capacity trend: a group falling 25 % faster than counted is observed at 80 % of the model", async () => {
+            const tr = new CapacityTrend()
+            tr.restart([0.9, 0.9], [0.01, 0.01], 10)
+            // 0.4 Ah counted of 8 Ah: 5 % moved, too little to say anything.
+            tr.observe(0, 0.8375, 0.015, 10.4, 8)
+            assertEq(tr.qVar[0], 0, "nothing below 8 % moved")
+            // 2 Ah counted; the filter's SOC fell 31.25 %: 6.4 Ah.
+            tr.observe(0, 0.5875, 0.015, 12, 8)
+            assertNear(tr.q_Ah[0], 6.4, 1e-9, "observed capacity")
+            const rel = Math.sqrt(0.01 * 0.01 + 0.015 * 0.015) / 0.3125
+            assertNear(Math.sqrt(tr.qVar[0]), rel * 6.4, 1e-9, "its sigma from both ends' sigmas")
+            assertEq(tr.qVar[1], 0, "the other group has no observation")
+            assertEq(tr.effective(1, 8, 1.44), 8, "no observation: the learned capacity")
+            // Inverse-variance fusion with a label of 8 Ah +- 1.2 Ah.
+            const v = tr.qVar[0]
+            assertNear(tr.effective(0, 8, 1.44), (8 * v + 6.4 * 1.44) / (v + 1.44), 1e-9, "fused")
+            assertTrue(tr.effective(0, 8, 1.44) < 7, "mostly the observation: " + tr.effective(0, 8, 1.44))
+            // A measured capacity (sigma 1 %) is hardly moved.
+            assertTrue(Math.abs(tr.effective(0, 8, 0.0064) - 8) < 0.1, "a measured capacity keeps its say")
+        })
+
+        t.test("capacity trend: loose, backwards or absurd observations are ignored; restart clears", async () => {
+            const tr = new CapacityTrend()
+            tr.restart([0.9], [0.05], 0)
+            tr.observe(0, 0.6, 0.05, 2.4, 8)
+            assertEq(tr.qVar[0], 0, "sigma 24 % of the move: looser than the label")
+            tr.restart([0.9], [0.01], 0)
+            tr.observe(0, 0.95, 0.01, 2.4, 8)
+            assertEq(tr.qVar[0], 0, "SOC rose while charge left")
+            tr.observe(0, 0.1, 0.01, 1.0, 8)
+            assertEq(tr.qVar[0], 0, "80 % moved for 1 Ah: 1.25 Ah is below half the model")
+            tr.observe(0, 0.6, 0.01, 2.4, 8)
+            assertNear(tr.q_Ah[0], 8, 1e-9, "a sound observation")
+            tr.restart([0.6], [0.01], 2.4)
+            assertEq(tr.qVar[0], 0, "restart clears")
+        })
+
         t.test("runtime: time to empty falls with power and rises with SOC", async () => {
             const c = nmc()
             const g = runtimeGroups(4, 0.8, 8)
@@ -746,7 +784,7 @@ export const batterySpec: Spec = (t: TestApi) => {
             assertOneProblem(d2.problems, ["bat.cap"], "capacity version 0")
         })
 
-        t.test("store: BatterySaver writes SOC on a 1 % move and every 10 minutes, capacity when learned", async () => {
+        t.test("store: BatterySaver writes SOC on a 1 % move, counters every 1 % of energy, everything every 10 minutes, capacity when learned", async () => {
             const sv = new BatterySaver()
             const s = sampleLearned(4)
             s.soc = [0.25, 0.25, 0.25, 0.25]
@@ -760,6 +798,13 @@ export const batterySpec: Spec = (t: TestApi) => {
             assertSameKeys(sv.due(s, 30), ["bat.soc"], "1 %")
             s.soc[3] = 0.265
             assertSameKeys(sv.due(s, 40), [], "0.5 % since the last save")
+            // Four groups of about 15.8 Ah: 1 % of the pack's energy at 3.2 V a cell is about 2.02 Wh.
+            s.energyOut_Wh += 1.9
+            assertSameKeys(sv.due(s, 50), [], "1.9 Wh counted")
+            s.energyIn_Wh += 0.2
+            assertSameKeys(sv.due(s, 60), ["bat.cnt"], "2.1 Wh counted, in and out together")
+            s.energyOut_Wh += 1.0
+            assertSameKeys(sv.due(s, 70), [], "1 Wh since the last save")
             assertSameKeys(sv.due(s, 599), [], "before 10 minutes")
             assertSameKeys(sv.due(s, 600), all, "10 minutes")
             s.capacityLearned = 1

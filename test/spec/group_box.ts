@@ -4,5 +4,6 @@
 // end-to-end test runs the real firmware in the VM.
 import { Spec } from "../harness/api"
 import { supervisorSpec } from "./supervisor.spec"
+import { batteryBoxSpec } from "./battery_box.spec"
 
-export const BOX_SPECS: Spec[] = [supervisorSpec]
+export const BOX_SPECS: Spec[] = [supervisorSpec, batteryBoxSpec]

@@ -91,17 +91,28 @@ export class BatterySaver {
     private savedSoc: number[] = []
     private savedLearned = -1
     private lastSave_s = -1e9
+    private savedEnergy_Wh = 0
 
     due(s: LearnedState, now_s: number): string[] {
         const keys: string[] = []
         let moved = this.savedSoc.length !== s.soc.length
         for (let i = 0; !moved && i < s.soc.length; i++) if (Math.abs(s.soc[i] - this.savedSoc[i]) >= 0.01) moved = true
         const periodic = now_s - this.lastSave_s >= 600
+        // The energy counters are saved every 1 % of the pack's energy moved (3.2 V a cell: the lowest
+        // nominal voltage of the presets), so a power loss, or a reset, which DeviceScript cannot announce,
+        // loses at most that much counting.
+        let q_Ah = 0
+        for (const q of s.q_Ah) q_Ah += q
+        const energy_Wh = s.energyIn_Wh + s.energyOut_Wh
+        const counted = energy_Wh - this.savedEnergy_Wh >= 0.01 * q_Ah * 3.2
         if (moved || periodic) keys.push(KEY_SOC)
+        if (counted || periodic) {
+            keys.push(KEY_COUNTERS)
+            this.savedEnergy_Wh = energy_Wh
+        }
         if (s.capacityLearned !== this.savedLearned) keys.push(KEY_CAPACITY)
         if (periodic) {
             keys.push(KEY_CAL)
-            keys.push(KEY_COUNTERS)
             if (keys.indexOf(KEY_CAPACITY) < 0) keys.push(KEY_CAPACITY)
         }
         if (keys.indexOf(KEY_SOC) >= 0) {

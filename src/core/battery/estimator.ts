@@ -13,6 +13,7 @@ import { PackConfig } from "./pack_config"
 import { CellFilter, CellParams, cellParams } from "./cell_filter"
 import { CurrentCalibrator } from "./current_cal"
 import { Anchor, CapacityLearner } from "./capacity"
+import { CapacityTrend } from "./capacity_trend"
 import { EmptyWalk, FullWalk, RuntimeGroup, RuntimeWalk } from "./runtime"
 
 export interface EstimatorConfig {
@@ -182,6 +183,9 @@ export class BatteryEstimator {
     private walkPower_W = 0
     private prevI = 0
     private prevV: number[] = []
+    /** The present pass's provisional capacities (see capacity_trend.ts), restarted whenever one is learned. */
+    private trend = new CapacityTrend()
+    private trendLearned = -1
     private last: BatteryEstimate = undefined
 
     constructor(pack: PackConfig, cfg: EstimatorConfig, restored?: LearnedState) {
@@ -215,7 +219,11 @@ export class BatteryEstimator {
     }
 
     private params(i: number, temp_C: number): CellParams {
-        return cellParams(this.chem, this.learner.q_Ah[i], temp_C, this.groups[i].soc, this.rFactor[i])
+        // Resistances scale with the cell's size (the learned capacity); the charge counts against this
+        // pass's best capacity.
+        const p = cellParams(this.chem, this.learner.q_Ah[i], temp_C, this.groups[i].soc, this.rFactor[i])
+        p.q_Ah = this.qNow_Ah(i)
+        return p
     }
 
     /** Variance of a voltage read as an OCV at rest, V². */
@@ -332,7 +340,12 @@ export class BatteryEstimator {
         } else this.energyIn_Wh -= (charge_C / 3600) * vPack
         // 4. Anchors: moments when the voltage alone says where each group is.
         this.detectAnchors(inp, I, vPack)
-        // 5. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
+        // 5. Provisional capacities for this pass.
+        if (this.learner.learned !== this.trendLearned) {
+            this.trendLearned = this.learner.learned
+            this.trend.restart(this.groups.map(f => f.soc), this.groups.map(f => f.sigma()), this.counter_Ah)
+        } else for (let i = 0; i < n; i++) this.trend.observe(i, this.groups[i].soc, this.groups[i].sigma(), this.counter_Ah, this.learner.q_Ah[i])
+        // 6. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
         //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
         if (meanI < cfg.tailC * this.learner.q_Ah[0] || !this.powerInit) {
@@ -457,10 +470,15 @@ export class BatteryEstimator {
         this.lastAnchor_s = this.t_s
     }
 
+    /** Group i's capacity for SOC and runtimes: the learned one, sharpened by this pass's trend. */
+    private qNow_Ah(i: number): number {
+        return this.trend.effective(i, this.learner.q_Ah[i], this.learner.qVar[i])
+    }
+
     private runtimeGroups(shift: number): RuntimeGroup[] {
         const out: RuntimeGroup[] = []
         for (let i = 0; i < this.groups.length; i++)
-            out.push({ soc: this.groups[i].soc + shift * this.groups[i].sigma(), q_Ah: this.learner.q_Ah[i], rFactor: this.rFactor[i] })
+            out.push({ soc: this.groups[i].soc + shift * this.groups[i].sigma(), q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
         return out
     }
 
@@ -472,7 +490,7 @@ export class BatteryEstimator {
         const groups: GroupEstimate[] = []
         for (let i = 0; i < n; i++) {
             const f = this.groups[i]
-            const q = this.learner.q_Ah[i]
+            const q = this.qNow_Ah(i)
             const s = f.soc
             if (q * s < rem) rem = q * s
             if (q * (1 - s) < room) room = q * (1 - s)

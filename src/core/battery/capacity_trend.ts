@@ -1,0 +1,49 @@
+// Provisional capacity per series group, from the filter's own SOC against the counted charge. Before a
+// capacity is measured between two anchors, the voltage-steered SOC already shows it: a group with 80 %
+// of its label capacity falls 25 % faster than counting says. This estimate is never saved and never
+// makes a health figure; it only sharpens the SOC and runtimes of the present pass, weighed against the
+// learned capacity by inverse variance, so once a capacity is measured it has almost no say.
+// Portable; SOC as a fraction, charge in Ah (discharge positive).
+
+/** Least SOC the filter must have moved before its movement says anything. */
+const MIN_MOVE = 0.08
+/** Observations looser than this (relative sigma) are ignored: the label is already that good. */
+const MAX_REL_SIGMA = 0.15
+
+export class CapacityTrend {
+    private s0: number[] = []
+    private s0Var: number[] = []
+    private ah0 = 0
+    /** Observed capacity per group, Ah, and its variance; variance 0 means no observation yet. */
+    q_Ah: number[] = []
+    qVar: number[] = []
+
+    /** Start a new window at the filter's present SOCs (at boot, and whenever a capacity was learned). */
+    restart(soc: number[], sigma: number[], counter_Ah: number): void {
+        this.s0 = soc.slice(0)
+        this.s0Var = sigma.map(s => s * s)
+        this.ah0 = counter_Ah
+        this.q_Ah = soc.map(s => 0)
+        this.qVar = soc.map(s => 0)
+    }
+
+    /** Observe group i now: its filter SOC and sigma, and the charge counted since boot. */
+    observe(i: number, soc: number, sigma: number, counter_Ah: number, qModel_Ah: number): void {
+        if (i >= this.s0.length) return
+        const dAh = counter_Ah - this.ah0
+        const ds = this.s0[i] - soc
+        if (!(Math.abs(dAh) >= MIN_MOVE * qModel_Ah && ds * dAh > 0 && Math.abs(ds) >= MIN_MOVE)) return
+        const q = dAh / ds
+        const rel = Math.sqrt(this.s0Var[i] + sigma * sigma) / Math.abs(ds)
+        if (rel > MAX_REL_SIGMA || q < 0.5 * qModel_Ah || q > 1.5 * qModel_Ah) return
+        this.q_Ah[i] = q
+        this.qVar[i] = rel * q * rel * q
+    }
+
+    /** The capacity to use for group i: the learned one, fused with the observation when there is one. */
+    effective(i: number, learned_Ah: number, learnedVar: number): number {
+        const v = i < this.qVar.length ? this.qVar[i] : 0
+        if (!(v > 0) || !(learnedVar > 0)) return learned_Ah
+        return (learned_Ah * v + this.q_Ah[i] * learnedVar) / (v + learnedVar)
+    }
+}

@@ -1,0 +1,152 @@
+// The battery side of the whole box: pack configuration through the command path, the AFE missing,
+// what was learned surviving a restart, and corrupt saved records. Production supervisor and drivers on
+// the emulated board, driven by the plant (Node only, like the rest of the box group).
+import { Rig } from "../../sim/board/rig"
+import { MemoryStore } from "../../sim/board/memory_store"
+import { KEY_PACK } from "../../src/core/battery/monitor"
+import { KEY_CAPACITY, KEY_COUNTERS, KEY_SOC } from "../../src/core/battery/battery_store"
+import { toFixed } from "../../src/core/fmt"
+import { Spec, TestApi, assertEq, assertNear, assertTrue } from "../harness/api"
+
+const ON = { kind: "channel.enable", channel: 0, on: true }
+const OFF = { kind: "channel.enable", channel: 0, on: false }
+const LFP_4S = { chemistry: "LFP", series: 4, parallel: 2, cellCapacity_mAh: 3000 }
+
+export const batteryBoxSpec: Spec = (t: TestApi) => {
+    const pause = async () => {
+        await t.pause()
+    }
+
+    async function started(o: { store?: MemoryStore; ohms?: number } = {}): Promise<Rig> {
+        const rig = new Rig({ plantDt_ms: 100, store: o.store })
+        rig.world.plant.setLoad(0, { type: "resistive", ohms: o.ohms !== undefined ? o.ohms : 6 })
+        await rig.start()
+        return rig
+    }
+
+    t.describe("battery in the box", () => {
+        t.test("a 7S LFP pack on the 2S-6S board is refused with a reason and changes nothing", async () => {
+            const rig = await started()
+            await rig.advance(2000, pause)
+            const r = rig.submit({ kind: "pack.config", pack: { chemistry: "LFP", series: 7, parallel: 1, cellCapacity_mAh: 3000 } })
+            assertEq(r.ok, false, "refused")
+            assertTrue(r.reason.indexOf("7S") >= 0 && r.reason.indexOf("2S-6S") >= 0, "reason names the range: " + r.reason)
+            await rig.advance(1000, pause)
+            const b = rig.last.battery
+            assertEq(b.chemistry + " " + b.series + "S", "NMC 4S", "pack unchanged")
+            assertEq(rig.store.text[KEY_PACK], undefined, "nothing saved")
+            assertEq(rig.eventsOf("rejected").length, 1, "one rejected event")
+        })
+
+        t.test("a pack change is refused while an output is on, even when queued in the same tick", async () => {
+            const rig = await started()
+            rig.submit(ON)
+            await rig.advance(500, pause)
+            const r = rig.submit({ kind: "pack.config", pack: LFP_4S })
+            assertEq(r.ok, false, "refused while on")
+            assertTrue(r.reason.indexOf("output") >= 0, "reason: " + r.reason)
+            rig.submit(OFF)
+            await rig.advance(500, pause)
+            // Both accepted at submit time; the enable lands first, so the pack change must be refused at apply.
+            const a = rig.submit(ON)
+            const b = rig.submit({ kind: "pack.config", pack: LFP_4S })
+            assertTrue(a.ok && b.ok, "both pass the validator")
+            await rig.advance(1000, pause)
+            assertEq(rig.last.channels[0].state, "on", "the output came on")
+            assertEq(rig.last.battery.chemistry, "NMC", "the pack did not change under a live output")
+            assertEq(rig.store.text[KEY_PACK], undefined, "nothing saved")
+        })
+
+        t.test("an accepted pack change forgets what was learned, is saved, and is back after a restart", async () => {
+            const rig = await started()
+            await rig.advance(3000, pause)
+            assertTrue(rig.store.text[KEY_SOC] !== undefined, "a SOC was saved for the old pack")
+            const r = rig.submit({ kind: "pack.config", pack: LFP_4S })
+            assertTrue(r.ok, "accepted: " + r.reason)
+            await rig.advance(2000, pause)
+            const b = rig.last.battery
+            assertEq(b.chemistry + " " + b.series + "S" + b.parallel + "P", "LFP 4S2P", "new pack in the snapshot")
+            assertEq(b.capacity_mAh, 6000, "capacity from the new label")
+            assertEq(b.health_pm, 0, "health unknown until measured")
+            assertEq(JSON.parse(rig.store.text[KEY_PACK]).chemistry, "LFP", "pack saved")
+            assertTrue(rig.eventsOf("battery").some(e => e.message.indexOf("LFP") >= 0), "an event says so")
+            const again = new Rig({ world: rig.world, store: rig.store, plantDt_ms: 100 })
+            await again.start()
+            await again.advance(2000, pause)
+            assertEq(again.last.battery.chemistry, "LFP", "restored after a restart")
+            assertEq(again.eventsOf("setting").length, 0, "no complaint about the saved records")
+        })
+
+        t.test("a missing AFE is a battery fault; the outputs still work and the battery comes back", async () => {
+            const rig = new Rig({ plantDt_ms: 100 })
+            const afe = rig.cfg.battery.afeAddress
+            let present = false
+            rig.world.board.bus.faultHook = (addr: number) => (!present && addr === afe ? "NACK" : "")
+            rig.world.plant.setLoad(0, { type: "resistive", ohms: 12 })
+            await rig.start()
+            await rig.advance(2000, pause)
+            assertEq(rig.last.battery.status, "fault", "battery status")
+            assertTrue(rig.last.battery.reason.indexOf("AFE") >= 0, "reason: " + rig.last.battery.reason)
+            assertTrue(rig.last.faults.some(f => f.indexOf("battery") === 0), "listed among the box's faults")
+            assertTrue(rig.submit(ON).ok, "an output can still be switched on")
+            await rig.advance(1000, pause)
+            assertEq(rig.last.channels[0].state, "on", "channel on")
+            assertNear(rig.last.channels[0].current_mA, rig.world.plant.outputs[0].current_A * 1000, 10, "channel metered")
+            present = true
+            await rig.advance(8000, pause)
+            assertTrue(rig.last.battery.status !== "fault", "battery back: " + rig.last.battery.status + " " + rig.last.battery.reason)
+            assertTrue(rig.last.battery.voltage_mV > 12000, "pack voltage read: " + rig.last.battery.voltage_mV)
+        })
+
+        t.test("state of charge, counters and calibration survive a restart without a word", async () => {
+            const rig = await started({ ohms: 4.5 })
+            rig.submit(ON)
+            await rig.advance(240000, pause)
+            assertEq(rig.last.channels[0].state, "on", "a 3.5 A load within the limit")
+            const before = rig.last.battery
+            const beforeLearned = rig.sup.battery.est.learned()
+            assertTrue(before.energyOut_Wh >= 2, "energy counted: " + before.energyOut_Wh + " Wh")
+            const savedCnt = JSON.parse(rig.store.text[KEY_COUNTERS])
+            assertTrue(savedCnt !== undefined && savedCnt !== null, "counters saved while discharging")
+            // A restart (the same as a power loss: DeviceScript cannot announce it) at an arbitrary moment.
+            const again = new Rig({ world: rig.world, store: rig.store, plantDt_ms: 100 })
+            await again.start()
+            await again.advance(2000, pause)
+            const after = again.last.battery
+            assertEq(again.eventsOf("setting").length, 0, "no complaint about the saved records")
+            // Exact counts (the snapshot rounds to whole Wh): at most 1 % of the pack's energy may be lost.
+            const packWh = 8 * 3.7 * 4
+            const outBefore = beforeLearned.energyOut_Wh
+            const outAfter = again.sup.battery.est.learned().energyOut_Wh
+            assertTrue(outAfter >= outBefore - 0.01 * packWh, "energy out " + toFixed(outBefore, 3) + " -> " + toFixed(outAfter, 3) + " Wh")
+            assertTrue(after.cycles_c >= before.cycles_c - 1, "cycles " + before.cycles_c + " -> " + after.cycles_c)
+            assertNear(after.soc_pm, before.soc_pm, 15, "SOC carried over (per mille)")
+            assertTrue(after.socLow_pm <= after.soc_pm && after.soc_pm <= after.socHigh_pm, "with its band")
+        })
+
+        t.test("a corrupt saved capacity falls back to the label and says so; the rest is kept", async () => {
+            const rig = await started()
+            await rig.advance(3000, pause)
+            const store = rig.store
+            store.text[KEY_CAPACITY] = "{\"v\":1,\"c\":[\"lots\"]}"
+            const again = new Rig({ world: rig.world, store, plantDt_ms: 100 })
+            await again.start()
+            await again.advance(2000, pause)
+            const notes = again.eventsOf("setting")
+            assertEq(notes.length, 1, "one setting event: " + notes.map(n => n.message).join(" | "))
+            assertTrue(notes[0].message.indexOf(KEY_CAPACITY) >= 0, "names the record: " + notes[0].message)
+            assertEq(again.last.battery.capacity_mAh, 8000, "capacity back to the label")
+            assertEq(again.last.battery.health_pm, 0, "health unknown")
+        })
+
+        t.test("a corrupt saved pack configuration falls back to the default and says so", async () => {
+            const store = new MemoryStore()
+            store.text[KEY_PACK] = JSON.stringify({ chemistry: "LFP", series: 9, parallel: 1, cellCapacity_mAh: 3000 })
+            const rig = await started({ store })
+            const notes = rig.eventsOf("setting")
+            assertEq(notes.length, 1, "one setting event")
+            assertTrue(notes[0].message.indexOf("9S") >= 0, "says what is wrong: " + notes[0].message)
+            assertEq(rig.last.battery.chemistry + " " + rig.last.battery.series + "S", "NMC 4S", "default pack")
+        })
+    })
+}
