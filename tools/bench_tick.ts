@@ -15,7 +15,7 @@ import { buildAll } from "./build_boards"
 async function nodeTick_us(): Promise<number> {
     const rig = new Rig()
     rig.world.plant.setLoad(0, { type: "resistive", ohms: 12 })
-    await rig.start()
+    await rig.boot()
     rig.submit({ kind: "channel.enable", channel: 0, on: true })
     const time = async (n: number, withTick: boolean) => {
         const t0 = process.hrtime.bigint()

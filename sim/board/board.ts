@@ -1,5 +1,5 @@
 // The emulated circuit board around the MCU: the chips on the I2C bus, the output-enable lines, the
-// per-channel hardware trip latch and the external watchdog. Portable: it runs next to the firmware in
+// per-channel hardware trip latch, the external watchdog and the AFE's CHG/DSG FETs and ALERT line. Portable: it runs next to the firmware in
 // the VM (live simulator) and in Node (scenario runner, tests).
 import { EmulatedBus } from "../emulators/emulated_bus"
 import { Ina228Emulator } from "../emulators/ina228"
@@ -78,7 +78,9 @@ export class Board {
         this.watchdogTimeout_s = p.watchdogTimeout_s
         this.tripLatchFitted = p.tripLatchFitted !== false
         if (p.afe) {
-            this.afe = new Bq76907Emulator(p.afe.address, p.afe.cells, p.afe.shunt_Ohm, { seed: p.afe.seed })
+            // A production box: the AFE's OTP enables autonomous FET control, so the pack powers the box from the
+            // start (a blank part waits for the firmware; the firmware's configure() enables it either way).
+            this.afe = new Bq76907Emulator(p.afe.address, p.afe.cells, p.afe.shunt_Ohm, { seed: p.afe.seed, fetEnabledAtPowerUp: true })
             this.bus.attach(this.afe)
         }
         for (const c of p.channels) {
@@ -111,6 +113,11 @@ export class Board {
     /** Whether the channel's power switch conducts: enable AND no hardware trip AND watchdog alive. */
     switchClosed(channel: number): boolean {
         return this.enables[channel].level && !this.latched[channel] && !this.watchdogExpired
+    }
+
+    /** The AFE's ALERT line (false on a board without an AFE). */
+    afeAlert(): boolean {
+        return this.afe ? this.afe.alertAsserted() : false
     }
 
     /** Feed the plant's state to the chips and advance board time. */

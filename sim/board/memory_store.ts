@@ -7,6 +7,8 @@ export class MemoryStore implements SettingsStore {
     private perKey: { [key: string]: number } = {}
     /** When set, writes throw (a failing flash). */
     failWrites = false
+    /** When set, the next write of this key is torn by a power loss: half its text lands, then it throws. */
+    tearKey = ""
 
     /** Writes of one key so far. */
     writesOf(key: string): number {
@@ -28,6 +30,12 @@ export class MemoryStore implements SettingsStore {
     async write(key: string, value: any): Promise<void> {
         if (key.length > 13) throw new Error("key length must be <= 13")
         if (this.failWrites) throw new Error("flash write failed")
+        if (this.tearKey === key) {
+            this.tearKey = ""
+            const t = JSON.stringify(value)
+            this.text[key] = t.slice(0, Math.floor(t.length / 2))
+            throw new Error("power lost during the write")
+        }
         this.text[key] = JSON.stringify(value)
         this.writes++
         const n = this.perKey[key]

@@ -11,6 +11,9 @@ import { Supervisor } from "../../src/core/supervisor"
 import { BoxEvent, Snapshot } from "../../src/core/snapshot"
 import { CommandResult } from "../../src/core/commands"
 
+/** Plant time that passes between power-up and the firmware's start. */
+const POWER_UP_ms = 100
+
 export interface RigOptions {
     cfg?: BoxConfig
     pack?: PackParams
@@ -59,8 +62,28 @@ export class Rig {
     }
 
     async start(): Promise<Snapshot> {
-        await this.sup.start(this.t_ms)
+        // Power-up: the chips convert for a moment before the MCU's program runs (a real AFE and meter have
+        // readings long before DeviceScript has booted), so the boot self-check sees real numbers.
+        const dt_s = this.plantDt_ms / 1000
+        for (let k = 0; k * this.plantDt_ms < POWER_UP_ms; k++) {
+            this.world.step(dt_s)
+            this.t_ms += this.plantDt_ms
+        }
+        this.nextTick_ms = this.t_ms + this.cfg.tick_ms
+        await this.sup.start(Math.round(this.t_ms))
         this.collect(this.sup.snapshot(this.t_ms))
+        return this.last
+    }
+
+    /**
+     * Start, then run until the boot self-check has passed (at most `max_ms`): what a person sees as "the
+     * box has booted". Tick counts start from zero afterwards.
+     */
+    async boot(max_ms = 3000, pause?: () => Promise<void>): Promise<Snapshot> {
+        await this.start()
+        const end = this.t_ms + max_ms
+        while (this.sup.selfCheck !== "" && this.t_ms < end) await this.advance(this.cfg.tick_ms, pause)
+        this.ticks = 0
         return this.last
     }
 

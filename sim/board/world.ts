@@ -28,6 +28,9 @@ export class World {
 
     step(dt_s: number): void {
         for (let i = 0; i < this.plant.outputs.length; i++) this.plant.setSwitch(i, this.board.switchClosed(i))
+        // The AFE's CHG/DSG FETs in the pack path (both on without an AFE).
+        const afe = this.board.afe
+        if (afe) this.plant.setPackFets(afe.chgOn(), afe.dsgOn())
         this.plant.step(dt_s)
         this.board.step(dt_s, this.physics(), this.packPhysics())
     }

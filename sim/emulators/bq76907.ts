@@ -14,10 +14,18 @@
 // * Subcommands through 0x3E/0x3F, buffer 0x40-0x5F, checksum 0x60, length 0x61; data memory 0x9000-0x907F,
 //   written only in CONFIG_UPDATE with a valid checksum and length; measurements pause in CONFIG_UPDATE [4, 6].
 // * Sensor errors (offset, gain, noise) from a seeded Park-Miller PRNG; closed-form stepping, no per-sample loops [7].
-// Protections, FET drivers, balancing bleed and the ALERT pin are not modelled yet: the Safety registers read 0 and
-// evaluateProtections() is the place where that state machine will run.
+// * Protections COV, CUV (per ADSCAN, delay in ADSCANs, recovery by hysteresis) and OCC, OCD1, OCD2, SCD
+//   (comparators on the shunt voltage, delays exact in emulated time, recovery after Recovery Time), gated by
+//   Enabled Protections A; Safety Alert = condition present before the delay, Safety Status = tripped. The
+//   CHG/DSG FET drivers (autonomous with FET_EN, host turn-off through FET Control, faults per CHG/DSG FET
+//   Protections A) and the ALERT pin (latched Alarm Status under Alarm Enable) [8].
+// Not modelled: temperature, watchdog and diagnostic protections, the current latch, PROT_RECOVERY, body-diode
+// protection, balancing bleed, SLEEP mode.
 import { I2cDevice } from "./emulated_bus"
 import { BusError, hex8 } from "../../src/drivers/bus"
+// The chip's own code tables (TRM), shared with the driver to keep the VM image small; the specs check them
+// against the TRM's values independently.
+import { BQ76907_SCD_MV, BQ76907_SCD_US, bq76907OcDelay_ms } from "../../src/drivers/bq76907"
 
 // Direct commands
 export const BQ76907_CONTROL_STATUS = 0x00
@@ -87,11 +95,42 @@ const BS_SLEEP_EN = 0x0040
 const BS_CFGUPDATE = 0x0020
 const BS_SS = 0x1000
 const BS_SA = 0x2000
+const BS_ALERTPIN = 0x0010
+const BS_CHG = 0x0008
+const BS_DSG = 0x0004
 
 // Alarm bits
 const AL_FULLSCAN = 0x0080
 const AL_ADSCAN = 0x0040
 const AL_INITCOMP = 0x0004
+const AL_SSA = 0x8000
+const AL_SAA = 0x2000
+const AL_XCHG = 0x0800
+const AL_XDSG = 0x0400
+/** Level alarms: latched into Alarm Status while their raw condition holds (enabled ones only). */
+const AL_LEVELS = 0xfc00
+
+// Protections, in the emulator's order, and their bits in Safety Alert/Status A and Enabled Protections A
+const PR_COV = 0
+const PR_CUV = 1
+const PR_OCC = 2
+const PR_OCD1 = 3
+const PR_OCD2 = 4
+const PR_SCD = 5
+const PR_N = 6
+const PR_BIT = [0x80, 0x40, 0x04, 0x10, 0x08, 0x20]
+/** Data-memory threshold and delay addresses per protection (COV/CUV hysteresis: delay + 1) (facts section 8). */
+const PR_THR_DM = [0x9032, 0x902e, 0x9036, 0x9038, 0x903a, 0x903c]
+const PR_DLY_DM = [0x9034, 0x9030, 0x9037, 0x9039, 0x903b, 0x903d]
+const DM_RECOVERY_TIME = 0x903f
+// FET Control (0x68) and FET Options (0x901E) bits
+const FC_DSG_ON = 0x01
+const FC_CHG_ON = 0x02
+const FC_DSG_OFF = 0x04
+const FC_CHG_OFF = 0x08
+const FO_FET_EN = 0x04
+/** COV/CUV recovery hysteresis codes: 0 = no autonomous recovery, then 50, 100, 200 mV (our encoding, verify). */
+const HYSTERESIS_MV = [0, 50, 100, 200]
 
 const MAX_CELLS = 7
 const LFO_HZ = 262144
@@ -113,14 +152,21 @@ const PM_MUL = 48271
 
 const DM_BASE = 0x9000
 const DM_SIZE = 0x80
-/** [address, width in bytes, default] of the data-memory entries the emulator knows (facts section 6). */
-const DM_TABLE: number[][] = [
-    [0x9000, 2, 0], [0x9002, 2, 0], [0x9004, 1, 0], [0x9005, 1, 0], [0x9006, 2, 0], [0x9008, 2, 0],
-    [0x900a, 2, 0], [0x900c, 2, 0], [0x900e, 2, 0], [0x9010, 2, 0], [0x9012, 2, 0], [0x9014, 1, 0x01],
-    [0x9015, 1, 0x08], [0x9016, 1, 0x08], [0x9017, 2, 0x3400], [0x9019, 2, 0x0000], [0x901b, 1, 0x00],
-    [0x901c, 2, 0xc200], [0x901e, 1, 0x18], [0x901f, 1, 1], [0x9024, 1, 0xa1], [0x9025, 1, 0x00],
-    [0x9071, 1, 0], [0x9072, 1, 0],
+/** Address, width in bytes, default, ... of the data-memory entries the emulator knows (facts sections 6, 8;
+ * one flat list: nested arrays cost the VM image more). */
+const DM_TABLE: number[] = [
+    0x9000, 2, 0, 0x9002, 2, 0, 0x9004, 1, 0, 0x9005, 1, 0, 0x9006, 2, 0, 0x9008, 2, 0,
+    0x900a, 2, 0, 0x900c, 2, 0, 0x900e, 2, 0, 0x9010, 2, 0, 0x9012, 2, 0, 0x9014, 1, 0x01,
+    0x9015, 1, 0x08, 0x9016, 1, 0x08, 0x9017, 2, 0x3400, 0x9019, 2, 0x0000, 0x901b, 1, 0x00,
+    0x901c, 2, 0xc200, 0x901e, 1, 0x18, 0x901f, 1, 1, 0x9024, 1, 0xa1, 0x9025, 1, 0x00,
+    // protections: DSG / CHG FET Protections A, CUV threshold, delay, hysteresis, COV the same, OCC, OCD1, OCD2
+    // and SCD threshold and delay, Latch Limit, Recovery Time
+    0x9026, 1, 0xff, 0x9027, 1, 0xe7, 0x902e, 2, 2500, 0x9030, 1, 10, 0x9031, 1, 1, 0x9032, 2, 4400,
+    0x9034, 1, 10, 0x9035, 1, 1, 0x9036, 1, 2, 0x9037, 1, 6, 0x9038, 1, 10, 0x9039, 1, 6,
+    0x903a, 1, 20, 0x903b, 1, 19, 0x903c, 1, 2, 0x903d, 1, 1, 0x903e, 1, 0, 0x903f, 1, 5,
+    0x9071, 1, 0, 0x9072, 1, 0,
 ]
+
 
 // Indexes into the input / integral arrays
 const IN_CURRENT = 0
@@ -138,6 +184,9 @@ export interface Bq76907Options {
     /** NTC on the TS pin: resistance at 25 °C (default 10 kOhm) and B constant (default 3435 K). */
     ntcR25_Ohm?: number
     ntcBeta?: number
+    /** The part's OTP sets FET Options[FET_EN]: autonomous FETs from power-up (default false: the blank part's
+     * FETs stay off until the host enables them). */
+    fetEnabledAtPowerUp?: boolean
 }
 
 export interface Bq76907Errors {
@@ -202,6 +251,7 @@ export class Bq76907Emulator implements I2cDevice {
     private subDelay_s: number
     private ntcR25: number
     private ntcBeta: number
+    private otpFetEn: boolean
     private rng = 1
 
     // error model
@@ -241,6 +291,8 @@ export class Bq76907Emulator implements I2cDevice {
     private cfgUpdate = false
     private por = true
     private fetEn = false
+    private hostFetOffEn = false
+    private hostFetOnEn = false
     private sleepEn = true
     private initComp = false
     private alarmLatched = 0
@@ -263,6 +315,21 @@ export class Bq76907Emulator implements I2cDevice {
 
     private dm: number[] = []
 
+    // protections: settings decoded from data memory (at reset and on leaving CONFIG_UPDATE) and state
+    private enabledA = 0
+    /** Safety Status A bits that open CHG / DSG (from CHG / DSG FET Protections A). */
+    private chgFaults = 0
+    private dsgFaults = 0
+    /** COV/CUV: threshold and hysteresis in mV, delay in ADSCANs; comparators: threshold in V, delay in s. */
+    private prThr: number[] = []
+    private prDelay: number[] = []
+    private prHys: number[] = []
+    private recovery_s = 0
+    /** ADSCANs (COV/CUV) or seconds (comparators) the condition has held. */
+    private prCount: number[] = []
+    private prTrip_s: number[] = []
+    private lastTrip_s = -1
+
     constructor(address: number, cells: number, shunt_Ohm: number, options?: Bq76907Options) {
         this.address = address
         this.nCells = clampNum(Math.floor(cells), 1, MAX_CELLS)
@@ -272,6 +339,7 @@ export class Bq76907Emulator implements I2cDevice {
         this.subDelay_s = o.subcommandDelay_s !== undefined ? o.subcommandDelay_s : 0
         this.ntcR25 = o.ntcR25_Ohm !== undefined ? o.ntcR25_Ohm : 10000
         this.ntcBeta = o.ntcBeta !== undefined ? o.ntcBeta : 3435
+        this.otpFetEn = o.fetEnabledAtPowerUp === true
         const seed = o.seed !== undefined ? o.seed : 1
         const s = Math.floor(Math.abs(seed))
         this.rng = s - Math.floor(s / (PM_MOD - 1)) * (PM_MOD - 1) + 1
@@ -288,6 +356,13 @@ export class Bq76907Emulator implements I2cDevice {
         for (let i = 0; i < 32; i++) this.buffer.push(0)
         for (let i = 0; i < MAX_CELLS; i++) this.cellReg.push(0)
         for (let i = 0; i < DM_SIZE; i++) this.dm.push(0)
+        for (let k = 0; k < PR_N; k++) {
+            this.prThr.push(0)
+            this.prDelay.push(0)
+            this.prHys.push(0)
+            this.prCount.push(0)
+            this.prTrip_s.push(0)
+        }
         this.resetAll()
     }
 
@@ -329,6 +404,31 @@ export class Bq76907Emulator implements I2cDevice {
     /** Number of cells connected (constructor argument). */
     cells(): number {
         return this.nCells
+    }
+
+    /** Whether the CHG FET driver is on (charge current may flow into the pack). */
+    chgOn(): boolean {
+        return this.fetOn(this.chgFaults, FC_CHG_ON, FC_CHG_OFF)
+    }
+
+    /** Whether the DSG FET driver is on (the pack may discharge). */
+    dsgOn(): boolean {
+        return this.fetOn(this.dsgFaults, FC_DSG_ON, FC_DSG_OFF)
+    }
+
+    /** The ALERT pin: asserted while any enabled bit of Alarm Status is set. */
+    alertAsserted(): boolean {
+        return (this.alarmLatched & this.alarmEnable) !== 0
+    }
+
+    /** Emulated time of the most recent protection trip (Safety Status set), seconds; -1 if none yet. */
+    lastTripTime_s(): number {
+        return this.lastTrip_s
+    }
+
+    /** Emulated time since power-up, seconds. */
+    time_s(): number {
+        return this.now_s
     }
 
     /** Advance simulated time in closed form: conversions complete on the chip's schedule. */
@@ -487,11 +587,30 @@ export class Bq76907Emulator implements I2cDevice {
         if (this.cfgUpdate) v |= BS_CFGUPDATE
         if ((this.safetyStatusA | this.safetyStatusB) !== 0) v |= BS_SS
         if ((this.safetyAlertA | this.safetyAlertB) !== 0) v |= BS_SA
+        if (this.alertAsserted()) v |= BS_ALERTPIN
+        if (this.chgOn()) v |= BS_CHG
+        if (this.dsgOn()) v |= BS_DSG
         return v
     }
 
     private alarmRaw(): number {
-        return this.initComp ? AL_INITCOMP : 0
+        // Safety B (temperature, watchdog, diagnostics) is not modelled: SSB and SAB stay 0
+        let v = this.initComp ? AL_INITCOMP : 0
+        if (this.safetyStatusA !== 0) v |= AL_SSA
+        if (this.safetyAlertA !== 0) v |= AL_SAA
+        if (!this.chgOn()) v |= AL_XCHG
+        if (!this.dsgOn()) v |= AL_XDSG
+        return v
+    }
+
+    /**
+     * One FET driver: off in CONFIG_UPDATE and while a fault mapped to it is tripped; otherwise on in autonomous
+     * mode (FET_EN) unless the host forced it off (HOST_FETOFF_EN), or in host mode only if forced on (HOST_FETON_EN).
+     */
+    private fetOn(faults: number, onBit: number, offBit: number): boolean {
+        if (this.cfgUpdate || (this.safetyStatusA & faults) !== 0) return false
+        if (this.fetEn) return !(this.hostFetOffEn && (this.fetControl & offBit) !== 0)
+        return this.hostFetOnEn && (this.fetControl & onBit) !== 0
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -527,8 +646,9 @@ export class Bq76907Emulator implements I2cDevice {
                 case BQ76907_RESET:
                     this.resetAll()
                     break
-                case BQ76907_FET_ENABLE:
+                case BQ76907_FET_ENABLE: // toggles FET Options[FET_EN] in RAM
                     this.fetEn = !this.fetEn
+                    this.dm[BQ76907_DM_FET_OPTIONS - DM_BASE] = this.dm[BQ76907_DM_FET_OPTIONS - DM_BASE] ^ FO_FET_EN
                     break
                 case BQ76907_CB_ACTIVE_CELLS:
                     data = [this.cbActive]
@@ -540,6 +660,7 @@ export class Bq76907Emulator implements I2cDevice {
                     if (this.cfgUpdate) {
                         this.cfgUpdate = false
                         this.por = false
+                        this.loadProtections()
                         this.restartTimers()
                     }
                     break
@@ -575,7 +696,7 @@ export class Bq76907Emulator implements I2cDevice {
     }
 
     private dmWidth(addr: number): number {
-        for (const e of DM_TABLE) if (e[0] === addr) return e[1]
+        for (let k = 0; k < DM_TABLE.length; k += 3) if (DM_TABLE[k] === addr) return DM_TABLE[k + 1]
         return 1
     }
 
@@ -617,14 +738,15 @@ export class Bq76907Emulator implements I2cDevice {
     /** Power-on / RESET: data memory to defaults, results cleared, measurement windows restarted. */
     private resetAll(): void {
         for (let i = 0; i < DM_SIZE; i++) this.dm[i] = 0
-        for (const e of DM_TABLE) {
-            let v = e[2]
-            for (let i = 0; i < e[1]; i++) {
+        for (let k = 0; k < DM_TABLE.length; k += 3) {
+            let v = DM_TABLE[k + 2]
+            for (let i = 0; i < DM_TABLE[k + 1]; i++) {
                 const q = Math.floor(v / 256)
-                this.dm[e[0] - DM_BASE + i] = v - q * 256
+                this.dm[DM_TABLE[k] - DM_BASE + i] = v - q * 256
                 v = q
             }
         }
+        if (this.otpFetEn) this.dm[BQ76907_DM_FET_OPTIONS - DM_BASE] |= FO_FET_EN
         for (let i = 0; i < MAX_CELLS; i++) this.cellReg[i] = 0
         this.stackReg = 0
         this.intTempReg = 0
@@ -641,7 +763,6 @@ export class Bq76907Emulator implements I2cDevice {
         this.safetyStatusB = 0
         this.cfgUpdate = false
         this.por = true
-        this.fetEn = false
         this.sleepEn = (this.dmRead(BQ76907_DM_POWER_CONFIG, 1) & 0x01) !== 0
         this.initComp = false
         this.alarmLatched = 0
@@ -653,6 +774,9 @@ export class Bq76907Emulator implements I2cDevice {
         this.cbActive = 0
         this.controlStatusOnce = false
         this.adscan.count = 0
+        for (let k = 0; k < PR_N; k++) this.prCount[k] = 0
+        this.lastTrip_s = -1
+        this.loadProtections()
         this.restartTimers()
     }
 
@@ -789,6 +913,7 @@ export class Bq76907Emulator implements I2cDevice {
                 this.vssReg = 0
             }
         }
+        this.voltageProtections(n, first, T, nMeas)
         const before = this.adscan.count
         this.advanceTimer(this.adscan, n, tn, this.F.length)
         let events = AL_ADSCAN
@@ -807,13 +932,109 @@ export class Bq76907Emulator implements I2cDevice {
         return clampNum(code, 0, 65535)
     }
 
+    // ---------------------------------------------------------------------------------------------------------
+    // Protections (facts section 8)
+
+    /** Decode the protection settings from data memory (power-up, RESET, leaving CONFIG_UPDATE). */
+    private loadProtections(): void {
+        this.enabledA = this.dmRead(BQ76907_DM_ENABLED_PROT_A, 1)
+        // DSG FET Protections A: 7 CUV, 6 SCD, 5 OCD1, 4 OCD2; CHG FET Protections A: 7 COV, 6 SCD, 5 OCC
+        const d = this.dmRead(0x9026, 1)
+        const c = this.dmRead(0x9027, 1)
+        this.dsgFaults = (d & 0xf0) >> 1
+        this.chgFaults = (c & 0x80) | ((c & 0x40) >> 1) | ((c & 0x20) >> 3)
+        const fo = this.dmRead(BQ76907_DM_FET_OPTIONS, 1)
+        this.fetEn = (fo & FO_FET_EN) !== 0
+        this.hostFetOffEn = (fo & 0x40) !== 0
+        this.hostFetOnEn = (fo & 0x20) !== 0
+        for (let k = 0; k < PR_N; k++) {
+            const dly = this.dmRead(PR_DLY_DM[k], 1)
+            if (k === PR_COV || k === PR_CUV) {
+                // mV (I2), delay in ADSCANs (0 taken as 1), hysteresis code at the next address
+                this.prThr[k] = this.dmReadI2(PR_THR_DM[k])
+                this.prDelay[k] = Math.max(1, dly)
+                this.prHys[k] = HYSTERESIS_MV[Math.min(3, this.dmRead(PR_DLY_DM[k] + 1, 1))]
+            } else if (k === PR_SCD) {
+                this.prThr[k] = BQ76907_SCD_MV[this.dmRead(PR_THR_DM[k], 1) & 0x0f] / 1000
+                this.prDelay[k] = BQ76907_SCD_US[Math.min(10, dly & 0x0f)] / 1e6
+            } else {
+                // OCC 2..62, OCD 2..100, in 2 mV units (the data-memory table's reading; see facts), volts
+                this.prThr[k] = clampNum(this.dmRead(PR_THR_DM[k], 1), 2, k === PR_OCC ? 62 : 100) * 0.002
+                this.prDelay[k] = bq76907OcDelay_ms(dly) / 1000
+            }
+            if ((this.enabledA & PR_BIT[k]) === 0) this.clearProtection(k)
+        }
+        this.recovery_s = this.dmRead(DM_RECOVERY_TIME, 1)
+    }
+
+    private clearProtection(k: number): void {
+        this.safetyAlertA &= ~PR_BIT[k]
+        this.safetyStatusA &= ~PR_BIT[k]
+        this.prCount[k] = 0
+    }
+
     /**
-     * The protection state machine goes here (a later task): compare the fresh results against the thresholds
-     * in data memory, run the delay counters, set Safety Alert/Status A/B and Alarm Status, drive CHG/DSG.
-     * Nothing is modelled yet, so the Safety registers stay 0.
+     * One protection over `amount` more of its delay unit (ADSCANs or seconds) during which `over` held: the alert
+     * while it holds, the trip when the count reaches the delay, at time base + (what was left) * unit; a tripped
+     * protection waits for `recovered`. The alert gives way to the status (verify).
+     */
+    private check(k: number, over: boolean, recovered: boolean, amount: number, base: number, unit: number): void {
+        const bit = PR_BIT[k]
+        if ((this.enabledA & bit) === 0) return
+        if ((this.safetyStatusA & bit) !== 0) {
+            if (!recovered) return
+            this.clearProtection(k)
+        }
+        if (!over) {
+            this.clearProtection(k)
+            return
+        }
+        this.safetyAlertA |= bit
+        const left = this.prDelay[k] - this.prCount[k]
+        if (amount < left - EPS_S) {
+            this.prCount[k] += amount
+            return
+        }
+        this.safetyAlertA &= ~bit
+        this.safetyStatusA |= bit
+        this.prCount[k] = 0
+        this.lastTrip_s = base + Math.max(0, left) * unit
+        this.prTrip_s[k] = this.lastTrip_s
+    }
+
+    /** COV and CUV at the end of n ADSCANs (the first ends at first_s, period T) from this step's results. */
+    private voltageProtections(n: number, first_s: number, T: number, nMeas: number): void {
+        if (nMeas < 1) return
+        let hi = this.cellReg[0]
+        let lo = this.cellReg[0]
+        for (let i = 1; i < nMeas; i++) {
+            hi = Math.max(hi, this.cellReg[i])
+            lo = Math.min(lo, this.cellReg[i])
+        }
+        // autonomous recovery once past the threshold by the hysteresis (hysteresis code 0: never)
+        const cov = this.prThr[PR_COV]
+        const hc = this.prHys[PR_COV]
+        this.check(PR_COV, hi > cov, hc > 0 && hi < cov - hc, n, first_s - T, T)
+        const cuv = this.prThr[PR_CUV]
+        const hu = this.prHys[PR_CUV]
+        this.check(PR_CUV, lo < cuv, hu > 0 && lo > cuv + hu, n, first_s - T, T)
+    }
+
+    /**
+     * The comparators (OCC, OCD1, OCD2, SCD) on the true shunt voltage over this step (recovery Recovery Time
+     * after the trip; 0 = never), then the level alarms. COV/CUV already ran at this step's ADSCANs (runAdscan).
      */
     private evaluateProtections(dt_s: number): void {
-        // intentionally empty until protections are modelled; dt_s will drive the delay counters
+        const t0 = this.now_s
+        const t1 = t0 + dt_s
+        const v = this.x[IN_CURRENT] * this.shunt_Ohm // discharge positive
+        for (let k = PR_OCC; k < PR_N; k++) {
+            const back = this.prTrip_s[k] + this.recovery_s
+            const rec = this.recovery_s > 0 && t1 >= back - EPS_S
+            const from = rec && (this.safetyStatusA & PR_BIT[k]) !== 0 ? Math.max(t0, back) : t0
+            this.check(k, (k === PR_OCC ? -v : v) > this.prThr[k], rec, t1 - from, from, 1)
+        }
+        this.alarmLatched = this.alarmLatched | (this.alarmRaw() & this.alarmEnable & AL_LEVELS)
     }
 
     // ---------------------------------------------------------------------------------------------------------

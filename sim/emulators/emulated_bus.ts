@@ -14,6 +14,8 @@ export class EmulatedBus implements Bus {
     transactions = 0
     /** Fault injection: when set, called before each transaction; return a message to make it fail. */
     faultHook: (address: number, write: number[]) => string = undefined
+    /** Fault injection on what comes back: garbled bits, a frozen chip replaying old answers. */
+    readHook: (address: number, write: number[], data: number[]) => number[] = undefined
 
     attach(dev: I2cDevice): void {
         if (this.find(dev.address)) throw new Error("address " + hex8(dev.address) + " already used on the emulated bus")
@@ -33,6 +35,7 @@ export class EmulatedBus implements Bus {
         }
         const dev = this.find(address)
         if (!dev) throw new BusError(address, "NACK from " + hex8(address))
-        return dev.transfer(write, readLength)
+        const data = dev.transfer(write, readLength)
+        return this.readHook ? this.readHook(address, write, data) : data
     }
 }

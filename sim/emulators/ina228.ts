@@ -23,8 +23,11 @@
 //   POWER >> 8 vs PWR_LIMIT), strict "exceeds", so the reset extremes never trip.
 // * MATHOF follows each conversion (set when CURRENT or POWER saturates); RSTACC clears it.
 // * ENERGYOF / CHARGEOF clear when ENERGY / CHARGE is read (datasheet), or by RSTACC / RST.
-// * CNVRF clears when DIAG_ALRT is read or a triggered conversion is started. SLOWALERT has no effect here
-//   (inputs are constant within a step, so raw and averaged values are equal).
+// * CNVRF clears when DIAG_ALRT is read or a triggered conversion is started.
+// * SLOWALERT=0 (the reset value): the shunt limits are also compared on every single conversion, before
+//   averaging, so an over-current alerts within one unaveraged cycle (sum of the enabled conversion times),
+//   not one averaged result later. Modelled in continuous mode on the step's inputs at each single-cycle
+//   boundary. With SLOWALERT=1 only averaged results are compared.
 import { I2cDevice } from "./emulated_bus"
 
 export const INA228_CONFIG = 0x00
@@ -50,6 +53,7 @@ export const INA228_DEVICE_ID = 0x3f
 
 // DIAG_ALRT bits
 const ALATCH = 0x8000
+const SLOWALERT = 0x2000
 const CNVR = 0x4000
 const ENERGYOF = 0x0800
 const CHARGEOF = 0x0400
@@ -127,6 +131,8 @@ export class Ina228Emulator implements I2cDevice {
 
     // results (signed codes, not register layout)
     private vshuntCode = 0
+    /** Time into the present unaveraged conversion cycle, µs (SLOWALERT=0 comparisons). */
+    private singlePhaseUs = 0
     private vbusCode = 0
     private dietempCode = 0
     private currentCode = 0
@@ -245,6 +251,7 @@ export class Ina228Emulator implements I2cDevice {
     step(dt_s: number): void {
         if (!(dt_s > 0)) return
         const mode = (this.adcConfig >> 12) & 0xf
+        if (mode >= 8 && (mode & 2) !== 0 && (this.diagCtrl & SLOWALERT) === 0) this.compareSingle(dt_s)
         if ((mode & 7) === 0) {
             this.openWindow()
             return // shutdown (0x0, 0x8)
@@ -489,6 +496,26 @@ export class Ina228Emulator implements I2cDevice {
             this.chargeAcc = shifted - Math.floor(shifted / TWO_40) * TWO_40 - TWO_39
             this.chargeof = true
         }
+    }
+
+    /** Unaveraged shunt conversions during this step (SLOWALERT=0): compare the step's input at each one. */
+    private compareSingle(dt_s: number): void {
+        // The reset limits can never trip: skip the work (tests step this emulator in tiny steps).
+        if (this.sovl === 0x7fff && this.suvl === 0x8000) return
+        const a = this.adcConfig
+        const T1 = this.periodUs() / AVG_N[a & 7]
+        const before = Math.floor(this.singlePhaseUs / T1)
+        this.singlePhaseUs += dt_s * 1e6
+        if (Math.floor(this.singlePhaseUs / T1) === before) return
+        this.singlePhaseUs -= Math.floor(this.singlePhaseUs / T1) * T1
+        const lsb = (this.config & 0x10) !== 0 ? 78.125e-9 : 312.5e-9
+        const code = clampNum(roundHalfAway((this.inCurrent_A * this.shunt_Ohm) / lsb), -524288, 524287) >> 4
+        let cmp = 0
+        if (code > s16(this.sovl)) cmp |= SHNTOL
+        if (code < s16(this.suvl)) cmp |= SHNTUL
+        if (cmp === 0) return
+        // A single-conversion trip always sets its flag; without ALATCH the next averaged result may clear it.
+        this.limitFlags = this.limitFlags | cmp
     }
 
     private compareLimits(): void {

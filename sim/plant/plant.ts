@@ -9,6 +9,12 @@
 // Charger (CC/CV bench supply across the pack terminals, can only source): if holding the bus at voltage_V needs
 // 0 <= I <= current_A it does that (CV); if it would need more it delivers current_A (CC); if the pack alone
 // keeps the bus above voltage_V it delivers nothing.
+// Pack FETs (the AFE's CHG and DSG, in series in the pack path; setPackFets): with DSG off the pack cannot
+// discharge (a charger still charges it through the DSG FET's body diode); with CHG off it cannot charge (it
+// still discharges through the CHG FET's body diode). When the solution above would push current the blocked
+// way, the pack is cut off (I_pack = 0) and the bus is fed by the charger alone: CV if the charger can carry
+// the outputs and the box's own draw; otherwise, with CHG off, CC with the pack helping through the diode; else
+// the bus is dead (outputs and quiescent draw unpowered). Diode drops are neglected.
 import { Pack, PackParams } from "./pack"
 import { OutputPath, OutputPathParams } from "./output_path"
 import { LoadSpec } from "./load"
@@ -54,6 +60,9 @@ export class Plant {
     /** Energy the charger delivered into the bus, joules. */
     chargerEnergy_J = 0
     readonly outputLossesHeatPack: boolean
+    /** The AFE's FETs in the pack path (true = conducting); both on unless setPackFets says otherwise. */
+    packChg = true
+    packDsg = true
     private amps: number[] = []
 
     constructor(p: PlantParams) {
@@ -76,6 +85,12 @@ export class Plant {
 
     setSwitch(channel: number, closed: boolean): void {
         this.outputs[channel].switchClosed = closed
+    }
+
+    /** The AFE's CHG and DSG FET drivers (the board passes them every step). */
+    setPackFets(chg: boolean, dsg: boolean): void {
+        this.packChg = chg
+        this.packDsg = dsg
     }
 
     /** Connect a CC/CV supply to the bus, or disconnect it (undefined). */
@@ -103,12 +118,8 @@ export class Plant {
         return total
     }
 
-    /** Advance by dt: solve the shared bus (outputs, quiescent draw, charger), then integrate. */
-    step(dt_s: number): void {
-        const pack = this.pack
-        pack.prepare(dt_s)
-        const e = pack.theveninE_V
-        let rS = pack.theveninR_Ohm
+    /** The bus with the pack connected: sets bus_V, packCurrent_A, quiescent and charger current and mode. */
+    private solveBus(e: number, rS: number): void {
         const n = this.outputs.length
         const amps = this.amps
         const iq = this.quiescent_A > 0 && e > 1 ? this.quiescent_A : 0
@@ -118,7 +129,6 @@ export class Plant {
         let bus = 0
         const c = this.charger
         if (c && c.voltage_V > 0 && c.current_A > 0) {
-            if (rS < 1e-9) rS = 1e-9
             // CV: the bus held at voltage_V; every output sees it directly.
             let out = 0
             for (let i = 0; i < n; i++) {
@@ -142,12 +152,71 @@ export class Plant {
             total = this.solveOutputs(e + (ichg - iq) * rS, rS)
             bus = e - (total + iq - ichg) * rS
         }
-        const ipack = mode === "cv" ? (e - c.voltage_V) / rS : total + iq - ichg
         this.bus_V = bus
-        this.packCurrent_A = ipack
+        this.packCurrent_A = mode === "cv" ? (e - c.voltage_V) / rS : total + iq - ichg
         this.quiescentCurrent_A = iq
         this.chargerCurrent_A = ichg
         this.chargerMode = mode
+    }
+
+    /** The pack FETs block the current solveBus found: the pack is cut off and the charger alone feeds the bus. */
+    private solveCutOff(e: number, rS: number): void {
+        const n = this.outputs.length
+        const amps = this.amps
+        const c = this.charger
+        this.packCurrent_A = 0
+        if (c && c.voltage_V > 0 && c.current_A > 0) {
+            let out = 0
+            for (let i = 0; i < n; i++) {
+                amps[i] = this.outputs[i].solve(c.voltage_V, 0, 0)
+                out += amps[i]
+            }
+            const iq = this.quiescent_A > 0 && c.voltage_V > 1 ? this.quiescent_A : 0
+            if (out + iq <= c.current_A) {
+                this.bus_V = c.voltage_V
+                this.quiescentCurrent_A = iq
+                this.chargerCurrent_A = out + iq
+                this.chargerMode = "cv"
+                return
+            }
+            if (this.packDsg) {
+                // CHG off: the charger at its limit, the pack adding the rest through the CHG FET's body diode.
+                const iq2 = this.quiescent_A > 0 && e > 1 ? this.quiescent_A : 0
+                const total = this.solveOutputs(e + (c.current_A - iq2) * rS, rS)
+                const ip = total + iq2 - c.current_A
+                if (ip >= 0) {
+                    this.bus_V = e - ip * rS
+                    this.packCurrent_A = ip
+                    this.quiescentCurrent_A = iq2
+                    this.chargerCurrent_A = c.current_A
+                    this.chargerMode = "cc"
+                    return
+                }
+            }
+        }
+        // Nothing can hold the bus: outputs and the box's own draw lose power.
+        for (let i = 0; i < n; i++) amps[i] = 0
+        this.bus_V = 0
+        this.quiescentCurrent_A = 0
+        this.chargerCurrent_A = 0
+        this.chargerMode = c ? "idle" : "off"
+    }
+
+    /** Advance by dt: solve the shared bus (outputs, quiescent draw, charger, pack FETs), then integrate. */
+    step(dt_s: number): void {
+        const pack = this.pack
+        pack.prepare(dt_s)
+        const e = pack.theveninE_V
+        const rS0 = pack.theveninR_Ohm
+        const n = this.outputs.length
+        const amps = this.amps
+        this.solveBus(e, this.charger ? Math.max(rS0, 1e-9) : rS0)
+        const ip = this.packCurrent_A
+        if ((ip > 0 && !this.packDsg) || (ip < 0 && !this.packChg)) this.solveCutOff(e, Math.max(rS0, 1e-9))
+        const bus = this.bus_V
+        const iq = this.quiescentCurrent_A
+        const ichg = this.chargerCurrent_A
+        const ipack = this.packCurrent_A
         this.quiescentEnergy_J += bus * iq * dt_s
         this.chargerEnergy_J += bus * ichg * dt_s
         let extra = 0

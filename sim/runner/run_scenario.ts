@@ -63,7 +63,7 @@ export async function scenarioRig(s: Scenario): Promise<Rig> {
     for (const l of s.loads) rig.world.plant.setLoad(l.channel, l)
     // The chip reports charge as positive: an offset is given in that sign.
     rig.world.board.afe.setErrors({ currentOffset_A: s.sensors.afeCurrentOffset_A, currentGain: s.sensors.afeCurrentGain })
-    await rig.start()
+    await rig.boot()
     return rig
 }
 

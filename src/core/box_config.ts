@@ -1,6 +1,7 @@
 import { BatteryConfig } from "./battery/monitor"
 import { referencePackConfig } from "./battery/pack_config"
 import { defaultEstimatorConfig } from "./battery/estimator"
+import { PackProtectionConfig, defaultPackProtection } from "./protection/rules"
 
 // What the firmware knows about the box it runs on. One table per board build; the simulator's
 // board is built from the same table, so firmware and emulated hardware always agree on addresses.
@@ -19,6 +20,9 @@ export interface ChannelConfig {
     /** Smallest limit the meter can enforce meaningfully. */
     minLimit_mA: number
     defaultLimit_mA: number
+    /** The output's voltage window while on: below is an overload or a failing source, above a back-feed. */
+    minOut_mV: number
+    maxOut_mV: number
 }
 
 export interface BoxConfig {
@@ -36,6 +40,8 @@ export interface BoxConfig {
     settingsWriteRefill_ms: number
     /** The pack, its AFE and the estimator. */
     battery: BatteryConfig
+    /** Pack and power-stage ratings behind the protections (the cell limits come with the chemistry). */
+    protection: PackProtectionConfig
 }
 
 export function referenceConfig(): BoxConfig {
@@ -51,6 +57,9 @@ export function referenceConfig(): BoxConfig {
                 rated_mA: 5000,
                 minLimit_mA: 100,
                 defaultLimit_mA: 4000,
+                // Fed straight from the pack today (2S LFP at its cut-off is 5 V; 6S NMC full is 25.2 V).
+                minOut_mV: 4500,
+                maxOut_mV: 27000,
             },
         ],
         tick_ms: 100,
@@ -68,6 +77,7 @@ export function referenceConfig(): BoxConfig {
             period_ms: 1000,
             estimator: defaultEstimatorConfig(),
         },
+        protection: defaultPackProtection(),
     }
 }
 
@@ -91,6 +101,15 @@ export function checkConfig(cfg: BoxConfig): string[] {
         if (!(c.shunt_mOhm > 0)) errors.push(at + "shunt_mOhm must be positive")
         if (!(c.minLimit_mA > 0 && c.minLimit_mA <= c.defaultLimit_mA && c.defaultLimit_mA <= c.rated_mA))
             errors.push(at + "limits must satisfy 0 < min <= default <= rated")
+        if (!(c.minOut_mV >= 0 && c.minOut_mV < c.maxOut_mV)) errors.push(at + "output voltage window must satisfy 0 <= minOut_mV < maxOut_mV")
+    }
+    const p = cfg.protection
+    if (!p) errors.push("protection ratings are required")
+    else {
+        if (!(p.maxDischarge_mA > 0 && p.maxDischarge_mA < p.shortCircuit_mA)) errors.push("protection: need 0 < maxDischarge_mA < shortCircuit_mA")
+        if (!(p.maxCharge_mA > 0)) errors.push("protection: maxCharge_mA must be positive")
+        if (!(p.stageWarn_C < p.stageTrip_C)) errors.push("protection: stageWarn_C must be below stageTrip_C")
+        if (!(p.kirchhoffTolerance_mA > 0)) errors.push("protection: kirchhoffTolerance_mA must be positive")
     }
     return errors
 }

@@ -1,6 +1,7 @@
 // One output channel: its meter, its enable line and the state machine between them.
 //   off --enable--> on --over-current (hardware ALERT latch or firmware backup)--> tripped --enable--> on
 //   any --meter lost--> fault --meter back--> off (the user switches on again)
+//   any --a protection holds it--> fault --released--> off (the user switches on again)
 // The enable line is only driven high in "on"; every other state drives it low.
 import { ChannelConfig } from "./box_config"
 import { DigitalOut } from "./io"
@@ -30,6 +31,14 @@ export class ChannelControl {
     private fresh = false
     /** Set by the supervisor: time to empty for this output alone. */
     runtime_s = -1
+    /** Non-empty while a protection holds this output off (the fault's sentence). */
+    holdReason = ""
+    /**
+     * Meter readings since the switch last changed: the first reading after a change may still describe
+     * the old state (a conversion window straddles the edge), so the protections wait for two. At boot the
+     * switch has been off since reset, so the first reading counts.
+     */
+    readsSinceSwitch = 1
 
     constructor(index: number, cfg: ChannelConfig, meter: Ina228, enable: DigitalOut, limit_mA: number, emit: EventSink) {
         this.index = index
@@ -42,6 +51,7 @@ export class ChannelControl {
     }
 
     private go(state: string, reason: string): void {
+        if ((state === "on") !== (this.state === "on")) this.readsSinceSwitch = 0
         this.enable.write(state === "on")
         const changed = state !== this.state || reason !== this.reason
         this.state = state
@@ -58,7 +68,8 @@ export class ChannelControl {
             await this.meter.readDiag() // release anything latched before we owned the chip
             this.meterReady = true
             this.failures = 0
-            this.go("off", this.state === "fault" ? "meter recovered; switch on when ready" : "ready")
+            if (this.holdReason !== "") this.go("fault", "protection: " + this.holdReason)
+            else this.go("off", this.state === "fault" ? "meter recovered; switch on when ready" : "ready")
         } catch (e) {
             this.meterReady = false
             this.nextRetry_ms = now_ms + retry_ms
@@ -68,6 +79,7 @@ export class ChannelControl {
 
     /** Stateful check of a command that already passed validation. */
     refusal(on: boolean): string {
+        if (on && this.holdReason !== "") return this.cfg.name + " is held off by a protection (" + this.holdReason + ")"
         if (on && this.state === "fault") return this.cfg.name + " is in fault (" + this.reason + "); it cannot be switched on until the fault clears"
         return ""
     }
@@ -75,10 +87,10 @@ export class ChannelControl {
     async applyEnable(on: boolean): Promise<void> {
         if (!on) {
             this.requested = false
-            this.go("off", "switched off by user")
+            if (this.state !== "fault") this.go("off", "switched off by user")
             return
         }
-        if (this.state === "fault") return
+        if (this.state === "fault" || this.holdReason !== "") return
         try {
             // Re-arm the trip before closing the switch: read-back verified, latch released.
             await this.meter.setAlertLimit(this.limit_mA)
@@ -128,6 +140,7 @@ export class ChannelControl {
         this.last = r
         this.lastGood_ms = now_ms
         this.fresh = true
+        this.readsSinceSwitch++
         if (this.state !== "on") return
         if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
             // The meter's latched flag: the hardware latch has normally opened the switch already.
@@ -137,6 +150,21 @@ export class ChannelControl {
         if (r.current_mA > this.limit_mA) this.overTicks++
         else this.overTicks = 0
         if (this.overTicks >= overTicksLimit) this.trip("over-current " + fmtAmps(r.current_mA) + " > limit " + fmtAmps(this.limit_mA) + " (firmware check)")
+    }
+
+    /** A protection holds the output off: the switch opens now, whatever the state. */
+    hold(reason: string): void {
+        this.holdReason = reason
+        this.requested = false
+        this.go("fault", "protection: " + reason)
+    }
+
+    /** The protection let go: back to off (never on by itself); a lost meter keeps its own fault. */
+    release(): void {
+        if (this.holdReason === "") return
+        const why = this.holdReason
+        this.holdReason = ""
+        if (this.meterReady) this.go("off", "protection cleared (" + why + "); switch on when ready")
     }
 
     private trip(reason: string): void {

@@ -9,6 +9,8 @@ export interface Command {
     on?: boolean
     limit_mA?: number
     pack?: PackConfig
+    /** fault.clear: one latched fault's id, or "" for every latched fault. */
+    fault?: string
 }
 
 export interface CommandResult {
@@ -19,7 +21,7 @@ export interface CommandResult {
     applied: Command
 }
 
-export const COMMAND_KINDS = ["channel.enable", "channel.limit", "pack.config"]
+export const COMMAND_KINDS = ["channel.enable", "channel.limit", "pack.config", "fault.clear"]
 
 function reject(reason: string): CommandResult {
     return { ok: false, reason, applied: undefined }
@@ -46,6 +48,9 @@ function checkChannel(raw: any, cfg: BoxConfig): string {
 export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
     if (!isObject(raw)) return reject("a command must be a JSON object")
     const kind = raw.kind
+    // No command can switch off, loosen or bypass a protection: say so rather than "unknown".
+    if (typeof kind === "string" && kind.toLowerCase().indexOf("protect") >= 0)
+        return reject("protections cannot be changed or disabled remotely: their limits come from the chemistry preset and the board")
     if (typeof kind !== "string" || COMMAND_KINDS.indexOf(kind) < 0)
         return reject("unknown command kind " + JSON.stringify(kind) + "; expected one of " + COMMAND_KINDS.join(", "))
     if (kind === "pack.config") {
@@ -55,6 +60,12 @@ export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
         if (problems.length > 0) return reject("pack: " + problems.join("; "))
         const p = raw.pack
         return { ok: true, reason: "", applied: { kind, pack: { chemistry: p.chemistry, series: p.series, parallel: p.parallel, cellCapacity_mAh: Math.round(p.cellCapacity_mAh) } } }
+    }
+    if (kind === "fault.clear") {
+        for (const k of Object.keys(raw)) if (k !== "kind" && k !== "fault") return reject("unknown field '" + k + "'")
+        const id = raw.fault === undefined ? "" : raw.fault
+        if (typeof id !== "string" || id.length > 40) return reject("'fault' must be a fault id (a string), got " + JSON.stringify(raw.fault))
+        return { ok: true, reason: "", applied: { kind, fault: id } }
     }
     if (kind === "channel.enable") {
         const bad = checkFields(raw, ["kind", "channel", "on"]) || checkChannel(raw, cfg)

@@ -4,6 +4,31 @@
 // throttled, and then its newest value is written as soon as the budget allows.
 import { SettingsStore } from "./io"
 
+/**
+ * Every value is written twice: first to a shadow key (key + "~"), then to the key itself. A power loss
+ * in the middle of a write tears at most one of the two, and a read falls back to the shadow when the
+ * key is missing or unreadable, so a torn write never loses what was saved before (nor, once the shadow
+ * is complete, the new value). Keys must stay <= 12 characters to leave room for the "~".
+ */
+export class ShadowedStore implements SettingsStore {
+    private inner: SettingsStore
+
+    constructor(inner: SettingsStore) {
+        this.inner = inner
+    }
+
+    async read(key: string): Promise<any> {
+        const v = await this.inner.read(key)
+        if (v !== undefined) return v
+        return await this.inner.read(key + "~")
+    }
+
+    async write(key: string, value: any): Promise<void> {
+        await this.inner.write(key + "~", value)
+        await this.inner.write(key, value)
+    }
+}
+
 export class SettingsWriter {
     private store: SettingsStore
     private refill_ms: number

@@ -5,12 +5,16 @@ import { BoxConfig, checkConfig } from "./box_config"
 import { ChannelControl } from "./channel"
 import { Command, CommandResult, validateCommand } from "./commands"
 import { DigitalOut, SettingsStore } from "./io"
-import { SettingsWriter, errorText } from "./persist"
+import { SettingsWriter, ShadowedStore, errorText } from "./persist"
 import { BoxEvent, Snapshot } from "./snapshot"
 import { Bus } from "../drivers/bus"
 import { Ina228, ina228Defaults } from "../drivers/ina228"
 import { BatteryMonitor } from "./battery/monitor"
 import { RUNTIME_STEPS_PER_SLICE, RuntimeWalk } from "./battery/runtime"
+import { chemistryById } from "./battery/chemistry"
+import { FaultLog } from "./protection/fault_log"
+import { AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, ChannelReading, Protector } from "./protection/protector"
+import { BQ76907_PROT } from "../drivers/bq76907"
 
 export interface BoxHardware {
     bus: Bus
@@ -23,6 +27,24 @@ export interface BoxHardware {
      */
     pause?: () => Promise<void>
 }
+
+/** The AFE's Safety Status A as the protector's AFE_* bits. */
+function afeTrips(status: number): number {
+    const P = BQ76907_PROT
+    let t = 0
+    if ((status & P.COV) !== 0) t |= AFE_COV
+    if ((status & P.CUV) !== 0) t |= AFE_CUV
+    if ((status & P.SCD) !== 0) t |= AFE_SCD
+    if ((status & (P.OCD1 | P.OCD2)) !== 0) t |= AFE_OCD
+    if ((status & P.OCC) !== 0) t |= AFE_OCC
+    return t
+}
+
+/** How long every output is watched with its switch open at boot (the stuck-switch debounce and a margin). */
+const SWITCH_TEST_ms = 700
+
+/** Settings key of the latched faults' ids (they survive a restart: only a person clears them). */
+export const KEY_LATCHED = "latched"
 
 /** Settings key of a channel's user limit (keys must stay <= 13 characters). */
 export function limitKey(channel: number): string {
@@ -44,6 +66,12 @@ export class Supervisor {
     private lastCharge: number[] = []
     seq = 0
     started = false
+    readonly faultLog: FaultLog
+    protector: Protector = undefined
+    private savedLatched = ""
+    /** Empty once the boot self-check passed; until then every output is refused, with this reason. */
+    selfCheck = "not run yet"
+    private boot_ms = 0
 
     constructor(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore) {
         const problems = checkConfig(cfg)
@@ -51,13 +79,15 @@ export class Supervisor {
         if (hw.enables.length !== cfg.channels.length) throw new Error("need one enable line per channel")
         this.cfg = cfg
         this.hw = hw
-        this.store = store
-        this.settings = new SettingsWriter(store, cfg.settingsWriteRefill_ms, cfg.settingsWriteBurst)
+        // Torn writes (a power loss mid-write) fall back to the shadow copy: nothing saved is lost.
+        this.store = new ShadowedStore(store)
+        this.settings = new SettingsWriter(this.store, cfg.settingsWriteRefill_ms, cfg.settingsWriteBurst)
         const self = this
         const sink = (ch: number, kind: string, state: string, message: string) => {
             self.events.push({ t_ms: self.now_ms, channel: ch, kind, state, message })
         }
-        this.battery = new BatteryMonitor(cfg.battery, hw.bus, store, this.settings, (kind, message) => self.note(-1, kind, message))
+        this.faultLog = new FaultLog(this.settings)
+        this.battery = new BatteryMonitor(cfg.battery, cfg.protection, hw.bus, this.store, this.settings, (kind, message) => self.note(-1, kind, message))
         for (let i = 0; i < cfg.channels.length; i++) {
             const c = cfg.channels[i]
             this.lastCharge.push(NaN)
@@ -73,12 +103,102 @@ export class Supervisor {
     /** Restore settings (each checked like a command), then self-check every meter. Outputs stay off. */
     async start(now_ms: number): Promise<void> {
         this.now_ms = now_ms
+        this.boot_ms = now_ms
         for (const ch of this.channels) {
             await this.restoreLimit(ch)
             await ch.init(now_ms, this.cfg.meterRetry_ms)
         }
         await this.battery.start(now_ms)
+        for (const p of await this.faultLog.restore(this.store)) this.note(-1, "setting", p)
+        this.protector = this.makeProtector()
+        let latched: any
+        try {
+            latched = await this.store.read(KEY_LATCHED)
+        } catch (e) {
+            this.note(-1, "setting", "could not read the latched faults (" + errorText(e) + "); holding every output until a person clears them")
+            latched = ["boot.unknown"]
+        }
+        if (latched !== undefined && latched !== null) {
+            const ok = Array.isArray(latched) && latched.every((x: any) => typeof x === "string")
+            // A corrupt record cannot prove nothing was latched: hold everything off until a person looks.
+            const ids: string[] = ok ? latched : ["cell.uv.deep"]
+            if (!ok) this.note(-1, "setting", "saved latched faults " + JSON.stringify(latched) + " unreadable; holding the outputs as if deeply discharged until a person clears it")
+            const unknown = this.protector.restoreLatched(ids, now_ms)
+            if (unknown.length > 0) this.note(-1, "setting", "saved latched faults not in this firmware's catalogue: " + unknown.join(", "))
+            this.savedLatched = this.protector.latchedIds().join(",")
+        }
+        // The boot self-check, outputs still off: one reading of every meter (with its switch open, so a
+        // stuck switch shows) and of the pack, judged by every protection. Until it passes, each tick
+        // judges again and every output is refused.
+        for (const ch of this.channels) await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.overcurrentTicks, this.cfg.meterRetry_ms)
+        await this.pauseHere()
+        await this.battery.step(now_ms, NaN)
+        this.lastBattery_ms = now_ms
+        this.outputsCharge_C()
+        await this.pauseHere()
+        await this.protect(now_ms)
+        if (this.selfCheck !== "") this.note(-1, "protection", "boot self-check not passed yet: " + this.selfCheck)
         this.started = true
+    }
+
+    private makeProtector(): Protector {
+        const self = this
+        const outputs = this.cfg.channels.map(c => ({ minOut_mV: c.minOut_mV, maxOut_mV: c.maxOut_mV }))
+        return new Protector(chemistryById(this.battery.pack.chemistry), this.cfg.protection, outputs, this.faultLog, (ch, kind, message) => self.note(ch, kind, message))
+    }
+
+    /** Judge every protection on the latest readings and apply what it says. */
+    private async protect(now_ms: number): Promise<void> {
+        const b = this.battery
+        const r = b.reading
+        const chans: ChannelReading[] = this.channels.map(ch => {
+            const s = ch.snapshot(now_ms)
+            // Judged only on readings that describe the present switch state (see readsSinceSwitch).
+            return { on: ch.state === "on", fresh: s.fresh && ch.readsSinceSwitch >= 2, voltage_mV: s.voltage_mV, current_mA: s.current_mA, dieTemp_C: s.dieTemp_dC / 10 }
+        })
+        this.protector.evaluate({
+            now_ms,
+            cell_mV: r ? r.cell_mV : [],
+            afeAge_ms: b.reading_ms < 0 ? 1e9 : now_ms - b.reading_ms,
+            afePeriod_ms: this.cfg.battery.period_ms,
+            pack_mA: r ? r.current_A * 1000 : NaN,
+            cellTemp_C: r ? (r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C) : NaN,
+            boardTemp_C: r ? r.dieTemp_C : NaN,
+            channels: chans,
+            quiescent_mA: this.cfg.battery.estimator.quiescent_mA,
+            afeTrips: r ? afeTrips(r.safetyStatusA) : 0,
+        })
+        for (let i = 0; i < this.channels.length; i++) {
+            const f = this.protector.holding(i)
+            const ch = this.channels[i]
+            if (f) {
+                const why = f.rule.id + ": " + f.rule.what + (f.latched ? " (latched: fault.clear once fixed)" : "")
+                if (ch.holdReason !== why) ch.hold(why)
+            } else ch.release()
+        }
+        await b.setPackPath(this.protector.chargeAllowed(), this.protector.dischargeAllowed(), now_ms)
+        const latched = this.protector.latchedIds().join(",")
+        if (latched !== this.savedLatched) {
+            this.savedLatched = latched
+            this.settings.set(KEY_LATCHED, this.protector.latchedIds())
+        }
+        if (this.selfCheck !== "") this.selfCheck = this.selfCheckProblem(now_ms)
+    }
+
+    /** Why the boot self-check has not passed yet, or "" once it has. */
+    private selfCheckProblem(now_ms: number): string {
+        for (const ch of this.channels) if (ch.state === "fault" && ch.holdReason === "") return ch.cfg.name + ": " + ch.reason
+        for (const ch of this.channels) if (!ch.snapshot(now_ms).fresh) return ch.cfg.name + ": no reading with the switch open yet"
+        const b = this.battery
+        if (b.status === "fault") return "battery: " + b.reason
+        if (b.reading_ms < 0) return "no pack reading yet"
+        for (const v of b.reading.cell_mV) if (!(v >= 500 && v <= 5000)) return "implausible cell reading " + v + " mV"
+        const why = b.protectionProblem()
+        if (why !== "") return why
+        for (const f of this.protector.faults) if (f.active && f.rule.id.indexOf("sensor.") === 0) return "pack sensors: " + f.rule.what
+        // The output-switch test: every switch held open long enough for the stuck-switch rule to judge it.
+        if (now_ms - this.boot_ms < SWITCH_TEST_ms) return "output switch test running"
+        return ""
     }
 
     private async restoreLimit(ch: ChannelControl): Promise<void> {
@@ -104,14 +224,24 @@ export class Supervisor {
         if (now_ms !== undefined) this.now_ms = now_ms
         const r = validateCommand(raw, this.cfg)
         if (r.ok && r.applied.kind === "pack.config") {
-            const why = this.battery.packRefusal(this.anyOutputOn())
+            let why = this.battery.packRefusal(this.anyOutputOn())
+            if (!why && this.protector && this.protector.latchedIds().length > 0) why = "a latched fault must be cleared before the pack configuration changes"
             if (why) {
                 this.note(-1, "rejected", why)
                 return { ok: false, reason: why, applied: undefined }
             }
         }
+        if (r.ok && r.applied.kind === "fault.clear") {
+            const why = this.protector ? this.protector.clear(r.applied.fault, this.now_ms) : "not started"
+            if (why) {
+                this.note(-1, "rejected", "fault.clear: " + why)
+                return { ok: false, reason: why, applied: undefined }
+            }
+            return r
+        }
         if (r.ok && r.applied.kind === "channel.enable") {
-            const why = this.channels[r.applied.channel].refusal(r.applied.on)
+            const own = this.channels[r.applied.channel].refusal(r.applied.on)
+            const why = own === "" && r.applied.on && this.selfCheck !== "" ? "outputs stay off until the boot self-check passes (" + this.selfCheck + ")" : own
             if (why) {
                 this.note(r.applied.channel, "rejected", why)
                 return { ok: false, reason: why, applied: undefined }
@@ -134,7 +264,11 @@ export class Supervisor {
                 // Checked again here: an enable queued in the same tick may have switched an output on.
                 const why = this.battery.packRefusal(this.anyOutputOn())
                 if (why) this.note(-1, "rejected", why)
-                else await this.battery.applyPack(c.pack, this.now_ms)
+                else {
+                    await this.battery.applyPack(c.pack, this.now_ms)
+                    // New chemistry, new thresholds; nothing latched can be lost (refused above).
+                    this.protector = this.makeProtector()
+                }
                 continue
             }
             const ch = this.channels[c.channel]
@@ -163,6 +297,8 @@ export class Supervisor {
                 done = this.battery.runtimeWork(RUNTIME_STEPS_PER_SLICE)
             }
         }
+        await this.pauseHere()
+        await this.protect(now_ms)
         // Per-output runtimes: one walk of the pack model per 10 s, one output at a time (VM budget).
         if (this.seq % 100 === 50) await this.updateChannelRuntime()
         const problems = await this.settings.flush(now_ms)
@@ -222,6 +358,7 @@ export class Supervisor {
         this.events = []
         const battery = this.battery.snapshot()
         if (battery.status === "fault") faults.push("battery: " + battery.reason)
+        if (this.protector) for (const d of this.protector.describe()) faults.push(d)
         return { seq: this.seq, t_ms: now_ms, channels: chans, battery, faults, events }
     }
 }

@@ -3,6 +3,8 @@
 // marked "verify" there are assumptions this driver shares with the emulator).
 // Sign convention at this driver's interface: current and charge are positive when DISCHARGING (the
 // chip reports charge as positive; we flip it once, here).
+// FETs: configure() puts the chip in autonomous FET control (FET_EN) with host turn-off allowed
+// (HOST_FETOFF_EN); setFets() then only ever forces a FET off, so the chip's own protections always win.
 import { Bus, BusError, DeviceError, hex16, hex8 } from "./bus"
 
 export const BQ76907_CMD = {
@@ -11,6 +13,7 @@ export const BQ76907_CMD = {
     SAFETY_ALERT_B: 0x04,
     SAFETY_STATUS_B: 0x05,
     BATTERY_STATUS: 0x12,
+    FET_CONTROL: 0x68,
     CELL1: 0x14,
     STACK: 0x26,
     INT_TEMP: 0x28,
@@ -26,13 +29,50 @@ export const BQ76907_SUB = {
     DEVICE_NUMBER: 0x0001,
     PASSQ: 0x0004,
     RESET_PASSQ: 0x0005,
+    FET_ENABLE: 0x0022,
     SET_CFGUPDATE: 0x0090,
     EXIT_CFGUPDATE: 0x0092,
 }
 
 export const BQ76907_DM = {
+    POWER_CONFIG: 0x9014,
+    DA_CONFIG: 0x9019,
     VCELL_MODE: 0x901b,
+    FET_OPTIONS: 0x901e,
 }
+
+/**
+ * The protection registers armProtections writes and verifyProtections reads, in the order of encode(): their
+ * data-memory addresses (the thresholds at 0 and 2 are 2 bytes, the rest 1), names and the unit of the value
+ * each code stands for.
+ */
+const PROT_DM = [0x9032, 0x9034, 0x902e, 0x9030, 0x9036, 0x9037, 0x9038, 0x9039, 0x903c, 0x903d]
+const PROT_NAMES = ["COV", "CUV", "OCC", "OCD1", "SCD"]
+/**
+ * Bit registers: Enabled Protections A (7 COV, 6 CUV, 5 SCD, 4 OCD1, 3 OCD2, 2 OCC) gets the five armed;
+ * CHG FET Protections A (7 COV, 6 SCD, 5 OCC) gets COV and OCC, and loses SCD; DSG FET Protections A
+ * (7 CUV, 6 SCD, 5 OCD1, 4 OCD2) gets CUV, SCD and OCD1. Address, bits set, bits cleared, ...
+ */
+const PROT_BITS = [0x9024, 0xf4, 0, 0x9027, 0xa0, 0x40, 0x9026, 0xe0, 0]
+const PROT_BIT_NAMES = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A"]
+/** Safety Alert/Status A and Enabled Protections A bits. */
+export const BQ76907_PROT = { COV: 0x80, CUV: 0x40, SCD: 0x20, OCD1: 0x10, OCD2: 0x08, OCC: 0x04 }
+const FO_FET_EN = 0x04
+const FO_HOST_FETOFF_EN = 0x40
+const FC_DSG_OFF = 0x04
+const FC_CHG_OFF = 0x08
+const BS_FET_EN = 0x0100
+const BS_CHG = 0x0008
+const BS_DSG = 0x0004
+/** SCD threshold codes 0..15 in mV and delay codes 0..10 in µs (TRM tables; the emulator uses them too). */
+export const BQ76907_SCD_MV = [10, 20, 40, 60, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500]
+export const BQ76907_SCD_US = [0, 15, 31, 61, 122, 244, 488, 977, 1953, 3906, 7797]
+const SCD_MV = BQ76907_SCD_MV
+const SCD_US = BQ76907_SCD_US
+/** OCC/OCD delay codes: 0 is the fastest (~0.46 ms), then four linear ranges: first code, last, base ms, step ms. */
+const OC_RANGES = [1, 64, 1.22, 0.305, 65, 128, 22.875, 2.44, 129, 192, 181.475, 4.88, 193, 255, 498.675, 9.76]
+const OC_FASTEST_MS = 0.46
+const EPS = 1e-6
 
 const DEVICE_NUMBER = 0x7607
 const CFGUPDATE_BIT = 0x0020
@@ -47,10 +87,50 @@ export interface Bq76907Config {
     /** The thermistor on TS: 10 kOhm at 25 °C, B constant; the chip's pull-up is 20 kOhm. */
     ntcR25_Ohm: number
     ntcB_K: number
+    /** The pack shunt on SRP/SRN, mOhm: turns the current protections' mA into the chip's mV. */
+    shunt_mOhm: number
 }
 
 export function bq76907Defaults(cells: number): Bq76907Config {
-    return { address: 0x08, cells, crc: false, ntcR25_Ohm: 10000, ntcB_K: 3435 }
+    return { address: 0x08, cells, crc: false, ntcR25_Ohm: 10000, ntcB_K: 3435, shunt_mOhm: 1 }
+}
+
+/** The AFE's own protections: trip thresholds and how long each condition must hold. */
+export interface AfeProtectionConfig {
+    cov_mV: number; covDelay_ms: number
+    cuv_mV: number; cuvDelay_ms: number
+    occ_mA: number; occDelay_ms: number
+    ocd_mA: number; ocdDelay_ms: number
+    scd_mA: number; scdDelay_us: number
+}
+
+/** Tripped protections (Safety Status A; ocd = OCD1 or OCD2) and the raw registers: bits 0-7 A, 8-15 B. */
+export interface AfeSafety { cov: boolean; cuv: boolean; occ: boolean; ocd: boolean; scd: boolean; alertBits: number; statusBits: number }
+
+function clampInt(x: number, lo: number, hi: number): number {
+    return x < lo ? lo : x > hi ? hi : x
+}
+
+/** OCC/OCD delay of a code, ms. */
+export function bq76907OcDelay_ms(code: number): number {
+    const r = OC_RANGES
+    for (let k = 0; k < r.length; k += 4) if (code >= r[k] && code <= r[k + 1]) return r[k + 2] + (code - r[k]) * r[k + 3]
+    return OC_FASTEST_MS
+}
+
+/** The longest OCC/OCD delay code not longer than `delay_ms` (code 0, the fastest, if none is). */
+function ocDelayCode(delay_ms: number): number {
+    const r = OC_RANGES
+    let code = 0
+    for (let k = 0; k < r.length; k += 4) if (delay_ms + EPS >= r[k + 2]) code = Math.min(r[k + 1], r[k] + Math.floor((delay_ms - r[k + 2]) / r[k + 3] + EPS))
+    return code
+}
+
+/** The largest index whose table value is <= x (0 if none). */
+function tableFloor(table: number[], x: number): number {
+    let code = 0
+    for (let i = 0; i < table.length; i++) if (table[i] <= x + EPS) code = i
+    return code
 }
 
 export interface AfeReading {
@@ -194,17 +274,160 @@ export class Bq76907 {
         return le(await this.readBytes(BQ76907_CMD.BATTERY_STATUS, 2), 0, 2)
     }
 
-    /** Tell the chip how many cells are connected, and check it took. */
+    /** Enter CONFIG_UPDATE (the chip opens its FETs there); callers leave it in a `finally`. */
+    private async enterConfigUpdate(): Promise<void> {
+        await this.command(BQ76907_SUB.SET_CFGUPDATE)
+        if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, this.where() + ": did not enter CONFIG_UPDATE")
+    }
+
+    private async dm8(addr: number): Promise<number> {
+        return (await this.readDataMemory(addr, 1))[0]
+    }
+
+    /**
+     * Tell the chip how many cells are connected and hand it the FETs (autonomous control, host turn-off
+     * allowed: the firmware enables the pack path at boot), and check both took.
+     */
     async configure(): Promise<void> {
         const a = this.cfg.address
-        await this.command(BQ76907_SUB.SET_CFGUPDATE)
-        if (((await this.batteryStatus()) & CFGUPDATE_BIT) !== 0) {
-            await this.writeDataMemory(BQ76907_DM.VCELL_MODE, [this.cfg.cells === 7 ? 0 : this.cfg.cells])
-        } else throw new DeviceError(a, this.where() + ": did not enter CONFIG_UPDATE")
-        await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
-        const mode = (await this.readDataMemory(BQ76907_DM.VCELL_MODE, 1))[0]
         const want = this.cfg.cells === 7 ? 0 : this.cfg.cells
+        const fo = (await this.dm8(BQ76907_DM.FET_OPTIONS)) | FO_FET_EN | FO_HOST_FETOFF_EN
+        try {
+            await this.enterConfigUpdate()
+            await this.writeDataMemory(BQ76907_DM.VCELL_MODE, [want])
+            await this.writeDataMemory(BQ76907_DM.FET_OPTIONS, [fo])
+        } finally {
+            await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
+        }
+        const mode = await this.dm8(BQ76907_DM.VCELL_MODE)
         if (mode !== want) throw new DeviceError(a, this.where() + ": Vcell Mode reads " + mode + ", wrote " + want)
+        const fo2 = await this.dm8(BQ76907_DM.FET_OPTIONS)
+        if (fo2 !== fo) throw new DeviceError(a, this.where() + ": FET Options reads " + hex8(fo2) + ", wrote " + hex8(fo))
+    }
+
+    /** One ADSCAN (the unit of the COV/CUV delays), ms: cells + 1 shared slot, slowed by LOOP_SLOW. */
+    private async scanPeriod_ms(): Promise<number> {
+        const m = await this.dm8(BQ76907_DM.VCELL_MODE)
+        const da = le(await this.readDataMemory(BQ76907_DM.DA_CONFIG, 2), 0, 2)
+        const pc = await this.dm8(BQ76907_DM.POWER_CONFIG)
+        const cells = m >= 2 && m <= 7 ? m : 7
+        // one slot is 768 / 384 / 192 / 96 ticks of the 262.144 kHz LFO for speed codes 0..3
+        const slot = 768 / 262.144
+        return ((cells * slot) / (1 << ((da >> 4) & 3)) + slot / (1 << (da & 3))) * (1 << ((pc >> 6) & 3))
+    }
+
+    /**
+     * Register codes (PROT_DM's order): thresholds toward safety (lower COV, higher CUV, lower currents) and
+     * delays toward shorter, within each register's range.
+     */
+    private encode(p: AfeProtectionConfig, scan_ms: number): number[] {
+        const toMv = this.cfg.shunt_mOhm / 1000
+        return [
+            clampInt(Math.floor(p.cov_mV + EPS), 0, 5500),
+            clampInt(Math.floor(p.covDelay_ms / scan_ms + EPS), 1, 255),
+            clampInt(Math.ceil(p.cuv_mV - EPS), 0, 5500),
+            clampInt(Math.floor(p.cuvDelay_ms / scan_ms + EPS), 1, 255),
+            clampInt(Math.floor((p.occ_mA * toMv) / 2 + EPS), 2, 62),
+            ocDelayCode(p.occDelay_ms),
+            clampInt(Math.floor((p.ocd_mA * toMv) / 2 + EPS), 2, 100),
+            ocDelayCode(p.ocdDelay_ms),
+            tableFloor(SCD_MV, p.scd_mA * toMv),
+            tableFloor(SCD_US, p.scdDelay_us),
+        ]
+    }
+
+    /** What code `c` of register i (PROT_DM's order) stands for: mV, ms, mA or us. */
+    private value(i: number, c: number, scan_ms: number): number {
+        const toMa = 1000 / this.cfg.shunt_mOhm
+        if (i === 0 || i === 2) return c
+        if (i === 1 || i === 3) return c * scan_ms
+        if (i === 8) return SCD_MV[c & 15] * toMa
+        if (i === 9) return SCD_US[Math.min(10, c & 15)]
+        return (i & 1) === 0 ? c * 2 * toMa : bq76907OcDelay_ms(c)
+    }
+
+    /**
+     * Arm COV, CUV, OCC, OCD1 and SCD in one CONFIG_UPDATE: thresholds rounded to the chip's steps toward
+     * safety and delays toward shorter (a request past the chip's tightest setting gets the tightest, which the
+     * result shows); COV and OCC open CHG, CUV, OCD and SCD open DSG. Returns what was armed.
+     */
+    async armProtections(p: AfeProtectionConfig): Promise<AfeProtectionConfig> {
+        const scan = await this.scanPeriod_ms()
+        const c = this.encode(p, scan)
+        const b = PROT_BITS
+        const bits: number[] = []
+        for (let k = 0; k < b.length; k += 3) bits.push(((await this.dm8(b[k])) | b[k + 1]) & ~b[k + 2])
+        try {
+            await this.enterConfigUpdate()
+            for (let i = 0; i < PROT_DM.length; i++) await this.writeDataMemory(PROT_DM[i], i === 0 || i === 2 ? [c[i] & 0xff, c[i] >> 8] : [c[i]])
+            for (let k = 0; k < b.length; k += 3) await this.writeDataMemory(b[k], [bits[k / 3]])
+        } finally {
+            await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
+        }
+        const v: number[] = []
+        for (let i = 0; i < c.length; i++) v.push(this.value(i, c[i], scan))
+        return {
+            cov_mV: v[0], covDelay_ms: v[1], cuv_mV: v[2], cuvDelay_ms: v[3], occ_mA: v[4],
+            occDelay_ms: v[5], ocd_mA: v[6], ocdDelay_ms: v[7], scd_mA: v[8], scdDelay_us: v[9],
+        }
+    }
+
+    /**
+     * Read every protection register back against `armed` (the ADSCAN included: a changed cell count or ADC
+     * speed changes what the COV/CUV delays mean); one line per mismatch, [] when all match.
+     */
+    async verifyProtections(armed: AfeProtectionConfig): Promise<string[]> {
+        const scan = await this.scanPeriod_ms()
+        const want = this.encode(armed, scan)
+        const out: string[] = []
+        for (let i = 0; i < PROT_DM.length; i++) {
+            const n = i === 0 || i === 2 ? 2 : 1
+            const got = le(await this.readDataMemory(PROT_DM[i], n), 0, n)
+            if (got !== want[i]) {
+                const u = i === 9 ? " us" : (i & 1) === 1 ? " ms" : i < 4 ? " mV" : " mA"
+                const name = PROT_NAMES[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold")
+                out.push(name + " reads " + Math.round(this.value(i, got, scan) * 100) / 100 + u + ", armed " + Math.round(this.value(i, want[i], scan) * 100) / 100 + u)
+            }
+        }
+        const b = PROT_BITS
+        for (let k = 0; k < b.length; k += 3) {
+            const got = await this.dm8(b[k])
+            if ((got & b[k + 1]) !== b[k + 1] || (got & b[k + 2]) !== 0)
+                out.push(PROT_BIT_NAMES[k / 3] + " reads " + hex8(got) + ", armed with " + hex8(b[k + 1]) + " set" + (b[k + 2] !== 0 ? " and " + hex8(b[k + 2]) + " clear" : ""))
+        }
+        return out
+    }
+
+    /** Safety Alert A/B (condition present) and Safety Status A/B (tripped), in one read. */
+    async readSafety(): Promise<AfeSafety> {
+        const b = await this.readBytes(BQ76907_CMD.SAFETY_ALERT_A, 4)
+        const st = b[1]
+        const P = BQ76907_PROT
+        return {
+            cov: (st & P.COV) !== 0,
+            cuv: (st & P.CUV) !== 0,
+            occ: (st & P.OCC) !== 0,
+            ocd: (st & (P.OCD1 | P.OCD2)) !== 0,
+            scd: (st & P.SCD) !== 0,
+            alertBits: b[0] | (b[2] << 8),
+            statusBits: b[1] | (b[3] << 8),
+        }
+    }
+
+    /**
+     * The host's wish for the pack path. It can only hold a FET off (FET Control CHG_OFF / DSG_OFF); a FET
+     * asked on is on unless one of the chip's protections holds it off. Turns autonomous control back on if
+     * something turned it off.
+     */
+    async setFets(chg: boolean, dsg: boolean): Promise<void> {
+        if (((await this.batteryStatus()) & BS_FET_EN) === 0) await this.command(BQ76907_SUB.FET_ENABLE)
+        await this.writeBytes(BQ76907_CMD.FET_CONTROL, [(chg ? 0 : FC_CHG_OFF) | (dsg ? 0 : FC_DSG_OFF)])
+    }
+
+    /** What the FET drivers do now (Battery Status CHG and DSG). */
+    async fetState(): Promise<{ chg: boolean; dsg: boolean }> {
+        const s = await this.batteryStatus()
+        return { chg: (s & BS_CHG) !== 0, dsg: (s & BS_DSG) !== 0 }
     }
 
     async resetPassq(): Promise<void> {

@@ -65,9 +65,12 @@ export interface Ina228Config {
     avgCode: number
 }
 
-/** Defaults: ~1 ms conversions, 16 samples averaged: one full result every ~50 ms, below the 100 ms tick. */
+/** Defaults: one averaged result every ~61 ms (below the 100 ms tick), the ALERT within ~0.5 ms. */
 export function ina228Defaults(address: number, shunt_mOhm: number, maxCurrent_mA: number): Ina228Config {
-    return { address, shunt_mOhm, maxCurrent_mA, busConvCode: 5, shuntConvCode: 5, tempConvCode: 5, avgCode: 2 }
+    // Short conversions (VBUS 150 µs, VSHUNT 280 µs, DIETEMP 50 µs: a 480 µs cycle) so the ALERT, compared on
+    // every single conversion (SLOWALERT=0), trips within half a millisecond; 128-sample averaging (61 ms)
+    // keeps the readings quiet. The accumulators integrate every conversion either way.
+    return { address, shunt_mOhm, maxCurrent_mA, busConvCode: 2, shuntConvCode: 3, tempConvCode: 0, avgCode: 4 }
 }
 
 export interface Ina228Reading {

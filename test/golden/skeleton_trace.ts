@@ -27,7 +27,7 @@ const SEGMENTS: Segment[] = [
 ]
 
 const COMMANDS: { at_ms: number; cmd: any }[] = [
-    { at_ms: 500, cmd: { kind: "channel.enable", channel: 0, on: true } },
+    { at_ms: 1000, cmd: { kind: "channel.enable", channel: 0, on: true } },
     { at_ms: 8000, cmd: { kind: "channel.limit", channel: 0, limit_mA: 2000 } },
     { at_ms: 10000, cmd: { kind: "channel.limit", channel: 0, limit_mA: 9999 } },
     { at_ms: 10500, cmd: { kind: "channel.limit", channel: 0, limit_mA: 3000 } },
@@ -54,12 +54,17 @@ export async function runGoldenTrace(pause: () => Promise<void>): Promise<string
     const board = new Board(boardParamsFor(cfg))
     const sup = new Supervisor(cfg, { bus: board.bus, enables: [board.enablePin(0)], heartbeat: board.heartbeatPin() }, new MemoryStore())
     const out: string[] = []
+    // The pack behind the AFE: four cells at 3.875 V, feeding the output (plus 15 mA for the box itself);
+    // a fixed picture, so the protections have sane readings. 100 ms of power-up before the firmware starts.
+    const pack = (I: number) => ({ cell_V: [3.875, 3.875, 3.875, 3.875], current_A: I + 0.015, temp_C: 25, dieTemp_C: 25 })
+    for (let k = 0; k < 10; k++) board.step(0.01, [{ current_A: 0, busVoltage_V: 0, dieTemp_C: 25 }], pack(0))
     await sup.start(0)
     let nextCmd = 0
     for (let t = 10; t <= GOLDEN_DURATION_MS; t += 10) {
         const seg = segmentAt(t)
         const closed = board.switchClosed(0)
-        board.step(0.01, [{ current_A: closed ? seg.current_A : 0, busVoltage_V: closed ? seg.voltage_V : 0, dieTemp_C: seg.temp_C }])
+        const I = closed ? seg.current_A : 0
+        board.step(0.01, [{ current_A: I, busVoltage_V: closed ? seg.voltage_V : 0, dieTemp_C: seg.temp_C }], pack(I))
         while (nextCmd < COMMANDS.length && COMMANDS[nextCmd].at_ms <= t) {
             const r = sup.submit(COMMANDS[nextCmd++].cmd, t)
             out.push("C " + t + " " + (r.ok ? "ok" : "refused: " + r.reason))

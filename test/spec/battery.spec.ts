@@ -702,16 +702,18 @@ export const batterySpec: Spec = (t: TestApi) => {
             }
         })
 
-        t.test("store: missing records mean a fresh start without complaint", async () => {
+        t.test("store: nothing saved is a fresh start without complaint; one record missing among others is said", async () => {
             const none = decodeFrom({}, 4)
             assertEq(none.state, undefined, "nothing saved: state")
             assertEq(none.problems.length, 0, "nothing saved: problems")
-            // only one of the pair (capacity, SOC) present: still fresh, still no complaint
-            const recs = storedRecords(sampleLearned(4))
+            const s = sampleLearned(4)
+            const recs = storedRecords(s)
             recs["bat.soc"] = undefined
             const half = decodeFrom(recs, 4)
-            assertEq(half.state, undefined, "capacity without SOC: state")
-            assertEq(half.problems.length, 0, "capacity without SOC: problems")
+            assertOneProblem(half.problems, ["bat.soc"], "SOC missing")
+            assertEq(half.state.soc.length, 0, "SOC measured again")
+            assertNear(half.state.q_Ah[2], s.q_Ah[2], 0.0005 + 1e-9, "capacity kept")
+            assertNear(half.state.energyOut_Wh, s.energyOut_Wh, 0.0005 + 1e-6, "counters kept")
         })
 
         t.test("store: records cleared to null (a new pack) mean a fresh start without complaint", async () => {
@@ -725,11 +727,13 @@ export const batterySpec: Spec = (t: TestApi) => {
             const recs = storedRecords(sampleLearned(6))
             recs["bat.cap"].q = recs["bat.cap"].q.slice(0, 5)
             const d = decodeFrom(recs, 6)
-            assertEq(d.state, undefined, "capacity and SOC fall back together")
             assertOneProblem(d.problems, ["bat.cap"], "wrong length")
+            assertEq(d.state.capacityLearned, 0, "capacity back to the label")
+            assertEq(d.state.soc.length, 6, "the SOC is kept")
             // the same records for a 5-group pack: every array is the wrong length
             const e = decodeFrom(storedRecords(sampleLearned(6)), 5)
-            assertEq(e.state, undefined, "6 groups read as 5")
+            assertEq(e.state.soc.length, 0, "6 groups read as 5: SOC measured again")
+            assertEq(e.state.q_Ah.length, 5, "label capacity for 5 groups")
             assertEq(e.problems.length, 2, "both records named: " + JSON.stringify(e.problems))
         })
 
@@ -737,7 +741,8 @@ export const batterySpec: Spec = (t: TestApi) => {
             const recs = storedRecords(sampleLearned(6))
             recs["bat.soc"].s[2] = "5000"
             const d = decodeFrom(recs, 6)
-            assertEq(d.state, undefined, "capacity and SOC fall back together")
+            assertEq(d.state.soc.length, 0, "SOC measured again")
+            assertEq(d.state.capacityLearned, sampleLearned(6).capacityLearned, "capacity kept")
             assertOneProblem(d.problems, ["bat.soc"], "a string")
         })
 
@@ -755,11 +760,12 @@ export const batterySpec: Spec = (t: TestApi) => {
             assertNear(r.q_Ah[1], s.q_Ah[1], 0.0005 + 1e-9, "capacity kept")
             assertNear(r.soc[1], s.soc[1], 0.00005 + 1e-9, "SOC kept")
             assertNear(r.dischargeAh, s.dischargeAh, 0.0005 + 1e-6, "counters kept")
-            // an out-of-range SOC takes the capacity with it
+            // an out-of-range SOC falls back on its own too
             const recs2 = storedRecords(s)
             recs2["bat.soc"].s[0] = 20000
             const d2 = decodeFrom(recs2, 4)
-            assertEq(d2.state, undefined, "SOC 200 %")
+            assertEq(d2.state.soc.length, 0, "SOC 200 %: measured again")
+            assertNear(d2.state.q_Ah[0], s.q_Ah[0], 0.0005 + 1e-9, "capacity kept")
             assertOneProblem(d2.problems, ["bat.soc"], "SOC 200 %")
         })
 
@@ -776,11 +782,12 @@ export const batterySpec: Spec = (t: TestApi) => {
             assertEq(r.energyOut_Wh, 0, "energy out")
             assertNear(r.offset_A, s.offset_A, 0.5e-6 + 1e-12, "calibration kept")
             assertNear(r.q_Ah[0], s.q_Ah[0], 0.0005 + 1e-9, "capacity kept")
-            // a capacity record of another version takes the SOC with it
+            // a capacity record of another version falls back to the label, the SOC stays
             const recs2 = storedRecords(s)
             recs2["bat.cap"].v = 0
             const d2 = decodeFrom(recs2, 4)
-            assertEq(d2.state, undefined, "capacity version 0")
+            assertEq(d2.state.capacityLearned, 0, "capacity version 0: back to the label")
+            assertEq(d2.state.soc.length, 4, "SOC kept")
             assertOneProblem(d2.problems, ["bat.cap"], "capacity version 0")
         })
 

@@ -3,7 +3,7 @@
 import { EmulatedBus, I2cDevice } from "../../sim/emulators/emulated_bus"
 import { Bq76907Emulator } from "../../sim/emulators/bq76907"
 import { BusError, DeviceError } from "../../src/drivers/bus"
-import { Bq76907, bq76907Defaults, crc8 } from "../../src/drivers/bq76907"
+import { AfeProtectionConfig, Bq76907, bq76907Defaults, crc8 } from "../../src/drivers/bq76907"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync } from "../harness/api"
 
 const SHUNT = 0.001
@@ -136,6 +136,7 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
             const s = setup(4, true)
             await s.drv.probe()
             await s.drv.configure()
+            await t.pause() // CRC costs VM operations: a new slice for the rest
             s.emu.setInputs(volts(4, 3.6), 1, 25, 25)
             s.emu.step(0.5)
             const r = await s.drv.read()
@@ -189,6 +190,222 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
             assertNear(s.drv.tsToCelsius(11587), 0, 0.1, "0 °C")
             assertNear(s.drv.tsToCelsius(3835), 45, 0.1, "45 °C")
             assertTrue(!(s.drv.tsToCelsius(0) === s.drv.tsToCelsius(0)), "an open thermistor is NaN, not a number")
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The AFE's own protections through the driver: arm, verify, safety, FETs.
+
+/** What the firmware asks for on the reference 4S pack (ADSCAN = 5 slots of 768 LFO ticks = 14.6484375 ms). */
+function sampleConfig(): AfeProtectionConfig {
+    return {
+        cov_mV: 4250, covDelay_ms: 1000,
+        cuv_mV: 2500.4, cuvDelay_ms: 500,
+        occ_mA: 6250, occDelay_ms: 1000,
+        ocd_mA: 25000, ocdDelay_ms: 100,
+        scd_mA: 45000, scdDelay_us: 250,
+    }
+}
+
+const SCAN4_MS = (5 * 768) / 262.144
+
+async function armed(cells: number, crc: boolean): Promise<Setup> {
+    const s = setup(cells, crc)
+    await s.drv.configure()
+    s.emu.setErrors({ cellNoise_V: 0, currentNoise_A: 0, tempNoise_C: 0 })
+    return s
+}
+
+/** A raw data-memory write behind the driver's back (CONFIG_UPDATE, entry, exit), as another master could. */
+async function sneakWrite(s: Setup, addr: number, data: number[]): Promise<void> {
+    await s.bus.transfer(0x08, [0x3e, 0x90, 0x00], 0)
+    let sum = (addr & 0xff) + (addr >> 8)
+    for (const d of data) sum += d
+    await s.bus.transfer(0x08, [0x3e, addr & 0xff, addr >> 8, ...data], 0)
+    await s.bus.transfer(0x08, [0x60, 255 - (sum & 0xff), data.length + 4], 0)
+    await s.bus.transfer(0x08, [0x3e, 0x92, 0x00], 0)
+}
+
+async function dmU(s: Setup, addr: number, n: number): Promise<number> {
+    const d = await s.drv.readDataMemory(addr, n)
+    return n === 2 ? d[0] + 256 * d[1] : d[0]
+}
+
+export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
+    t.describe("BQ76907 driver: protections and FETs", () => {
+        t.test("configure hands the FETs to the chip (autonomous, host turn-off allowed); fetState follows", async () => {
+            const s = setup(4, false)
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: false, dsg: false }), "blank part: FETs off")
+            await s.drv.configure()
+            await t.pause()
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "on after configure")
+            assertEq(await dmU(s, 0x901e, 1), 0x18 | 0x04 | 0x40, "FET Options: FET_EN | HOST_FETOFF_EN kept with the defaults")
+            assertTrue(s.emu.chgOn() && s.emu.dsgOn(), "the chip agrees")
+        })
+
+        t.test("armProtections rounds to the chip's steps toward safety and writes the registers; verify finds them", async () => {
+            const s = await armed(4, false)
+            await t.pause()
+            const a = await s.drv.armProtections(sampleConfig())
+            await t.pause()
+            assertEq(a.cov_mV, 4250, "COV in 1 mV steps")
+            assertEq(a.cuv_mV, 2501, "CUV rounded up (toward safety)")
+            assertNear(a.covDelay_ms, 68 * SCAN4_MS, 1e-9, "COV delay: 68 ADSCANs, not longer than 1 s")
+            assertNear(a.cuvDelay_ms, 34 * SCAN4_MS, 1e-9, "CUV delay: 34 ADSCANs")
+            assertEq(a.occ_mA, 6000, "OCC: 6.25 mV -> 6 mV (2 mV steps), 6 A on 1 mOhm")
+            assertNear(a.occDelay_ms, 498.675 + 51 * 9.76, 1e-9, "OCC delay code 244")
+            assertEq(a.ocd_mA, 24000, "OCD1: 25 mV -> 24 mV")
+            assertNear(a.ocdDelay_ms, 22.875 + 31 * 2.44, 1e-9, "OCD1 delay code 96 (98.5 ms)")
+            assertEq(a.scd_mA, 40000, "SCD: 45 mV -> the 40 mV setting")
+            assertEq(a.scdDelay_us, 244, "SCD delay: 244 us (code 5)")
+            // the registers, read here as raw codes
+            assertEq(await dmU(s, 0x9032, 2), 4250, "COV threshold")
+            assertEq(await dmU(s, 0x9034, 1), 68, "COV delay")
+            assertEq(await dmU(s, 0x902e, 2), 2501, "CUV threshold")
+            assertEq(await dmU(s, 0x9030, 1), 34, "CUV delay")
+            assertEq(await dmU(s, 0x9036, 1), 3, "OCC threshold code")
+            assertEq(await dmU(s, 0x9037, 1), 244, "OCC delay code")
+            assertEq(await dmU(s, 0x9038, 1), 12, "OCD1 threshold code")
+            assertEq(await dmU(s, 0x9039, 1), 96, "OCD1 delay code")
+            assertEq(await dmU(s, 0x903c, 1), 2, "SCD threshold code")
+            assertEq(await dmU(s, 0x903d, 1), 5, "SCD delay code")
+            assertEq(await dmU(s, 0x9024, 1), 0xa1 | 0xf4, "Enabled Protections A: the five added to the defaults")
+            assertEq((await dmU(s, 0x9027, 1)) & 0xe0, 0xa0, "CHG FET Protections A: COV and OCC (not SCD)")
+            assertEq((await dmU(s, 0x9026, 1)) & 0xe0, 0xe0, "DSG FET Protections A: CUV, SCD, OCD1")
+            assertEq(JSON.stringify(await s.drv.verifyProtections(a)), "[]", "verify: all match")
+            assertTrue(s.emu.chgOn() && s.emu.dsgOn(), "FETs back on after CONFIG_UPDATE")
+        })
+
+        t.test("rounding never loosens a setting; past the chip's range the tightest setting is armed and shown", async () => {
+            const s = await armed(5, false)
+            await t.pause()
+            for (let k = 0; k < 6; k++) {
+                const p: AfeProtectionConfig = {
+                    cov_mV: 3600 + 137.3 * k, covDelay_ms: 50 + 333.3 * k,
+                    cuv_mV: 2000 + 91.7 * k, cuvDelay_ms: 20 + 777.7 * k,
+                    occ_mA: 4100 + 9876 * k, occDelay_ms: 0.5 + 211.1 * k,
+                    ocd_mA: 4100 + 31234 * k, ocdDelay_ms: 1 + 187.3 * k,
+                    scd_mA: 10500 + 87654 * k, scdDelay_us: 16 + 1543 * k,
+                }
+                const a = await s.drv.armProtections(p)
+                await t.pause()
+                const at = " (set " + k + ")"
+                assertTrue(a.cov_mV <= p.cov_mV && a.cov_mV > p.cov_mV - 1, "COV not above the request" + at)
+                assertTrue(a.cuv_mV >= p.cuv_mV && a.cuv_mV < p.cuv_mV + 1, "CUV not below" + at)
+                assertTrue(a.covDelay_ms <= p.covDelay_ms && a.cuvDelay_ms <= p.cuvDelay_ms, "voltage delays not longer" + at)
+                assertTrue(a.occ_mA <= p.occ_mA && a.ocd_mA <= p.ocd_mA && a.scd_mA <= p.scd_mA, "currents not above" + at)
+                assertTrue(a.occDelay_ms <= p.occDelay_ms && a.ocdDelay_ms <= p.ocdDelay_ms && a.scdDelay_us <= p.scdDelay_us, "current delays not longer" + at)
+                assertTrue(p.occ_mA - a.occ_mA < 2000 || a.occ_mA === 124000, "OCC within one 2 mV step" + at)
+                assertEq(JSON.stringify(await s.drv.verifyProtections(a)), "[]", "verify" + at)
+                await t.pause()
+            }
+            // beyond the loose end: clamped tighter; beyond the tight end: the tightest, reported as armed
+            const a = await s.drv.armProtections({
+                cov_mV: 9000, covDelay_ms: 60000, cuv_mV: 1000, cuvDelay_ms: 1,
+                occ_mA: 1000, occDelay_ms: 5000, ocd_mA: 500000, ocdDelay_ms: 0.1, scd_mA: 5000, scdDelay_us: 100000,
+            })
+            assertEq(a.cov_mV, 5500, "COV clamped to 5.5 V")
+            assertEq(a.occ_mA, 4000, "OCC below 4 mV: the tightest (4 A), looser than asked and visible")
+            assertEq(a.ocd_mA, 200000, "OCD1 clamped to 200 mV")
+            assertEq(a.scd_mA, 10000, "SCD below 10 mV: the tightest setting")
+            assertNear(a.covDelay_ms, 255 * ((6 * 768) / 262.144), 1e-9, "COV delay clamped to 255 ADSCANs")
+            assertNear(a.cuvDelay_ms, (6 * 768) / 262.144, 1e-9, "CUV delay at least one ADSCAN")
+            assertNear(a.occDelay_ms, 1103.795, 1e-9, "OCC delay clamped to code 255")
+            assertNear(a.ocdDelay_ms, 0.46, 1e-9, "OCD1 delay: the fastest")
+            assertEq(a.scdDelay_us, 7797, "SCD delay clamped to code 10")
+        })
+
+        t.test("verify reports each register changed behind the driver's back, in words", async () => {
+            const s = await armed(4, false)
+            await t.pause()
+            const a = await s.drv.armProtections(sampleConfig())
+            await t.pause()
+            await sneakWrite(s, 0x9032, [0x10, 0x11]) // COV 4368 mV
+            await sneakWrite(s, 0x9024, [0xa1]) // Enabled Protections A back to its default
+            await sneakWrite(s, 0x903d, [0x09]) // SCD delay 3906 us
+            const wrong = await s.drv.verifyProtections(a)
+            await t.pause()
+            assertEq(wrong.length, 3, "three lines: " + wrong.join(" | "))
+            assertEq(wrong[0], "COV threshold reads 4368 mV, armed 4250 mV", "the threshold, in mV")
+            assertEq(wrong[1], "SCD delay reads 3906 us, armed 244 us", "the delay, in us")
+            assertEq(wrong[2], "Enabled Protections A reads 0xa1, armed with 0xf4 set", "the enable bits")
+            // a changed cell count changes the ADSCAN, so the COV/CUV delays no longer mean what was armed
+            const b = await s.drv.armProtections(sampleConfig())
+            await t.pause()
+            await sneakWrite(s, 0x901b, [0x05])
+            const w2 = await s.drv.verifyProtections(b)
+            await t.pause()
+            assertEq(w2.length, 2, "COV and CUV delays: " + w2.join(" | "))
+            assertTrue(w2[0].indexOf("COV delay reads 1195.31 ms, armed 984.38 ms") === 0, w2[0])
+            assertTrue(w2[1].indexOf("CUV delay") === 0, w2[1])
+        })
+
+        t.test("readSafety and fetState: an overcurrent in discharge trips OCD, DSG opens, CHG stays", async () => {
+            const s = await armed(4, false)
+            await t.pause()
+            await s.drv.armProtections(sampleConfig())
+            await t.pause()
+            s.emu.setInputs(volts(4, 3.7), 30, 25, 25) // 30 A > 24 A for longer than 98.5 ms
+            s.emu.step(0.05)
+            let f = await s.drv.readSafety()
+            assertTrue(!f.ocd && f.alertBits === 0x10 && f.statusBits === 0, "alert only at 50 ms: " + JSON.stringify(f))
+            s.emu.step(0.05)
+            f = await s.drv.readSafety()
+            assertTrue(f.ocd && !f.cov && !f.cuv && !f.occ && !f.scd, "OCD tripped: " + JSON.stringify(f))
+            assertEq(f.statusBits, 0x10, "Safety Status A = OCD1")
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: false }), "DSG off")
+            const r = await s.drv.read()
+            assertEq(r.safetyStatusA, 0x10, "read() carries it too")
+        })
+
+        t.test("setFets holds FETs off on request, cannot hold a protection's FET on, and restores autonomous control", async () => {
+            const s = await armed(4, false)
+            await t.pause()
+            await s.drv.armProtections(sampleConfig())
+            await t.pause()
+            await s.drv.setFets(false, true)
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: false, dsg: true }), "CHG held off")
+            await s.drv.setFets(true, false)
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: false }), "DSG held off")
+            await s.drv.setFets(true, true)
+            await t.pause()
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "both on")
+            // a cell below CUV for 34 ADSCANs: the chip opens DSG, and the host cannot close it
+            s.emu.setInputs([3.7, 2.4, 3.7, 3.7], 0, 25, 25)
+            s.emu.step(0.6)
+            assertTrue((await s.drv.readSafety()).cuv, "CUV tripped")
+            await s.drv.setFets(true, true)
+            await t.pause()
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: false }), "DSG stays off")
+            // someone toggled autonomous control off: setFets turns it back on
+            const t2 = await armed(4, false)
+            await t.pause()
+            await t2.bus.transfer(0x08, [0x3e, 0x22, 0x00], 0)
+            assertEq(JSON.stringify(await t2.drv.fetState()), JSON.stringify({ chg: false, dsg: false }), "FET_EN cleared behind our back")
+            await t2.drv.setFets(true, true)
+            await t.pause()
+            assertEq(JSON.stringify(await t2.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "back on")
+        })
+
+        t.test("with CRC on: arm, verify and an SCD within its microseconds at a 0.1 ms step", async () => {
+            const s = await armed(4, true)
+            await t.pause()
+            const a = await s.drv.armProtections(sampleConfig())
+            await t.pause()
+            assertEq(JSON.stringify(await s.drv.verifyProtections(a)), "[]", "verify through CRC framing")
+            s.emu.setInputs(volts(4, 3.7), 5, 25, 25)
+            s.emu.step(0.01)
+            const t0 = s.emu.time_s()
+            s.emu.setInputs(volts(4, 3.7), 80, 25, 25) // 80 mV across the shunt, SCD at 40 mV after 244 us
+            s.emu.step(0.0001)
+            s.emu.step(0.0001)
+            assertTrue(!(await s.drv.readSafety()).scd, "not at 200 us")
+            s.emu.step(0.0001)
+            const f = await s.drv.readSafety()
+            assertTrue(f.scd, "SCD at 300 us")
+            assertNear(s.emu.lastTripTime_s() - t0, 0.000244, 1e-9, "244 us after the short")
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: false }), "DSG off, CHG on")
         })
     })
 }

@@ -440,3 +440,297 @@ export const bq76907EmulatorSpec: Spec = (t: TestApi) => {
         })
     })
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Protections, FET drivers and the ALERT pin (facts section 8). Data-memory addresses and codes written out here.
+
+const ALARM_STATUS = 0x62
+const ALARM_ENABLE = 0x66
+const FET_CONTROL = 0x68
+const DM_FET_OPTIONS = 0x901e
+const DM_CUV_THR = 0x902e
+const DM_CUV_DLY = 0x9030
+const DM_CUV_HYS = 0x9031
+const DM_COV_THR = 0x9032
+const DM_COV_DLY = 0x9034
+const DM_COV_HYS = 0x9035
+const DM_OCC_THR = 0x9036
+const DM_OCC_DLY = 0x9037
+const DM_OCD1_THR = 0x9038
+const DM_OCD1_DLY = 0x9039
+const DM_SCD_THR = 0x903c
+const DM_SCD_DLY = 0x903d
+const DM_RECOVERY = 0x903f
+// Safety A / Enabled Protections A bits
+const COV = 0x80
+const CUV = 0x40
+const SCD = 0x20
+const OCD1 = 0x10
+const OCC = 0x04
+// Battery Status
+const BS_FET_EN = 0x0100
+const BS_SS = 0x1000
+const BS_SA = 0x2000
+const BS_ALERTPIN = 0x0010
+const BS_CHG = 0x0008
+const BS_DSG = 0x0004
+// FET Options: SFET | CHGOFF (default 0x18) plus FET_EN 0x04 and HOST_FETOFF_EN 0x40
+const FO_AUTONOMOUS = 0x18 | 0x04 | 0x40
+
+/** Write data-memory entries (address, then LE bytes) in one CONFIG_UPDATE. */
+async function dmSet(r: Rig, entries: number[][]): Promise<void> {
+    await sendSub(r, SET_CFGUPDATE)
+    for (const e of entries) await dmWriteValid(r, e[0], e.slice(1))
+    await sendSub(r, EXIT_CFGUPDATE)
+}
+
+/** A quiet 4-cell chip (ADSCAN 14.65 ms) with autonomous FETs, host turn-off, and only `enabled` protections. */
+async function protRig(enabled: number, more: number[][]): Promise<Rig> {
+    const r = quietRig(4)
+    const entries = [[DM_VCELL_MODE, 4], [DM_FET_OPTIONS, FO_AUTONOMOUS], [DM_ENABLED_PROT_A, enabled]]
+    for (const e of more) entries.push(e)
+    await dmSet(r, entries)
+    return r
+}
+
+function cells4(v: number, at: number, vAt: number): number[] {
+    const out = [v, v, v, v]
+    out[at] = vAt
+    return out
+}
+
+async function safety(r: Rig): Promise<number[]> {
+    return await rd(r, SAFETY_ALERT_A, 2) // [alert A, status A]
+}
+
+export const bq76907ProtectionSpec: Spec = (t: TestApi) => {
+    t.describe("BQ76907 emulator: protections, FETs, ALERT", () => {
+        t.test("FETs: off at power-up until FET_EN; FET_ENABLE turns autonomous control on; OTP option; Battery Status bits", async () => {
+            const r = quietRig(4)
+            assertTrue(!r.emu.chgOn() && !r.emu.dsgOn(), "blank part: both FETs off")
+            assertEq((await rdU16(r, BATTERY_STATUS)) & (BS_CHG | BS_DSG | BS_FET_EN), 0, "Battery Status CHG/DSG/FET_EN clear")
+            await sendSub(r, FET_ENABLE)
+            assertTrue(r.emu.chgOn() && r.emu.dsgOn(), "FET_ENABLE: both on")
+            assertEq((await rdU16(r, BATTERY_STATUS)) & (BS_CHG | BS_DSG | BS_FET_EN), BS_CHG | BS_DSG | BS_FET_EN, "Battery Status shows it")
+            assertEq((await readSub(r, DM_FET_OPTIONS)).data[0], 0x1c, "FET_ENABLE toggles FET Options[FET_EN] in RAM")
+            await sendSub(r, SET_CFGUPDATE)
+            assertTrue(!r.emu.chgOn() && !r.emu.dsgOn(), "FETs open in CONFIG_UPDATE")
+            await sendSub(r, EXIT_CFGUPDATE)
+            assertTrue(r.emu.chgOn() && r.emu.dsgOn(), "and close again on exit")
+            const otp = new Bq76907Emulator(ADDR, 4, R_SHUNT, { fetEnabledAtPowerUp: true })
+            assertTrue(otp.chgOn() && otp.dsgOn(), "OTP FET_EN: on from power-up")
+            const b2 = new EmulatedBus()
+            b2.attach(otp)
+            await b2.transfer(ADDR, [SUBCMD, RESET & 0xff, RESET >> 8], 0)
+            assertTrue(otp.chgOn() && otp.dsgOn(), "and again after RESET")
+        })
+
+        t.test("COV: alert at the first ADSCAN above, trip at the delay-th, CHG off only, recovery below threshold - hysteresis", async () => {
+            const r = await protRig(COV, [[DM_COV_THR, 4200 & 0xff, 4200 >> 8], [DM_COV_DLY, 5], [DM_COV_HYS, 1]])
+            r.emu.setInputs(cells4(3.9, 1, 4.25), 0, 25, 25)
+            r.emu.step(ADSCAN4_S)
+            assertEq(JSON.stringify(await safety(r)), JSON.stringify([COV, 0]), "alert after the first scan")
+            assertEq((await rdU16(r, BATTERY_STATUS)) & (BS_SA | BS_SS), BS_SA, "Battery Status SA")
+            for (let i = 0; i < 3; i++) r.emu.step(ADSCAN4_S)
+            assertEq((await safety(r))[1], 0, "no trip after 4 scans (delay 5)")
+            assertTrue(r.emu.chgOn(), "CHG still on")
+            r.emu.step(ADSCAN4_S)
+            assertEq(JSON.stringify(await safety(r)), JSON.stringify([0, COV]), "tripped at the 5th scan; the alert gives way to the status")
+            assertNear(r.emu.lastTripTime_s(), 5 * ADSCAN4_S, 1e-9, "trip time = 5 ADSCANs")
+            assertTrue(!r.emu.chgOn() && r.emu.dsgOn(), "CHG off, DSG on")
+            assertEq((await rdU16(r, BATTERY_STATUS)) & (BS_SS | BS_CHG | BS_DSG), BS_SS | BS_DSG, "Battery Status SS, DSG only")
+            r.emu.setInputs(cells4(3.9, 1, 4.16), 0, 25, 25) // below the threshold, not by 50 mV
+            for (let i = 0; i < 4; i++) r.emu.step(ADSCAN4_S)
+            assertEq((await safety(r))[1], COV, "still tripped at 4160 mV (recovery below 4150)")
+            r.emu.setInputs(cells4(3.9, 1, 4.14), 0, 25, 25)
+            r.emu.step(ADSCAN4_S) // this scan's window still averages in part of the last one: 4.14 throughout
+            r.emu.step(ADSCAN4_S)
+            assertEq(JSON.stringify(await safety(r)), "[0,0]", "recovered at 4140 mV")
+            assertTrue(r.emu.chgOn(), "CHG back on")
+        })
+
+        t.test("CUV: trips after its delay with DSG off; hysteresis code 0 never recovers by itself", async () => {
+            const r = await protRig(CUV, [[DM_CUV_THR, 2800 & 0xff, 2800 >> 8], [DM_CUV_DLY, 3], [DM_CUV_HYS, 0]])
+            r.emu.setInputs(cells4(3.6, 3, 2.75), 0, 25, 25)
+            r.emu.step(2 * ADSCAN4_S)
+            assertEq(JSON.stringify(await safety(r)), JSON.stringify([CUV, 0]), "two scans: alert only")
+            r.emu.step(ADSCAN4_S)
+            assertEq((await safety(r))[1], CUV, "third scan: tripped")
+            assertTrue(r.emu.chgOn() && !r.emu.dsgOn(), "DSG off, CHG on")
+            r.emu.setInputs(cells4(3.6, 3, 3.6), 0, 25, 25)
+            r.emu.step(1)
+            assertEq((await safety(r))[1], CUV, "no autonomous recovery with hysteresis code 0")
+            // a brief dip shorter than the delay does not trip
+            const q = await protRig(CUV, [[DM_CUV_THR, 2800 & 0xff, 2800 >> 8], [DM_CUV_DLY, 3]])
+            q.emu.setInputs(cells4(3.6, 0, 2.7), 0, 25, 25)
+            q.emu.step(2 * ADSCAN4_S)
+            q.emu.setInputs(cells4(3.6, 0, 3.6), 0, 25, 25)
+            q.emu.step(ADSCAN4_S)
+            q.emu.step(ADSCAN4_S)
+            assertEq(JSON.stringify(await safety(q)), "[0,0]", "two scans low, then fine: no trip, alert gone")
+            q.emu.setInputs(cells4(3.6, 0, 2.7), 0, 25, 25)
+            q.emu.step(2 * ADSCAN4_S)
+            assertEq((await safety(q))[1], 0, "the count started again")
+        })
+
+        t.test("OCD1: not before its delay, at it; DSG off; recovers after Recovery Time and trips again if still there", async () => {
+            // 20 mV (code 10) = 20 A on 1 mOhm; delay code 6 = 1.22 + 5 x 0.305 = 2.745 ms; recovery 2 s
+            const r = await protRig(OCD1, [[DM_OCD1_THR, 10], [DM_OCD1_DLY, 6], [DM_RECOVERY, 2]])
+            const v = cells4(3.7, 0, 3.7)
+            r.emu.setInputs(v, 19.9, 25, 25)
+            r.emu.step(0.01)
+            assertEq(JSON.stringify(await safety(r)), "[0,0]", "19.9 A: below 20 mV")
+            const t0 = r.emu.time_s()
+            r.emu.setInputs(v, 25, 25, 25)
+            for (let i = 0; i < 27; i++) r.emu.step(0.0001)
+            assertEq(JSON.stringify(await safety(r)), JSON.stringify([OCD1, 0]), "2.7 ms at 25 A: alert, no trip")
+            assertTrue(r.emu.dsgOn(), "DSG still on")
+            r.emu.step(0.0001)
+            assertEq(JSON.stringify(await safety(r)), JSON.stringify([0, OCD1]), "2.8 ms: tripped")
+            assertNear(r.emu.lastTripTime_s() - t0, 0.002745, 1e-9, "at 2.745 ms exactly")
+            assertTrue(!r.emu.dsgOn() && r.emu.chgOn(), "DSG off, CHG on")
+            r.emu.setInputs(v, 0, 25, 25) // the pack path is open
+            r.emu.step(1.99)
+            assertEq((await safety(r))[1], OCD1, "held for the recovery time")
+            r.emu.step(0.01)
+            assertEq(JSON.stringify(await safety(r)), "[0,0]", "recovered after 2 s")
+            assertTrue(r.emu.dsgOn(), "DSG on again")
+            r.emu.setInputs(v, 25, 25, 25) // the fault is still there
+            r.emu.step(0.003)
+            assertEq((await safety(r))[1], OCD1, "trips again")
+            // an overcurrent that ends before the delay restarts the timer
+            const q = await protRig(OCD1, [[DM_OCD1_THR, 10], [DM_OCD1_DLY, 6]])
+            for (let k = 0; k < 3; k++) {
+                q.emu.setInputs(v, 25, 25, 25)
+                q.emu.step(0.002)
+                q.emu.setInputs(v, 5, 25, 25)
+                q.emu.step(0.001)
+            }
+            assertEq(JSON.stringify(await safety(q)), "[0,0]", "three 2 ms pulses: no trip")
+        })
+
+        t.test("OCC: charge direction only, fastest delay 0.46 ms, CHG off", async () => {
+            // code 3 = 6 mV = 6 A on 1 mOhm; delay code 0 (fastest, 0.46 ms)
+            const r = await protRig(OCC, [[DM_OCC_THR, 3], [DM_OCC_DLY, 0]])
+            const v = cells4(3.7, 0, 3.7)
+            r.emu.setInputs(v, 10, 25, 25) // 10 A discharge: not OCC
+            r.emu.step(0.01)
+            assertEq(JSON.stringify(await safety(r)), "[0,0]", "discharge is not OCC")
+            const t0 = r.emu.time_s()
+            r.emu.setInputs(v, -7, 25, 25)
+            r.emu.step(0.0004)
+            assertEq(JSON.stringify(await safety(r)), JSON.stringify([OCC, 0]), "0.4 ms at 7 A charge: alert")
+            r.emu.step(0.0001)
+            assertEq((await safety(r))[1], OCC, "0.5 ms: tripped")
+            assertNear(r.emu.lastTripTime_s() - t0, 0.00046, 1e-9, "at 0.46 ms")
+            assertTrue(!r.emu.chgOn() && r.emu.dsgOn(), "CHG off, DSG on")
+        })
+
+        t.test("SCD at a 0.1 ms step: trips within its microsecond delay and not before", async () => {
+            // code 2 = 40 mV = 40 A; delay code 7 = 977 us
+            const r = await protRig(SCD, [[DM_SCD_THR, 2], [DM_SCD_DLY, 7]])
+            const v = cells4(3.7, 0, 3.7)
+            r.emu.setInputs(v, 1, 25, 25)
+            r.emu.step(0.05)
+            const t0 = r.emu.time_s()
+            r.emu.setInputs(v, 120, 25, 25)
+            for (let i = 0; i < 9; i++) r.emu.step(0.0001)
+            assertEq(JSON.stringify(await safety(r)), JSON.stringify([SCD, 0]), "0.9 ms: alert, no trip")
+            r.emu.step(0.0001)
+            assertEq((await safety(r))[1], SCD, "1.0 ms: tripped")
+            assertNear(r.emu.lastTripTime_s() - t0, 0.000977, 1e-9, "at 977 us")
+            assertTrue(!r.emu.dsgOn(), "DSG off")
+            // 15 us (code 1): the first 0.1 ms step trips, 15 us into it
+            const f = await protRig(SCD, [[DM_SCD_THR, 2], [DM_SCD_DLY, 1]])
+            f.emu.setInputs(v, 120, 25, 25)
+            const t1 = f.emu.time_s()
+            f.emu.step(0.0001)
+            assertEq((await safety(f))[1], SCD, "tripped in the first step")
+            assertNear(f.emu.lastTripTime_s() - t1, 0.000015, 1e-12, "15 us after the short")
+            assertTrue(!f.emu.dsgOn(), "DSG off")
+        })
+
+        t.test("disabled protections never trip (Enabled Protections A gates each one)", async () => {
+            const r = await protRig(0, [[DM_COV_THR, 4200 & 0xff, 4200 >> 8], [DM_COV_DLY, 1], [DM_CUV_THR, 2800 & 0xff, 2800 >> 8], [DM_CUV_DLY, 1], [DM_OCD1_THR, 10], [DM_OCC_THR, 2], [DM_SCD_THR, 0], [DM_SCD_DLY, 0]])
+            r.emu.setInputs([4.5, 2.0, 3.7, 3.7], 200, 25, 25)
+            r.emu.step(0.5)
+            r.emu.setInputs([4.5, 2.0, 3.7, 3.7], -50, 25, 25)
+            r.emu.step(0.5)
+            assertEq(JSON.stringify(await rd(r, SAFETY_ALERT_A, 4)), "[0,0,0,0]", "nothing with every protection disabled")
+            assertTrue(r.emu.chgOn() && r.emu.dsgOn(), "FETs on")
+            // only CUV enabled: the overvoltage and the currents still do nothing
+            await dmSet(r, [[DM_ENABLED_PROT_A, CUV]])
+            r.emu.setInputs([4.5, 2.0, 3.7, 3.7], 200, 25, 25)
+            r.emu.step(0.5)
+            assertEq(JSON.stringify(await safety(r)), JSON.stringify([0, CUV]), "only CUV trips")
+            // disabling a tripped protection clears it
+            await dmSet(r, [[DM_ENABLED_PROT_A, 0]])
+            assertEq(JSON.stringify(await safety(r)), "[0,0]", "cleared when disabled")
+        })
+
+        t.test("FET Control: host turn-off needs HOST_FETOFF_EN and never overrides a protection", async () => {
+            const r = quietRig(4)
+            await dmSet(r, [[DM_VCELL_MODE, 4], [DM_FET_OPTIONS, 0x18 | 0x04], [DM_ENABLED_PROT_A, COV], [DM_COV_THR, 4200 & 0xff, 4200 >> 8], [DM_COV_DLY, 1]])
+            await r.bus.transfer(ADDR, [FET_CONTROL, 0x0c], 0)
+            assertTrue(r.emu.chgOn() && r.emu.dsgOn(), "ignored without HOST_FETOFF_EN")
+            assertEq((await rd(r, FET_CONTROL, 1))[0], 0x0c, "the register keeps what was written")
+            await dmSet(r, [[DM_FET_OPTIONS, FO_AUTONOMOUS]])
+            assertTrue(!r.emu.chgOn() && !r.emu.dsgOn(), "CHG_OFF | DSG_OFF with HOST_FETOFF_EN: both off")
+            await r.bus.transfer(ADDR, [FET_CONTROL, 0x04], 0)
+            assertTrue(r.emu.chgOn() && !r.emu.dsgOn(), "DSG_OFF only")
+            await r.bus.transfer(ADDR, [FET_CONTROL, 0x00], 0)
+            r.emu.setInputs([4.3, 3.7, 3.7, 3.7], 0, 25, 25)
+            r.emu.step(0.05)
+            assertTrue(!r.emu.chgOn() && r.emu.dsgOn(), "COV holds CHG off whatever the host writes")
+            await r.bus.transfer(ADDR, [FET_CONTROL, 0x03], 0)
+            assertTrue(!r.emu.chgOn(), "CHG_ON does not override it either")
+            // host mode (FET_EN = 0): only the ON bits with HOST_FETON_EN turn a FET on
+            const h = quietRig(4)
+            await dmSet(h, [[DM_FET_OPTIONS, 0x18 | 0x20]])
+            assertTrue(!h.emu.chgOn() && !h.emu.dsgOn(), "host mode: off")
+            await h.bus.transfer(ADDR, [FET_CONTROL, 0x01], 0)
+            assertTrue(!h.emu.chgOn() && h.emu.dsgOn(), "DSG_ON")
+        })
+
+        t.test("ALERT pin: Safety Status latches SSA in Alarm Status under Alarm Enable; write 1 to clear", async () => {
+            const r = await protRig(OCD1, [[DM_OCD1_THR, 10], [DM_OCD1_DLY, 0], [DM_RECOVERY, 1]])
+            const v = cells4(3.7, 0, 3.7)
+            r.emu.setInputs(v, 5, 25, 25)
+            r.emu.step(0.1)
+            assertTrue(!r.emu.alertAsserted(), "quiet: ALERT released")
+            assertEq((await rdU16(r, ALARM_ENABLE)), 0xc200, "default mask SSA | SSB | SHUTV")
+            r.emu.setInputs(v, 30, 25, 25)
+            r.emu.step(0.001)
+            assertTrue(r.emu.alertAsserted(), "OCD1 tripped: ALERT asserted")
+            assertEq((await rdU16(r, ALARM_STATUS)) & 0x8000, 0x8000, "Alarm Status SSA")
+            assertEq((await rdU16(r, BATTERY_STATUS)) & BS_ALERTPIN, BS_ALERTPIN, "Battery Status ALERTPIN")
+            await r.bus.transfer(ADDR, [ALARM_STATUS, 0x00, 0x80], 0)
+            assertTrue(!r.emu.alertAsserted(), "cleared by writing 1")
+            r.emu.setInputs(v, 0, 25, 25)
+            r.emu.step(0.1)
+            assertTrue(r.emu.alertAsserted(), "latched again while the status holds")
+            r.emu.step(1)
+            assertEq((await safety(r))[1], 0, "recovered")
+            await r.bus.transfer(ADDR, [ALARM_STATUS, 0x00, 0xff], 0)
+            r.emu.step(0.1)
+            assertTrue(!r.emu.alertAsserted(), "stays released once recovered and cleared")
+            // masked out: no ALERT
+            await r.bus.transfer(ADDR, [ALARM_ENABLE, 0x00, 0x00], 0)
+            r.emu.setInputs(v, 30, 25, 25)
+            r.emu.step(0.01)
+            assertEq((await safety(r))[1], OCD1, "tripped")
+            assertTrue(!r.emu.alertAsserted(), "but ALERT masked")
+        })
+
+        t.test("protections pause in CONFIG_UPDATE", async () => {
+            const r = await protRig(OCD1, [[DM_OCD1_THR, 10], [DM_OCD1_DLY, 0]])
+            await sendSub(r, SET_CFGUPDATE)
+            r.emu.setInputs(cells4(3.7, 0, 3.7), 30, 25, 25)
+            r.emu.step(0.1)
+            assertEq(JSON.stringify(await safety(r)), "[0,0]", "nothing evaluated in CONFIG_UPDATE")
+            await sendSub(r, EXIT_CFGUPDATE)
+            r.emu.step(0.001)
+            assertEq((await safety(r))[1], OCD1, "evaluated again after exit")
+        })
+    })
+}

@@ -1,6 +1,7 @@
-// Spec group "core": the portable core's units (command validation, the battery estimator's parts).
+// Spec group "core": the portable core's units (command validation and its fuzz, the battery estimator's parts).
 import { Spec } from "../harness/api"
 import { commandsSpec } from "./commands.spec"
+import { commandsFuzzSpec } from "./commands_fuzz.spec"
 import { batterySpec } from "./battery.spec"
 
-export const CORE_SPECS: Spec[] = [commandsSpec, batterySpec]
+export const CORE_SPECS: Spec[] = [commandsSpec, commandsFuzzSpec, batterySpec]

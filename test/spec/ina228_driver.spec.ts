@@ -23,11 +23,11 @@ const SOVL = 0x0c
 const MFR_ID = 0x3e
 const DEV_ID = 0x3f
 
-// ADC_CONFIG the driver's defaults must program: MODE 0xF, VBUSCT 5, VSHCT 5, VTCT 5, AVG 2
-// = 0xF000 | 5<<9 (0x0A00) | 5<<6 (0x0140) | 5<<3 (0x0028) | 2 = 0xFB6A
-const DEFAULT_ADC_CONFIG = 0xfb6a
-// One full conversion cycle with those defaults: 3 x 1052 us x 16 samples = 50.496 ms
-const DEFAULT_PERIOD_S = 0.050496
+// ADC_CONFIG the driver's defaults must program: MODE 0xF, VBUSCT 2, VSHCT 3, VTCT 0, AVG 4
+// = 0xF000 | 2<<9 (0x0400) | 3<<6 (0x00C0) | 0<<3 | 4 = 0xF4C4
+const DEFAULT_ADC_CONFIG = 0xf4c4
+// One full conversion cycle with those defaults: (150 + 280 + 50) us x 128 samples = 61.44 ms
+const DEFAULT_PERIOD_S = 0.06144
 
 // The 10 mOhm / 10 A test vector: ADCRANGE 0, SHUNT_CAL 2500, I_LSB = 10 / 2^19 A
 const R10 = 10
@@ -284,7 +284,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             const m = errMessage(e)
             assertContains(m, "ADC_CONFIG", "message names the register") // CONFIG 0x0000 happens to match
             assertContains(m, "0x0000", "message says what it read")
-            assertContains(m, "0xfb6a", "message says what was written")
+            assertContains(m, "0xf4c4", "message says what was written")
         })
 
         t.test("configure() again does not reset the energy and charge accumulators", async () => {

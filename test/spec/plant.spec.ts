@@ -1009,3 +1009,53 @@ export const plantModelSpec: Spec = (t: TestApi) => {
         })
     })
 }
+
+/** The AFE's FETs in the pack path (the board drives them: test/spec/pack_path.spec.ts). */
+export const plantPackFetsSpec: Spec = (t: TestApi) => {
+    t.describe("plant: the pack FETs", () => {
+        t.test("DSG off: no discharge (outputs and the box's draw unpowered), a charger still charges; CHG off: the reverse", async () => {
+            const p = makePlant(1, 0.8)
+            p.quiescent_A = 0.02
+            p.setSwitch(0, true)
+            p.setLoad(0, { type: "resistive", ohms: 8 })
+            p.step(0.1)
+            assertTrue(p.outputs[0].current_A > 1.9, "both on: the load runs (" + p.outputs[0].current_A + " A)")
+            p.setPackFets(true, false)
+            const soc = p.pack.meanSoc()
+            p.step(0.1)
+            assertEq(p.outputs[0].current_A, 0, "DSG off: no output current")
+            assertEq(p.quiescentCurrent_A, 0, "nor the box's own draw")
+            assertEq(p.packCurrent_A, 0, "the pack delivers nothing")
+            assertEq(p.bus_V, 0, "the bus is dead")
+            assertEq(p.outputs[0].meterVoltage_V, 0, "the meter sees no voltage")
+            assertEq(p.pack.meanSoc(), soc, "SOC unchanged")
+            // a charger that can carry the load: it runs the outputs and charges through the DSG body diode
+            p.setLoad(0, { type: "resistive", ohms: 16 })
+            p.setCharger({ voltage_V: 16.8, current_A: 2 })
+            p.step(0.1)
+            assertTrue(p.packCurrent_A < -0.5, "charging with DSG off: " + p.packCurrent_A + " A")
+            assertTrue(p.outputs[0].current_A > 0.9, "the output runs from the charger")
+            assertNear(p.chargerCurrent_A, 2, 1e-9, "charger at its limit (CC)")
+            // a charger too weak for the load cannot hold the bus when the pack may not help
+            p.setLoad(0, { type: "resistive", ohms: 4 })
+            p.step(0.1)
+            assertEq(p.packCurrent_A, 0, "no discharge with DSG off")
+            assertEq(p.outputs[0].current_A, 0, "the overloaded bus collapses")
+            // CHG off: the charger cannot push current in; the pack still discharges into the load
+            p.setPackFets(false, true)
+            p.setLoad(0, { type: "none" })
+            p.step(0.1)
+            assertEq(p.packCurrent_A, 0, "CHG off: no charge current")
+            assertNear(p.bus_V, 16.8, 1e-9, "the charger holds the bus")
+            assertNear(p.chargerCurrent_A, 0.02, 1e-9, "and feeds only the box's draw")
+            p.setCharger(undefined)
+            p.setLoad(0, { type: "resistive", ohms: 8 })
+            p.step(0.1)
+            assertTrue(p.packCurrent_A > 1.9, "discharge flows with CHG off (body diode): " + p.packCurrent_A)
+            p.setPackFets(false, false)
+            p.step(0.1)
+            assertEq(p.packCurrent_A, 0, "both off: nothing")
+            assertEq(p.outputs[0].current_A, 0, "output dead")
+        })
+    })
+}

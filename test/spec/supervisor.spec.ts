@@ -21,7 +21,7 @@ export const supervisorSpec: Spec = (t: TestApi) => {
     async function rigWithLoad(ohms: number, rig?: Rig): Promise<Rig> {
         const r = rig ? rig : new Rig()
         r.world.plant.setLoad(0, { type: "resistive", ohms })
-        await r.start()
+        await r.boot(3000, pause)
         return r
     }
 

@@ -25,7 +25,7 @@ async function loop(rig: Rig, withTick: boolean): Promise<number> {
 async function main() {
     const rig = new Rig()
     rig.world.plant.setLoad(0, { type: "resistive", ohms: 12 })
-    await rig.start()
+    await rig.boot()
     rig.submit({ kind: "channel.enable", channel: 0, on: true })
     await loop(rig, true) // warm up, and the output is on from here
     const base = await loop(rig, false)

@@ -42,35 +42,52 @@ export interface DecodedLearned {
     problems: string[]
 }
 
+function present(x: any): boolean {
+    return x !== undefined && x !== null
+}
+
 /**
  * Rebuild a learned state for a pack of `series` groups from stored records (`read(key)` gives the value
- * or undefined). Capacity and SOC are needed together; calibration and counters fall back on their own.
+ * or undefined). Each record falls back on its own, so one damaged record never takes the others (the
+ * lifetime counters above all) with it: capacity to the label, SOC to "measure again" (an empty list),
+ * calibration to none, counters to zero. Nothing saved (or everything cleared for a new pack) is a fresh
+ * start without complaint; a record missing while others exist, or one that is malformed, is said.
  */
-export function decodeLearned(read: (key: string) => any, series: number, nominal_Ah: number): DecodedLearned {
+export function decodeLearned(read: (key: string) => any, series: number, nominal_Ah: number, labelSigma = 0.15): DecodedLearned {
     const problems: string[] = []
     const cap = read(KEY_CAPACITY)
     const soc = read(KEY_SOC)
     const cal = read(KEY_CAL)
     const cnt = read(KEY_COUNTERS)
+    if (!present(cap) && !present(soc) && !present(cal) && !present(cnt)) return { state: undefined, problems }
     const maxQ = Math.round(nominal_Ah * 1000 * 2)
     const capOk = isRecord(cap) && isIntArray(cap.q, series, 1, maxQ) && isIntArray(cap.qs, series, 0, maxQ) && isIntIn(cap.n, 0, 1e9)
     const socOk = isRecord(soc) && isIntArray(soc.s, series, -5000, 15000) && isIntArray(soc.ss, series, 0, 10000) && isIntArray(soc.r, series, 100, 10000)
     const calOk = isRecord(cal) && isIntIn(cal.o, -1e6, 1e6) && isIntIn(cal.os, 0, 1e6) && isIntIn(cal.g, -200000, 200000) && isIntIn(cal.gs, 0, 200000)
     const cntOk = isRecord(cnt) && isIntIn(cnt.d, 0, 2e12) && isIntIn(cnt.i, 0, 2e12) && isIntIn(cnt.o, 0, 2e12)
-    // Nothing saved yet, or deliberately cleared (a new pack): start fresh without complaint.
-    if (cap === undefined || cap === null || soc === undefined || soc === null) return { state: undefined, problems }
-    if (!capOk) problems.push("saved capacity (" + KEY_CAPACITY + ") unusable: capacity back to the label, health unknown")
-    if (!socOk) problems.push("saved state of charge (" + KEY_SOC + ") unusable: it will be measured again")
-    if (!capOk || !socOk) return { state: undefined, problems }
-    if (cal !== undefined && !calOk) problems.push("saved current calibration (" + KEY_CAL + ") unusable: calibrating again")
-    if (cnt !== undefined && !cntOk) problems.push("saved lifetime counters (" + KEY_COUNTERS + ") unusable: they restart at zero")
+    const say = (x: any, ok: boolean, what: string, then: string) => {
+        if (!present(x)) problems.push(what + " missing: " + then)
+        else if (!ok) problems.push(what + " unusable: " + then)
+    }
+    say(cap, capOk, "saved capacity (" + KEY_CAPACITY + ")", "capacity back to the label, health unknown")
+    say(soc, socOk, "saved state of charge (" + KEY_SOC + ")", "it will be measured again")
+    say(cal, calOk, "saved current calibration (" + KEY_CAL + ")", "calibrating again")
+    say(cnt, cntOk, "saved lifetime counters (" + KEY_COUNTERS + ")", "they restart at zero")
+    const label: number[] = []
+    const labelSig: number[] = []
+    const ones: number[] = []
+    for (let i = 0; i < series; i++) {
+        label.push(nominal_Ah)
+        labelSig.push(nominal_Ah * labelSigma)
+        ones.push(1)
+    }
     const state: LearnedState = {
-        q_Ah: cap.q.map((x: number) => x / 1000),
-        qSigma_Ah: cap.qs.map((x: number) => x / 1000),
-        capacityLearned: cap.n,
-        soc: soc.s.map((x: number) => x / 10000),
-        socSigma: soc.ss.map((x: number) => x / 10000),
-        rFactor: soc.r.map((x: number) => x / 1000),
+        q_Ah: capOk ? cap.q.map((x: number) => x / 1000) : label,
+        qSigma_Ah: capOk ? cap.qs.map((x: number) => x / 1000) : labelSig,
+        capacityLearned: capOk ? cap.n : 0,
+        soc: socOk ? soc.s.map((x: number) => x / 10000) : [],
+        socSigma: socOk ? soc.ss.map((x: number) => x / 10000) : [],
+        rFactor: socOk ? soc.r.map((x: number) => x / 1000) : ones,
         offset_A: calOk ? cal.o / 1e6 : 0,
         offsetSigma_A: calOk ? cal.os / 1e6 : 0.05,
         gain: calOk ? cal.g / 1e6 : 0,

@@ -249,13 +249,13 @@ export class BatteryEstimator {
             const slope = ocvSlope_mV(c, clamp01(soc)) / 1000
             const pol = 0.03 + Math.abs(rc_mV) / 1000
             let sigma = Math.sqrt(pol * pol + this.restVariance()) / (slope > 0.05 ? slope : 0.05)
-            if (this.restored) {
+            if (this.restored && this.restored.soc.length === n) {
                 const r = this.restored
                 soc = r.soc[i]
                 sigma = Math.sqrt(r.socSigma[i] * r.socSigma[i] + this.cfg.restartSigma * this.cfg.restartSigma)
             }
             if (sigma > 0.3) sigma = 0.3
-            const f = new CellFilter(this.restored ? soc : clamp01(soc), sigma)
+            const f = new CellFilter(this.restored && this.restored.soc.length === n ? soc : clamp01(soc), sigma)
             // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
             f.v1 = (I * p.r1) / 2
             f.v2 = (I * p.r2) / 2

@@ -1,7 +1,9 @@
 // The battery side of the supervisor: restores the pack configuration and what was learned, reads the
 // AFE once a period, runs the estimator, saves what must survive, and renders the battery Snapshot.
 import { Bus } from "../../drivers/bus"
-import { AfeReading, Bq76907, bq76907Defaults } from "../../drivers/bq76907"
+import { AfeProtectionConfig, AfeReading, Bq76907, bq76907Defaults } from "../../drivers/bq76907"
+import { PackProtectionConfig, cellVoltageLimits } from "../protection/rules"
+import { chemistryById } from "./chemistry"
 import { SettingsStore } from "../io"
 import { SettingsWriter, errorText } from "../persist"
 import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState } from "./estimator"
@@ -79,9 +81,21 @@ export class BatteryMonitor {
     private lastQ_C = 0
     private lastQt_s = -1
     private last: BatteryEstimate = undefined
+    /** The AFE's latest reading and when it came (for the protections); -1 before the first. */
+    reading: AfeReading = undefined
+    reading_ms = -1
+    /** What the AFE's own protections were armed with (undefined until armed and verified). */
+    armed: AfeProtectionConfig = undefined
+    private armProblem = "AFE protections not armed yet"
+    private lastVerify_ms = 0
+    private fetsKnown = false
+    private fetChg = false
+    private fetDsg = false
+    private protection: PackProtectionConfig
 
-    constructor(cfg: BatteryConfig, bus: Bus, store: SettingsStore, settings: SettingsWriter, note: Note) {
+    constructor(cfg: BatteryConfig, protection: PackProtectionConfig, bus: Bus, store: SettingsStore, settings: SettingsWriter, note: Note) {
         this.cfg = cfg
+        this.protection = protection
         this.bus = bus
         this.store = store
         this.settings = settings
@@ -110,7 +124,7 @@ export class BatteryMonitor {
                 this.note("setting", "could not read " + k + " (" + errorText(e) + ")")
             }
         }
-        const d = decodeLearned(k => records[k], this.pack.series, packCapacity_mAh(this.pack) / 1000)
+        const d = decodeLearned(k => records[k], this.pack.series, packCapacity_mAh(this.pack) / 1000, this.cfg.estimator.labelCapacitySigma)
         for (const p of d.problems) this.note("setting", p)
         this.est = new BatteryEstimator(this.pack, this.cfg.estimator, d.state)
         await this.initAfe(now_ms)
@@ -124,6 +138,8 @@ export class BatteryMonitor {
             this.afe = new Bq76907(this.bus, c)
             await this.afe.probe()
             await this.afe.configure()
+            await this.armAfe(now_ms)
+            this.fetsKnown = false
             this.ready = true
             this.failures = 0
             this.lastQt_s = -1
@@ -133,6 +149,56 @@ export class BatteryMonitor {
             this.ready = false
             this.nextRetry_ms = now_ms + 5000
             this.fault("AFE: " + errorText(e))
+        }
+    }
+
+    /**
+     * The AFE's hardware protections: the last layer, armed past the firmware's own limits (so the firmware
+     * acts first) and read back. Cell limits from the chemistry, currents from the box's ratings.
+     */
+    afeProtectionConfig(): AfeProtectionConfig {
+        const v = cellVoltageLimits(chemistryById(this.pack.chemistry))
+        const p = this.protection
+        return {
+            cov_mV: v.safetyOverVoltage_mV,
+            covDelay_ms: 1000,
+            cuv_mV: v.deepDischarge_mV,
+            cuvDelay_ms: 1000,
+            occ_mA: p.maxCharge_mA * 1.25,
+            occDelay_ms: 1000,
+            ocd_mA: p.maxDischarge_mA * 1.25,
+            ocdDelay_ms: 100,
+            scd_mA: p.shortCircuit_mA,
+            scdDelay_us: 250,
+        }
+    }
+
+    private async armAfe(now_ms: number): Promise<void> {
+        const armed = await this.afe.armProtections(this.afeProtectionConfig())
+        const wrong = await this.afe.verifyProtections(armed)
+        this.armed = wrong.length === 0 ? armed : undefined
+        this.armProblem = wrong.length === 0 ? "" : "AFE protections read back wrong: " + wrong.join("; ")
+        this.lastVerify_ms = now_ms
+        if (wrong.length > 0) this.note("protection", this.armProblem)
+    }
+
+    /** "" when the AFE's protections are armed and read back right; otherwise why not. */
+    protectionProblem(): string {
+        return this.ready ? this.armProblem : "AFE not ready: " + this.reason
+    }
+
+    /** Drive the AFE's FETs: charge and discharge paths (the chip's own protections still override). */
+    async setPackPath(chg: boolean, dsg: boolean, now_ms: number): Promise<void> {
+        if (!this.ready) return
+        if (this.fetsKnown && chg === this.fetChg && dsg === this.fetDsg) return
+        try {
+            await this.afe.setFets(chg, dsg)
+            this.fetChg = chg
+            this.fetDsg = dsg
+            this.fetsKnown = true
+        } catch (e) {
+            this.fetsKnown = false
+            this.note("protection", "could not set the pack FETs (" + errorText(e) + "); retrying")
         }
     }
 
@@ -161,6 +227,23 @@ export class BatteryMonitor {
             return
         }
         this.failures = 0
+        this.reading = r
+        this.reading_ms = now_ms
+        // A garbled or half-ready reading (a cell no cell could be) goes to the protections, never to the estimator.
+        for (const v of r.cell_mV) if (!(v >= 500 && v <= 5000)) return
+        // The hardware protections are read back once a minute: a register that changed is a fault, re-armed.
+        if (now_ms - this.lastVerify_ms >= 60000) {
+            this.lastVerify_ms = now_ms
+            try {
+                const wrong = this.armed ? await this.afe.verifyProtections(this.armed) : ["never armed"]
+                if (wrong.length > 0) {
+                    this.note("protection", "AFE protections read back wrong (" + wrong.join("; ") + "); arming again")
+                    await this.armAfe(now_ms)
+                }
+            } catch (e) {
+                this.armProblem = "AFE protections could not be verified (" + errorText(e) + ")"
+            }
+        }
         // The AFE's own clock covers the counted charge; a reset of the chip restarts both at zero.
         let dt = 0
         let dq = 0

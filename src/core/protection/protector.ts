@@ -1,0 +1,295 @@
+// The protection supervisor: every tick it judges each fault in the catalogue (rules.ts) against the
+// latest readings, and says what must be off: single outputs, charging, discharging (every output and
+// the AFE's DSG FET). It logs each trip, release and clear with the value at that moment (fault_log.ts).
+// It decides; the supervisor applies. Portable.
+import { Chemistry } from "../battery/chemistry"
+import { FaultLog } from "./fault_log"
+import { FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "./fault"
+import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, FaultRule, PackProtectionConfig, channelRules, packRules, rule } from "./rules"
+
+export interface ChannelReading {
+    /** The output is switched on (its readings describe a live output). */
+    on: boolean
+    fresh: boolean
+    voltage_mV: number
+    current_mA: number
+    dieTemp_C: number
+}
+
+export interface ProtectionInputs {
+    now_ms: number
+    /** The AFE's latest cells, mV (empty before the first reading). */
+    cell_mV: number[]
+    /** Age of the AFE's latest reading, ms (a large number when it never answered), and its read period. */
+    afeAge_ms: number
+    afePeriod_ms: number
+    /** Pack current, discharge positive, mA. */
+    pack_mA: number
+    cellTemp_C: number
+    boardTemp_C: number
+    channels: ChannelReading[]
+    /** The box's own draw, mA (Kirchhoff check). */
+    quiescent_mA: number
+    /** The AFE's own trips (its Safety Status, as AFE_* bits below): the hardware layer acted. */
+    afeTrips: number
+}
+
+/** The AFE's hardware trips, as the protector sees them. */
+export const AFE_COV = 1
+export const AFE_CUV = 2
+export const AFE_SCD = 4
+export const AFE_OCD = 8
+export const AFE_OCC = 16
+
+export type ProtectionNote = (channel: number, kind: string, message: string) => void
+
+/** Sensor sanity bounds: outside these a reading is a broken sensor or wire, not a cell. */
+const CELL_MIN_PLAUSIBLE_mV = 500
+const CELL_MAX_PLAUSIBLE_mV = 5000
+const TEMP_MIN_PLAUSIBLE_C = -40
+const TEMP_MAX_PLAUSIBLE_C = 125
+/** Read periods without a fresh pack reading before the pack is "unseen". */
+const AFE_STALE_PERIODS = 3.5
+/** Identical cell readings for this long while current flows: a frozen ADC. */
+const STUCK_ms = 60000
+
+function sensorRules(): FaultRule[] {
+    const how = (debounce_ms: number, latching: boolean) => ({ debounce_ms, retry_ms: 0, action: ACTION_ALL, latching })
+    return [
+        // An open sense wire or a cell-count mismatch reads a cell near 0 V: a person must look.
+        rule("sensor.cell.open", "a cell input reads near 0 V (open wire or cell count mismatch)", false, CELL_MIN_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV + 1, "mV", how(1000, true)),
+        rule("sensor.cell.range", "a cell reading is out of any cell's range", true, CELL_MAX_PLAUSIBLE_mV, CELL_MAX_PLAUSIBLE_mV - 1, "mV", how(1000, false)),
+        rule("sensor.temp.range", "a temperature reading is implausible", true, 0, 1, "", how(2000, false)),
+        rule("sensor.afe.stale", "no fresh pack reading (AFE silent)", true, AFE_STALE_PERIODS, AFE_STALE_PERIODS - 0.01, "periods", how(0, false)),
+        rule("sensor.afe.stuck", "the pack readings are frozen while current flows", true, STUCK_ms, 1, "ms", how(0, false)),
+        // The AFE's own trips: its FETs are already off; the firmware follows, logs, and for a short circuit,
+        // a cell past its limits or a deep discharge waits for a person.
+        rule("afe.scd", "the AFE cut a short circuit", true, 0.5, 0.5, "", how(0, true)),
+        rule("afe.cov", "the AFE cut a cell over-voltage", true, 0.5, 0.5, "", how(0, true)),
+        rule("afe.cuv", "the AFE cut a cell under-voltage", true, 0.5, 0.5, "", how(0, true)),
+        rule("afe.ocd", "the AFE cut a discharge over-current", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 10000, action: ACTION_DISCHARGE }),
+        rule("afe.occ", "the AFE cut a charge over-current", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 10000, action: ACTION_CHARGE }),
+    ]
+}
+
+function afeBit(id: string): number {
+    if (id === "afe.cov") return AFE_COV
+    if (id === "afe.cuv") return AFE_CUV
+    if (id === "afe.scd") return AFE_SCD
+    if (id === "afe.ocd") return AFE_OCD
+    return AFE_OCC
+}
+
+// What each rule measures.
+const Q_NONE = 0
+const Q_STAGE_TEMP = 1
+const Q_OFF_CURRENT = 2
+const Q_OUT_VOLTAGE = 3
+const Q_AFE_AGE = 4
+const Q_STUCK = 5
+const Q_CELL_MIN_RAW = 6
+const Q_CELL_MAX_RAW = 7
+const Q_TEMP_SANITY = 8
+const Q_CELL_MAX = 9
+const Q_CELL_MIN = 10
+const Q_DISCHARGE = 11
+const Q_CHARGE = 12
+const Q_CELL_TEMP = 13
+const Q_BOARD_TEMP = 14
+const Q_KIRCHHOFF = 15
+const Q_AFE_TRIP = 16
+
+function quantityOf(id: string): number {
+    if (id.indexOf(".stage.") > 0) return Q_STAGE_TEMP
+    if (id.indexOf(".switch.stuck") > 0) return Q_OFF_CURRENT
+    if (id.indexOf("ch") === 0) return Q_OUT_VOLTAGE
+    if (id === "sensor.afe.stale") return Q_AFE_AGE
+    if (id === "sensor.afe.stuck") return Q_STUCK
+    if (id === "sensor.cell.open") return Q_CELL_MIN_RAW
+    if (id === "sensor.cell.range") return Q_CELL_MAX_RAW
+    if (id === "sensor.temp.range") return Q_TEMP_SANITY
+    if (id.indexOf("cell.ov") === 0) return Q_CELL_MAX
+    if (id.indexOf("cell.uv") === 0) return Q_CELL_MIN
+    if (id === "pack.ocd") return Q_DISCHARGE
+    if (id === "pack.occ") return Q_CHARGE
+    if (id === "temp.board.hot") return Q_BOARD_TEMP
+    if (id.indexOf("temp.") === 0) return Q_CELL_TEMP
+    if (id === "kirchhoff") return Q_KIRCHHOFF
+    if (id.indexOf("afe.") === 0) return Q_AFE_TRIP
+    return Q_NONE
+}
+
+export class Protector {
+    readonly faults: FaultState[] = []
+    private log: FaultLog
+    private note: ProtectionNote
+    private lastCells: number[] = []
+    /** Each rule's quantity code (found once from its id: string tests every tick cost the VM too much). */
+    private quantity: number[] = []
+    private stuckSince_ms = -1
+
+    constructor(chem: Chemistry, cfg: PackProtectionConfig, outputs: { minOut_mV: number; maxOut_mV: number }[], log: FaultLog, note: ProtectionNote) {
+        this.log = log
+        this.note = note
+        for (const r of packRules(chem, cfg)) this.faults.push(new FaultState(r))
+        for (const r of sensorRules()) this.faults.push(new FaultState(r))
+        for (let i = 0; i < outputs.length; i++) for (const r of channelRules(i, cfg, outputs[i].minOut_mV, outputs[i].maxOut_mV)) this.faults.push(new FaultState(r))
+        for (const f of this.faults) this.quantity.push(quantityOf(f.rule.id))
+    }
+
+    find(id: string): FaultState {
+        for (const f of this.faults) if (f.rule.id === id) return f
+        return undefined
+    }
+
+    /** The value each rule judges now (NaN: not measured now), by the rule's quantity code. */
+    private valueFor(q: number, r: FaultRule, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
+        if (r.channel >= 0) {
+            const c = inp.channels[r.channel]
+            if (!c || !c.fresh) return NaN
+            if (q === Q_STAGE_TEMP) return c.dieTemp_C
+            if (q === Q_OFF_CURRENT) return c.on ? NaN : c.current_mA
+            // Output voltage limits only mean something while the output is live.
+            return c.on ? c.voltage_mV : NaN
+        }
+        if (q === Q_AFE_AGE) return inp.afeAge_ms / inp.afePeriod_ms
+        if (q === Q_AFE_TRIP) return (inp.afeTrips & afeBit(r.id)) !== 0 ? 1 : 0
+        if (inp.afeAge_ms >= AFE_STALE_PERIODS * inp.afePeriod_ms || inp.cell_mV.length === 0) return NaN
+        if (q === Q_STUCK) return this.stuckSince_ms < 0 ? 0 : inp.now_ms - this.stuckSince_ms
+        if (q === Q_CELL_MIN_RAW) return cellMin
+        if (q === Q_CELL_MAX_RAW) return cellMax
+        if (q === Q_TEMP_SANITY) return tempOut
+        // Cell voltages out of a sensor's range are judged by the sensor rules, not as cells.
+        if (q === Q_CELL_MAX) return cellMax <= CELL_MAX_PLAUSIBLE_mV ? cellMax : NaN
+        if (q === Q_CELL_MIN) return cellMin >= CELL_MIN_PLAUSIBLE_mV ? cellMin : NaN
+        if (q === Q_DISCHARGE) return inp.pack_mA
+        if (q === Q_CHARGE) return -inp.pack_mA
+        // Judged whether or not a charger is present: the CHG FET is off before one is plugged in.
+        const t = inp.cellTemp_C
+        if (q === Q_CELL_TEMP) return t >= TEMP_MIN_PLAUSIBLE_C && t <= TEMP_MAX_PLAUSIBLE_C ? t : NaN
+        if (q === Q_BOARD_TEMP) return inp.boardTemp_C
+        if (q === Q_KIRCHHOFF) {
+            let out = 0
+            for (const c of inp.channels) {
+                if (!c.fresh) return NaN
+                out += c.current_mA
+            }
+            // One-sided: the pack giving more than the outputs take is a leak or a short inside the box.
+            // (A charger makes the pack give less, so it never hides in this direction.)
+            return inp.pack_mA - out - inp.quiescent_mA
+        }
+        return NaN
+    }
+
+    evaluate(inp: ProtectionInputs): void {
+        let cellMax = -1e9
+        let cellMin = 1e9
+        for (const v of inp.cell_mV) {
+            if (v > cellMax) cellMax = v
+            if (v < cellMin) cellMin = v
+        }
+        // Frozen readings: the same cells to the millivolt while at least C/20-ish current flows.
+        let same = inp.cell_mV.length === this.lastCells.length && inp.cell_mV.length > 0
+        for (let i = 0; same && i < inp.cell_mV.length; i++) if (inp.cell_mV[i] !== this.lastCells[i]) same = false
+        const flowing = Math.abs(inp.pack_mA) > 200
+        if (inp.afeAge_ms < AFE_STALE_PERIODS * inp.afePeriod_ms && same && flowing) {
+            if (this.stuckSince_ms < 0) this.stuckSince_ms = inp.now_ms
+        } else this.stuckSince_ms = -1
+        this.lastCells = inp.cell_mV.slice(0)
+        let tempOut = 0
+        const temps = [inp.cellTemp_C, inp.boardTemp_C]
+        for (const t of temps) if (t === t && (t < TEMP_MIN_PLAUSIBLE_C || t > TEMP_MAX_PLAUSIBLE_C)) tempOut = 1
+        for (let k = 0; k < this.faults.length; k++) {
+            const f = this.faults[k]
+            const v = this.valueFor(this.quantity[k], f.rule, inp, cellMax, cellMin, tempOut)
+            const change = f.evaluate(v, inp.now_ms)
+            if (change === FAULT_TRIPPED) this.record(f, "trip", v, inp.now_ms)
+            else if (change === FAULT_RELEASED) this.record(f, "release", v, inp.now_ms)
+        }
+    }
+
+    private record(f: FaultState, event: string, v: number, now_ms: number): void {
+        const r = f.rule
+        const value = v === v ? v : 0
+        this.log.add({ boot: this.log.boot, t_s: now_ms / 1000, event, id: r.id, value, threshold: r.trip, unit: r.unit })
+        let message: string
+        if (event === "trip") message = r.what + ": " + Math.round(value) + " " + r.unit + " (limit " + Math.round(r.trip) + " " + r.unit + ")" + (r.latching ? "; latched until a person clears it" : "")
+        else if (event === "release") message = r.what + ": cleared at " + Math.round(value) + " " + r.unit
+        else message = r.what + ": cleared by a person"
+        this.note(r.channel, "protection", r.id + " " + event + ": " + message)
+    }
+
+    /** OR of the actions of every active fault. */
+    actions(): number {
+        let a = 0
+        for (const f of this.faults) if (f.active) a |= f.rule.action
+        return a
+    }
+
+    chargeAllowed(): boolean {
+        return (this.actions() & ACTION_CHARGE) === 0
+    }
+
+    dischargeAllowed(): boolean {
+        return (this.actions() & ACTION_DISCHARGE) === 0
+    }
+
+    /** The active fault that holds output i off, or undefined. */
+    holding(i: number): FaultState {
+        for (const f of this.faults) {
+            if (!f.active) continue
+            const a = f.rule.action
+            if ((a & ACTION_DISCHARGE) !== 0 || ((a & ACTION_CHANNEL) !== 0 && f.rule.channel === i)) return f
+        }
+        return undefined
+    }
+
+    /** Whether output i should derate (a warning tier on its stage). */
+    derating(i: number): boolean {
+        for (const f of this.faults) if (f.active && f.rule.tier === "derate" && f.rule.channel === i) return true
+        return false
+    }
+
+    /** A person clears latched faults (all, or one id). Returns "" or why nothing was cleared. */
+    clear(id: string, now_ms: number): string {
+        let cleared = 0
+        const refusals: string[] = []
+        for (const f of this.faults) {
+            if (id !== "" && f.rule.id !== id) continue
+            if (!f.active || !f.latched) continue
+            const why = f.clearLatch(now_ms)
+            if (why === "") {
+                cleared++
+                this.record(f, "clear", NaN, now_ms)
+            } else refusals.push(f.rule.id + ": " + why)
+        }
+        if (cleared > 0) return ""
+        if (refusals.length > 0) return refusals.join("; ")
+        return id === "" ? "no latched fault to clear" : "no latched fault " + id
+    }
+
+    /** Ids of the latched faults (saved, so a restart cannot clear what needs a person). */
+    latchedIds(): string[] {
+        const out: string[] = []
+        for (const f of this.faults) if (f.active && f.latched) out.push(f.rule.id)
+        return out
+    }
+
+    /** Re-latch faults saved before a restart; unknown ids are returned (a changed catalogue). */
+    restoreLatched(ids: string[], now_ms: number): string[] {
+        const unknown: string[] = []
+        for (const id of ids) {
+            const f = this.find(id)
+            if (f && f.rule.latching) f.relatch(now_ms)
+            else unknown.push(id)
+        }
+        return unknown
+    }
+
+    /** One sentence per active fault. */
+    describe(): string[] {
+        const out: string[] = []
+        for (const f of this.faults) if (f.active) out.push("protection " + f.rule.id + ": " + f.rule.what + (f.latched ? " (latched)" : ""))
+        return out
+    }
+}

@@ -1,0 +1,145 @@
+// The fault catalogue as data: for each fault the firmware judges, its threshold for this chemistry and
+// box, its debounce, tier, release hysteresis, whether it latches (a person must clear it) or retries
+// with a growing back-off, and the safe state it commands. docs/fault-catalogue.md is the readable form;
+// the spec checks the two agree on the fault ids. Portable; values in mV, mA, °C and ms.
+import { Chemistry } from "../battery/chemistry"
+
+/** What a fault does while active. */
+export const ACTION_NONE = 0
+/** Open one output channel (the rule's channel). */
+export const ACTION_CHANNEL = 1
+/** Stop charging (the AFE's CHG FET). */
+export const ACTION_CHARGE = 2
+/** Stop discharging: every output off and the AFE's DSG FET off. */
+export const ACTION_DISCHARGE = 4
+export const ACTION_ALL = ACTION_CHARGE | ACTION_DISCHARGE
+
+export interface FaultRule {
+    id: string
+    /** "warn" | "derate" | "trip" */
+    tier: string
+    /** True when the fault is a value above `trip`, false when below. */
+    above: boolean
+    trip: number
+    /** The value must be back past this (hysteresis) before the fault may release. */
+    release: number
+    unit: string
+    debounce_ms: number
+    /** How long the value must stay past `release` before an automatic release. */
+    releaseHold_ms: number
+    /** A person must clear it (`fault.clear`) once the condition is gone. */
+    latching: boolean
+    /** First automatic retry delay; doubles with each trip, up to 16 times. 0: release as soon as clear. */
+    retry_ms: number
+    action: number
+    /** -1 for the pack; the output channel otherwise. */
+    channel: number
+    /** For a person: what is wrong. */
+    what: string
+}
+
+export interface PackProtectionConfig {
+    /** Continuous pack discharge the box's wiring and FETs are rated for. */
+    maxDischarge_mA: number
+    /** Continuous charge current into the pack. */
+    maxCharge_mA: number
+    /** Short circuit in discharge (the AFE's hardware SCD threshold). */
+    shortCircuit_mA: number
+    /** Power stages (the channel meters' die temperature, next to the switch): derate, trip. */
+    stageWarn_C: number
+    stageTrip_C: number
+    /** The AFE's die, standing in for the board and MCU temperature. */
+    boardTrip_C: number
+    /** Pack current against the sum of the outputs, the box's draw and the charger: allowed mismatch. */
+    kirchhoffTolerance_mA: number
+}
+
+export function defaultPackProtection(): PackProtectionConfig {
+    return {
+        maxDischarge_mA: 20000,
+        maxCharge_mA: 6000,
+        shortCircuit_mA: 40000,
+        stageWarn_C: 85,
+        stageTrip_C: 100,
+        boardTrip_C: 85,
+        kirchhoffTolerance_mA: 500,
+    }
+}
+
+/** Cell voltage thresholds per chemistry (hardware facts §5.2), mV. */
+export interface CellVoltageLimits {
+    /** Above the charge limit: stop charging. */
+    overVoltage_mV: number
+    /** Past the cell's safety limit: everything off, latched. */
+    safetyOverVoltage_mV: number
+    /** Below the cut-off even at rest: stop discharging. */
+    underVoltage_mV: number
+    /** Deep discharge: everything off, latched (the cell may be damaged). */
+    deepDischarge_mV: number
+}
+
+export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
+    if (c.id === "LFP") return { overVoltage_mV: 3750, safetyOverVoltage_mV: 3850, underVoltage_mV: 2500, deepDischarge_mV: 2000 }
+    return { overVoltage_mV: 4250, safetyOverVoltage_mV: 4300, underVoltage_mV: 2800, deepDischarge_mV: 2500 }
+}
+
+/** Timing, action and scope of a rule (DeviceScript: functions take few arguments, so these travel together). */
+export interface RuleHow {
+    debounce_ms: number
+    retry_ms: number
+    action: number
+    latching?: boolean
+    tier?: string
+    channel?: number
+}
+
+export function rule(id: string, what: string, above: boolean, trip: number, release: number, unit: string, how: RuleHow): FaultRule {
+    return {
+        id,
+        what,
+        tier: how.tier !== undefined ? how.tier : "trip",
+        above,
+        trip,
+        release,
+        unit,
+        debounce_ms: how.debounce_ms,
+        releaseHold_ms: 2000,
+        latching: how.latching === true,
+        retry_ms: how.retry_ms,
+        action: how.action,
+        channel: how.channel !== undefined ? how.channel : -1,
+    }
+}
+
+/** The pack-level rules for a chemistry and box. */
+export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
+    const v = cellVoltageLimits(c)
+    return [
+        rule("cell.ov", "a cell above its charge limit", true, v.overVoltage_mV, c.maxCharge_mV - 100, "mV", { debounce_ms: 1000, retry_ms: 10000, action: ACTION_CHARGE }),
+        rule("cell.ov.safety", "a cell past its safety limit", true, v.safetyOverVoltage_mV, c.maxCharge_mV, "mV", { debounce_ms: 500, retry_ms: 0, action: ACTION_ALL, latching: true }),
+        rule("cell.uv", "a cell below its cut-off", false, v.underVoltage_mV, c.cutoff_mV + 100, "mV", { debounce_ms: 2000, retry_ms: 30000, action: ACTION_DISCHARGE }),
+        rule("cell.uv.deep", "a cell deeply discharged", false, v.deepDischarge_mV, v.underVoltage_mV, "mV", { debounce_ms: 2000, retry_ms: 0, action: ACTION_ALL, latching: true }),
+        rule("pack.ocd", "pack discharge over-current", true, p.maxDischarge_mA, p.maxDischarge_mA * 0.8, "mA", { debounce_ms: 2000, retry_ms: 10000, action: ACTION_DISCHARGE }),
+        rule("pack.occ", "pack charge over-current", true, p.maxCharge_mA, p.maxCharge_mA * 0.8, "mA", { debounce_ms: 2000, retry_ms: 10000, action: ACTION_CHARGE }),
+        rule("temp.charge.hot", "cells too hot to charge", true, c.chargeMax_C, c.chargeMax_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_CHARGE }),
+        rule("temp.charge.cold", "cells too cold to charge", false, c.chargeMin_C, c.chargeMin_C + 3, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_CHARGE }),
+        rule("temp.discharge.hot", "cells too hot to discharge", true, c.dischargeMax_C, c.dischargeMax_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_DISCHARGE }),
+        rule("temp.discharge.cold", "cells too cold to discharge", false, c.dischargeMin_C, c.dischargeMin_C + 3, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_DISCHARGE }),
+        rule("temp.board.hot", "the board (AFE die) too hot", true, p.boardTrip_C, p.boardTrip_C - 10, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_ALL }),
+        rule("kirchhoff", "pack current does not match the outputs and charger", true, p.kirchhoffTolerance_mA, p.kirchhoffTolerance_mA / 2, "mA", { debounce_ms: 3000, retry_ms: 60000, action: ACTION_DISCHARGE }),
+    ]
+}
+
+/** One output channel's rules: its power stage's temperature and its output voltage window. */
+export function channelRules(channel: number, p: PackProtectionConfig, minOut_mV: number, maxOut_mV: number): FaultRule[] {
+    const at = "ch" + channel + "."
+    return [
+        rule(at + "stage.warm", "output stage warm: derating", true, p.stageWarn_C, p.stageWarn_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_NONE, tier: "derate", channel: channel }),
+        rule(at + "stage.hot", "output stage too hot", true, p.stageTrip_C, p.stageWarn_C - 10, "C", { debounce_ms: 1000, retry_ms: 30000, action: ACTION_CHANNEL, channel: channel }),
+        rule(at + "ov", "output over-voltage", true, maxOut_mV, maxOut_mV - 500, "mV", { debounce_ms: 300, retry_ms: 10000, action: ACTION_CHANNEL, channel: channel }),
+        rule(at + "uv", "output under-voltage (overload or failing source)", false, minOut_mV, minOut_mV + 500, "mV", { debounce_ms: 500, retry_ms: 10000, action: ACTION_CHANNEL, channel: channel }),
+        // Current through an output the firmware holds off: its switch is stuck closed. Only the pack's
+        // DSG FET can stop it, and a person must look at the switch.
+        rule(at + "switch.stuck", "output switch stuck on (current while off)", true, 100, 50, "mA", { debounce_ms: 500, retry_ms: 0, action: ACTION_DISCHARGE, latching: true, channel: channel }),
+    ]
+}

@@ -1,0 +1,70 @@
+// Shared spec (VM + Node): the AFE's FETs in the pack path, end to end. The production BQ76907 driver arms the
+// emulated chip on the emulated board, and the board hands the chip's CHG/DSG state to the plant every step
+// (World), so a hardware trip really opens the pack path. Its own VM group: with the plant,
+// the board and both emulators it fills an image.
+import { World } from "../../sim/board/world"
+import { OutputPathParams } from "../../sim/plant/output_path"
+import { PackParams } from "../../sim/plant/pack"
+import { Bq76907, bq76907Defaults } from "../../src/drivers/bq76907"
+import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
+
+/** The reference box by hand: a 4S2P NMC pack at 80 %, one DC output (INA228 0x44, 5 mOhm), the AFE at 0x08 on 1 mOhm. */
+function referenceWorld(): World {
+    const pack: PackParams = { chemistry: "NMC", series: 4, parallel: 2, cellCapacity_Ah: 4, cellR0_Ohm: 0.018, initialSoc: 0.8, wiring_Ohm: 0.01 }
+    const path: OutputPathParams = { switch_Ohm: 0.0027, shunt_Ohm: 0.005, cable_Ohm: 0.025 }
+    return new World(
+        { pack, outputs: [path], ambient_C: 25 },
+        { channels: [{ meterAddress: 0x44, shunt_Ohm: 0.005 }], watchdogTimeout_s: 1.6, afe: { address: 0x08, cells: 4, shunt_Ohm: 0.001, seed: 1 } },
+    )
+}
+
+export const packPathSpec: Spec = (t: TestApi) => {
+    t.describe("pack path: the AFE's FETs on the emulated board", () => {
+        t.test("the board passes the AFE's FETs to the plant: an OCD trip cuts the output, ALERT asserts; CHG off stops charging", async () => {
+            const world = referenceWorld()
+            const board = world.board
+            assertTrue(board.afe.chgOn() && board.afe.dsgOn() && !board.afeAlert(), "a production board: FETs on from power-up, no ALERT")
+            board.enablePin(0).write(true)
+            world.plant.setLoad(0, { type: "resistive", ohms: 2 })
+            world.step(0.01)
+            await t.pause()
+            assertTrue(world.plant.outputs[0].current_A > 7, "about 8 A out: " + world.plant.outputs[0].current_A)
+            const drv = new Bq76907(board.bus, bq76907Defaults(4))
+            await drv.configure()
+            await t.pause()
+            const armed = await drv.armProtections({
+                cov_mV: 4300, covDelay_ms: 1000, cuv_mV: 2500, cuvDelay_ms: 1000,
+                occ_mA: 6000, occDelay_ms: 100, ocd_mA: 6000, ocdDelay_ms: 5, scd_mA: 60000, scdDelay_us: 100,
+            })
+            await t.pause()
+            assertEq(armed.ocd_mA, 6000, "OCD at 6 A")
+            for (let i = 0; i < 10; i++) {
+                world.step(0.001)
+                board.heartbeatPin().write(i % 2 === 0)
+            }
+            assertTrue((await drv.readSafety()).ocd, "OCD tripped on the pack current")
+            assertTrue(!board.afe.dsgOn() && board.afe.chgOn(), "the board reports DSG off")
+            assertTrue(board.afeAlert(), "ALERT asserted")
+            assertEq(world.plant.outputs[0].current_A, 0, "no output current")
+            assertEq(world.plant.packCurrent_A, 0, "no pack current")
+            // From power-up again (RESET; the OTP FET_EN closes both FETs), configured, unarmed; the host holds CHG
+            // off: a charger cannot charge
+            await board.bus.transfer(0x08, [0x3e, 0x12, 0x00], 0)
+            await drv.configure()
+            await t.pause()
+            await drv.setFets(false, true)
+            await t.pause()
+            world.plant.setLoad(0, { type: "none" })
+            world.plant.setCharger({ voltage_V: 16.8, current_A: 2 })
+            world.step(0.01)
+            await t.pause()
+            assertTrue(!board.afe.chgOn() && board.afe.dsgOn(), "CHG off, DSG on")
+            assertEq(world.plant.packCurrent_A, 0, "no charge current with CHG off")
+            await drv.setFets(true, true)
+            await t.pause()
+            world.step(0.01)
+            await t.pause()
+            assertTrue(world.plant.packCurrent_A < -1, "charging once CHG is back: " + world.plant.packCurrent_A)
+        })
+    })
+}

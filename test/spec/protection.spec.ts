@@ -1,0 +1,224 @@
+// The protection core's units: one fault's debounce, hysteresis, back-off and latching; the catalogue's
+// thresholds per chemistry; the persistent fault log; the protector's decisions from readings.
+// Shared: runs in the VM and in Node.
+import { FAULT_NONE, FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "../../src/core/protection/fault"
+import { FaultLog, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../src/core/protection/fault_log"
+import { ChannelReading, ProtectionInputs, Protector } from "../../src/core/protection/protector"
+import { ACTION_CHARGE, ACTION_DISCHARGE, FaultRule, cellVoltageLimits, defaultPackProtection, packRules } from "../../src/core/protection/rules"
+import { chemistryById } from "../../src/core/battery/chemistry"
+import { SettingsWriter } from "../../src/core/persist"
+import { MemoryStore } from "../../sim/board/memory_store"
+import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
+
+function ruleOf(o: { above: boolean; trip: number; release: number; debounce_ms: number; latching: boolean; retry_ms: number }): FaultRule {
+    return {
+        id: "test",
+        what: "a test fault",
+        tier: "trip",
+        above: o.above,
+        trip: o.trip,
+        release: o.release,
+        unit: "mV",
+        debounce_ms: o.debounce_ms,
+        releaseHold_ms: 2000,
+        latching: o.latching,
+        retry_ms: o.retry_ms,
+        action: ACTION_CHARGE,
+        channel: -1,
+    }
+}
+
+/** Feed `v` every 100 ms from t0 to t1 (exclusive); returns the first change and when it happened. */
+function run(f: FaultState, v: number, t0: number, t1: number): { change: number; at: number } {
+    for (let t = t0; t < t1; t += 100) {
+        const c = f.evaluate(v, t)
+        if (c !== FAULT_NONE) return { change: c, at: t }
+    }
+    return { change: FAULT_NONE, at: -1 }
+}
+
+function channel(on: boolean, voltage_mV: number, current_mA: number, dieTemp_C: number): ChannelReading {
+    return { on, fresh: true, voltage_mV, current_mA, dieTemp_C }
+}
+
+function inputs(now_ms: number, cells: number[], pack_mA: number, temp_C: number, ch: ChannelReading): ProtectionInputs {
+    return { now_ms, cell_mV: cells, afeAge_ms: 500, afePeriod_ms: 1000, pack_mA, cellTemp_C: temp_C, boardTemp_C: 30, channels: [ch], quiescent_mA: 15, afeTrips: 0 }
+}
+
+export const protectionSpec: Spec = (t: TestApi) => {
+    /** Evaluate every 100 ms from t0 to t1 inclusive, yielding now and then (VM slices). */
+    async function feed(p: Protector, t0: number, t1: number, at: (now_ms: number) => ProtectionInputs): Promise<void> {
+        for (let now = t0; now <= t1; now += 100) {
+            p.evaluate(at(now))
+            if (now % 1000 === 0) await t.pause()
+        }
+    }
+
+    t.describe("protection core", () => {
+        t.test("fault: trips only after the debounce, and a blip restarts the count", async () => {
+            const f = new FaultState(ruleOf({ above: true, trip: 4250, release: 4100, debounce_ms: 1000, latching: false, retry_ms: 0 }))
+            assertEq(run(f, 4260, 0, 900).change, FAULT_NONE, "0.9 s above")
+            assertEq(f.evaluate(4200, 900), FAULT_NONE, "a blip below")
+            const r = run(f, 4260, 1000, 5000)
+            assertEq(r.change, FAULT_TRIPPED, "trips")
+            assertEq(r.at, 2000, "1 s after the blip")
+            assertEq(f.tripValue, 4260, "value at the trip")
+        })
+
+        t.test("fault: releases only past the hysteresis, after the hold", async () => {
+            const f = new FaultState(ruleOf({ above: true, trip: 4250, release: 4100, debounce_ms: 0, latching: false, retry_ms: 0 }))
+            assertEq(f.evaluate(4300, 0), FAULT_TRIPPED, "trips at once")
+            assertEq(run(f, 4150, 100, 10000).change, FAULT_NONE, "between release and trip: stays")
+            const r = run(f, 4050, 10000, 20000)
+            assertEq(r.change, FAULT_RELEASED, "releases")
+            assertEq(r.at, 12000, "after the 2 s hold")
+        })
+
+        t.test("fault: the retry back-off doubles with each trip", async () => {
+            const f = new FaultState(ruleOf({ above: true, trip: 100, release: 50, debounce_ms: 0, latching: false, retry_ms: 10000 }))
+            let t = 0
+            const waits: number[] = []
+            for (let k = 0; k < 3; k++) {
+                assertEq(f.evaluate(200, t), FAULT_TRIPPED, "trip " + k)
+                const r = run(f, 0, t + 100, t + 200000)
+                assertEq(r.change, FAULT_RELEASED, "release " + k)
+                waits.push(r.at - t)
+                t = r.at + 100
+            }
+            assertEq(waits.join(","), "10000,20000,40000", "back-off")
+        })
+
+        t.test("fault: a latched fault stays until a person clears it, and only once the cause is gone", async () => {
+            const f = new FaultState(ruleOf({ above: false, trip: 2500, release: 2800, debounce_ms: 0, latching: true, retry_ms: 0 }))
+            assertEq(f.evaluate(2400, 0), FAULT_TRIPPED, "trips")
+            assertEq(f.latched, true, "latched")
+            assertTrue(f.clearLatch(100) !== "", "refused while still low")
+            assertEq(run(f, 3000, 100, 60000).change, FAULT_NONE, "never releases by itself")
+            assertEq(f.clearLatch(60000), "", "cleared by a person once the cause is gone")
+            assertEq(f.active, false, "inactive")
+            const g = new FaultState(ruleOf({ above: false, trip: 2500, release: 2800, debounce_ms: 0, latching: true, retry_ms: 0 }))
+            g.evaluate(2400, 0)
+            assertEq(run(g, NaN, 100, 60000).change, FAULT_NONE, "an unmeasured value does not clear a latch")
+            assertTrue(g.clearLatch(60000) !== "", "nor can a person clear it blind")
+        })
+
+        t.test("rules: cell thresholds per chemistry, latching where a person must look", async () => {
+            const nmc = cellVoltageLimits(chemistryById("NMC"))
+            const lfp = cellVoltageLimits(chemistryById("LFP"))
+            assertEq(nmc.overVoltage_mV + "/" + nmc.safetyOverVoltage_mV + "/" + nmc.underVoltage_mV + "/" + nmc.deepDischarge_mV, "4250/4300/2800/2500", "NMC")
+            assertEq(lfp.overVoltage_mV + "/" + lfp.safetyOverVoltage_mV + "/" + lfp.underVoltage_mV + "/" + lfp.deepDischarge_mV, "3750/3850/2500/2000", "LFP")
+            const rules = packRules(chemistryById("LFP"), defaultPackProtection())
+            const latching = rules.filter(r => r.latching).map(r => r.id).join(",")
+            assertEq(latching, "cell.ov.safety,cell.uv.deep", "latching pack rules")
+            for (const r of rules) {
+                assertTrue(r.above ? r.release < r.trip : r.release > r.trip, r.id + ": release on the safe side of the trip")
+                assertTrue(r.debounce_ms >= 0 && r.action !== 0, r.id + ": has a safe action")
+            }
+        })
+
+        t.test("log: entries survive a restart in order, the ring keeps the newest, boots are counted", async () => {
+            const store = new MemoryStore()
+            const w = new SettingsWriter(store, 60000, 100)
+            const log = new FaultLog(w)
+            assertEq((await log.restore(store)).length, 0, "a fresh store is fine")
+            assertEq(log.boot, 1, "first boot")
+            for (let i = 0; i < LOG_SLOTS + 3; i++) log.add({ boot: 1, t_s: i, event: "trip", id: "cell.ov", value: 4251 + i, threshold: 4250, unit: "mV" })
+            await w.flush(0)
+            const again = new FaultLog(new SettingsWriter(store, 60000, 100))
+            assertEq((await again.restore(store)).length, 0, "no problems")
+            assertEq(again.boot, 2, "second boot")
+            assertEq(again.entries.length, LOG_SLOTS, "the ring is full")
+            assertEq(again.entries[0].value, 4251 + 3, "oldest kept")
+            assertEq(again.entries[LOG_SLOTS - 1].value, 4251 + LOG_SLOTS + 2, "newest last")
+            assertEq(again.total, LOG_SLOTS + 3, "total counted")
+            for (let i = 0; i < LOG_SLOTS; i++) assertTrue(store.text[logSlotKey(i)].length < 200, "slot " + i + " small")
+        })
+
+        t.test("log: a corrupt slot is skipped and said; a corrupt head starts afresh", async () => {
+            const store = new MemoryStore()
+            const w = new SettingsWriter(store, 60000, 100)
+            const log = new FaultLog(w)
+            await log.restore(store)
+            log.add({ boot: 1, t_s: 5, event: "trip", id: "pack.ocd", value: 21000, threshold: 20000, unit: "mA" })
+            log.add({ boot: 1, t_s: 9, event: "release", id: "pack.ocd", value: 100, threshold: 20000, unit: "mA" })
+            await w.flush(0)
+            store.text[logSlotKey(0)] = "{\"v\":1,\"b\":\"x\"}"
+            const a = new FaultLog(new SettingsWriter(store, 60000, 100))
+            const p = await a.restore(store)
+            assertEq(p.length, 1, "one problem: " + p.join(" | "))
+            assertTrue(p[0].indexOf("slot 0") >= 0, "names the slot")
+            assertEq(a.entries.length, 1, "the good entry kept")
+            store.text[KEY_LOG_HEAD] = "{\"n\":99}"
+            store.text[KEY_BOOTS] = "\"seven\""
+            const b = new FaultLog(new SettingsWriter(store, 60000, 100))
+            const q = await b.restore(store)
+            assertEq(q.length, 2, "head and boot counter: " + q.join(" | "))
+            assertEq(b.entries.length, 0, "afresh")
+            assertEq(b.boot, 1, "boots from 1")
+        })
+
+        t.test("protector: a high cell stops charging, not discharging; logged with the value", async () => {
+            const store = new MemoryStore()
+            const log = new FaultLog(new SettingsWriter(store, 60000, 100))
+            const notes: string[] = []
+            const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, (c, k, m) => {
+                notes.push(m)
+            })
+            const ch = channel(true, 16000, 1000, 40)
+            await feed(p, 0, 1000, now => inputs(now, [4100, 4262, 4100, 4100], -2000, 25, ch))
+            assertEq(p.chargeAllowed(), false, "charging stopped")
+            assertEq(p.dischargeAllowed(), true, "discharging allowed")
+            assertEq(p.holding(0), undefined, "the output is not held")
+            assertEq(log.entries.length, 1, "logged")
+            assertEq(log.entries[0].id + " " + log.entries[0].value, "cell.ov 4262", "with the value")
+            assertTrue(notes[0].indexOf("4262 mV") >= 0, "the event says the value: " + notes[0])
+        })
+
+        t.test("protector: a deep cell latches everything off; nothing but a person brings it back", async () => {
+            const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
+            const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
+            await feed(p, 0, 2000, now => inputs(now, [3200, 3200, 2450, 3200], 500, 25, channel(true, 12000, 400, 40)))
+            assertEq(p.chargeAllowed() || p.dischargeAllowed(), false, "everything off")
+            assertTrue(p.holding(0) !== undefined, "the output is held")
+            assertEq(p.latchedIds().join(","), "cell.uv.deep", "latched")
+            // The plain under-voltage fault releases on its own (after its 30 s back-off); the deep one does not.
+            await feed(p, 2100, 40000, now => inputs(now, [3300, 3300, 3300, 3300], 0, 25, channel(false, 0, 0, 30)))
+            assertEq(p.find("cell.uv").active, false, "cell.uv released by itself")
+            assertTrue(p.holding(0) !== undefined, "still held after the cells recovered")
+            assertEq(p.clear("", 40000), "", "a person clears it")
+            assertEq(p.holding(0), undefined, "released")
+            assertTrue(p.clear("", 40100) !== "", "nothing left to clear")
+        })
+
+        t.test("protector: current through an output that is off means a stuck switch: discharge off, latched", async () => {
+            const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
+            const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
+            await feed(p, 0, 1000, now => inputs(now, [3800, 3800, 3800, 3800], 1500, 25, channel(false, 15000, 1450, 30)))
+            assertEq(p.dischargeAllowed(), false, "the pack's DSG FET must open")
+            assertEq(p.latchedIds().join(","), "ch0.switch.stuck", "latched")
+        })
+
+        t.test("protector: the pack giving more than the outputs take is a Kirchhoff fault", async () => {
+            const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
+            const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
+            await feed(p, 0, 5000, now => inputs(now, [3800, 3800, 3800, 3800], 2000 + 15 + 300, 25, channel(true, 15000, 2000, 30)))
+            assertEq(p.find("kirchhoff").active, false, "300 mA of mismatch is within tolerance")
+            await feed(p, 5100, 9000, now => inputs(now, [3800, 3800, 3800, 3800], 2000 + 15 + 900, 25, channel(true, 15000, 2000, 30)))
+            assertEq(p.find("kirchhoff").active, true, "900 mA unaccounted for")
+            assertTrue((p.actions() & ACTION_DISCHARGE) !== 0, "discharge off")
+        })
+
+        t.test("protector: a silent AFE holds everything; cold cells block charging only", async () => {
+            const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
+            const p = new Protector(chemistryById("LFP"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
+            await feed(p, 0, 3000, now => inputs(now, [3300, 3300, 3300, 3300], 0, -3, channel(false, 0, 0, 30)))
+            assertEq(p.chargeAllowed(), false, "no charging at -3 C")
+            assertEq(p.dischargeAllowed(), true, "discharging fine at -3 C")
+            const silent = inputs(3100, [3300, 3300, 3300, 3300], 0, 20, channel(false, 0, 0, 30))
+            silent.afeAge_ms = 4000
+            p.evaluate(silent)
+            assertEq(p.find("sensor.afe.stale").active, true, "stale")
+            assertEq(p.dischargeAllowed(), false, "held")
+        })
+    })
+}
