@@ -1,8 +1,11 @@
-// The live simulator's Node half: the plant in real time, the sim link that feeds the emulated board in
-// the VM, and a Jacdac client of the firmware's channel services (what a phone or dashboard would see).
+// The live simulator's Node half: the plant and the emulated board in real time (the same World as the
+// headless runner), the sim link that carries the firmware's I2C transactions and pin levels from the VM,
+// and a Jacdac client of the firmware's services (what a phone or dashboard would see).
 import { JDBus, JDService, JDServiceServer, JDServerServiceProvider, Packet, EVENT, jdunpack } from "jacdac-ts"
 import { CoopBatteryReg, CoopChannelEvent, CoopChannelReg, SRV_COOP_BATTERY, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
 import { Plant } from "../plant/plant"
+import { World } from "../board/world"
+import { boardParamsFor } from "../board/board_params"
 import { LoadSpec, describeLoad } from "../plant/load"
 import { plantParamsFor, referencePackFull } from "../plant/plant_params"
 import { BoxConfig, referenceConfig } from "../../src/core/box_config"
@@ -10,10 +13,10 @@ import { CHANNEL_STATES } from "../../src/core/snapshot"
 import { validateLoad } from "../runner/scenario"
 
 const STEP_MS = 10
-const SAMPLE_MS = 50
 const POLL_MS = 250
-/** Switch states older than this mean the firmware (or the VM) is gone: the plant opens every switch. */
+/** No word from the VM for this long: the MCU is gone, its pins float low (the board's pull-downs). */
 const LINK_TIMEOUT_MS = 2500
+const HEARTBEAT_BIT = 0x80
 
 export interface SwitchReport {
     closedMask: number
@@ -26,16 +29,38 @@ export interface SwitchReport {
 }
 
 class SimLinkServer extends JDServiceServer {
-    constructor(onSwitches: (r: SwitchReport) => void) {
+    private lastSeq = -1
+    private lastResult: Uint8Array = undefined
+    /** Transactions the VM had to ask for again (their answer was lost on the way). */
+    repeats = 0
+    constructor(world: World, onPins: (levels: number) => void) {
         super(SRV_COOP_SIM_LINK)
-        this.addCommand(CoopSimLinkCmd.Switches, (pkt: Packet) => {
-            const [closed, enabled, latched, wd, trips] = jdunpack<[number, number, number, number, [number][]]>(pkt.data, "u32 u32 u32 u16 r: u16")
-            const hardwareTrips = (trips || []).map(t => t[0])
-            onSwitches({ closedMask: closed, enableMask: enabled, latchedMask: latched, watchdogExpired: !!wd, hardwareTrips, at_ms: performance.now() })
+        this.addCommand(CoopSimLinkCmd.Pins, (pkt: Packet) => {
+            if (pkt.data.length >= 1) onPins(pkt.data[0])
         })
-    }
-    async pushSample(data: Uint8Array): Promise<void> {
-        await this.sendPacketAsync(Packet.from(0x1000 | CoopSimLinkReg.Sample, data))
+        this.addCommand(CoopSimLinkCmd.I2c, async (pkt: Packet) => {
+            const d = pkt.data
+            if (d.length < 4) return
+            const [seq, address, readLength, pins] = [d[0], d[1], d[2], d[3]]
+            onPins(pins)
+            // A repeat (the VM lost our answer) is answered again, not run again.
+            if (seq === this.lastSeq && this.lastResult) {
+                this.repeats++
+                await this.sendPacketAsync(Packet.from(0x1000 | CoopSimLinkReg.I2cResult, this.lastResult))
+                return
+            }
+            let out: Uint8Array
+            try {
+                const data = await world.board.bus.transfer(address, Array.from(d.slice(4)), readLength)
+                out = new Uint8Array([seq, 0, ...data])
+            } catch (e) {
+                const msg = Buffer.from(String((e as any)?.message ?? e).slice(0, 200), "utf8")
+                out = new Uint8Array([seq, 1, ...msg])
+            }
+            this.lastSeq = seq
+            this.lastResult = out
+            await this.sendPacketAsync(Packet.from(0x1000 | CoopSimLinkReg.I2cResult, out))
+        })
     }
 }
 
@@ -81,10 +106,12 @@ export interface LogLine {
 
 export class LiveSim {
     readonly cfg: BoxConfig
+    readonly world: World
     readonly plant: Plant
     readonly bus: JDBus
     private link: SimLinkServer
     private switches: SwitchReport = undefined
+    private lastHeard = -1e9
     private timers: NodeJS.Timeout[] = []
     private t0 = performance.now()
     private lastStep = 0
@@ -92,7 +119,8 @@ export class LiveSim {
     readonly battery: FirmwareBatteryView = { known: false, soc_pm: 0, socLow_pm: 0, socHigh_pm: 1000, capacity_mAh: 0, health_pm: 0, tte_s: -1, ttf_s: -1, voltage_mV: 0, current_mA: 0, temp_dC: 0, cells_mV: [], anchor: "none", anchorAge_s: -1, updated_ms: -1 }
     readonly log: LogLine[] = []
     private subscribed = new WeakSet<JDService>()
-    samplesSent = 0
+    /** Transactions and pin messages from the VM. */
+    linkMessages = 0
     private logSeq = 0
     private polls = 0
     private batteryPolls = 0
@@ -100,8 +128,10 @@ export class LiveSim {
     constructor(bus: JDBus, cfg: BoxConfig = referenceConfig()) {
         this.cfg = cfg
         this.bus = bus
-        this.plant = new Plant(plantParamsFor(cfg, referencePackFull(), 25))
-        this.link = new SimLinkServer(r => this.onSwitches(r))
+        const pack = referencePackFull()
+        this.world = new World(plantParamsFor(cfg, pack, 25), boardParamsFor(cfg, pack.series))
+        this.plant = this.world.plant
+        this.link = new SimLinkServer(this.world, levels => this.onPins(levels))
         bus.addServiceProvider(new JDServerServiceProvider("powercoop-plant", [this.link]))
         for (const c of cfg.channels)
             this.firmware.push({ label: c.name, enabled: false, state: "unknown", reason: "waiting for the firmware", current_mA: 0, voltage_mV: 0, power_mW: 0, energy_mWh: 0, limit_mA: 0, max_mA: 0, updated_ms: -1 })
@@ -118,7 +148,26 @@ export class LiveSim {
         if (this.log.length > 200) this.log.shift()
     }
 
-    private onSwitches(r: SwitchReport): void {
+    /** The firmware's pin levels: output enables (bit n) and the watchdog heartbeat. */
+    private onPins(levels: number): void {
+        this.lastHeard = performance.now()
+        this.linkMessages++
+        const b = this.world.board
+        for (let i = 0; i < b.channelCount(); i++) b.enablePin(i).write(((levels >> i) & 1) === 1)
+        b.heartbeatPin().write((levels & HEARTBEAT_BIT) !== 0)
+    }
+
+    private updateSwitches(): void {
+        const b = this.world.board
+        let closed = 0
+        let enabled = 0
+        let latched = 0
+        for (let i = 0; i < b.channelCount(); i++) {
+            if (b.switchClosed(i)) closed |= 1 << i
+            if (b.enableLevel(i)) enabled |= 1 << i
+            if (b.latched[i]) latched |= 1 << i
+        }
+        const r: SwitchReport = { closedMask: closed, enableMask: enabled, latchedMask: latched, watchdogExpired: b.watchdogExpired, hardwareTrips: b.trips.slice(0), at_ms: performance.now() }
         const prev = this.switches
         this.switches = r
         const trips = (x: SwitchReport) => x.hardwareTrips.join(",")
@@ -127,13 +176,12 @@ export class LiveSim {
     }
 
     linkAlive(): boolean {
-        return !!this.switches && performance.now() - this.switches.at_ms < LINK_TIMEOUT_MS
+        return performance.now() - this.lastHeard < LINK_TIMEOUT_MS
     }
 
     start(): void {
         this.lastStep = performance.now()
         this.timers.push(setInterval(() => this.stepPlant(), STEP_MS))
-        this.timers.push(setInterval(() => void this.pushSample(), SAMPLE_MS))
         this.timers.push(setInterval(() => void this.pollFirmware(), POLL_MS))
     }
 
@@ -146,31 +194,13 @@ export class LiveSim {
         const now = performance.now()
         const dt = Math.min(0.05, (now - this.lastStep) / 1000)
         this.lastStep = now
-        const alive = this.linkAlive()
-        for (let i = 0; i < this.plant.outputs.length; i++)
-            this.plant.setSwitch(i, alive && ((this.switches.closedMask >> i) & 1) === 1)
-        if (dt > 0) this.plant.step(dt)
-    }
-
-    private async pushSample(): Promise<void> {
-        const n = this.plant.outputs.length
-        const cells = this.plant.pack.cellVoltages_V()
-        const data = new Uint8Array(2 + 10 * n + 6 + 4 * cells.length)
-        const dv = new DataView(data.buffer)
-        data[0] = n
-        data[1] = cells.length
-        for (let i = 0; i < n; i++) {
-            const o = this.plant.outputs[i]
-            dv.setInt32(2 + i * 10, Math.round(o.current_A * 1e6), true)
-            dv.setInt32(2 + i * 10 + 4, Math.round((o.switchClosed ? o.meterVoltage_V : 0) * 1e6), true)
-            dv.setInt16(2 + i * 10 + 8, Math.round(this.plant.ambient_C * 100), true)
+        // A silent VM is a reset MCU: its pins float low (pull-downs), whatever they were.
+        if (!this.linkAlive()) {
+            const b = this.world.board
+            for (let i = 0; i < b.channelCount(); i++) b.enablePin(i).write(false)
         }
-        const at = 2 + 10 * n
-        dv.setInt32(at, Math.round(this.plant.packCurrent_A * 1e6), true)
-        dv.setInt16(at + 4, Math.round(this.plant.pack.temperature_C * 100), true)
-        for (let i = 0; i < cells.length; i++) dv.setInt32(at + 6 + 4 * i, Math.round(cells[i] * 1e6), true)
-        await this.link.pushSample(data)
-        this.samplesSent++
+        if (dt > 0) this.world.step(dt)
+        this.updateSwitches()
     }
 
     /**
@@ -293,7 +323,7 @@ export class LiveSim {
         const p = this.plant
         return {
             t_s: Math.round(this.now_s() * 10) / 10,
-            link: { alive: this.linkAlive(), firmwareBound: this.firmwareBound(), samplesSent: this.samplesSent, switches: this.switches },
+            link: { alive: this.linkAlive(), firmwareBound: this.firmwareBound(), messages: this.linkMessages, repeats: this.link.repeats, switches: this.switches },
             pack: {
                 chemistry: p.pack.p.chemistry,
                 series: p.pack.p.series,

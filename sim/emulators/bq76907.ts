@@ -167,7 +167,6 @@ const DM_TABLE: number[] = [
     0x9071, 1, 0, 0x9072, 1, 0,
 ]
 
-
 // Indexes into the input / integral arrays
 const IN_CURRENT = 0
 const IN_DIE = 1
@@ -421,14 +420,9 @@ export class Bq76907Emulator implements I2cDevice {
         return (this.alarmLatched & this.alarmEnable) !== 0
     }
 
-    /** Emulated time of the most recent protection trip (Safety Status set), seconds; -1 if none yet. */
+    /** Emulated time (since power-up) of the most recent protection trip (Safety Status set), seconds; -1 if none. */
     lastTripTime_s(): number {
         return this.lastTrip_s
-    }
-
-    /** Emulated time since power-up, seconds. */
-    time_s(): number {
-        return this.now_s
     }
 
     /** Advance simulated time in closed form: conversions complete on the chip's schedule. */

@@ -91,6 +91,17 @@ export class ChannelControl {
             return
         }
         if (this.state === "fault" || this.holdReason !== "") return
+        if (this.state === "on") {
+            // Already on: a repeated "on" must not re-arm (and so hide) a trip the hardware latch just took.
+            try {
+                const diag = await this.meter.readDiag()
+                if ((diag & INA228_DIAG.SHNTOL) !== 0) this.trip("over-current above " + fmtAmps(this.limit_mA) + " (meter ALERT)")
+            } catch (e) {
+                this.meterReady = false
+                this.go("fault", "meter: " + errorText(e))
+            }
+            return
+        }
         try {
             // Re-arm the trip before closing the switch: read-back verified, latch released.
             await this.meter.setAlertLimit(this.limit_mA)

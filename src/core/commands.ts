@@ -2,6 +2,7 @@
 // here, with one set of bounds. The answer says what would actually be applied, or why nothing is.
 import { BoxConfig } from "./box_config"
 import { PackConfig, checkPackConfig } from "./battery/pack_config"
+import { quote } from "./fmt"
 
 export interface Command {
     kind: string
@@ -32,7 +33,7 @@ function isObject(v: any): boolean {
 }
 
 function checkFields(raw: any, allowed: string[]): string {
-    for (const k of Object.keys(raw)) if (allowed.indexOf(k) < 0) return "unknown field '" + k + "'"
+    for (const k of Object.keys(raw)) if (allowed.indexOf(k) < 0) return "unknown field '" + (k.length > 40 ? k.slice(0, 40) + "..." : k) + "'"
     for (const k of allowed) if (raw[k] === undefined) return "missing field '" + k + "'"
     return ""
 }
@@ -40,7 +41,7 @@ function checkFields(raw: any, allowed: string[]): string {
 function checkChannel(raw: any, cfg: BoxConfig): string {
     const ch = raw.channel
     if (typeof ch !== "number" || !(ch >= 0 && ch < cfg.channels.length) || Math.floor(ch) !== ch)
-        return "channel must be an integer 0.." + (cfg.channels.length - 1) + ", got " + JSON.stringify(ch)
+        return "channel must be an integer 0.." + (cfg.channels.length - 1) + ", got " + quote(ch)
     return ""
 }
 
@@ -52,7 +53,7 @@ export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
     if (typeof kind === "string" && kind.toLowerCase().indexOf("protect") >= 0)
         return reject("protections cannot be changed or disabled remotely: their limits come from the chemistry preset and the board")
     if (typeof kind !== "string" || COMMAND_KINDS.indexOf(kind) < 0)
-        return reject("unknown command kind " + JSON.stringify(kind) + "; expected one of " + COMMAND_KINDS.join(", "))
+        return reject("unknown command kind " + quote(kind) + "; expected one of " + COMMAND_KINDS.join(", "))
     if (kind === "pack.config") {
         const bad = checkFields(raw, ["kind", "pack"])
         if (bad) return reject(bad)
@@ -62,15 +63,15 @@ export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
         return { ok: true, reason: "", applied: { kind, pack: { chemistry: p.chemistry, series: p.series, parallel: p.parallel, cellCapacity_mAh: Math.round(p.cellCapacity_mAh) } } }
     }
     if (kind === "fault.clear") {
-        for (const k of Object.keys(raw)) if (k !== "kind" && k !== "fault") return reject("unknown field '" + k + "'")
+        for (const k of Object.keys(raw)) if (k !== "kind" && k !== "fault") return reject("unknown field '" + (k.length > 40 ? k.slice(0, 40) + "..." : k) + "'")
         const id = raw.fault === undefined ? "" : raw.fault
-        if (typeof id !== "string" || id.length > 40) return reject("'fault' must be a fault id (a string), got " + JSON.stringify(raw.fault))
+        if (typeof id !== "string" || id.length > 40) return reject("'fault' must be a fault id (a string), got " + quote(raw.fault))
         return { ok: true, reason: "", applied: { kind, fault: id } }
     }
     if (kind === "channel.enable") {
         const bad = checkFields(raw, ["kind", "channel", "on"]) || checkChannel(raw, cfg)
         if (bad) return reject(bad)
-        if (typeof raw.on !== "boolean") return reject("'on' must be true or false, got " + JSON.stringify(raw.on))
+        if (typeof raw.on !== "boolean") return reject("'on' must be true or false, got " + quote(raw.on))
         return { ok: true, reason: "", applied: { kind, channel: raw.channel, on: raw.on } }
     }
     // channel.limit
@@ -78,7 +79,7 @@ export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
     if (bad) return reject(bad)
     const v = raw.limit_mA
     if (typeof v !== "number" || !(v === v) || v === Infinity || v === -Infinity)
-        return reject("limit_mA must be a number, got " + JSON.stringify(v))
+        return reject("limit_mA must be a number, got " + quote(v))
     const c = cfg.channels[raw.channel]
     const mA = Math.round(v)
     if (mA > c.rated_mA)

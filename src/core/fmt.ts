@@ -33,3 +33,15 @@ export function min2(a: number, b: number): number {
 export function clamp(x: number, lo: number, hi: number): number {
     return x < lo ? lo : x > hi ? hi : x
 }
+
+/**
+ * A value quoted in a refusal, kept short: a reason must never grow with its input (a long string from
+ * MQTT or BLE would otherwise exhaust the VM's memory while the reason is built).
+ */
+export function quote(v: any): string {
+    if (typeof v === "number" && !(v === v && v !== Infinity && v !== -Infinity)) return "" + v
+    if (typeof v === "string" && v.length > 40) return JSON.stringify(v.slice(0, 40)) + "..."
+    if (v !== null && typeof v === "object") return Array.isArray(v) ? "an array" : "an object"
+    const s = JSON.stringify(v)
+    return s === undefined ? "" + v : s
+}

@@ -35,8 +35,6 @@ export const BQ76907_SUB = {
 }
 
 export const BQ76907_DM = {
-    POWER_CONFIG: 0x9014,
-    DA_CONFIG: 0x9019,
     VCELL_MODE: 0x901b,
     FET_OPTIONS: 0x901e,
 }
@@ -305,15 +303,13 @@ export class Bq76907 {
         if (fo2 !== fo) throw new DeviceError(a, this.where() + ": FET Options reads " + hex8(fo2) + ", wrote " + hex8(fo))
     }
 
-    /** One ADSCAN (the unit of the COV/CUV delays), ms: cells + 1 shared slot, slowed by LOOP_SLOW. */
-    private async scanPeriod_ms(): Promise<number> {
-        const m = await this.dm8(BQ76907_DM.VCELL_MODE)
-        const da = le(await this.readDataMemory(BQ76907_DM.DA_CONFIG, 2), 0, 2)
-        const pc = await this.dm8(BQ76907_DM.POWER_CONFIG)
-        const cells = m >= 2 && m <= 7 ? m : 7
-        // one slot is 768 / 384 / 192 / 96 ticks of the 262.144 kHz LFO for speed codes 0..3
-        const slot = 768 / 262.144
-        return ((cells * slot) / (1 << ((da >> 4) & 3)) + slot / (1 << (da & 3))) * (1 << ((pc >> 6) & 3))
+    /**
+     * One ADSCAN (the unit of the COV/CUV delays), ms: a slot per configured cell plus the shared slot, each
+     * 768 ticks of the 262.144 kHz LFO (ADC speeds and loop speed at their defaults: the firmware never changes
+     * them; verifyProtections checks the cell count).
+     */
+    private scan_ms(): number {
+        return ((this.cfg.cells + 1) * 768) / 262.144
     }
 
     /**
@@ -352,7 +348,7 @@ export class Bq76907 {
      * result shows); COV and OCC open CHG, CUV, OCD and SCD open DSG. Returns what was armed.
      */
     async armProtections(p: AfeProtectionConfig): Promise<AfeProtectionConfig> {
-        const scan = await this.scanPeriod_ms()
+        const scan = this.scan_ms()
         const c = this.encode(p, scan)
         const b = PROT_BITS
         const bits: number[] = []
@@ -373,11 +369,11 @@ export class Bq76907 {
     }
 
     /**
-     * Read every protection register back against `armed` (the ADSCAN included: a changed cell count or ADC
-     * speed changes what the COV/CUV delays mean); one line per mismatch, [] when all match.
+     * Read every protection register back against `armed`, and the cell count the COV/CUV delays' ADSCAN
+     * depends on; one line per mismatch, [] when all match.
      */
     async verifyProtections(armed: AfeProtectionConfig): Promise<string[]> {
-        const scan = await this.scanPeriod_ms()
+        const scan = this.scan_ms()
         const want = this.encode(armed, scan)
         const out: string[] = []
         for (let i = 0; i < PROT_DM.length; i++) {
@@ -389,6 +385,9 @@ export class Bq76907 {
                 out.push(name + " reads " + Math.round(this.value(i, got, scan) * 100) / 100 + u + ", armed " + Math.round(this.value(i, want[i], scan) * 100) / 100 + u)
             }
         }
+        const vm = await this.dm8(BQ76907_DM.VCELL_MODE)
+        const cells = this.cfg.cells === 7 ? 0 : this.cfg.cells
+        if (vm !== cells) out.push("Vcell Mode reads " + vm + ", configured " + cells + " (the COV/CUV delays are counted in ADSCANs)")
         const b = PROT_BITS
         for (let k = 0; k < b.length; k += 3) {
             const got = await this.dm8(b[k])

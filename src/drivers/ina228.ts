@@ -95,6 +95,8 @@ function signed(v: number, bits: number): number {
 
 export class Ina228 {
     readonly cfg: Ina228Config
+    /** Flag bits of DIAG_ALRT released by a verification read, not yet handed to the caller. */
+    private heldFlags = 0
     private bus: Bus
     private adcRange = 0
     private shuntCal = 0
@@ -185,6 +187,9 @@ export class Ina228 {
 
     private async expectReg(reg: number, mask: number, want: number, name: string): Promise<void> {
         const got = await readRegBE(this.bus, this.cfg.address, reg, 2)
+        // Reading DIAG_ALRT releases its latched flags: keep them for the next readDiag (a trip taken while a
+        // limit was being changed must not vanish in the verification read).
+        if (reg === INA228_REG.DIAG_ALRT) this.heldFlags |= got & 0x0fff
         if ((got & mask) !== (want & mask))
             throw new DeviceError(this.cfg.address, this.where() + ": " + name + " reads " + hex16(got) + ", wrote " + hex16(want))
     }
@@ -217,9 +222,11 @@ export class Ina228 {
         await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
     }
 
-    /** Reads (and so releases) the latched alert flags. */
+    /** Reads (and so releases) the latched alert flags, with any the driver's own verification read released. */
     async readDiag(): Promise<number> {
-        return await readRegBE(this.bus, this.cfg.address, INA228_REG.DIAG_ALRT, 2)
+        const v = (await readRegBE(this.bus, this.cfg.address, INA228_REG.DIAG_ALRT, 2)) | this.heldFlags
+        this.heldFlags = 0
+        return v
     }
 
     async resetAccumulators(): Promise<void> {

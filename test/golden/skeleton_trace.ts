@@ -1,16 +1,16 @@
-// The golden trace: a fixed input program (the plant side of the board, plus commands) replayed through
-// the emulated INA228, the production driver and the supervisor. Inputs are exact binary fractions and
-// no transcendental maths runs, so the VM and Node must produce the very same lines; both are compared
-// with the committed skeleton_expected.ts (regenerate with `npm run golden:update` after a deliberate
-// change, and review the diff).
-import { Board } from "../../sim/board/board"
-import { boardParamsFor } from "../../sim/board/board_params"
+// The golden trace: a fixed program (the plant side of the board, plus commands). Node runs it through
+// the emulated board (INA228, AFE), the production drivers and the supervisor, recording every I2C
+// transaction (skeleton_record.ts); both runtimes then replay the firmware against that recording and
+// must print the committed lines exactly (skeleton_expected.ts; regenerate with `npm run golden:update`
+// after a deliberate change, and review the diff).
 import { MemoryStore } from "../../sim/board/memory_store"
 import { referenceConfig } from "../../src/core/box_config"
 import { Supervisor } from "../../src/core/supervisor"
 import { Snapshot } from "../../src/core/snapshot"
+import { DigitalOut } from "../../src/core/io"
+import { ReplayBus } from "./replay_bus"
 
-interface Segment {
+export interface Segment {
     from_ms: number
     current_A: number
     voltage_V: number
@@ -18,7 +18,7 @@ interface Segment {
 }
 
 /** What the load would draw with the switch closed, by time. */
-const SEGMENTS: Segment[] = [
+export const SEGMENTS: Segment[] = [
     { from_ms: 0, current_A: 1.5, voltage_V: 16, temp_C: 25 },
     { from_ms: 5000, current_A: 3.25, voltage_V: 15.5, temp_C: 31.25 },
     { from_ms: 8500, current_A: 2.5, voltage_V: 15.75, temp_C: 33.5 },
@@ -26,7 +26,7 @@ const SEGMENTS: Segment[] = [
     { from_ms: 13000, current_A: -0.125, voltage_V: 16.25, temp_C: 38 },
 ]
 
-const COMMANDS: { at_ms: number; cmd: any }[] = [
+export const COMMANDS: { at_ms: number; cmd: any }[] = [
     { at_ms: 1000, cmd: { kind: "channel.enable", channel: 0, on: true } },
     { at_ms: 8000, cmd: { kind: "channel.limit", channel: 0, limit_mA: 2000 } },
     { at_ms: 10000, cmd: { kind: "channel.limit", channel: 0, limit_mA: 9999 } },
@@ -37,7 +37,7 @@ const COMMANDS: { at_ms: number; cmd: any }[] = [
 
 export const GOLDEN_DURATION_MS = 16000
 
-function segmentAt(t_ms: number): Segment {
+export function segmentAt(t_ms: number): Segment {
     let s = SEGMENTS[0]
     for (const x of SEGMENTS) if (x.from_ms <= t_ms) s = x
     return s
@@ -48,23 +48,22 @@ function line(s: Snapshot): string {
     return [s.t_ms, c.state, c.current_mA, c.voltage_mV, c.power_mW, c.energy_mWh, c.charge_mAh, c.limit_mA, c.dieTemp_dC, c.fresh ? 1 : 0].join(" ")
 }
 
-/** Runs the trace; one line per tick plus one per event. `pause` yields (VM step budget). */
-export async function runGoldenTrace(pause: () => Promise<void>): Promise<string[]> {
-    const cfg = referenceConfig()
-    const board = new Board(boardParamsFor(cfg))
-    const sup = new Supervisor(cfg, { bus: board.bus, enables: [board.enablePin(0)], heartbeat: board.heartbeatPin() }, new MemoryStore())
+/** A pin that goes nowhere: in the replay the chips' answers already reflect the switch states. */
+class NoPin implements DigitalOut {
+    write(high: boolean): void {}
+}
+
+/**
+ * Drive a supervisor through the fixed program: `stepBoard(t)` advances whatever is behind its bus by 10 ms
+ * (the emulated board when recording, nothing when replaying); one line per tick plus one per event.
+ */
+export async function driveGolden(sup: Supervisor, stepBoard: (t_ms: number) => void, pause: () => Promise<void>): Promise<string[]> {
+    const cfg = sup.cfg
     const out: string[] = []
-    // The pack behind the AFE: four cells at 3.875 V, feeding the output (plus 15 mA for the box itself);
-    // a fixed picture, so the protections have sane readings. 100 ms of power-up before the firmware starts.
-    const pack = (I: number) => ({ cell_V: [3.875, 3.875, 3.875, 3.875], current_A: I + 0.015, temp_C: 25, dieTemp_C: 25 })
-    for (let k = 0; k < 10; k++) board.step(0.01, [{ current_A: 0, busVoltage_V: 0, dieTemp_C: 25 }], pack(0))
     await sup.start(0)
     let nextCmd = 0
     for (let t = 10; t <= GOLDEN_DURATION_MS; t += 10) {
-        const seg = segmentAt(t)
-        const closed = board.switchClosed(0)
-        const I = closed ? seg.current_A : 0
-        board.step(0.01, [{ current_A: I, busVoltage_V: closed ? seg.voltage_V : 0, dieTemp_C: seg.temp_C }], pack(I))
+        stepBoard(t)
         while (nextCmd < COMMANDS.length && COMMANDS[nextCmd].at_ms <= t) {
             const r = sup.submit(COMMANDS[nextCmd++].cmd, t)
             out.push("C " + t + " " + (r.ok ? "ok" : "refused: " + r.reason))
@@ -77,4 +76,13 @@ export async function runGoldenTrace(pause: () => Promise<void>): Promise<string
         }
     }
     return out
+}
+
+/** The firmware against the recorded chip answers (VM and Node). `transcript` is in chunks of records. */
+export async function runGoldenTrace(requests: string[], transcript: string[], pause: () => Promise<void>): Promise<{ lines: string[]; used: number; left: number }> {
+    const bus = new ReplayBus(requests, transcript, pause)
+    const sup = new Supervisor(referenceConfig(), { bus, enables: [new NoPin()], heartbeat: new NoPin() }, new MemoryStore())
+    const lines = await driveGolden(sup, () => {}, pause)
+    await pause()
+    return { lines, used: bus.used, left: bus.remaining() }
 }

@@ -2,7 +2,7 @@
 // same facts page, docs/bq76907-facts.md), plus small fakes for the failure paths.
 import { EmulatedBus, I2cDevice } from "../../sim/emulators/emulated_bus"
 import { Bq76907Emulator } from "../../sim/emulators/bq76907"
-import { BusError, DeviceError } from "../../src/drivers/bus"
+import { Bus, BusError, DeviceError } from "../../src/drivers/bus"
 import { AfeProtectionConfig, Bq76907, bq76907Defaults, crc8 } from "../../src/drivers/bq76907"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync } from "../harness/api"
 
@@ -217,6 +217,25 @@ async function armed(cells: number, crc: boolean): Promise<Setup> {
     return s
 }
 
+/**
+ * The emulated bus, yielding every few transfers as a real I2C bus (or the live simulator's) does: with CRC on,
+ * one armProtections costs more VM operations than a slice allows.
+ */
+class PausingBus implements Bus {
+    inner: EmulatedBus
+    pause: () => Promise<void>
+    n = 0
+    constructor(inner: EmulatedBus, pause: () => Promise<void>) {
+        this.inner = inner
+        this.pause = pause
+    }
+    async transfer(address: number, write: number[], readLength: number): Promise<number[]> {
+        this.n++
+        if (this.n % 8 === 0) await this.pause()
+        return await this.inner.transfer(address, write, readLength)
+    }
+}
+
 /** A raw data-memory write behind the driver's back (CONFIG_UPDATE, entry, exit), as another master could. */
 async function sneakWrite(s: Setup, addr: number, data: number[]): Promise<void> {
     await s.bus.transfer(0x08, [0x3e, 0x90, 0x00], 0)
@@ -336,9 +355,8 @@ export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
             await sneakWrite(s, 0x901b, [0x05])
             const w2 = await s.drv.verifyProtections(b)
             await t.pause()
-            assertEq(w2.length, 2, "COV and CUV delays: " + w2.join(" | "))
-            assertTrue(w2[0].indexOf("COV delay reads 1195.31 ms, armed 984.38 ms") === 0, w2[0])
-            assertTrue(w2[1].indexOf("CUV delay") === 0, w2[1])
+            assertEq(w2.length, 1, "one line: " + w2.join(" | "))
+            assertTrue(w2[0].indexOf("Vcell Mode reads 5, configured 4") === 0, w2[0])
         })
 
         t.test("readSafety and fetState: an overcurrent in discharge trips OCD, DSG opens, CHG stays", async () => {
@@ -389,14 +407,19 @@ export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
         })
 
         t.test("with CRC on: arm, verify and an SCD within its microseconds at a 0.1 ms step", async () => {
-            const s = await armed(4, true)
-            await t.pause()
+            const s = setup(4, true)
+            const c = bq76907Defaults(4)
+            c.crc = true
+            s.drv = new Bq76907(new PausingBus(s.bus, async () => {
+                await t.pause()
+            }), c)
+            await s.drv.configure()
             const a = await s.drv.armProtections(sampleConfig())
             await t.pause()
             assertEq(JSON.stringify(await s.drv.verifyProtections(a)), "[]", "verify through CRC framing")
             s.emu.setInputs(volts(4, 3.7), 5, 25, 25)
             s.emu.step(0.01)
-            const t0 = s.emu.time_s()
+            const t0 = 0.01 // emulated time so far
             s.emu.setInputs(volts(4, 3.7), 80, 25, 25) // 80 mV across the shunt, SCD at 40 mV after 244 us
             s.emu.step(0.0001)
             s.emu.step(0.0001)

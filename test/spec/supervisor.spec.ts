@@ -96,6 +96,21 @@ export const supervisorSpec: Spec = (t: TestApi) => {
             assertTrue(rig.world.plant.outputs[0].current_A > 1.2, "current flows again")
         })
 
+        t.test("a trip taken while a limit change is being applied is still reported (the verify read keeps the flag)", async () => {
+            const rig = await rigWithLoad(12)
+            rig.submit(ON)
+            await rig.advance(300, pause)
+            // The overload and a limit write land in the same tick: the limit's read-back of DIAG_ALRT sees the
+            // latched over-current first.
+            rig.world.plant.setLoad(0, { type: "resistive", ohms: 3 })
+            const r = rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 4000 })
+            assertTrue(r.ok, "limit accepted")
+            await rig.advance(300, pause)
+            const c = rig.last.channels[0]
+            assertEq(c.state, "tripped", "state (" + c.reason + ")")
+            assertTrue(c.reason.indexOf("meter ALERT") >= 0, "reason: " + c.reason)
+        })
+
         t.test("without the hardware latch the meter's ALERT flag still makes the firmware open the switch", async () => {
             const cfg = referenceConfig()
             const bp = boardParamsFor(cfg)
