@@ -64,6 +64,8 @@ export class Board {
     private heartbeat = new Line()
     /** Hardware latch between each INA228 ALERT and its channel enable. */
     latched: boolean[] = []
+    /** Fault injection: a power switch welded closed, whatever its enable, latch and the watchdog say. */
+    stuckClosed: boolean[] = []
     /** Counts of hardware trips per channel (for benchmarks and the view). */
     trips: number[] = []
     readonly watchdogTimeout_s: number
@@ -112,6 +114,7 @@ export class Board {
 
     /** Whether the channel's power switch conducts: enable AND no hardware trip AND watchdog alive. */
     switchClosed(channel: number): boolean {
+        if (this.stuckClosed[channel]) return true
         return this.enables[channel].level && !this.latched[channel] && !this.watchdogExpired
     }
 

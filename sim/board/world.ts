@@ -14,10 +14,18 @@ export class World {
         this.board = new Board(board)
     }
 
+    /** Fault injection: extra temperature of each output's power stage (its meter's die) over ambient, °C. */
+    stageHeat_C: number[] = []
+
+    private stageHeat(i: number): number {
+        const h = this.stageHeat_C[i]
+        return h === undefined ? 0 : h
+    }
+
     physics(): ChannelPhysics[] {
         const out: ChannelPhysics[] = []
         for (const o of this.plant.outputs)
-            out.push({ current_A: o.current_A, busVoltage_V: o.switchClosed ? o.meterVoltage_V : 0, dieTemp_C: this.plant.ambient_C })
+            out.push({ current_A: o.current_A, busVoltage_V: o.switchClosed ? o.meterVoltage_V : 0, dieTemp_C: this.plant.ambient_C + this.stageHeat(out.length) })
         return out
     }
 

@@ -10,6 +10,9 @@ import { ChannelSnapshot } from "./snapshot"
 import { fmtAmps } from "./fmt"
 import { errorText } from "./persist"
 
+/** Meter read-back period, in polls (50 x 100 ms = 5 s). */
+const VERIFY_POLLS = 50
+
 export type EventSink = (channel: number, kind: string, state: string, message: string) => void
 
 export class ChannelControl {
@@ -39,6 +42,8 @@ export class ChannelControl {
      * switch has been off since reset, so the first reading counts.
      */
     readsSinceSwitch = 1
+    /** Polls since the meter's registers were last read back (its trip must match the limit). */
+    private sinceVerify = 0
 
     constructor(index: number, cfg: ChannelConfig, meter: Ina228, enable: DigitalOut, limit_mA: number, emit: EventSink) {
         this.index = index
@@ -152,6 +157,20 @@ export class ChannelControl {
         this.lastGood_ms = now_ms
         this.fresh = true
         this.readsSinceSwitch++
+        // Every VERIFY_POLLS the meter's configuration and trip limit are read back: a chip that was reset
+        // (brown-out) or changed would no longer trip at the user's limit.
+        if (++this.sinceVerify >= VERIFY_POLLS) {
+            this.sinceVerify = 0
+            try {
+                await this.meter.verify()
+            } catch (e) {
+                this.meterReady = false
+                this.requested = false
+                this.nextRetry_ms = now_ms
+                this.go("fault", "meter registers read back wrong (" + errorText(e) + "); reconfiguring")
+                return
+            }
+        }
         if (this.state !== "on") return
         if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
             // The meter's latched flag: the hardware latch has normally opened the switch already.

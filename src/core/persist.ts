@@ -4,11 +4,21 @@
 // throttled, and then its newest value is written as soon as the budget allows.
 import { SettingsStore } from "./io"
 
+/** Marks a complete record: no proper prefix of the JSON text of [value, 1] is valid JSON. */
+const MARK = 1
+
+/** The value of a complete record, or undefined (torn, missing, or not in this format). */
+export function unwrapSetting(v: any): any {
+    return Array.isArray(v) && v.length === 2 && v[1] === MARK ? v[0] : undefined
+}
+
 /**
- * Every value is written twice: first to a shadow key (key + "~"), then to the key itself. A power loss
- * in the middle of a write tears at most one of the two, and a read falls back to the shadow when the
- * key is missing or unreadable, so a torn write never loses what was saved before (nor, once the shadow
- * is complete, the new value). Keys must stay <= 12 characters to leave room for the "~".
+ * Every value is written twice, as [value, 1]: first to a shadow key (key + "~"), then to the key itself.
+ * A power loss in the middle of a write tears at most one of the two, and a torn record can never parse
+ * as a record (no proper prefix of "[2500,1]" is valid JSON, while "2500" torn to "25" would be), so a read
+ * takes the key's record if complete, else the shadow's. A value in neither form (written by hand, or
+ * damaged) is returned as it is, for the caller's validation to judge and report. Keys must stay <= 12
+ * characters to leave room for the "~".
  */
 export class ShadowedStore implements SettingsStore {
     private inner: SettingsStore
@@ -19,13 +29,18 @@ export class ShadowedStore implements SettingsStore {
 
     async read(key: string): Promise<any> {
         const v = await this.inner.read(key)
-        if (v !== undefined) return v
-        return await this.inner.read(key + "~")
+        const u = unwrapSetting(v)
+        if (u !== undefined) return u
+        const shadow = unwrapSetting(await this.inner.read(key + "~"))
+        if (shadow !== undefined) return shadow
+        // A record cleared on purpose is written as [null, 1] and comes back above as null.
+        return v
     }
 
     async write(key: string, value: any): Promise<void> {
-        await this.inner.write(key + "~", value)
-        await this.inner.write(key, value)
+        const rec = [value, MARK]
+        await this.inner.write(key + "~", rec)
+        await this.inner.write(key, rec)
     }
 }
 

@@ -174,6 +174,8 @@ export class Ina228 {
         await writeReg16BE(this.bus, a, INA228_REG.CONFIG, this.configValue())
         await writeReg16BE(this.bus, a, INA228_REG.ADC_CONFIG, this.adcConfigValue())
         await writeReg16BE(this.bus, a, INA228_REG.SHUNT_CAL, this.shuntCal)
+        // The alert is armed afterwards (setAlertLimit): until then there is no limit to check.
+        this.alertLimit_mA = -1
         await this.verify()
     }
 
@@ -182,7 +184,10 @@ export class Ina228 {
         await this.expectReg(INA228_REG.CONFIG, 0xfff0, this.configValue(), "CONFIG")
         await this.expectReg(INA228_REG.ADC_CONFIG, 0xffff, this.adcConfigValue(), "ADC_CONFIG")
         await this.expectReg(INA228_REG.SHUNT_CAL, 0x7fff, this.shuntCal, "SHUNT_CAL")
-        if (this.alertLimit_mA >= 0) await this.expectReg(INA228_REG.SOVL, 0xffff, this.sovlCode(this.alertLimit_mA), "SOVL")
+        if (this.alertLimit_mA >= 0) {
+            await this.expectReg(INA228_REG.SOVL, 0xffff, this.sovlCode(this.alertLimit_mA), "SOVL")
+            await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
+        }
     }
 
     private async expectReg(reg: number, mask: number, want: number, name: string): Promise<void> {

@@ -6,6 +6,7 @@ import { MemoryStore } from "../../sim/board/memory_store"
 import { KEY_PACK } from "../../src/core/battery/monitor"
 import { KEY_CAPACITY, KEY_COUNTERS, KEY_SOC } from "../../src/core/battery/battery_store"
 import { toFixed } from "../../src/core/fmt"
+import { unwrapSetting } from "../../src/core/persist"
 import { Spec, TestApi, assertEq, assertNear, assertTrue } from "../harness/api"
 
 const ON = { kind: "channel.enable", channel: 0, on: true }
@@ -68,7 +69,7 @@ export const batteryBoxSpec: Spec = (t: TestApi) => {
             assertEq(b.chemistry + " " + b.series + "S" + b.parallel + "P", "LFP 4S2P", "new pack in the snapshot")
             assertEq(b.capacity_mAh, 6000, "capacity from the new label")
             assertEq(b.health_pm, 0, "health unknown until measured")
-            assertEq(JSON.parse(rig.store.text[KEY_PACK]).chemistry, "LFP", "pack saved")
+            assertEq(unwrapSetting(JSON.parse(rig.store.text[KEY_PACK])).chemistry, "LFP", "pack saved")
             assertTrue(rig.eventsOf("battery").some(e => e.message.indexOf("LFP") >= 0), "an event says so")
             const again = new Rig({ world: rig.world, store: rig.store, plantDt_ms: 100 })
             await again.start()
@@ -112,7 +113,7 @@ export const batteryBoxSpec: Spec = (t: TestApi) => {
             const before = rig.last.battery
             const beforeLearned = rig.sup.battery.est.learned()
             assertTrue(before.energyOut_Wh >= 2, "energy counted: " + before.energyOut_Wh + " Wh")
-            const savedCnt = JSON.parse(rig.store.text[KEY_COUNTERS])
+            const savedCnt = unwrapSetting(JSON.parse(rig.store.text[KEY_COUNTERS]))
             assertTrue(savedCnt !== undefined && savedCnt !== null, "counters saved while discharging")
             // A restart (the same as a power loss: DeviceScript cannot announce it) at an arbitrary moment.
             const again = new Rig({ world: rig.world, store: rig.store, plantDt_ms: 100 })
@@ -134,7 +135,9 @@ export const batteryBoxSpec: Spec = (t: TestApi) => {
             const rig = await started()
             await rig.advance(3000, pause)
             const store = rig.store
+            // Both copies damaged (a torn write of one alone is recovered from the other).
             store.text[KEY_CAPACITY] = "{\"v\":1,\"c\":[\"lots\"]}"
+            store.text[KEY_CAPACITY + "~"] = "[{\"v\":1,\"c\":[\"lots\"]},1]"
             const again = new Rig({ world: rig.world, store, plantDt_ms: 100 })
             await again.start()
             await again.advance(2000, pause)

@@ -14,6 +14,7 @@ import { BATTERY_KEYS, decodeLearned } from "../../src/core/battery/battery_stor
 import { checkPackConfig, packCapacity_mAh } from "../../src/core/battery/pack_config"
 import { Spec, TestApi, assertEq, assertTrue, fail } from "../harness/api"
 import { FAMILIES, FUZZ_SEED, Prng, fuzzCase, render, resultProblem, validCommand } from "./commands_fuzz.spec"
+import { unwrapSetting } from "../../src/core/persist"
 
 const BATTERY_STATUSES = ["unknown", "known", "fault"]
 const COMMANDS = 2000
@@ -141,6 +142,9 @@ export const commandsFuzzBoxSpec: Spec = (t: TestApi) => {
                 let v: any
                 try {
                     v = JSON.parse(store.text[k])
+                    // The firmware stores complete records as [value, 1] (persist.ts): judge the value.
+                    const u = unwrapSetting(v)
+                    if (u !== undefined) v = u
                 } catch (e) {
                     fail("setting " + k + " is not JSON: " + render(store.text[k]))
                 }
@@ -155,8 +159,9 @@ export const commandsFuzzBoxSpec: Spec = (t: TestApi) => {
                 else if (BATTERY_KEYS.indexOf(base) < 0) others.push(k)
             }
             // ... the learned records fit the saved pack ...
-            const saved = store.text[KEY_PACK] !== undefined ? JSON.parse(store.text[KEY_PACK]) : cfg.battery.defaultPack
-            const d = decodeLearned(k => (store.text[k] === undefined ? undefined : JSON.parse(store.text[k])), saved.series, packCapacity_mAh(saved) / 1000)
+            const rec = (k: string) => (store.text[k] === undefined ? undefined : unwrapSetting(JSON.parse(store.text[k])))
+            const saved = store.text[KEY_PACK] !== undefined ? rec(KEY_PACK) : cfg.battery.defaultPack
+            const d = decodeLearned(rec, saved.series, packCapacity_mAh(saved) / 1000)
             assertEq(d.problems.join("; "), "", "learned records against the saved pack " + render(saved))
             // ... and a restart from that store takes every value back without a complaint.
             const again = new Rig({ store, world: rig.world })
@@ -166,7 +171,7 @@ export const commandsFuzzBoxSpec: Spec = (t: TestApi) => {
             assertEq(complaints.join(" | "), "", "setting events after a restart from the fuzzed store")
             assertEq(snapshotProblem(again.last, cfg), "", "snapshot after the restart")
             if (saved.series !== undefined) assertEq(again.sup.battery.pack.series, saved.series, "the saved pack is the one restored")
-            if (store.text[limitKey(0)] !== undefined) assertEq(again.last.channels[0].limit_mA, JSON.parse(store.text[limitKey(0)]), "the saved limit is the one restored")
+            if (store.text[limitKey(0)] !== undefined) assertEq(again.last.channels[0].limit_mA, rec(limitKey(0)), "the saved limit is the one restored")
 
             console.log(
                 "    commands fuzz (box): " + COMMANDS + " commands, " + accepted + " accepted (" + packsApplied + " pack changes), " + trips + " trips (" + latchTrips + " by the ALERT latch), longest over-limit run " +

@@ -6,7 +6,7 @@ import { FaultLog, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../
 import { ChannelReading, ProtectionInputs, Protector } from "../../src/core/protection/protector"
 import { ACTION_CHARGE, ACTION_DISCHARGE, FaultRule, cellVoltageLimits, defaultPackProtection, packRules } from "../../src/core/protection/rules"
 import { chemistryById } from "../../src/core/battery/chemistry"
-import { SettingsWriter } from "../../src/core/persist"
+import { SettingsWriter, ShadowedStore } from "../../src/core/persist"
 import { MemoryStore } from "../../sim/board/memory_store"
 import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
 
@@ -155,6 +155,36 @@ export const protectionSpec: Spec = (t: TestApi) => {
             assertEq(q.length, 2, "head and boot counter: " + q.join(" | "))
             assertEq(b.entries.length, 0, "afresh")
             assertEq(b.boot, 1, "boots from 1")
+        })
+
+        t.test("settings: a write torn by a power loss never loses what was saved, nor the new value once shadowed", async () => {
+            const mem = new MemoryStore()
+            const st = new ShadowedStore(mem)
+            await st.write("lim0", 2500)
+            assertEq(await st.read("lim0"), 2500, "plain write")
+            // Torn in the key itself, after the shadow was complete: the new value comes from the shadow.
+            mem.tearKey = "lim0"
+            let threw = false
+            try {
+                await st.write("lim0", 3000)
+            } catch (e) {
+                threw = true
+            }
+            assertTrue(threw, "the torn write reported a failure")
+            assertEq(mem.text["lim0"], "[300", "torn text (a truncated number would have read as 30)")
+            assertEq(await st.read("lim0"), 3000, "new value from the shadow")
+            // The next save completes; then one torn in the shadow: the key still holds the last complete value.
+            await st.write("lim0", 3000)
+            mem.tearKey = "lim0~"
+            try {
+                await st.write("lim0", 3500)
+            } catch (e) {}
+            assertEq(await st.read("lim0"), 3000, "old value kept")
+            // A value written by hand (not a record) is handed to the caller's validation as it is.
+            mem.text["x"] = "123456"
+            assertEq(await st.read("x"), 123456, "plain value")
+            await st.write("gone", null)
+            assertEq(await st.read("gone"), null, "a record cleared on purpose")
         })
 
         t.test("protector: a high cell stops charging, not discharging; logged with the value", async () => {

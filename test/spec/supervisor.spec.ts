@@ -8,10 +8,17 @@ import { plantParamsFor, referencePack } from "../../sim/plant/plant_params"
 import { MemoryStore } from "../../sim/board/memory_store"
 import { referenceConfig } from "../../src/core/box_config"
 import { limitKey } from "../../src/core/supervisor"
+import { unwrapSetting } from "../../src/core/persist"
 import { Spec, TestApi, assertEq, assertNear, assertTrue } from "../harness/api"
 
 const ON = { kind: "channel.enable", channel: 0, on: true }
 const OFF = { kind: "channel.enable", channel: 0, on: false }
+
+/** A saved setting's value, as the firmware stores it (a complete record [value, 1]). */
+function saved(rig: Rig, key: string): any {
+    const t = rig.store.text[key]
+    return t === undefined ? undefined : unwrapSetting(JSON.parse(t))
+}
 
 export const supervisorSpec: Spec = (t: TestApi) => {
     const pause = async () => {
@@ -150,6 +157,28 @@ export const supervisorSpec: Spec = (t: TestApi) => {
             assertEq(rig.world.board.switchClosed(0), false, "switch open")
         })
 
+        t.test("a meter whose trip limit changed behind the firmware is caught by the read-back and reconfigured", async () => {
+            const rig = await rigWithLoad(12)
+            rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 2000 })
+            rig.submit(ON)
+            await rig.advance(500, pause)
+            assertEq(rig.last.channels[0].state, "on", "on")
+            // A glitch rewrites SOVL to its reset value: the hardware trip is gone.
+            await rig.world.board.bus.transfer(0x44, [0x0c, 0x7f, 0xff], 0)
+            await rig.advance(5500, pause)
+            const faults = rig.eventsOf("state", 0).filter(e => e.state === "fault")
+            assertEq(faults.length, 1, "one fault event")
+            assertTrue(faults[0].message.indexOf("SOVL") >= 0, "names the register: " + faults[0].message)
+            assertEq(rig.world.board.switchClosed(0), false, "switch opened")
+            await rig.advance(1000, pause)
+            assertEq(rig.last.channels[0].state, "off", "reconfigured, back to off")
+            assertTrue(rig.submit(ON).ok, "can be switched on again")
+            await rig.advance(300, pause)
+            rig.world.plant.setLoad(0, { type: "resistive", ohms: 6 })
+            await rig.advance(300, pause)
+            assertEq(rig.last.channels[0].state, "tripped", "the hardware trip works again at 2 A")
+        })
+
         t.test("a missing meter puts the channel in fault, refuses switching on, and recovers", async () => {
             const rig = new Rig()
             let present = false
@@ -197,7 +226,7 @@ export const supervisorSpec: Spec = (t: TestApi) => {
             const rig = await rigWithLoad(12)
             rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 2500 })
             await rig.advance(100, pause)
-            assertEq(rig.store.text[limitKey(0)], "2500", "saved by the next tick")
+            assertEq(saved(rig, limitKey(0)), 2500, "saved by the next tick")
             // Firmware restart: same board, plant and flash; a new supervisor.
             const again = new Rig({ world: rig.world, store: rig.store })
             await again.start()
@@ -216,7 +245,7 @@ export const supervisorSpec: Spec = (t: TestApi) => {
             assertEq(rig.last.channels[0].limit_mA, 1000 + burst + 2, "the newest limit is in force")
             await rig.advance(rig.cfg.settingsWriteRefill_ms, pause)
             assertEq(rig.store.writesOf(limitKey(0)), burst + 1, "one more write once the budget refilled")
-            assertEq(rig.store.text[limitKey(0)], "" + (1000 + burst + 2), "the newest value was written")
+            assertEq(saved(rig, limitKey(0)), 1000 + burst + 2, "the newest value was written")
         })
 
         t.test("a corrupt or out-of-range saved limit falls back to the default and says so", async () => {
