@@ -75,6 +75,12 @@ function dischargePathOpen(rig: Rig): boolean {
     return typeof afe.dsgOn === "function" ? !afe.dsgOn() : false
 }
 
+/** Rewrite what the AFE answers to a read of its cell voltages (command 0x14): a fault on the wire. */
+function onCellRead(rig: Rig, f: (data: number[]) => number[]): void {
+    const afe = rig.cfg.battery.afeAddress
+    rig.world.board.bus.readHook = (addr, write, data) => (addr === afe && write[0] === 0x14 && data.length >= 6 ? f(data) : data)
+}
+
 const CASES: Case[] = [
     {
         fault: "short_circuit",
@@ -215,6 +221,22 @@ const CASES: Case[] = [
         exact: rig => (dischargePathOpen(rig) ? "discharge path open too" : ""),
     },
     {
+        fault: "input_overcurrent",
+        plantDt_ms: 100,
+        pack: { ...referencePack(), initialSoc: 0.3 },
+        ohms: 12,
+        on: false,
+        wait_ms: 20000,
+        budget_ms: 2000 + 1000 + 2 * TICK_ms,
+        // A source at the input that pushes 9 A (the box takes 6 A): until the input port is metered, the
+        // firmware sees it as charge current into the pack, and the CHG FET stops it.
+        inject: rig => rig.world.plant.setCharger({ voltage_V: 16.8, current_A: 9 }),
+        safe: rig => chargePathOpen(rig) && rig.world.plant.chargerCurrent_A < 0.01,
+        // The AFE's own OCC (1 s delay) or the firmware's (on the once-a-second pack reading), whichever first.
+        detected: rig => protectionEvent(rig, "pack.occ") || protectionEvent(rig, "afe.occ"),
+        exact: rig => (dischargePathOpen(rig) ? "discharge path open too" : ""),
+    },
+    {
         fault: "cold_charging",
         plantDt_ms: 100,
         ambient_C: -5,
@@ -273,13 +295,7 @@ const CASES: Case[] = [
         wait_ms: 10000,
         budget_ms: 1000 + 1000 + 2 * TICK_ms,
         // The AFE's cell readings come back with their high bytes garbled (noise on the bus, no CRC).
-        inject: rig => {
-            const afe = rig.cfg.battery.afeAddress
-            rig.world.board.bus.readHook = (addr, write, data) => {
-                if (addr !== afe || write[0] !== 0x14) return data
-                return data.map((b, i) => (i % 2 === 1 ? b ^ 0x5a : b))
-            }
-        },
+        inject: rig => onCellRead(rig, data => data.map((b, i) => (i % 2 === 1 ? b ^ 0x5a : b))),
         safe: rig => outputOff(rig) && dischargePathOpen(rig),
         detected: rig => protectionEvent(rig, "sensor.cell"),
     },
@@ -291,16 +307,13 @@ const CASES: Case[] = [
         wait_ms: 10000,
         budget_ms: 1000 + 1000 + 2 * TICK_ms,
         // Cell 3's sense wire comes loose: the AFE reads that input as 0 V.
-        inject: rig => {
-            const afe = rig.cfg.battery.afeAddress
-            rig.world.board.bus.readHook = (addr, write, data) => {
-                if (addr !== afe || write[0] !== 0x14 || data.length < 6) return data
+        inject: rig =>
+            onCellRead(rig, data => {
                 const d = data.slice(0)
                 d[4] = 0
                 d[5] = 0
                 return d
-            }
-        },
+            }),
         safe: rig => outputOff(rig) && dischargePathOpen(rig),
         detected: rig => protectionEvent(rig, "sensor.cell.open"),
     },
