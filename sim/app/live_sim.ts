@@ -2,7 +2,7 @@
 // headless runner), the sim link that carries the firmware's I2C transactions and pin levels from the VM,
 // and a Jacdac client of the firmware's services (what a phone or dashboard would see).
 import { JDBus, JDService, JDServiceServer, JDServerServiceProvider, Packet, EVENT, jdunpack } from "jacdac-ts"
-import { CoopBatteryReg, CoopChannelEvent, CoopChannelReg, SRV_COOP_BATTERY, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
+import { CoopBatteryCmd, CoopBatteryReg, CoopChannelEvent, CoopChannelReg, SRV_COOP_BATTERY, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
 import { Plant } from "../plant/plant"
 import { World } from "../board/world"
 import { boardParamsFor } from "../board/board_params"
@@ -95,6 +95,8 @@ export interface FirmwareBatteryView {
     cells_mV: number[]
     anchor: string
     anchorAge_s: number
+    /** The firmware's active protection faults ("" when none). */
+    faults: string
     updated_ms: number
 }
 
@@ -116,7 +118,7 @@ export class LiveSim {
     private t0 = performance.now()
     private lastStep = 0
     readonly firmware: FirmwareChannelView[] = []
-    readonly battery: FirmwareBatteryView = { known: false, soc_pm: 0, socLow_pm: 0, socHigh_pm: 1000, capacity_mAh: 0, health_pm: 0, tte_s: -1, ttf_s: -1, voltage_mV: 0, current_mA: 0, temp_dC: 0, cells_mV: [], anchor: "none", anchorAge_s: -1, updated_ms: -1 }
+    readonly battery: FirmwareBatteryView = { known: false, soc_pm: 0, socLow_pm: 0, socHigh_pm: 1000, capacity_mAh: 0, health_pm: 0, tte_s: -1, ttf_s: -1, voltage_mV: 0, current_mA: 0, temp_dC: 0, cells_mV: [], anchor: "none", anchorAge_s: -1, faults: "", updated_ms: -1 }
     readonly log: LogLine[] = []
     private subscribed = new WeakSet<JDService>()
     /** Transactions and pin messages from the VM. */
@@ -272,6 +274,12 @@ export class LiveSim {
         const [capacity, tte, ttf, voltage, current, soc, low, high, health, temp, status] = v
         Object.assign(b, { capacity_mAh: capacity, tte_s: tte, ttf_s: ttf, voltage_mV: voltage, current_mA: current, soc_pm: soc, socLow_pm: low, socHigh_pm: high, health_pm: health, temp_dC: temp, known: status === 1, updated_ms: performance.now() })
         this.batteryPolls++
+        const faults = s.register(CoopBatteryReg.Faults)
+        if (await faults.refresh()) {
+            const f = faults.stringValue || ""
+            if (f !== b.faults) this.note(f ? `firmware faults: ${f}` : "firmware faults: none")
+            b.faults = f
+        }
         if (this.batteryPolls % 4 === 1) {
             const cells = s.register(CoopBatteryReg.Cells)
             const anchor = s.register(CoopBatteryReg.LastAnchor)
@@ -283,6 +291,14 @@ export class LiveSim {
             }
         }
         if (b.known !== wasKnown) this.note(`firmware battery: state of charge ${b.known ? "known" : "unknown"} (${(b.socLow_pm / 10).toFixed(0)}-${(b.socHigh_pm / 10).toFixed(0)} %)`)
+    }
+
+    /** A person clears the latched faults (the battery service's clear_faults command). */
+    async clearFaults(): Promise<void> {
+        const s = this.bus.services({ serviceClass: SRV_COOP_BATTERY }).filter(x => !x.device.lost)[0]
+        if (!s) throw new Error("the firmware's battery service is not on the bus yet")
+        this.note("user: clear latched faults")
+        await s.sendCmdAsync(CoopBatteryCmd.ClearFaults, undefined, true)
     }
 
     /** Plug a bench charger in (volts, amps) or out (undefined). */

@@ -18,7 +18,7 @@ function arg(name: string, dflt: string): string {
     return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt
 }
 
-const HELP = `commands: on N | off N | limit N mA | load N r OHMS | load N p WATTS | load N i AMPS | load N none | charge VOLTS AMPS | charge off | help`
+const HELP = `commands: on N | off N | limit N mA | load N r OHMS | load N p WATTS | load N i AMPS | load N none | charge VOLTS AMPS | charge off | clear (latched faults) | help`
 
 async function command(sim: LiveSim, line: string): Promise<string> {
     const w = line.trim().split(/\s+/)
@@ -39,6 +39,9 @@ async function command(sim: LiveSim, line: string): Promise<string> {
             if (w[1] === "off") sim.setCharger(undefined)
             else sim.setCharger({ voltage_V: parseFloat(w[1]), current_A: parseFloat(w[2]) })
             return "charger " + (w[1] === "off" ? "unplugged" : "plugged in")
+        case "clear":
+            await sim.clearFaults()
+            return "sent (a fault whose cause is still present stays; see the log)"
         case "load": {
             const v = parseFloat(w[3])
             const kinds: { [k: string]: any } = { r: { type: "resistive", ohms: v }, p: { type: "constant_power", watts: v }, i: { type: "constant_current", amps: v }, none: { type: "none" } }

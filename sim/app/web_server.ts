@@ -56,6 +56,10 @@ export function startWebServer(sim: LiveSim, port: number): Promise<http.Server>
                 sim.setCharger(body.off === true ? undefined : { voltage_V: body.voltage_V, current_A: body.current_A })
                 return send(res, 200, { ok: true })
             }
+            if (req.method === "POST" && url === "/api/clear-faults") {
+                await sim.clearFaults()
+                return send(res, 200, { ok: true })
+            }
             const m = /^\/api\/channel\/(\d+)\/(enable|limit|load)$/.exec(url)
             if (req.method === "POST" && m) {
                 const ch = parseInt(m[1], 10)

@@ -3,22 +3,38 @@ import * as ds from "@devicescript/core"
 import { SensorServer } from "@devicescript/server"
 import { BatterySnapshot } from "../core/battery/monitor"
 import { boundedSend } from "./channel_server"
+import { CommandResult } from "../core/commands"
 
 export class CoopBatteryServer extends SensorServer implements ds.CoopBatteryServerSpec {
     private b: BatterySnapshot
+    private faultText = ""
     private inflight = [0]
+    private submit: (raw: any) => CommandResult
 
-    constructor(first: BatterySnapshot) {
+    constructor(first: BatterySnapshot, submit: (raw: any) => CommandResult) {
         super(ds.CoopBattery.spec, { interval: 1000 })
         this.b = first
+        this.submit = submit
     }
 
     override async _send(pkt: ds.Packet) {
         await boundedSend(this.serviceIndex, pkt, this.inflight)
     }
 
-    update(b: BatterySnapshot): void {
+    update(b: BatterySnapshot, faults: string[]): void {
         this.b = b
+        const t = faults.join("; ")
+        // Registers are small packets: the start of the list, and say so when cut.
+        this.faultText = t.length > 200 ? t.slice(0, 197) + "..." : t
+    }
+
+    faults() {
+        return this.faultText
+    }
+
+    /** A person clears latched faults: through the same validator as every command. */
+    async clearFaults() {
+        this.submit({ kind: "fault.clear" })
     }
 
     status() {

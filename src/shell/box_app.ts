@@ -44,7 +44,7 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
         startServer(srv, { roleName: "ch" + i })
         servers.push(srv)
     }
-    const battery = new CoopBatteryServer(last.battery)
+    const battery = new CoopBatteryServer(last.battery, submit)
     startServer(battery, { roleName: "battery" })
     let busy = false
     let overruns = 0
@@ -59,7 +59,7 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
             last = await sup.tick(ds.millis())
             logEvents(last)
             for (let i = 0; i < servers.length; i++) await servers[i].update(last.channels[i])
-            battery.update(last.battery)
+            battery.update(last.battery, last.faults)
         } catch (e) {
             // Never let an exception restart the program mid-flight; the missed heartbeat is the alarm.
             console.log("tick failed: " + errorText(e))

@@ -150,6 +150,43 @@ export const batteryBoxSpec: Spec = (t: TestApi) => {
             assertNear(again.sup.battery.est.learned().energyOut_Wh, rig.sup.battery.est.learned().energyOut_Wh, 0.01, "counters carried over")
         })
 
+        t.test("a latched fault (a welded output switch) survives a restart and only a person clears it", async () => {
+            const rig = await started({ ohms: 12 })
+            rig.submit(ON)
+            await rig.advance(500, pause)
+            rig.world.board.stuckClosed[0] = true
+            rig.submit(OFF)
+            await rig.advance(1500, pause)
+            const afe = rig.world.board.afe
+            assertEq(rig.sup.protector.latchedIds().join(","), "ch0.switch.stuck", "latched")
+            assertEq(afe.dsgOn(), false, "the DSG FET opened: the only way to stop a welded switch")
+            assertTrue(Math.abs(rig.world.plant.outputs[0].current_A) < 0.01, "no current")
+            // A restart (or a power cycle) does not clear it.
+            const again = new Rig({ world: rig.world, store: rig.store, plantDt_ms: 100 })
+            await again.boot(3000, pause)
+            assertEq(again.sup.protector.latchedIds().join(","), "ch0.switch.stuck", "still latched after a restart")
+            const r = again.submit(ON)
+            assertEq(r.ok, false, "switching on refused")
+            assertTrue(r.reason.indexOf("fault.clear") >= 0, "the reason says how to clear it: " + r.reason)
+            // Cleared while the switch is still welded (nothing flows with DSG open, so the cause looks gone once
+            // that has held for the release hold): it trips again as soon as current flows.
+            const early = again.submit({ kind: "fault.clear" })
+            assertEq(early.ok, false, "refused until the cause has been gone for the hold: " + early.reason)
+            await again.advance(2500, pause)
+            assertTrue(again.submit({ kind: "fault.clear" }).ok, "clear accepted")
+            await again.advance(2000, pause)
+            assertEq(again.sup.protector.latchedIds().join(","), "ch0.switch.stuck", "tripped again")
+            // Repaired: cleared for good.
+            rig.world.board.stuckClosed[0] = false
+            await again.advance(3000, pause)
+            assertTrue(again.submit({ kind: "fault.clear" }).ok, "clear accepted")
+            await again.advance(1000, pause)
+            assertEq(again.sup.protector.latchedIds().length, 0, "nothing latched")
+            assertTrue(afe.dsgOn(), "DSG closed again")
+            assertEq(again.last.channels[0].state, "off", "the output stays off by itself")
+            assertTrue(again.submit(ON).ok, "and can be switched on")
+        })
+
         t.test("a corrupt saved pack configuration falls back to the default and says so", async () => {
             const store = new MemoryStore()
             store.text[KEY_PACK] = JSON.stringify({ chemistry: "LFP", series: 9, parallel: 1, cellCapacity_mAh: 3000 })
