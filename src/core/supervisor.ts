@@ -13,7 +13,7 @@ import { BatteryMonitor } from "./battery/monitor"
 import { RUNTIME_STEPS_PER_SLICE, RuntimeWalk } from "./battery/runtime"
 import { chemistryById } from "./battery/chemistry"
 import { FaultLog } from "./protection/fault_log"
-import { AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, ChannelReading, Protector } from "./protection/protector"
+import { AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, ChannelReading, Protector } from "./protection/protector"
 import { BQ76907_PROT } from "../drivers/bq76907"
 
 export interface BoxHardware {
@@ -28,10 +28,18 @@ export interface BoxHardware {
     pause?: () => Promise<void>
 }
 
-/** The AFE's Safety Status A as the protector's AFE_* bits. */
-function afeTrips(status: number): number {
+/** Safety Status B bits (docs/bq76907-facts.md): OTD, OTC, UTD, UTC. */
+const SSB_OTD = 0x20
+const SSB_OTC = 0x10
+const SSB_UTD = 0x02
+const SSB_UTC = 0x01
+
+/** The AFE's Safety Status A and B as the protector's AFE_* bits. */
+function afeTrips(status: number, statusB: number): number {
     const P = BQ76907_PROT
     let t = 0
+    if ((statusB & (SSB_OTC | SSB_UTC)) !== 0) t |= AFE_TEMP_CHG
+    if ((statusB & (SSB_OTD | SSB_UTD)) !== 0) t |= AFE_TEMP_DSG
     if ((status & P.COV) !== 0) t |= AFE_COV
     if ((status & P.CUV) !== 0) t |= AFE_CUV
     if ((status & P.SCD) !== 0) t |= AFE_SCD
@@ -166,7 +174,7 @@ export class Supervisor {
             boardTemp_C: r ? r.dieTemp_C : NaN,
             channels: chans,
             quiescent_mA: this.cfg.battery.estimator.quiescent_mA,
-            afeTrips: r ? afeTrips(r.safetyStatusA) : 0,
+            afeTrips: r ? afeTrips(r.safetyStatusA, r.safetyStatusB) : 0,
         })
         for (let i = 0; i < this.channels.length; i++) {
             const f = this.protector.holding(i)

@@ -3,7 +3,7 @@
 // Shared: runs in the VM and in Node.
 import { FAULT_NONE, FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "../../src/core/protection/fault"
 import { FaultLog, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../src/core/protection/fault_log"
-import { ChannelReading, ProtectionInputs, Protector } from "../../src/core/protection/protector"
+import { AFE_SCD, AFE_TEMP_CHG, ChannelReading, ProtectionInputs, Protector } from "../../src/core/protection/protector"
 import { ACTION_CHARGE, ACTION_DISCHARGE, FaultRule, cellVoltageLimits, defaultPackProtection, packRules } from "../../src/core/protection/rules"
 import { chemistryById } from "../../src/core/battery/chemistry"
 import { SettingsWriter, ShadowedStore } from "../../src/core/persist"
@@ -236,6 +236,25 @@ export const protectionSpec: Spec = (t: TestApi) => {
             await feed(p, 5100, 9000, now => inputs(now, [3800, 3800, 3800, 3800], 2000 + 15 + 900, 25, channel(true, 15000, 2000, 30)))
             assertEq(p.find("kirchhoff").active, true, "900 mA unaccounted for")
             assertTrue((p.actions() & ACTION_DISCHARGE) !== 0, "discharge off")
+        })
+
+        t.test("protector: the AFE's own trips are followed: a short latches, a temperature trip releases by itself", async () => {
+            const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
+            const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
+            const at = (now: number, trips: number) => {
+                const x = inputs(now, [3800, 3800, 3800, 3800], 0, 25, channel(false, 0, 0, 30))
+                x.afeTrips = trips
+                return x
+            }
+            await feed(p, 0, 500, now => at(now, AFE_TEMP_CHG))
+            assertEq(p.chargeAllowed(), false, "charging stopped with the AFE")
+            assertEq(p.dischargeAllowed(), true, "discharging allowed")
+            await feed(p, 600, 4000, now => at(now, 0))
+            assertEq(p.chargeAllowed(), true, "released once the AFE released")
+            await feed(p, 4100, 4500, now => at(now, AFE_SCD))
+            await feed(p, 4600, 9000, now => at(now, 0))
+            assertEq(p.latchedIds().join(","), "afe.scd", "a short waits for a person")
+            assertEq(p.dischargeAllowed(), false, "everything off meanwhile")
         })
 
         t.test("protector: a silent AFE holds everything; cold cells block charging only", async () => {

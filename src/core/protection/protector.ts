@@ -40,6 +40,9 @@ export const AFE_CUV = 2
 export const AFE_SCD = 4
 export const AFE_OCD = 8
 export const AFE_OCC = 16
+/** The AFE's temperature trips: out of the charge window, out of the discharge window. */
+export const AFE_TEMP_CHG = 32
+export const AFE_TEMP_DSG = 64
 
 export type ProtectionNote = (channel: number, kind: string, message: string) => void
 
@@ -69,6 +72,8 @@ function sensorRules(): FaultRule[] {
         rule("afe.cuv", "the AFE cut a cell under-voltage", true, 0.5, 0.5, "", how(0, true)),
         rule("afe.ocd", "the AFE cut a discharge over-current", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 10000, action: ACTION_DISCHARGE }),
         rule("afe.occ", "the AFE cut a charge over-current", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 10000, action: ACTION_CHARGE }),
+        rule("afe.temp.charge", "the AFE stopped charging: cells outside its charge temperatures", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 0, action: ACTION_CHARGE }),
+        rule("afe.temp.discharge", "the AFE stopped discharging: cells outside its discharge temperatures", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 0, action: ACTION_DISCHARGE }),
     ]
 }
 
@@ -77,7 +82,8 @@ function afeBit(id: string): number {
     if (id === "afe.cuv") return AFE_CUV
     if (id === "afe.scd") return AFE_SCD
     if (id === "afe.ocd") return AFE_OCD
-    return AFE_OCC
+    if (id === "afe.occ") return AFE_OCC
+    return id === "afe.temp.charge" ? AFE_TEMP_CHG : AFE_TEMP_DSG
 }
 
 // What each rule measures.
