@@ -16,11 +16,13 @@
 // * Sensor errors (offset, gain, noise) from a seeded Park-Miller PRNG; closed-form stepping, no per-sample loops [7].
 // * Protections COV, CUV (per ADSCAN, delay in ADSCANs, recovery by hysteresis) and OCC, OCD1, OCD2, SCD
 //   (comparators on the shunt voltage, delays exact in emulated time, recovery after Recovery Time), gated by
-//   Enabled Protections A; Safety Alert = condition present before the delay, Safety Status = tripped. The
-//   CHG/DSG FET drivers (autonomous with FET_EN, host turn-off through FET Control, faults per CHG/DSG FET
-//   Protections A) and the ALERT pin (latched Alarm Status under Alarm Enable) [8].
-// Not modelled: temperature, watchdog and diagnostic protections, the current latch, PROT_RECOVERY, body-diode
-// protection, balancing bleed, SLEEP mode.
+//   Enabled Protections A; OTC, OTD, UTC, UTD on the TS counts and OTINT on the die temperature (per measurement,
+//   once a FULLSCAN, delay in measurements, recovery at a threshold), gated by Enabled Protections B. Safety
+//   Alert = condition present before the delay, Safety Status = tripped. The CHG/DSG FET drivers (autonomous with
+//   FET_EN, host turn-off through FET Control, faults per CHG/DSG FET Protections A) and the ALERT pin (latched
+//   Alarm Status under Alarm Enable) [8].
+// Not modelled: watchdog and diagnostic protections, the current latch, PROT_RECOVERY, body-diode protection,
+// balancing bleed, SLEEP mode.
 import { I2cDevice } from "./emulated_bus"
 import { BusError, hex8 } from "../../src/drivers/bus"
 // The chip's own code tables (TRM), shared with the driver to keep the VM image small; the specs check them
@@ -104,24 +106,34 @@ const AL_FULLSCAN = 0x0080
 const AL_ADSCAN = 0x0040
 const AL_INITCOMP = 0x0004
 const AL_SSA = 0x8000
+const AL_SSB = 0x4000
 const AL_SAA = 0x2000
+const AL_SAB = 0x1000
 const AL_XCHG = 0x0800
 const AL_XDSG = 0x0400
 /** Level alarms: latched into Alarm Status while their raw condition holds (enabled ones only). */
 const AL_LEVELS = 0xfc00
 
-// Protections, in the emulator's order, and their bits in Safety Alert/Status A and Enabled Protections A
+// Protections, in the emulator's order, and their bits in Safety Alert/Status as one 16-bit word (A in bits 0-7,
+// B in bits 8-15; A's bits are also those of Enabled Protections A)
 const PR_COV = 0
 const PR_CUV = 1
 const PR_OCC = 2
 const PR_OCD1 = 3
 const PR_OCD2 = 4
 const PR_SCD = 5
-const PR_N = 6
-const PR_BIT = [0x80, 0x40, 0x04, 0x10, 0x08, 0x20]
-/** Data-memory threshold and delay addresses per protection (COV/CUV hysteresis: delay + 1) (facts section 8). */
-const PR_THR_DM = [0x9032, 0x902e, 0x9036, 0x9038, 0x903a, 0x903c]
-const PR_DLY_DM = [0x9034, 0x9030, 0x9037, 0x9039, 0x903b, 0x903d]
+const PR_OTC = 6
+const PR_OTD = 7
+const PR_OTINT = 10
+const PR_N = 11
+// B: 7 OTD, 6 OTC, 5 UTD, 4 UTC, 3 OTINT (TRM Safety Status B)
+const PR_BIT = [0x80, 0x40, 0x04, 0x10, 0x08, 0x20, 0x4000, 0x8000, 0x1000, 0x2000, 0x0800]
+/** Data-memory threshold and delay addresses per protection (COV/CUV hysteresis and the temperature recovery
+ * thresholds: delay + 1) (facts section 8). Temperatures: OTC, OTD, UTC, UTD, OTINT. */
+const PR_THR_DM = [0x9032, 0x902e, 0x9036, 0x9038, 0x903a, 0x903c, 0x9040, 0x9043, 0x9049, 0x904c, 0x9046]
+const PR_DLY_DM = [0x9034, 0x9030, 0x9037, 0x9039, 0x903b, 0x903d, 0x9041, 0x9044, 0x904a, 0x904d, 0x9047]
+/** TS counts per threshold step: OTC, OTD 54; UTC, UTD 77 (TRM data memory). */
+const TS_STEP = [54, 54, 77, 77]
 const DM_RECOVERY_TIME = 0x903f
 // FET Control (0x68) and FET Options (0x901E) bits
 const FC_DSG_ON = 0x01
@@ -164,6 +176,11 @@ const DM_TABLE: number[] = [
     0x9026, 1, 0xff, 0x9027, 1, 0xe7, 0x902e, 2, 2500, 0x9030, 1, 10, 0x9031, 1, 1, 0x9032, 2, 4400,
     0x9034, 1, 10, 0x9035, 1, 1, 0x9036, 1, 2, 0x9037, 1, 6, 0x9038, 1, 10, 0x9039, 1, 6,
     0x903a, 1, 20, 0x903b, 1, 19, 0x903c, 1, 2, 0x903d, 1, 1, 0x903e, 1, 0, 0x903f, 1, 5,
+    // temperatures: threshold, delay (measurements), recovery of OTC, OTD (54 TS counts), OTINT (°C), UTC, UTD
+    // (77 TS counts)
+    0x9040, 1, 55, 0x9041, 1, 15, 0x9042, 1, 62, 0x9043, 1, 48, 0x9044, 1, 15, 0x9045, 1, 55,
+    0x9046, 1, 85, 0x9047, 1, 2, 0x9048, 1, 80, 0x9049, 1, 150, 0x904a, 1, 15, 0x904b, 1, 137,
+    0x904c, 1, 147, 0x904d, 1, 15, 0x904e, 1, 134,
     0x9071, 1, 0, 0x9072, 1, 0,
 ]
 
@@ -283,10 +300,9 @@ export class Bq76907Emulator implements I2cDevice {
     private passTime = 0 // 250 ms units
 
     // status and control
-    private safetyAlertA = 0
-    private safetyStatusA = 0
-    private safetyAlertB = 0
-    private safetyStatusB = 0
+    /** Safety Alert / Status A (bits 0-7) and B (bits 8-15). */
+    private safetyAlert = 0
+    private safetyStatus = 0
     private cfgUpdate = false
     private por = true
     private fetEn = false
@@ -315,11 +331,13 @@ export class Bq76907Emulator implements I2cDevice {
     private dm: number[] = []
 
     // protections: settings decoded from data memory (at reset and on leaving CONFIG_UPDATE) and state
-    private enabledA = 0
-    /** Safety Status A bits that open CHG / DSG (from CHG / DSG FET Protections A). */
+    /** Enabled Protections A, and B mapped onto the Safety Status B bits (bits 8-15). */
+    private enabled = 0
+    /** Safety Status bits that open CHG / DSG (from CHG / DSG FET Protections A). */
     private chgFaults = 0
     private dsgFaults = 0
-    /** COV/CUV: threshold and hysteresis in mV, delay in ADSCANs; comparators: threshold in V, delay in s. */
+    /** COV/CUV: threshold and hysteresis in mV, delay in ADSCANs; comparators: threshold in V, delay in s;
+     * temperatures: threshold and recovery in TS counts (OTINT: °C; recovery 0 = none), delay in measurements. */
     private prThr: number[] = []
     private prDelay: number[] = []
     private prHys: number[] = []
@@ -506,8 +524,8 @@ export class Bq76907Emulator implements I2cDevice {
         const hi = addr - base
         switch (base) {
             case BQ76907_CONTROL_STATUS: return this.wordByte(this.controlStatusOnce ? 0xffa5 : 0, hi)
-            case BQ76907_SAFETY_ALERT_A: return hi === 0 ? this.safetyAlertA : this.safetyStatusA
-            case BQ76907_SAFETY_ALERT_B: return hi === 0 ? this.safetyAlertB : this.safetyStatusB
+            case BQ76907_SAFETY_ALERT_A: return (hi === 0 ? this.safetyAlert : this.safetyStatus) & 0xff
+            case BQ76907_SAFETY_ALERT_B: return (hi === 0 ? this.safetyAlert : this.safetyStatus) >> 8
             case BQ76907_BATTERY_STATUS: return this.wordByte(this.batteryStatus(), hi)
             case BQ76907_REG18_VOLTAGE: return this.wordByte(this.reg18Reg, hi)
             case BQ76907_VSS_VOLTAGE: return this.wordByte(this.vssReg, hi)
@@ -579,8 +597,8 @@ export class Bq76907Emulator implements I2cDevice {
         if (this.por) v |= BS_POR
         if (this.sleepEn) v |= BS_SLEEP_EN
         if (this.cfgUpdate) v |= BS_CFGUPDATE
-        if ((this.safetyStatusA | this.safetyStatusB) !== 0) v |= BS_SS
-        if ((this.safetyAlertA | this.safetyAlertB) !== 0) v |= BS_SA
+        if (this.safetyStatus !== 0) v |= BS_SS
+        if (this.safetyAlert !== 0) v |= BS_SA
         if (this.alertAsserted()) v |= BS_ALERTPIN
         if (this.chgOn()) v |= BS_CHG
         if (this.dsgOn()) v |= BS_DSG
@@ -588,10 +606,11 @@ export class Bq76907Emulator implements I2cDevice {
     }
 
     private alarmRaw(): number {
-        // Safety B (temperature, watchdog, diagnostics) is not modelled: SSB and SAB stay 0
         let v = this.initComp ? AL_INITCOMP : 0
-        if (this.safetyStatusA !== 0) v |= AL_SSA
-        if (this.safetyAlertA !== 0) v |= AL_SAA
+        if ((this.safetyStatus & 0xff) !== 0) v |= AL_SSA
+        if ((this.safetyStatus >> 8) !== 0) v |= AL_SSB
+        if ((this.safetyAlert & 0xff) !== 0) v |= AL_SAA
+        if ((this.safetyAlert >> 8) !== 0) v |= AL_SAB
         if (!this.chgOn()) v |= AL_XCHG
         if (!this.dsgOn()) v |= AL_XDSG
         return v
@@ -602,7 +621,7 @@ export class Bq76907Emulator implements I2cDevice {
      * mode (FET_EN) unless the host forced it off (HOST_FETOFF_EN), or in host mode only if forced on (HOST_FETON_EN).
      */
     private fetOn(faults: number, onBit: number, offBit: number): boolean {
-        if (this.cfgUpdate || (this.safetyStatusA & faults) !== 0) return false
+        if (this.cfgUpdate || (this.safetyStatus & faults) !== 0) return false
         if (this.fetEn) return !(this.hostFetOffEn && (this.fetControl & offBit) !== 0)
         return this.hostFetOnEn && (this.fetControl & onBit) !== 0
     }
@@ -751,10 +770,8 @@ export class Bq76907Emulator implements I2cDevice {
         this.cc1Reg = 0
         this.passqAcc = 0
         this.passTime = 0
-        this.safetyAlertA = 0
-        this.safetyStatusA = 0
-        this.safetyAlertB = 0
-        this.safetyStatusB = 0
+        this.safetyAlert = 0
+        this.safetyStatus = 0
         this.cfgUpdate = false
         this.por = true
         this.sleepEn = (this.dmRead(BQ76907_DM_POWER_CONFIG, 1) & 0x01) !== 0
@@ -908,6 +925,7 @@ export class Bq76907Emulator implements I2cDevice {
             }
         }
         this.voltageProtections(n, first, T, nMeas)
+        this.tempProtections(n, first, T)
         const before = this.adscan.count
         this.advanceTimer(this.adscan, n, tn, this.F.length)
         let events = AL_ADSCAN
@@ -931,12 +949,14 @@ export class Bq76907Emulator implements I2cDevice {
 
     /** Decode the protection settings from data memory (power-up, RESET, leaving CONFIG_UPDATE). */
     private loadProtections(): void {
-        this.enabledA = this.dmRead(BQ76907_DM_ENABLED_PROT_A, 1)
-        // DSG FET Protections A: 7 CUV, 6 SCD, 5 OCD1, 4 OCD2; CHG FET Protections A: 7 COV, 6 SCD, 5 OCC
+        // Enabled Protections B: 5 OTD, 4 OTC, 3 UTD, 2 UTC, 1 OTINT -> Safety Status B 7 ... 3
+        this.enabled = this.dmRead(BQ76907_DM_ENABLED_PROT_A, 1) | ((this.dmRead(BQ76907_DM_ENABLED_PROT_B, 1) & 0x3e) << 10)
+        // DSG FET Protections A: 7 CUV, 6 SCD, 5 OCD1, 4 OCD2, 2 OTD, 1 UTD, 0 OTINT; CHG FET Protections A: 7 COV,
+        // 6 SCD, 5 OCC, 2 OTC, 1 UTC, 0 OTINT
         const d = this.dmRead(0x9026, 1)
         const c = this.dmRead(0x9027, 1)
-        this.dsgFaults = (d & 0xf0) >> 1
-        this.chgFaults = (c & 0x80) | ((c & 0x40) >> 1) | ((c & 0x20) >> 3)
+        this.dsgFaults = ((d & 0xf0) >> 1) | ((d & 0x04) << 13) | ((d & 0x02) << 12) | ((d & 0x01) << 11)
+        this.chgFaults = (c & 0x80) | ((c & 0x40) >> 1) | ((c & 0x20) >> 3) | ((c & 0x04) << 12) | ((c & 0x02) << 11) | ((c & 0x01) << 11)
         const fo = this.dmRead(BQ76907_DM_FET_OPTIONS, 1)
         this.fetEn = (fo & FO_FET_EN) !== 0
         this.hostFetOffEn = (fo & 0x40) !== 0
@@ -948,6 +968,18 @@ export class Bq76907Emulator implements I2cDevice {
                 this.prThr[k] = this.dmReadI2(PR_THR_DM[k])
                 this.prDelay[k] = Math.max(1, dly)
                 this.prHys[k] = HYSTERESIS_MV[Math.min(3, this.dmRead(PR_DLY_DM[k] + 1, 1))]
+            } else if (k >= PR_OTC) {
+                // one byte each: threshold, delay in measurements (0 taken as 1), recovery (0: none, verify)
+                const step = k === PR_OTINT ? 1 : TS_STEP[k - PR_OTC]
+                let thr = this.dmRead(PR_THR_DM[k], 1)
+                let rec = this.dmRead(PR_DLY_DM[k] + 1, 1)
+                if (k === PR_OTINT) {
+                    thr = thr >= 0x80 ? thr - 0x100 : thr // I1 °C
+                    rec = rec >= 0x80 ? rec - 0x100 : rec
+                }
+                this.prThr[k] = thr * step
+                this.prDelay[k] = Math.max(1, dly)
+                this.prHys[k] = rec * step
             } else if (k === PR_SCD) {
                 this.prThr[k] = BQ76907_SCD_MV[this.dmRead(PR_THR_DM[k], 1) & 0x0f] / 1000
                 this.prDelay[k] = BQ76907_SCD_US[Math.min(10, dly & 0x0f)] / 1e6
@@ -956,14 +988,14 @@ export class Bq76907Emulator implements I2cDevice {
                 this.prThr[k] = clampNum(this.dmRead(PR_THR_DM[k], 1), 2, k === PR_OCC ? 62 : 100) * 0.002
                 this.prDelay[k] = bq76907OcDelay_ms(dly) / 1000
             }
-            if ((this.enabledA & PR_BIT[k]) === 0) this.clearProtection(k)
+            if ((this.enabled & PR_BIT[k]) === 0) this.clearProtection(k)
         }
         this.recovery_s = this.dmRead(DM_RECOVERY_TIME, 1)
     }
 
     private clearProtection(k: number): void {
-        this.safetyAlertA &= ~PR_BIT[k]
-        this.safetyStatusA &= ~PR_BIT[k]
+        this.safetyAlert &= ~PR_BIT[k]
+        this.safetyStatus &= ~PR_BIT[k]
         this.prCount[k] = 0
     }
 
@@ -974,8 +1006,8 @@ export class Bq76907Emulator implements I2cDevice {
      */
     private check(k: number, over: boolean, recovered: boolean, amount: number, base: number, unit: number): void {
         const bit = PR_BIT[k]
-        if ((this.enabledA & bit) === 0) return
-        if ((this.safetyStatusA & bit) !== 0) {
+        if ((this.enabled & bit) === 0) return
+        if ((this.safetyStatus & bit) !== 0) {
             if (!recovered) return
             this.clearProtection(k)
         }
@@ -983,14 +1015,14 @@ export class Bq76907Emulator implements I2cDevice {
             this.clearProtection(k)
             return
         }
-        this.safetyAlertA |= bit
+        this.safetyAlert |= bit
         const left = this.prDelay[k] - this.prCount[k]
         if (amount < left - EPS_S) {
             this.prCount[k] += amount
             return
         }
-        this.safetyAlertA &= ~bit
-        this.safetyStatusA |= bit
+        this.safetyAlert &= ~bit
+        this.safetyStatus |= bit
         this.prCount[k] = 0
         this.lastTrip_s = base + Math.max(0, left) * unit
         this.prTrip_s[k] = this.lastTrip_s
@@ -1015,6 +1047,29 @@ export class Bq76907Emulator implements I2cDevice {
     }
 
     /**
+     * The temperature protections at the end of n ADSCANs (the first ends at first_s, period T): TS (OTC, OTD, UTC,
+     * UTD) and die temperature (OTINT) are measured in shared slots 2 and 1 of each FULLSCAN; each measurement in
+     * this step counts toward the delay, judged on the latest result. OT on TS: counts below the threshold (hot),
+     * recovery at or above the recovery counts; UT: above, recovery at or below; OTINT: °C above, recovery at or
+     * below. Recovery 0 disables autonomous recovery (verify).
+     */
+    private tempProtections(n: number, first_s: number, T: number): void {
+        const c0 = this.adscan.count
+        for (let k = PR_OTC; k < PR_N; k++) {
+            const q = k === PR_OTINT ? 1 : 2
+            const s0 = c0 + ((q - (c0 % SHARED_ITEMS) + SHARED_ITEMS) % SHARED_ITEMS)
+            if (s0 > c0 + n - 1) continue
+            const m = Math.floor((c0 + n - 1 - s0) / SHARED_ITEMS) + 1
+            const v = k === PR_OTINT ? this.intTempReg : this.tsReg
+            const thr = this.prThr[k]
+            const rec = this.prHys[k]
+            const low = k <= PR_OTD // OT on TS trips on low counts
+            const over = low ? v < thr : v > thr
+            this.check(k, over, rec > 0 && (low ? v >= rec : v <= rec), m, first_s + (s0 - c0 - SHARED_ITEMS) * T, SHARED_ITEMS * T)
+        }
+    }
+
+    /**
      * The comparators (OCC, OCD1, OCD2, SCD) on the true shunt voltage over this step (recovery Recovery Time
      * after the trip; 0 = never), then the level alarms. COV/CUV already ran at this step's ADSCANs (runAdscan).
      */
@@ -1022,10 +1077,10 @@ export class Bq76907Emulator implements I2cDevice {
         const t0 = this.now_s
         const t1 = t0 + dt_s
         const v = this.x[IN_CURRENT] * this.shunt_Ohm // discharge positive
-        for (let k = PR_OCC; k < PR_N; k++) {
+        for (let k = PR_OCC; k <= PR_SCD; k++) {
             const back = this.prTrip_s[k] + this.recovery_s
             const rec = this.recovery_s > 0 && t1 >= back - EPS_S
-            const from = rec && (this.safetyStatusA & PR_BIT[k]) !== 0 ? Math.max(t0, back) : t0
+            const from = rec && (this.safetyStatus & PR_BIT[k]) !== 0 ? Math.max(t0, back) : t0
             this.check(k, (k === PR_OCC ? -v : v) > this.prThr[k], rec, t1 - from, from, 1)
         }
         this.alarmLatched = this.alarmLatched | (this.alarmRaw() & this.alarmEnable & AL_LEVELS)

@@ -28,11 +28,11 @@ export interface BoxHardware {
     pause?: () => Promise<void>
 }
 
-/** Safety Status B bits (docs/bq76907-facts.md): OTD, OTC, UTD, UTC. */
-const SSB_OTD = 0x20
-const SSB_OTC = 0x10
-const SSB_UTD = 0x02
-const SSB_UTC = 0x01
+/** Safety Status B bits (TRM; docs/bq76907-facts.md): 7 OTD, 6 OTC, 5 UTD, 4 UTC. */
+const SSB_OTD = 0x80
+const SSB_OTC = 0x40
+const SSB_UTD = 0x20
+const SSB_UTC = 0x10
 
 /** The AFE's Safety Status A and B as the protector's AFE_* bits. */
 function afeTrips(status: number, statusB: number): number {

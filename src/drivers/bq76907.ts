@@ -52,7 +52,20 @@ const PROT_NAMES = ["COV", "CUV", "OCC", "OCD1", "SCD"]
  * (7 CUV, 6 SCD, 5 OCD1, 4 OCD2) gets CUV, SCD and OCD1. Address, bits set, bits cleared, ...
  */
 const PROT_BITS = [0x9024, 0xf4, 0, 0x9027, 0xa0, 0x40, 0x9026, 0xe0, 0]
-const PROT_BIT_NAMES = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A"]
+const PROT_BIT_NAMES = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
+/**
+ * Temperature protections OTC, OTD, UTC, UTD (armed only when asked for): data-memory address of the threshold
+ * (delay at +1, recovery at +2), TS counts per threshold step, Enabled Protections B bit (5 OTD, 4 OTC, 3 UTD,
+ * 2 UTC), bit in CHG FET Protections A (OTC 2, UTC 1; even index) or DSG FET Protections A (OTD 2, UTD 1).
+ */
+const TEMP_DM = [0x9040, 0x9043, 0x9049, 0x904c]
+const TEMP_STEP = [54, 54, 77, 77]
+const TEMP_EN_B = [0x10, 0x20, 0x04, 0x08]
+const TEMP_FET = [0x04, 0x04, 0x02, 0x02]
+const TEMP_KEYS = ["otc_C", "otd_C", "utc_C", "utd_C"]
+/** Recovery this many threshold steps back toward normal (our choice; facts section 8); delay 15 unless asked. */
+const TEMP_HYS = 5
+const TEMP_DLY = 15
 /** Safety Alert/Status A and Enabled Protections A bits. */
 export const BQ76907_PROT = { COV: 0x80, CUV: 0x40, SCD: 0x20, OCD1: 0x10, OCD2: 0x08, OCC: 0x04 }
 const FO_FET_EN = 0x04
@@ -100,10 +113,19 @@ export interface AfeProtectionConfig {
     occ_mA: number; occDelay_ms: number
     ocd_mA: number; ocdDelay_ms: number
     scd_mA: number; scdDelay_us: number
+    /** Thermistor (TS) protections, °C, each armed only when given: over-temperature in charge / discharge
+     * (rounded down), under-temperature in charge / discharge (rounded up); their common delay, s. */
+    otc_C?: number; otd_C?: number; utc_C?: number; utd_C?: number
+    tempDelay_s?: number
 }
 
-/** Tripped protections (Safety Status A; ocd = OCD1 or OCD2) and the raw registers: bits 0-7 A, 8-15 B. */
-export interface AfeSafety { cov: boolean; cuv: boolean; occ: boolean; ocd: boolean; scd: boolean; alertBits: number; statusBits: number }
+/** Tripped protections (Safety Status A, ocd = OCD1 or OCD2; B: 7 OTD, 6 OTC, 5 UTD, 4 UTC) and the raw
+ * registers: bits 0-7 A, 8-15 B. */
+export interface AfeSafety {
+    cov: boolean; cuv: boolean; occ: boolean; ocd: boolean; scd: boolean
+    otc: boolean; otd: boolean; utc: boolean; utd: boolean
+    alertBits: number; statusBits: number
+}
 
 function clampInt(x: number, lo: number, hi: number): number {
     return x < lo ? lo : x > hi ? hi : x
@@ -312,6 +334,54 @@ export class Bq76907 {
         return ((this.cfg.cells + 1) * 768) / 262.144
     }
 
+    /** One FULLSCAN (the TS measurement period, the unit of the temperature delays), s. */
+    private fullscan_s(): number {
+        return (5 * this.scan_ms()) / 1000
+    }
+
+    /** TS counts for a thermistor at temp_C (the inverse of tsToCelsius). */
+    celsiusToTs(temp_C: number): number {
+        const r = this.cfg.ntcR25_Ohm * Math.exp(this.cfg.ntcB_K * (1 / (temp_C + 273.15) - 1 / 298.15))
+        return (19660.8 * r) / (r + 20000)
+    }
+
+    /**
+     * Codes of the temperature protections asked for, flat: index i (TEMP_DM's order), threshold, delay, recovery.
+     * OT thresholds in more counts (cooler), UT in fewer (warmer): never looser than asked.
+     */
+    private encodeTemp(p: AfeProtectionConfig): number[] {
+        const req = [p.otc_C, p.otd_C, p.utc_C, p.utd_C]
+        const d = p.tempDelay_s
+        const dly = d === undefined ? TEMP_DLY : clampInt(Math.floor(d / this.fullscan_s() + EPS), 1, 255)
+        const out: number[] = []
+        for (let i = 0; i < 4; i++) {
+            const t = req[i]
+            if (t === undefined) continue
+            const c = this.celsiusToTs(t) / TEMP_STEP[i]
+            const thr = i < 2 ? clampInt(Math.ceil(c - EPS), 1, 255) : clampInt(Math.floor(c + EPS), 0, 255)
+            out.push(i, thr, dly, clampInt(i < 2 ? thr + TEMP_HYS : thr - TEMP_HYS, 0, 255))
+        }
+        return out
+    }
+
+    /** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
+    private tempValue(i: number, j: number, c: number): number {
+        return j === 1 ? c * this.fullscan_s() : this.tsToCelsius(c * TEMP_STEP[i])
+    }
+
+    /** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
+    private bitPlan(tc: number[]): number[] {
+        const b = PROT_BITS.slice(0)
+        let en = 0
+        for (let k = 0; k < tc.length; k += 4) {
+            const i = tc[k]
+            en |= TEMP_EN_B[i]
+            b[(i & 1) === 0 ? 4 : 7] |= TEMP_FET[i]
+        }
+        if (en !== 0) b.push(0x9025, en, 0)
+        return b
+    }
+
     /**
      * Register codes (PROT_DM's order): thresholds toward safety (lower COV, higher CUV, lower currents) and
      * delays toward shorter, within each register's range.
@@ -345,27 +415,35 @@ export class Bq76907 {
     /**
      * Arm COV, CUV, OCC, OCD1 and SCD in one CONFIG_UPDATE: thresholds rounded to the chip's steps toward
      * safety and delays toward shorter (a request past the chip's tightest setting gets the tightest, which the
-     * result shows); COV and OCC open CHG, CUV, OCD and SCD open DSG. Returns what was armed.
+     * result shows); COV and OCC open CHG, CUV, OCD and SCD open DSG. The temperature protections given (OTC and
+     * UTC open CHG, OTD and UTD DSG) are armed too, with their recovery TEMP_HYS steps back. Returns what was armed.
      */
     async armProtections(p: AfeProtectionConfig): Promise<AfeProtectionConfig> {
         const scan = this.scan_ms()
         const c = this.encode(p, scan)
-        const b = PROT_BITS
+        const tc = this.encodeTemp(p)
+        const b = this.bitPlan(tc)
         const bits: number[] = []
         for (let k = 0; k < b.length; k += 3) bits.push(((await this.dm8(b[k])) | b[k + 1]) & ~b[k + 2])
         try {
             await this.enterConfigUpdate()
             for (let i = 0; i < PROT_DM.length; i++) await this.writeDataMemory(PROT_DM[i], i === 0 || i === 2 ? [c[i] & 0xff, c[i] >> 8] : [c[i]])
+            for (let k = 0; k < tc.length; k += 4) for (let j = 0; j < 3; j++) await this.writeDataMemory(TEMP_DM[tc[k]] + j, [tc[k + 1 + j]])
             for (let k = 0; k < b.length; k += 3) await this.writeDataMemory(b[k], [bits[k / 3]])
         } finally {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
         const v: number[] = []
         for (let i = 0; i < c.length; i++) v.push(this.value(i, c[i], scan))
-        return {
+        const r: any = {
             cov_mV: v[0], covDelay_ms: v[1], cuv_mV: v[2], cuvDelay_ms: v[3], occ_mA: v[4],
             occDelay_ms: v[5], ocd_mA: v[6], ocdDelay_ms: v[7], scd_mA: v[8], scdDelay_us: v[9],
         }
+        for (let k = 0; k < tc.length; k += 4) {
+            r[TEMP_KEYS[tc[k]]] = this.tempValue(tc[k], 0, tc[k + 1])
+            r.tempDelay_s = this.tempValue(0, 1, tc[k + 2])
+        }
+        return r
     }
 
     /**
@@ -388,7 +466,20 @@ export class Bq76907 {
         const vm = await this.dm8(BQ76907_DM.VCELL_MODE)
         const cells = this.cfg.cells === 7 ? 0 : this.cfg.cells
         if (vm !== cells) out.push("Vcell Mode reads " + vm + ", configured " + cells + " (the COV/CUV delays are counted in ADSCANs)")
-        const b = PROT_BITS
+        const tc = this.encodeTemp(armed)
+        for (let k = 0; k < tc.length; k += 4) {
+            const i = tc[k]
+            for (let j = 0; j < 3; j++) {
+                const got = await this.dm8(TEMP_DM[i] + j)
+                const w = tc[k + 1 + j]
+                if (got !== w) {
+                    const u = j === 1 ? " s" : " °C"
+                    const name = TEMP_KEYS[i].slice(0, 3).toUpperCase() + (j === 0 ? " threshold" : j === 1 ? " delay" : " recovery")
+                    out.push(name + " reads " + Math.round(this.tempValue(i, j, got) * 100) / 100 + u + ", armed " + Math.round(this.tempValue(i, j, w) * 100) / 100 + u)
+                }
+            }
+        }
+        const b = this.bitPlan(tc)
         for (let k = 0; k < b.length; k += 3) {
             const got = await this.dm8(b[k])
             if ((got & b[k + 1]) !== b[k + 1] || (got & b[k + 2]) !== 0)
@@ -408,6 +499,10 @@ export class Bq76907 {
             occ: (st & P.OCC) !== 0,
             ocd: (st & (P.OCD1 | P.OCD2)) !== 0,
             scd: (st & P.SCD) !== 0,
+            otd: (b[3] & 0x80) !== 0,
+            otc: (b[3] & 0x40) !== 0,
+            utd: (b[3] & 0x20) !== 0,
+            utc: (b[3] & 0x10) !== 0,
             alertBits: b[0] | (b[2] << 8),
             statusBits: b[1] | (b[3] << 8),
         }

@@ -251,6 +251,15 @@ async function dmU(s: Setup, addr: number, n: number): Promise<number> {
     return n === 2 ? d[0] + 256 * d[1] : d[0]
 }
 
+/** armed(4 cells), its driver on a PausingBus: the temperature protections add a dozen data-memory writes. */
+async function armedPausing(t: TestApi): Promise<Setup> {
+    const s = await armed(4, false)
+    s.drv = new Bq76907(new PausingBus(s.bus, async () => {
+        await t.pause()
+    }), bq76907Defaults(4))
+    return s
+}
+
 export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
     t.describe("BQ76907 driver: protections and FETs", () => {
         t.test("configure hands the FETs to the chip (autonomous, host turn-off allowed); fetState follows", async () => {
@@ -404,6 +413,110 @@ export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
             await t2.drv.setFets(true, true)
             await t.pause()
             assertEq(JSON.stringify(await t2.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "back on")
+        })
+
+        t.test("temperature protections: armed only when asked, rounded toward safety, written and verified", async () => {
+            const s = await armedPausing(t)
+            const plain = await s.drv.armProtections(sampleConfig())
+            await t.pause()
+            assertTrue(plain.otc_C === undefined && plain.tempDelay_s === undefined, "none asked, none armed")
+            assertEq(await dmU(s, 0x9025, 1), 0, "Enabled Protections B untouched")
+            const p = sampleConfig()
+            p.otc_C = 55
+            p.otd_C = 60
+            p.utc_C = 0
+            p.utd_C = -20
+            p.tempDelay_s = 1
+            const a = await s.drv.armProtections(p)
+            await t.pause()
+            // TS counts = 19660.8 R / (R + 20k), 10k B3435 NTC; OT steps of 54 counts, UT of 77
+            assertEq(await dmU(s, 0x9040, 1), 55, "OTC: 55 °C = 2919.6 counts -> 55 steps (2970, cooler)")
+            assertEq(await dmU(s, 0x9042, 1), 60, "OTC recovery 5 steps cooler")
+            assertEq(await dmU(s, 0x9043, 1), 48, "OTD: 60 °C = 2550.2 counts -> 48 steps")
+            assertEq(await dmU(s, 0x9049, 1), 150, "UTC: 0 °C = 11587.3 counts -> 150 steps (warmer)")
+            assertEq(await dmU(s, 0x904b, 1), 145, "UTC recovery 5 steps warmer")
+            assertEq(await dmU(s, 0x904c, 1), 202, "UTD: -20 °C = 15628.7 counts -> 202 steps")
+            for (const d of [0x9041, 0x9044, 0x904a, 0x904d]) assertEq(await dmU(s, d, 1), 13, "delay: 13 FULLSCANs of 73.24 ms, not over 1 s")
+            assertNear(a.tempDelay_s as number, 13 * 5 * SCAN4_MS / 1000, 1e-9, "armed delay")
+            assertNear(a.otc_C as number, 54.37, 0.01, "OTC armed at 54.37 °C (not above 55)")
+            assertNear(a.otd_C as number, 59.40, 0.01, "OTD armed at 59.40 °C")
+            assertNear(a.utc_C as number, 0.17, 0.01, "UTC armed at 0.17 °C (not below 0)")
+            assertTrue((a.utd_C as number) >= -20 && (a.utd_C as number) < -19.5, "UTD not below -20 °C: " + a.utd_C)
+            assertEq(await dmU(s, 0x9025, 1), 0x3c, "Enabled Protections B: OTD, OTC, UTD, UTC")
+            assertEq((await dmU(s, 0x9027, 1)) & 0x06, 0x06, "CHG FET Protections A: OTC, UTC")
+            assertEq((await dmU(s, 0x9026, 1)) & 0x06, 0x06, "DSG FET Protections A: OTD, UTD")
+            assertEq(JSON.stringify(await s.drv.verifyProtections(a)), "[]", "verify: all match")
+            // rounding never loosens: OT armed at or below the request, UT at or above
+            for (let k = 0; k < 5; k++) {
+                const q = sampleConfig()
+                q.otc_C = 35.3 + 7.1 * k
+                q.otd_C = 41.7 + 9.3 * k
+                q.utc_C = -9.9 + 3.3 * k
+                q.utd_C = -31.1 + 4.4 * k
+                const b = await s.drv.armProtections(q)
+                await t.pause()
+                const at = " (set " + k + ")"
+                assertTrue((b.otc_C as number) <= q.otc_C && (b.otd_C as number) <= q.otd_C, "OT not above" + at)
+                assertTrue((b.utc_C as number) >= q.utc_C && (b.utd_C as number) >= q.utd_C, "UT not below" + at)
+                assertTrue(q.otc_C - (b.otc_C as number) < 1.5 && (b.utc_C as number) - q.utc_C < 1.5, "within a step" + at)
+                assertNear(b.tempDelay_s as number, (15 * 5 * SCAN4_MS) / 1000, 1e-9, "default delay: 15 measurements" + at)
+                assertEq(JSON.stringify(await s.drv.verifyProtections(b)), "[]", "verify" + at)
+                await t.pause()
+            }
+        })
+
+        t.test("verify reports a temperature register or enable bit changed behind the driver's back", async () => {
+            const s = await armedPausing(t)
+            const p = sampleConfig()
+            p.otc_C = 55
+            p.utd_C = -20
+            const a = await s.drv.armProtections(p)
+            await t.pause()
+            await sneakWrite(s, 0x9040, [48]) // OTC threshold 59.4 °C
+            await sneakWrite(s, 0x9025, [0x08]) // only UTD left enabled
+            const w = await s.drv.verifyProtections(a)
+            await t.pause()
+            assertEq(w.length, 2, "two lines: " + w.join(" | "))
+            assertEq(w[0], "OTC threshold reads 59.4 °C, armed 54.37 °C", "the threshold, in °C")
+            assertEq(w[1], "Enabled Protections B reads 0x08, armed with 0x18 set", "the enable bits")
+        })
+
+        t.test("temperature trips through the driver: OTC after its delay (CHG off), UTC and UTD (both off), recovery", async () => {
+            const s = await armedPausing(t)
+            const p = sampleConfig()
+            p.otc_C = 55
+            p.utc_C = 0
+            p.utd_C = -20
+            p.tempDelay_s = 1 // 13 measurements
+            await s.drv.armProtections(p)
+            await t.pause()
+            const v = volts(4, 3.7)
+            s.emu.setInputs(v, 0, 25, 60)
+            s.emu.step(0.9) // 61 ADSCANs: 12 TS measurements
+            let f = await s.drv.readSafety()
+            assertTrue(!f.otc && f.alertBits === 0x4000 && f.statusBits === 0, "0.9 s: OTC alert only: " + JSON.stringify(f))
+            s.emu.step(0.1)
+            f = await s.drv.readSafety()
+            assertTrue(f.otc && !f.otd && !f.utc && !f.utd && !f.cov, "OTC tripped: " + JSON.stringify(f))
+            assertEq(f.statusBits, 0x4000, "Safety Status B = OTC")
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: false, dsg: true }), "CHG off")
+            const r = await s.drv.read()
+            assertEq(r.safetyStatusB, 0x40, "read() carries it too")
+            s.emu.setInputs(v, 0, 25, 25)
+            s.emu.step(0.1)
+            f = await s.drv.readSafety()
+            assertTrue(!f.otc && f.statusBits === 0, "recovered at 25 °C")
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "both on")
+            // OTD not armed: heat above any OTD setting trips nothing else
+            s.emu.setInputs(v, 0, 25, -25)
+            s.emu.step(1.1)
+            f = await s.drv.readSafety()
+            assertTrue(f.utc && f.utd && !f.otc && !f.otd, "cold: UTC and UTD: " + JSON.stringify(f))
+            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: false, dsg: false }), "both off")
+            s.emu.setInputs(v, 0, 25, 25)
+            s.emu.step(0.1)
+            f = await s.drv.readSafety()
+            assertTrue(!f.utc && !f.utd, "recovered")
         })
 
         t.test("with CRC on: arm, verify and an SCD within its microseconds at a 0.1 ms step", async () => {

@@ -461,6 +461,26 @@ const DM_OCD1_DLY = 0x9039
 const DM_SCD_THR = 0x903c
 const DM_SCD_DLY = 0x903d
 const DM_RECOVERY = 0x903f
+const DM_ENABLED_PROT_B = 0x9025
+// temperature thresholds (delay at +1, recovery at +2): our inferred addresses (facts section 8.1)
+const DM_OTC_THR = 0x9040
+const DM_OTD_THR = 0x9043
+const DM_OTINT_THR = 0x9046
+const DM_UTC_THR = 0x9049
+const DM_UTD_THR = 0x904c
+const SAFETY_ALERT_B = 0x04
+// Enabled Protections B: 5 OTD, 4 OTC, 3 UTD, 2 UTC, 1 OTINT; Safety Alert/Status B: 7 OTD, 6 OTC, 5 UTD, 4 UTC, 3 OTINT
+const EN_OTD = 0x20
+const EN_OTC = 0x10
+const EN_UTD = 0x08
+const EN_UTC = 0x04
+const EN_OTINT = 0x02
+const ST_OTD = 0x80
+const ST_OTC = 0x40
+const ST_UTD = 0x20
+const ST_UTC = 0x10
+const ST_OTINT = 0x08
+const FULLSCAN4_S = 5 * ADSCAN4_S
 // Safety A / Enabled Protections A bits
 const COV = 0x80
 const CUV = 0x40
@@ -501,6 +521,10 @@ function cells4(v: number, at: number, vAt: number): number[] {
 
 async function safety(r: Rig): Promise<number[]> {
     return await rd(r, SAFETY_ALERT_A, 2) // [alert A, status A]
+}
+
+async function safetyB(r: Rig): Promise<number[]> {
+    return await rd(r, SAFETY_ALERT_B, 2) // [alert B, status B]
 }
 
 export const bq76907ProtectionSpec: Spec = (t: TestApi) => {
@@ -720,6 +744,113 @@ export const bq76907ProtectionSpec: Spec = (t: TestApi) => {
             r.emu.step(0.01)
             assertEq((await safety(r))[1], OCD1, "tripped")
             assertTrue(!r.emu.alertAsserted(), "but ALERT masked")
+        })
+
+        t.test("OTC: TS counts below the threshold for its delay in FULLSCAN measurements; CHG off only; recovery", async () => {
+            // OTC 55 x 54 = 2970 counts (about 54.4 °C), delay 3, recovery 62 x 54 = 3348 counts (about 50 °C)
+            const r = await protRig(0, [[DM_ENABLED_PROT_B, EN_OTC], [DM_OTC_THR, 55], [DM_OTC_THR + 1, 3], [DM_OTC_THR + 2, 62]])
+            r.emu.setInputs(cells4(3.7, 0, 3.7), 0, 25, 60) // 60 °C: 2550 counts
+            r.emu.step(3 * ADSCAN4_S) // TS is converted in the shared slot of scan 2 of each FULLSCAN
+            assertEq(await rdU16(r, TS_MEAS), 2550, "TS counts at 60 °C")
+            assertEq(JSON.stringify(await safetyB(r)), JSON.stringify([ST_OTC, 0]), "alert at the first hot measurement")
+            r.emu.step(FULLSCAN4_S)
+            assertEq((await safetyB(r))[1], 0, "two measurements: no trip (delay 3)")
+            assertTrue(r.emu.chgOn(), "CHG still on")
+            r.emu.step(FULLSCAN4_S - 0.0001)
+            assertEq((await safetyB(r))[1], 0, "not before the third measurement")
+            r.emu.step(0.0001)
+            assertEq(JSON.stringify(await safetyB(r)), JSON.stringify([0, ST_OTC]), "tripped at the third")
+            assertNear(r.emu.lastTripTime_s(), 3 * ADSCAN4_S + 2 * FULLSCAN4_S, 1e-9, "trip time: the third measurement's end")
+            assertTrue(!r.emu.chgOn() && r.emu.dsgOn(), "CHG off, DSG on")
+            assertEq((await rdU16(r, BATTERY_STATUS)) & BS_SS, BS_SS, "Battery Status SS")
+            assertEq((await rdU16(r, ALARM_STATUS)) & 0x4000, 0x4000, "Alarm Status SSB")
+            r.emu.setInputs(cells4(3.7, 0, 3.7), 0, 25, 52) // 3168 counts: below the threshold, short of recovery
+            r.emu.step(3 * FULLSCAN4_S)
+            assertEq((await safetyB(r))[1], ST_OTC, "still tripped at 52 °C")
+            r.emu.setInputs(cells4(3.7, 0, 3.7), 0, 25, 45) // 3835 counts >= 3348
+            r.emu.step(FULLSCAN4_S)
+            assertEq(JSON.stringify(await safetyB(r)), "[0,0]", "recovered at 45 °C")
+            assertTrue(r.emu.chgOn() && r.emu.dsgOn(), "CHG back on")
+        })
+
+        t.test("OTD, UTC, UTD and OTINT: each after its delay, on its FET, recovering at its threshold", async () => {
+            const r = await protRig(0, [
+                [DM_ENABLED_PROT_B, EN_OTD | EN_UTC | EN_UTD | EN_OTINT],
+                [DM_OTD_THR, 48], [DM_OTD_THR + 1, 2], [DM_OTD_THR + 2, 55], // 2592 counts (59.4 °C), recovery 2970
+                [DM_UTC_THR, 150], [DM_UTC_THR + 1, 2], [DM_UTC_THR + 2, 137], // 11550 counts (0.2 °C), recovery 10549
+                [DM_UTD_THR, 202], [DM_UTD_THR + 1, 4], [DM_UTD_THR + 2, 190], // 15554 counts (-19.8 °C), recovery 14630
+                [DM_OTINT_THR, 85], [DM_OTINT_THR + 1, 2], [DM_OTINT_THR + 2, 80], // die °C
+            ])
+            const v = cells4(3.7, 0, 3.7)
+            r.emu.setInputs(v, 0, 25, 65) // 2230 counts: OTD
+            r.emu.step(3 * ADSCAN4_S + FULLSCAN4_S - 0.0001)
+            assertEq(JSON.stringify(await safetyB(r)), JSON.stringify([ST_OTD, 0]), "OTD: alert, not yet tripped")
+            r.emu.step(0.0001)
+            assertEq(JSON.stringify(await safetyB(r)), JSON.stringify([0, ST_OTD]), "OTD tripped at the second measurement")
+            assertTrue(r.emu.chgOn() && !r.emu.dsgOn(), "OTD: DSG off, CHG on")
+            r.emu.setInputs(v, 0, 25, 25)
+            r.emu.step(FULLSCAN4_S)
+            assertEq(JSON.stringify(await safetyB(r)), "[0,0]", "OTD recovered at 25 °C")
+            assertTrue(r.emu.dsgOn(), "DSG back on")
+            // -5 °C (12675 counts): UTC only; -25 °C (16435): UTD too, after its longer delay
+            r.emu.setInputs(v, 0, 25, -5)
+            r.emu.step(2 * FULLSCAN4_S)
+            assertEq(JSON.stringify(await safetyB(r)), JSON.stringify([0, ST_UTC]), "UTC at -5 °C")
+            assertTrue(!r.emu.chgOn() && r.emu.dsgOn(), "UTC: CHG off, DSG on")
+            const t0 = r.emu.lastTripTime_s()
+            r.emu.setInputs(v, 0, 25, -25)
+            r.emu.step(3 * FULLSCAN4_S)
+            assertEq(JSON.stringify(await safetyB(r)), JSON.stringify([ST_UTD, ST_UTC]), "UTD: alert after 3 of 4")
+            r.emu.step(FULLSCAN4_S)
+            assertEq((await safetyB(r))[1], ST_UTC | ST_UTD, "UTD tripped at 4")
+            assertNear(r.emu.lastTripTime_s() - t0, 4 * FULLSCAN4_S, 1e-9, "four measurements after UTC's trip")
+            assertTrue(!r.emu.chgOn() && !r.emu.dsgOn(), "both off")
+            r.emu.setInputs(v, 0, 25, 3) // 10930 counts: UTD recovers (<= 14630), UTC not (> 10549)
+            r.emu.step(FULLSCAN4_S)
+            assertEq((await safetyB(r))[1], ST_UTC, "UTD recovered at 3 °C, UTC not")
+            r.emu.setInputs(v, 0, 25, 10)
+            r.emu.step(FULLSCAN4_S)
+            assertEq((await safetyB(r))[1], 0, "UTC recovered at 10 °C")
+            // OTINT: die at 90 °C, measured in shared slot 1
+            r.emu.setInputs(v, 0, 90, 25)
+            r.emu.step(FULLSCAN4_S)
+            assertEq(JSON.stringify(await safetyB(r)), JSON.stringify([ST_OTINT, 0]), "OTINT alert")
+            r.emu.step(FULLSCAN4_S)
+            assertEq(JSON.stringify(await safetyB(r)), JSON.stringify([0, ST_OTINT]), "OTINT tripped")
+            assertTrue(!r.emu.chgOn() && !r.emu.dsgOn(), "OTINT: both FETs off")
+            r.emu.setInputs(v, 0, 81, 25)
+            r.emu.step(FULLSCAN4_S)
+            assertEq((await safetyB(r))[1], ST_OTINT, "81 °C: not recovered")
+            r.emu.setInputs(v, 0, 80, 25)
+            r.emu.step(FULLSCAN4_S)
+            assertEq((await safetyB(r))[1], 0, "80 °C: recovered")
+            assertTrue(r.emu.chgOn() && r.emu.dsgOn(), "both on")
+        })
+
+        t.test("temperature protections: exact trip time within one long step; disabled ones never trip", async () => {
+            const r = await protRig(0, [[DM_ENABLED_PROT_B, EN_OTC], [DM_OTC_THR, 55], [DM_OTC_THR + 1, 3], [DM_OTC_THR + 2, 62]])
+            r.emu.setInputs(cells4(3.7, 0, 3.7), 0, 25, 60)
+            r.emu.step(1)
+            assertEq((await safetyB(r))[1], ST_OTC, "tripped within the step")
+            assertNear(r.emu.lastTripTime_s(), 3 * ADSCAN4_S + 2 * FULLSCAN4_S, 1e-9, "at the third measurement, not at the step's end")
+            // nothing enabled in B (the default): no temperature, however extreme, trips anything
+            const q = await protRig(0, [[DM_OTC_THR, 200], [DM_OTD_THR, 200], [DM_OTINT_THR, 30]])
+            q.emu.setInputs(cells4(3.7, 0, 3.7), 0, 120, 90)
+            q.emu.step(2)
+            q.emu.setInputs(cells4(3.7, 0, 3.7), 0, 120, -35)
+            q.emu.step(2)
+            assertEq(JSON.stringify(await rd(q, SAFETY_ALERT_B, 2)), "[0,0]", "Safety B stays clear")
+            assertTrue(q.emu.chgOn() && q.emu.dsgOn(), "FETs on")
+            // UTC alone enabled: the heat does nothing, the cold trips UTC only; disabling it clears it
+            await dmSet(q, [[DM_ENABLED_PROT_B, EN_UTC]])
+            q.emu.setInputs(cells4(3.7, 0, 3.7), 0, 120, 90)
+            q.emu.step(2)
+            assertEq(JSON.stringify(await safetyB(q)), "[0,0]", "heat: nothing with only UTC enabled")
+            q.emu.setInputs(cells4(3.7, 0, 3.7), 0, 120, -35)
+            q.emu.step(2)
+            assertEq(JSON.stringify(await safetyB(q)), JSON.stringify([0, ST_UTC]), "cold: UTC only")
+            await dmSet(q, [[DM_ENABLED_PROT_B, 0]])
+            assertEq(JSON.stringify(await safetyB(q)), "[0,0]", "cleared when disabled")
         })
 
         t.test("protections pause in CONFIG_UPDATE", async () => {

@@ -157,7 +157,8 @@ export class BatteryMonitor {
      * acts first) and read back. Cell limits from the chemistry, currents from the box's ratings.
      */
     afeProtectionConfig(): AfeProtectionConfig {
-        const v = cellVoltageLimits(chemistryById(this.pack.chemistry))
+        const c = chemistryById(this.pack.chemistry)
+        const v = cellVoltageLimits(c)
         const p = this.protection
         return {
             cov_mV: v.safetyOverVoltage_mV,
@@ -170,6 +171,12 @@ export class BatteryMonitor {
             ocdDelay_ms: 100,
             scd_mA: p.shortCircuit_mA,
             scdDelay_us: 250,
+            // Temperatures past the chemistry's windows (the firmware's own rules act at the windows).
+            otc_C: c.chargeMax_C + 5,
+            utc_C: c.chargeMin_C - 3,
+            otd_C: c.dischargeMax_C + 5,
+            utd_C: c.dischargeMin_C - 5,
+            tempDelay_s: 2,
         }
     }
 
