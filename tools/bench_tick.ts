@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         const r = await runScenario(parseScenario(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")), 1))
         scen.push({ scenario: r.scenario, simulated_s: r.simulated_s, wall_s: r.wall_s, sim_speed_x: r.sim_speed_x })
     }
-    const builds = buildAll().map(b => ({ board: b.board, ok: b.ok, bytecode_bytes: b.bytecode_bytes }))
+    const builds = buildAll().map(b => ({ board: b.board, ok: b.ok, bytecode_bytes: b.bytecode_bytes, function_bytes: b.function_bytes }))
     const result = {
         tick_vm_us: vm.tick_us,
         tick_node_us: Math.round(node_us * 10) / 10,
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
         console.log(`headless scenario runner (Node):`)
         for (const s of scen) console.log(`  ${s.scenario.padEnd(24)} ${String(s.simulated_s).padStart(7)} s simulated in ${s.wall_s} s = ${s.sim_speed_x}x real time`)
         console.log(`bytecode per board:`)
-        for (const b of builds) console.log(`  ${b.board.padEnd(16)} ${b.ok ? b.bytecode_bytes + " bytes" : "BUILD FAILED"}`)
+        for (const b of builds) console.log(`  ${b.board.padEnd(16)} ${b.ok ? b.bytecode_bytes + " bytes, functions " + b.function_bytes + " of 65536" : "BUILD FAILED"}`)
     }
     console.log(JSON.stringify(result))
     process.exit(builds.every(b => b.ok) ? 0 : 1)

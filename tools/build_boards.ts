@@ -19,8 +19,13 @@ export interface BuildResult {
     entry: string
     ok: boolean
     bytecode_bytes: number
+    /** Functions in the image (DeviceScript refuses an image whose functions pass 65536 bytes). */
+    function_bytes: number
     output: string
 }
+
+/** DeviceScript 2.16's verifier: an image's functions must end below 64 KiB. */
+const FUNCTION_LIMIT = 65536
 
 export function buildAll(): BuildResult[] {
     fs.mkdirSync(path.join(ROOT, "built"), { recursive: true })
@@ -30,12 +35,16 @@ export function buildAll(): BuildResult[] {
         const bin = path.join(ROOT, ".devicescript", "bin", "bytecode.devs")
         const ok = r.status === 0 && fs.existsSync(bin)
         let size = 0
+        let fns = 0
+        const sizes = path.join(ROOT, ".devicescript", "bin", "bytecode-sizes.md")
+        const m = fs.existsSync(sizes) ? /(\d+) \| Function TOTAL/.exec(fs.readFileSync(sizes, "utf8")) : null
+        if (m) fns = parseInt(m[1], 10)
         if (ok) {
             const dest = path.join(ROOT, "built", `${e.board}.devs`)
             fs.copyFileSync(bin, dest)
             size = fs.statSync(dest).size
         }
-        return { board: e.board, entry: e.entry, ok, bytecode_bytes: size, output: out }
+        return { board: e.board, entry: e.entry, ok, bytecode_bytes: size, function_bytes: fns, output: out }
     })
 }
 
@@ -47,8 +56,10 @@ if (require.main === module) {
         if (!r.ok) {
             failed++
             console.error(`build of ${r.entry} for ${r.board} FAILED:\n${r.output}`)
-        } else if (!json) console.log(`${r.board.padEnd(16)} ${r.entry.padEnd(18)} ${String(r.bytecode_bytes).padStart(7)} bytes bytecode -> built/${r.board}.devs`)
+            if (r.function_bytes >= FUNCTION_LIMIT) console.error(`  functions ${r.function_bytes} bytes: past DeviceScript's ${FUNCTION_LIMIT}-byte limit (docs/design.md)`)
+        } else if (!json)
+            console.log(`${r.board.padEnd(16)} ${r.entry.padEnd(18)} ${String(r.bytecode_bytes).padStart(7)} bytes bytecode, functions ${r.function_bytes} of ${FUNCTION_LIMIT} -> built/${r.board}.devs`)
     }
-    if (json) console.log(JSON.stringify(results.map(r => ({ board: r.board, entry: r.entry, ok: r.ok, bytecode_bytes: r.bytecode_bytes }))))
+    if (json) console.log(JSON.stringify(results.map(r => ({ board: r.board, entry: r.entry, ok: r.ok, bytecode_bytes: r.bytecode_bytes, function_bytes: r.function_bytes }))))
     process.exit(failed ? 1 : 0)
 }
