@@ -7,6 +7,7 @@ import { ChannelConfig } from "./box_config"
 import { DigitalOut } from "./io"
 import { Ina228, Ina228Reading, INA228_DIAG } from "../drivers/ina228"
 import { ChannelSnapshot } from "./snapshot"
+import { ChannelReading } from "./protection/protector"
 import { fmtAmps } from "./fmt"
 import { errorText } from "./persist"
 
@@ -41,7 +42,7 @@ export class ChannelControl {
      * the old state (a conversion window straddles the edge), so the protections wait for two. At boot the
      * switch has been off since reset, so the first reading counts.
      */
-    readsSinceSwitch = 1
+    private readsSinceSwitch = 1
     /** Polls since the meter's registers were last read back (its trip must match the limit). */
     private sinceVerify = 0
 
@@ -211,6 +212,19 @@ export class ChannelControl {
     /** Present output power, W (0 when unknown). */
     power_W(): number {
         return this.fresh && this.last ? this.last.power_mW / 1000 : 0
+    }
+
+    /** What the protections judge: the latest reading, counted fresh only once it describes the present switch state. */
+    protectionReading(): ChannelReading {
+        const r = this.last
+        const ok = r !== undefined
+        return {
+            on: this.state === "on",
+            fresh: ok && this.fresh && this.readsSinceSwitch >= 2,
+            voltage_mV: ok ? r.busVoltage_mV : 0,
+            current_mA: ok ? r.current_mA : 0,
+            dieTemp_C: ok ? r.dieTemp_C : 0,
+        }
     }
 
     snapshot(now_ms: number): ChannelSnapshot {

@@ -2,7 +2,7 @@
 // here, with one set of bounds. The answer says what would actually be applied, or why nothing is.
 import { BoxConfig } from "./box_config"
 import { PackConfig, checkPackConfig } from "./battery/pack_config"
-import { quote } from "./fmt"
+import { clip, quote } from "./fmt"
 
 export interface Command {
     kind: string
@@ -33,7 +33,7 @@ function isObject(v: any): boolean {
 }
 
 function checkFields(raw: any, allowed: string[]): string {
-    for (const k of Object.keys(raw)) if (allowed.indexOf(k) < 0) return "unknown field '" + (k.length > 40 ? k.slice(0, 40) + "..." : k) + "'"
+    for (const k of Object.keys(raw)) if (allowed.indexOf(k) < 0) return "unknown field '" + clip(k) + "'"
     for (const k of allowed) if (raw[k] === undefined) return "missing field '" + k + "'"
     return ""
 }
@@ -63,7 +63,7 @@ export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
         return { ok: true, reason: "", applied: { kind, pack: { chemistry: p.chemistry, series: p.series, parallel: p.parallel, cellCapacity_mAh: Math.round(p.cellCapacity_mAh) } } }
     }
     if (kind === "fault.clear") {
-        for (const k of Object.keys(raw)) if (k !== "kind" && k !== "fault") return reject("unknown field '" + (k.length > 40 ? k.slice(0, 40) + "..." : k) + "'")
+        for (const k of Object.keys(raw)) if (k !== "kind" && k !== "fault") return reject("unknown field '" + clip(k) + "'")
         const id = raw.fault === undefined ? "" : raw.fault
         if (typeof id !== "string" || id.length > 40) return reject("'fault' must be a fault id (a string), got " + quote(raw.fault))
         return { ok: true, reason: "", applied: { kind, fault: id } }

@@ -34,6 +34,11 @@ export function clamp(x: number, lo: number, hi: number): number {
     return x < lo ? lo : x > hi ? hi : x
 }
 
+/** A name from the input (a field), cut to 40 characters for a refusal. */
+export function clip(s: string): string {
+    return s.length > 40 ? s.slice(0, 40) + "..." : s
+}
+
 /**
  * A value quoted in a refusal, kept short: a reason must never grow with its input (a long string from
  * MQTT or BLE would otherwise exhaust the VM's memory while the reason is built).

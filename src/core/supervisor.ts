@@ -13,6 +13,7 @@ import { BatteryMonitor } from "./battery/monitor"
 import { RUNTIME_STEPS_PER_SLICE, RuntimeWalk } from "./battery/runtime"
 import { chemistryById } from "./battery/chemistry"
 import { FaultLog } from "./protection/fault_log"
+import { implausibleCell_mV } from "./protection/rules"
 import { AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, ChannelReading, Protector } from "./protection/protector"
 import { BQ76907_PROT } from "../drivers/bq76907"
 
@@ -159,11 +160,7 @@ export class Supervisor {
     private async protect(now_ms: number): Promise<void> {
         const b = this.battery
         const r = b.reading
-        const chans: ChannelReading[] = this.channels.map(ch => {
-            const s = ch.snapshot(now_ms)
-            // Judged only on readings that describe the present switch state (see readsSinceSwitch).
-            return { on: ch.state === "on", fresh: s.fresh && ch.readsSinceSwitch >= 2, voltage_mV: s.voltage_mV, current_mA: s.current_mA, dieTemp_C: s.dieTemp_dC / 10 }
-        })
+        const chans: ChannelReading[] = this.channels.map(ch => ch.protectionReading())
         this.protector.evaluate({
             now_ms,
             cell_mV: r ? r.cell_mV : [],
@@ -200,7 +197,8 @@ export class Supervisor {
         const b = this.battery
         if (b.status === "fault") return "battery: " + b.reason
         if (b.reading_ms < 0) return "no pack reading yet"
-        for (const v of b.reading.cell_mV) if (!(v >= 500 && v <= 5000)) return "implausible cell reading " + v + " mV"
+        const bad = implausibleCell_mV(b.reading.cell_mV)
+        if (bad === bad) return "implausible cell reading " + bad + " mV"
         const why = b.protectionProblem()
         if (why !== "") return why
         for (const f of this.protector.faults) if (f.active && f.rule.id.indexOf("sensor.") === 0) return "pack sensors: " + f.rule.what

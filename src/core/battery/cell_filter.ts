@@ -109,27 +109,40 @@ export class CellFilter {
         const PH2 = P[6] * h0 - P[7] - P[8]
         const S = h0 * PH0 - PH1 - PH2 + r_V2
         if (!(S > 0)) return 0
+        const innov = v - this.terminal_V(c, p, I)
+        this.correct(PH0, PH1, PH2, S, innov)
+        return innov
+    }
+
+    /** Fuse an independent SOC observation (an anchor) with its variance: an update with H = [1, 0, 0]. */
+    fuse(soc: number, variance: number): void {
+        const P = this.P
+        this.correct(P[0], P[3], P[6], P[0] + variance, soc - this.soc)
+    }
+
+    /**
+     * The Kalman correction shared by both updates: PH = P H' (a column; P symmetric, so also the row H P),
+     * S = H P H' + R. State += K innov with K = PH / S; P = (I - K H) P, symmetrised, its SOC variance kept
+     * positive; the drift ages shrink with the SOC variance.
+     */
+    private correct(PH0: number, PH1: number, PH2: number, S: number, innov: number): void {
+        const P = this.P
         const k0 = PH0 / S
         const k1 = PH1 / S
         const k2 = PH2 / S
-        const innov = v - this.terminal_V(c, p, I)
         const before = P[0]
         this.soc += k0 * innov
         this.v1 += k1 * innov
         this.v2 += k2 * innov
-        // P = (I - K H) P, then symmetrised: HP is the row H*P = PH' (P symmetric).
-        const HP0 = PH0
-        const HP1 = PH1
-        const HP2 = PH2
-        P[0] -= k0 * HP0
-        P[1] -= k0 * HP1
-        P[2] -= k0 * HP2
-        P[3] -= k1 * HP0
-        P[4] -= k1 * HP1
-        P[5] -= k1 * HP2
-        P[6] -= k2 * HP0
-        P[7] -= k2 * HP1
-        P[8] -= k2 * HP2
+        P[0] -= k0 * PH0
+        P[1] -= k0 * PH1
+        P[2] -= k0 * PH2
+        P[3] -= k1 * PH0
+        P[4] -= k1 * PH1
+        P[5] -= k1 * PH2
+        P[6] -= k2 * PH0
+        P[7] -= k2 * PH1
+        P[8] -= k2 * PH2
         const s01 = (P[1] + P[3]) / 2
         const s02 = (P[2] + P[6]) / 2
         const s12 = (P[5] + P[7]) / 2
@@ -140,34 +153,6 @@ export class CellFilter {
         P[5] = s12
         P[7] = s12
         if (P[0] < 1e-10) P[0] = 1e-10
-        this.shortenDrift(before)
-        return innov
-    }
-
-    /** Fuse an independent SOC observation (an anchor) with its variance: an update with H = [1, 0, 0]. */
-    fuse(soc: number, variance: number): void {
-        const P = this.P
-        const S = P[0] + variance
-        const k0 = P[0] / S
-        const k1 = P[3] / S
-        const k2 = P[6] / S
-        const innov = soc - this.soc
-        this.soc += k0 * innov
-        this.v1 += k1 * innov
-        this.v2 += k2 * innov
-        const before = P[0]
-        const r0 = P[0]
-        const r1 = P[1]
-        const r2 = P[2]
-        P[0] -= k0 * r0
-        P[1] -= k0 * r1
-        P[2] -= k0 * r2
-        P[3] -= k1 * r0
-        P[4] -= k1 * r1
-        P[5] -= k1 * r2
-        P[6] -= k2 * r0
-        P[7] -= k2 * r1
-        P[8] -= k2 * r2
         this.shortenDrift(before)
     }
 

@@ -2,7 +2,7 @@
 // AFE once a period, runs the estimator, saves what must survive, and renders the battery Snapshot.
 import { Bus } from "../../drivers/bus"
 import { AfeProtectionConfig, AfeReading, Bq76907, bq76907Defaults } from "../../drivers/bq76907"
-import { PackProtectionConfig, cellVoltageLimits } from "../protection/rules"
+import { PackProtectionConfig, cellVoltageLimits, implausibleCell_mV } from "../protection/rules"
 import { chemistryById } from "./chemistry"
 import { SettingsStore } from "../io"
 import { SettingsWriter, errorText } from "../persist"
@@ -237,7 +237,8 @@ export class BatteryMonitor {
         this.reading = r
         this.reading_ms = now_ms
         // A garbled or half-ready reading (a cell no cell could be) goes to the protections, never to the estimator.
-        for (const v of r.cell_mV) if (!(v >= 500 && v <= 5000)) return
+        const bad = implausibleCell_mV(r.cell_mV)
+        if (bad === bad) return
         // The hardware protections are read back once a minute: a register that changed is a fault, re-armed.
         if (now_ms - this.lastVerify_ms >= 60000) {
             this.lastVerify_ms = now_ms

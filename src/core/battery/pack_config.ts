@@ -2,7 +2,7 @@
 // of one cell. Set by the owner (through the command validator), saved, and checked against what the
 // board can carry.
 import { chemistryById, chemistryIds } from "./chemistry"
-import { quote } from "../fmt"
+import { clip, quote } from "../fmt"
 
 export interface PackConfig {
     chemistry: string
@@ -38,7 +38,7 @@ export function checkPackConfig(p: any, limits: PackLimits): string[] {
     for (const k of Object.keys(p))
         if (["chemistry", "series", "parallel", "cellCapacity_mAh"].indexOf(k) < 0) {
             // The first one only: a reason must not grow with its input.
-            out.push("unknown field '" + (k.length > 40 ? k.slice(0, 40) + "..." : k) + "'")
+            out.push("unknown field '" + clip(k) + "'")
             break
         }
     if (typeof p.chemistry !== "string" || !chemistryById(p.chemistry))

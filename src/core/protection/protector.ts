@@ -5,7 +5,7 @@
 import { Chemistry } from "../battery/chemistry"
 import { FaultLog } from "./fault_log"
 import { FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "./fault"
-import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, FaultRule, PackProtectionConfig, channelRules, packRules, rule } from "./rules"
+import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, rule } from "./rules"
 
 export interface ChannelReading {
     /** The output is switched on (its readings describe a live output). */
@@ -46,9 +46,7 @@ export const AFE_TEMP_DSG = 64
 
 export type ProtectionNote = (channel: number, kind: string, message: string) => void
 
-/** Sensor sanity bounds: outside these a reading is a broken sensor or wire, not a cell. */
-const CELL_MIN_PLAUSIBLE_mV = 500
-const CELL_MAX_PLAUSIBLE_mV = 5000
+/** A temperature outside these is a broken sensor, not the pack. */
 const TEMP_MIN_PLAUSIBLE_C = -40
 const TEMP_MAX_PLAUSIBLE_C = 125
 /** Read periods without a fresh pack reading before the pack is "unseen". */

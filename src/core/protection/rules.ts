@@ -66,6 +66,16 @@ export function defaultPackProtection(): PackProtectionConfig {
     }
 }
 
+/** Sensor sanity bounds: outside these a cell reading is a broken sensor or wire, not a cell. */
+export const CELL_MIN_PLAUSIBLE_mV = 500
+export const CELL_MAX_PLAUSIBLE_mV = 5000
+
+/** The first cell reading no cell could give, or NaN when every one is plausible. */
+export function implausibleCell_mV(cells: number[]): number {
+    for (const v of cells) if (!(v >= CELL_MIN_PLAUSIBLE_mV && v <= CELL_MAX_PLAUSIBLE_mV)) return v
+    return NaN
+}
+
 /** Cell voltage thresholds per chemistry (hardware facts §5.2), mV. */
 export interface CellVoltageLimits {
     /** Above the charge limit: stop charging. */
