@@ -1,6 +1,7 @@
 // A whole box in simulated time: plant + emulated board + the production supervisor and drivers.
 // Used by the scenario runner, the benchmarks and the shared specs (Node and VM alike). No timers:
 // `advance` steps the plant and ticks the supervisor from a plain loop.
+import { oneOutputConfig } from "./test_boards"
 import { World } from "./world"
 import { boardParamsFor } from "./board_params"
 import { MemoryStore } from "./memory_store"
@@ -43,7 +44,7 @@ export class Rig {
     firmwareRunning = true
 
     constructor(o: RigOptions = {}) {
-        this.cfg = o.cfg ? o.cfg : referenceConfig()
+        this.cfg = o.cfg ? o.cfg : oneOutputConfig()
         this.plantDt_ms = o.plantDt_ms !== undefined ? o.plantDt_ms : 10
         const ambient = o.ambient_C !== undefined ? o.ambient_C : 25
         if (o.world) this.world = o.world

@@ -1,6 +1,7 @@
 // npm run sim -- <scenario.json> [--json] [--quiet]
 // Runs a scenario to its end in simulated time and prints a summary; with --json the last line of
 // stdout is one JSON object. Exit code: 0 ok, 1 an expectation failed, 2 bad scenario or usage.
+import { oneOutputConfig } from "../board/test_boards"
 import * as fs from "fs"
 import { parseScenario, ScenarioError } from "./scenario"
 import { runScenario, RunResult } from "./run_scenario"
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     }
     let scenario
     try {
-        scenario = parseScenario(raw, referenceConfig().channels.length)
+        scenario = parseScenario(raw, oneOutputConfig().channels.length)
     } catch (e) {
         if (e instanceof ScenarioError) usage(`${files[0]}: ${e.message}`)
         throw e

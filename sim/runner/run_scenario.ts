@@ -1,5 +1,6 @@
 // Runs a scenario headless in simulated time on a Rig (plant + emulated board + the production
 // supervisor and drivers), as fast as the machine allows.
+import { oneOutputConfig } from "../board/test_boards"
 import { Scenario, ScenarioEvent } from "./scenario"
 import { MemoryStore } from "../board/memory_store"
 import { KEY_PACK } from "../../src/core/battery/monitor"
@@ -49,7 +50,7 @@ function round(x: number, digits: number): number {
 }
 
 export function configFor(s: Scenario): BoxConfig {
-    const cfg = referenceConfig()
+    const cfg = oneOutputConfig()
     cfg.tick_ms = s.tick_ms
     cfg.battery.estimator.mode = s.estimatorMode
     return cfg

@@ -7,14 +7,18 @@ import { PackProtectionConfig, defaultPackProtection } from "./protection/rules"
 // board is built from the same table, so firmware and emulated hardware always agree on addresses.
 
 export interface ChannelConfig {
-    /** Name the user sees ("DC barrel"). */
+    /** Name the user sees until they choose their own ("USB-C 1"). */
     name: string
-    /** "dc_efuse" today; USB-C PD source and USB-A kinds come with the output-channel work. */
+    /** "usb_a" (shared 5 V buck + TPS2595 eFuse), "usb_c" (TPS55289 buck-boost, PD source) or "dc" (12 V stage + TPS25983 eFuse). */
     kind: string
     /** Hardware output index n: enable line OUT_EN<n> (hardware/README.md, output channels). */
     output: number
     meterAddress: number
     shunt_mOhm: number
+    /** TPS55289 address of a "usb_c" channel; 0 for channels without an I2C converter. */
+    converterAddress: number
+    /** Voltage the channel's stage makes when on (USB-C: 5 V until a PD contract asks for more). */
+    stage_mV: number
     /** Hardware rating (eFuse current limit resistor, connector): no setting may exceed it. */
     rated_mA: number
     /** Smallest limit the meter can enforce meaningfully. */
@@ -23,6 +27,8 @@ export interface ChannelConfig {
     /** The output's voltage window while on: below is an overload or a failing source, above a back-feed. */
     minOut_mV: number
     maxOut_mV: number
+    /** Priority class until the user chooses: "critical", "normal", "sheddable" or "throttleable". */
+    priority: string
 }
 
 export interface BoxConfig {
@@ -44,23 +50,32 @@ export interface BoxConfig {
     protection: PackProtectionConfig
 }
 
+function usbA(name: string, output: number): ChannelConfig {
+    // TPS2595 with R_ILM for about 3 A; the port is rated 2.4 A. 10 mOhm shunt.
+    return { name, kind: "usb_a", output, meterAddress: 0x40 + output, shunt_mOhm: 10, converterAddress: 0, stage_mV: 5000, rated_mA: 2400, minLimit_mA: 100, defaultLimit_mA: 2400, minOut_mV: 4500, maxOut_mV: 5500, priority: "normal" }
+}
+
+function usbC(name: string, output: number, converterAddress: number): ChannelConfig {
+    // TPS55289 5-20 V with its IOUT_LIMIT; 3 A (60 W at 20 V). The window spans every PD voltage.
+    return { name, kind: "usb_c", output, meterAddress: 0x40 + output, shunt_mOhm: 10, converterAddress, stage_mV: 5000, rated_mA: 3000, minLimit_mA: 100, defaultLimit_mA: 3000, minOut_mV: 4500, maxOut_mV: 21000, priority: "normal" }
+}
+
+function dc(name: string, output: number, rated_mA: number): ChannelConfig {
+    // 12 V stage then a TPS25983 whose R_ILIM sets the rating. 5 mOhm shunt.
+    return { name, kind: "dc", output, meterAddress: 0x40 + output, shunt_mOhm: 5, converterAddress: 0, stage_mV: 12000, rated_mA, minLimit_mA: 100, defaultLimit_mA: rated_mA, minOut_mV: 10800, maxOut_mV: 13200, priority: "normal" }
+}
+
 export function referenceConfig(): BoxConfig {
     return {
+        // The six outputs of the reference design (hardware/README.md section 4). Output n = OUT_EN<n> =
+        // INA228 at 0x40 + n. Each entry's window is where its stage regulates; outside it is a fault.
         channels: [
-            {
-                // The 12 V barrel output of the reference design (hardware/README.md): eFuse, INA228 at 0x44.
-                name: "DC barrel",
-                kind: "dc_efuse",
-                output: 4,
-                meterAddress: 0x44,
-                shunt_mOhm: 5,
-                rated_mA: 5000,
-                minLimit_mA: 100,
-                defaultLimit_mA: 4000,
-                // Fed straight from the pack today (2S LFP at its cut-off is 5 V; 6S NMC full is 25.2 V).
-                minOut_mV: 4500,
-                maxOut_mV: 27000,
-            },
+            usbA("USB-A 1", 0),
+            usbA("USB-A 2", 1),
+            usbC("USB-C 1", 2, 0x74),
+            usbC("USB-C 2", 3, 0x75),
+            dc("12 V barrel", 4, 5000),
+            dc("12 V Anderson", 5, 8000),
         ],
         tick_ms: 100,
         meterFailLimit: 3,

@@ -1,5 +1,6 @@
 // Node only: run the golden program through the emulated board and record every I2C transaction the
 // firmware makes (see replay_bus.ts). Used by tools/golden_update.ts.
+import { oneOutputConfig } from "../../sim/board/test_boards"
 import { Board } from "../../sim/board/board"
 import { boardParamsFor } from "../../sim/board/board_params"
 import { MemoryStore } from "../../sim/board/memory_store"
@@ -9,7 +10,7 @@ import { RecordingBus } from "./replay_bus"
 import { driveGolden, segmentAt } from "./skeleton_trace"
 
 export async function recordGoldenTrace(): Promise<{ lines: string[]; requests: string[]; records: string[] }> {
-    const cfg = referenceConfig()
+    const cfg = oneOutputConfig()
     const board = new Board(boardParamsFor(cfg))
     const bus = new RecordingBus(board.bus)
     const sup = new Supervisor(cfg, { bus, enables: [board.enablePin(0)], heartbeat: board.heartbeatPin() }, new MemoryStore())

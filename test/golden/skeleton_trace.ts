@@ -3,6 +3,7 @@
 // transaction (skeleton_record.ts); both runtimes then replay the firmware against that recording and
 // must print the committed lines exactly (skeleton_expected.ts; regenerate with `npm run golden:update`
 // after a deliberate change, and review the diff).
+import { oneOutputConfig } from "../../sim/board/test_boards"
 import { MemoryStore } from "../../sim/board/memory_store"
 import { referenceConfig } from "../../src/core/box_config"
 import { Supervisor } from "../../src/core/supervisor"
@@ -81,7 +82,7 @@ export async function driveGolden(sup: Supervisor, stepBoard: (t_ms: number) => 
 /** The firmware against the recorded chip answers (VM and Node). `transcript` is in chunks of records. */
 export async function runGoldenTrace(requests: string[], transcript: string[], pause: () => Promise<void>): Promise<{ lines: string[]; used: number; left: number }> {
     const bus = new ReplayBus(requests, transcript, pause)
-    const sup = new Supervisor(referenceConfig(), { bus, enables: [new NoPin()], heartbeat: new NoPin() }, new MemoryStore())
+    const sup = new Supervisor(oneOutputConfig(), { bus, enables: [new NoPin()], heartbeat: new NoPin() }, new MemoryStore())
     const lines = await driveGolden(sup, () => {}, pause)
     await pause()
     return { lines, used: bus.used, left: bus.remaining() }

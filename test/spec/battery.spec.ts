@@ -2,6 +2,7 @@
 // hand from the documented definitions (the OCV table, the calibration model, inverse-variance fusion, the
 // record formats), never by asking the code under test; the estimator is driven by a small synthetic pack
 // defined here (OCV from the chemistry table, R0 plus one RC pair, exact for a constant current per step).
+import { oneOutputConfig } from "../../sim/board/test_boards"
 import { Chemistry, arrhenius, chemistryById, chemistryIds, ocvAt_mV, ocvSlope_mV, socAtOcv, socResistanceFactor, topSlope_mV } from "../../src/core/battery/chemistry"
 import { PackConfig, checkPackConfig, referencePackConfig } from "../../src/core/battery/pack_config"
 import { CurrentCalibrator } from "../../src/core/battery/current_cal"
@@ -36,7 +37,7 @@ function assertOneProblem(problems: string[], parts: string[], what: string): vo
 // ---- pack configuration ------------------------------------------------------------------------------------
 
 function boardLimits(): any {
-    return referenceConfig().battery.limits
+    return oneOutputConfig().battery.limits
 }
 
 function packWith(field: string, value: any): any {

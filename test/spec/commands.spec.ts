@@ -1,13 +1,14 @@
 // Shared spec (VM + Node): command validation (src/core/commands.ts) and configuration checks
 // (src/core/box_config.ts). Every way into the box ends in validateCommand, so it must never throw and never
 // accept a value outside the channel's bounds, whatever it is fed.
+import { oneOutputConfig } from "../../sim/board/test_boards"
 import { BoxConfig, ChannelConfig, checkConfig, referenceConfig } from "../../src/core/box_config"
 import { COMMAND_KINDS, CommandResult, validateCommand } from "../../src/core/commands"
 import { Spec, TestApi, assertEq, assertTrue, fail } from "../harness/api"
 
 /** The reference config plus a USB-C style channel 1 with its own, lower rating. */
 function twoChannelConfig(): BoxConfig {
-    const cfg = referenceConfig()
+    const cfg = oneOutputConfig()
     // A copy of channel 0 with its own values, so fields added to ChannelConfig later are carried along.
     const base: any = cfg.channels[0]
     const usb: any = { ...base }
@@ -189,7 +190,7 @@ function checkResult(raw: any, cfg: BoxConfig, r: CommandResult): string {
 export const commandsSpec: Spec = (t: TestApi) => {
     t.describe("commands", () => {
         t.test("valid enable commands are applied as given", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             for (const on of [true, false]) {
                 const r = validateCommand(enableCmd(0, on), cfg)
                 assertEq(r.ok, true, "enable " + on + ": ok (reason '" + r.reason + "')")
@@ -204,7 +205,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
         })
 
         t.test("valid limit commands; fractional limits are rounded", async () => {
-            const cfg = referenceConfig() // DC barrel: min 100, rated 5000
+            const cfg = oneOutputConfig() // DC barrel: min 100, rated 5000
             assertAcceptedLimit(limitCmd(0, 2500), cfg, 0, 2500, "2500")
             assertAcceptedLimit(limitCmd(0, 100), cfg, 0, 100, "the minimum itself")
             assertAcceptedLimit(limitCmd(0, 5000), cfg, 0, 5000, "the rating itself")
@@ -227,7 +228,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
         })
 
         t.test("rejects anything that is not a JSON object", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             const notObjects: any[] = [null, undefined, 42, 0, "channel.enable", "", true, false, NaN]
             for (const v of notObjects) assertRejected(v, cfg, ["object"], "raw " + show(v))
             assertRejected([], cfg, ["object"], "empty array")
@@ -236,7 +237,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
         })
 
         t.test("rejects unknown, missing and non-string kinds", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             assertRejected({ kind: "channel.explode", channel: 0, on: true }, cfg, ["kind", "channel.explode"], "unknown kind")
             assertRejected({ kind: "Channel.Enable", channel: 0, on: true }, cfg, ["kind", "Channel.Enable"], "wrong case")
             assertRejected({ channel: 0, on: true }, cfg, ["kind"], "missing kind")
@@ -249,7 +250,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
         })
 
         t.test("rejects unknown and missing fields, naming them", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             assertRejected({ kind: "channel.enable", channel: 0, on: true, extra: 1 }, cfg, ["unknown field", "'extra'"], "extra field")
             assertRejected({ kind: "channel.enable", channel: 0, on: true, limit_mA: 1000 }, cfg, ["unknown field", "'limit_mA'"], "limit on enable")
             assertRejected({ kind: "channel.limit", channel: 0, limit_mA: 1000, on: true }, cfg, ["unknown field", "'on'"], "on on limit")
@@ -262,7 +263,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
         })
 
         t.test("rejects a bad channel: out of range, non-integer, wrong type", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             const bad: any[] = [1, -1, 0.5, 1e9, -0.5, "0", "", true, null, NaN, Infinity, [0], { n: 0 }]
             for (const ch of bad) {
                 assertRejected(enableCmd(ch, true), cfg, ["channel", "0..0"], "enable, channel " + show(ch))
@@ -273,21 +274,21 @@ export const commandsSpec: Spec = (t: TestApi) => {
         })
 
         t.test("rejects an 'on' that is not a boolean", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             const bad: any[] = ["true", "false", 1, 0, null, NaN, [true], { on: true }]
             for (const on of bad) assertRejected(enableCmd(0, on), cfg, ["'on'", "true or false"], "on " + show(on))
             assertRejected(enableCmd(0, "yes"), cfg, ["\"yes\""], "the reason shows the value")
         })
 
         t.test("rejects a limit that is not a finite number", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             const bad: any[] = [NaN, Infinity, -Infinity, "1000", "", null, true, [1000], { mA: 1000 }]
             for (const v of bad) assertRejected(limitCmd(0, v), cfg, ["limit_mA", "number"], "limit " + show(v))
             assertRejected(limitCmd(0, "1000"), cfg, ["\"1000\""], "the reason shows the value")
         })
 
         t.test("rejects a limit above the hardware rating or below the minimum", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             assertRejected(limitCmd(0, 6000), cfg, ["limit", "6000", "5000", "DC barrel"], "6000 mA")
             assertRejected(limitCmd(0, 5000.5), cfg, ["limit", "5001", "5000"], "5000.5 rounds to 5001")
             assertRejected(limitCmd(0, 1e300), cfg, ["limit", "rating"], "1e300")
@@ -300,7 +301,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
 
         t.test("fuzz: 1500 random and malformed commands never throw or escape the bounds", async () => {
             const g = new Lcg(20261122)
-            const cfgs = [referenceConfig(), twoChannelConfig()]
+            const cfgs = [oneOutputConfig(), twoChannelConfig()]
             let accepted = 0
             let acceptedLimits = 0
             let threw = 0
@@ -344,7 +345,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
 
         t.test("checkConfig: a meter address outside 0x40..0x47 is reported", async () => {
             for (const a of [0x48, 0x3f, 0x4f, 0x70]) {
-                const cfg = referenceConfig()
+                const cfg = oneOutputConfig()
                 cfg.channels[0].meterAddress = a
                 const errs = checkConfig(cfg)
                 assertEq(errs.length, 1, "address " + a + ": problems: " + JSON.stringify(errs))
@@ -352,7 +353,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
                 assertContains(errs[0], "0x40..0x47", "address " + a)
             }
             for (const a of [0x40, 0x47]) {
-                const cfg = referenceConfig()
+                const cfg = oneOutputConfig()
                 cfg.channels[0].meterAddress = a
                 assertEq(checkConfig(cfg).length, 0, "address " + a + " is fine")
             }
@@ -365,7 +366,7 @@ export const commandsSpec: Spec = (t: TestApi) => {
             assertEq(errs.length, 1, "min > default: problems: " + JSON.stringify(errs))
             assertContains(errs[0], "channel 1", "min > default")
             assertContains(errs[0], "min <= default", "min > default")
-            const cfg2 = referenceConfig()
+            const cfg2 = oneOutputConfig()
             cfg2.channels[0].defaultLimit_mA = 6000 // above the 5000 rating
             errs = checkConfig(cfg2)
             assertEq(errs.length, 1, "default > rated: problems: " + JSON.stringify(errs))

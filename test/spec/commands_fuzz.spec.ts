@@ -13,6 +13,7 @@
 // checks and an independent statement of their rules (expectAccept); a kind added later is fed its own
 // name with every known field and random values, and its answers are held to the shape every answer must
 // have (no crash, and an accepted command carries only in-bounds values for the fields this file knows).
+import { oneOutputConfig } from "../../sim/board/test_boards"
 import { BoxConfig, ChannelConfig, referenceConfig } from "../../src/core/box_config"
 import { COMMAND_KINDS, CommandResult, validateCommand } from "../../src/core/commands"
 import { PackLimits, checkPackConfig } from "../../src/core/battery/pack_config"
@@ -175,7 +176,7 @@ let refCfg: BoxConfig = undefined
 
 /** The reference config, made once (commands nested inside random values are built against it). */
 function reference(): BoxConfig {
-    if (!refCfg) refCfg = referenceConfig()
+    if (!refCfg) refCfg = oneOutputConfig()
     return refCfg
 }
 
@@ -747,7 +748,7 @@ export class FuzzStats {
 
 /** The reference config plus a second channel with its own, lower bounds (per-channel bounds matter). */
 export function twoChannelConfig(): BoxConfig {
-    const cfg = referenceConfig()
+    const cfg = oneOutputConfig()
     const base: any = cfg.channels[0]
     const usb: any = { ...base }
     usb.name = "USB-C"
@@ -765,7 +766,7 @@ export function twoChannelConfig(): BoxConfig {
  * Throws on the first problem with everything needed to reproduce it.
  */
 export async function runFamily(t: TestApi, family: string, seed: number, count: number): Promise<FuzzStats> {
-    const cfgs = [referenceConfig(), twoChannelConfig()]
+    const cfgs = [oneOutputConfig(), twoChannelConfig()]
     const cfgText = [JSON.stringify(cfgs[0]), JSON.stringify(cfgs[1])]
     const maxLong = longCap(t)
     const master = new Prng(seed + FAMILIES.indexOf(family) * 1000003)
@@ -856,7 +857,7 @@ export const commandsFuzzSpec: Spec = (t: TestApi) => {
         })
 
         t.test("every bound and one step beyond, with the exact decision and the applied value", async () => {
-            for (const cfg of [referenceConfig(), twoChannelConfig()]) {
+            for (const cfg of [oneOutputConfig(), twoChannelConfig()]) {
                 const n = cfg.channels.length
                 const lim = cfg.battery.limits
                 const at = n + " channel(s)"
@@ -926,7 +927,7 @@ export const commandsFuzzSpec: Spec = (t: TestApi) => {
         })
 
         t.test("JSON texts as a transport hands them over: overflow, escapes, duplicate and odd keys", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             let parsed = 0
             for (let i = 0; i < JSON_TEXTS.length; i++) {
                 let raw: any

@@ -1,6 +1,7 @@
 // The supervisor with the production driver against the emulated board and the plant: boot, switching,
 // metering against the plant's truth, validation, hardware and firmware trips, meter faults, settings,
 // the watchdog and restarts. Shared: runs in the VM and in Node.
+import { oneOutputConfig } from "../../sim/board/test_boards"
 import { Rig } from "../../sim/board/rig"
 import { World } from "../../sim/board/world"
 import { boardParamsFor } from "../../sim/board/board_params"
@@ -119,7 +120,7 @@ export const supervisorSpec: Spec = (t: TestApi) => {
         })
 
         t.test("without the hardware latch the meter's ALERT flag still makes the firmware open the switch", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             const bp = boardParamsFor(cfg)
             bp.tripLatchFitted = false
             const world = new World(plantParamsFor(cfg, referencePack(), 25), bp)
@@ -135,7 +136,7 @@ export const supervisorSpec: Spec = (t: TestApi) => {
         })
 
         t.test("if the meter loses its limit, the firmware's own check trips after the debounce", async () => {
-            const cfg = referenceConfig()
+            const cfg = oneOutputConfig()
             const rig = await rigWithLoad(12, new Rig({ cfg }))
             rig.submit({ kind: "channel.limit", channel: 0, limit_mA: 2000 })
             rig.submit(ON)
