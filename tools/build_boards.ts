@@ -4,6 +4,8 @@
 import { spawnSync } from "child_process"
 import * as fs from "fs"
 import * as path from "path"
+import { referenceConfig } from "../src/core/box_config"
+import { checkConfig } from "../src/core/box_config_check"
 
 const ROOT = path.join(__dirname, "..")
 const DEVS = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
@@ -49,6 +51,12 @@ export function buildAll(): BuildResult[] {
 }
 
 if (require.main === module) {
+    // Every entry compiles in the reference box's table; the device does not check it, so check it here.
+    const problems = checkConfig(referenceConfig())
+    if (problems.length > 0) {
+        console.error("the reference box configuration has problems:\n  " + problems.join("\n  "))
+        process.exit(1)
+    }
     const json = process.argv.includes("--json")
     const results = buildAll()
     let failed = 0

@@ -37,8 +37,6 @@ export interface BoxConfig {
     tick_ms: number
     /** Consecutive failed meter reads before the channel is put in the fault state. */
     meterFailLimit: number
-    /** Consecutive readings above the limit before the firmware trips (backs up the hardware ALERT). */
-    overcurrentTicks: number
     /** How often a faulted meter is probed again. */
     meterRetry_ms: number
     /** Flash wear budget per setting: this many writes at once, then one more per refill period. */
@@ -50,19 +48,21 @@ export interface BoxConfig {
     protection: PackProtectionConfig
 }
 
-function usbA(name: string, output: number): ChannelConfig {
-    // TPS2595 with R_ILM for about 3 A; the port is rated 2.4 A. 10 mOhm shunt.
-    return { name, kind: "usb_a", output, meterAddress: 0x40 + output, shunt_mOhm: 10, converterAddress: 0, stage_mV: 5000, rated_mA: 2400, minLimit_mA: 100, defaultLimit_mA: 2400, minOut_mV: 4500, maxOut_mV: 5500, priority: "normal" }
-}
+/** Per kind: shunt mOhm, stage mV, output window mV [min, max] (hardware/README.md section 4). */
+const KIND_ROWS = [
+    // usb_a: shared 5 V buck, a TPS2595 per port; 10 mOhm shunt.
+    ["usb_a", 10, 5000, 4500, 5500],
+    // usb_c: TPS55289 5-20 V with its IOUT_LIMIT; the window spans every PD voltage.
+    ["usb_c", 10, 5000, 4500, 21000],
+    // dc: 12 V stage, then a TPS25983 whose R_ILIM sets the rating; 5 mOhm shunt.
+    ["dc", 5, 12000, 10800, 13200],
+]
 
-function usbC(name: string, output: number, converterAddress: number): ChannelConfig {
-    // TPS55289 5-20 V with its IOUT_LIMIT; 3 A (60 W at 20 V). The window spans every PD voltage.
-    return { name, kind: "usb_c", output, meterAddress: 0x40 + output, shunt_mOhm: 10, converterAddress, stage_mV: 5000, rated_mA: 3000, minLimit_mA: 100, defaultLimit_mA: 3000, minOut_mV: 4500, maxOut_mV: 21000, priority: "normal" }
-}
-
-function dc(name: string, output: number, rated_mA: number): ChannelConfig {
-    // 12 V stage then a TPS25983 whose R_ILIM sets the rating. 5 mOhm shunt.
-    return { name, kind: "dc", output, meterAddress: 0x40 + output, shunt_mOhm: 5, converterAddress: 0, stage_mV: 12000, rated_mA, minLimit_mA: 100, defaultLimit_mA: rated_mA, minOut_mV: 10800, maxOut_mV: 13200, priority: "normal" }
+/** One row of a board's channel table (the meter sits at 0x40 + output). */
+function channel(name: string, kind: string, output: number, rated_mA: number, converterAddress: number): ChannelConfig {
+    let k: any[] = KIND_ROWS[0]
+    for (const row of KIND_ROWS) if (row[0] === kind) k = row
+    return { name, kind, output, meterAddress: 0x40 + output, shunt_mOhm: k[1], converterAddress, stage_mV: k[2], rated_mA, minLimit_mA: 100, defaultLimit_mA: rated_mA, minOut_mV: k[3], maxOut_mV: k[4], priority: "normal" }
 }
 
 export function referenceConfig(): BoxConfig {
@@ -70,16 +70,18 @@ export function referenceConfig(): BoxConfig {
         // The six outputs of the reference design (hardware/README.md section 4). Output n = OUT_EN<n> =
         // INA228 at 0x40 + n. Each entry's window is where its stage regulates; outside it is a fault.
         channels: [
-            usbA("USB-A 1", 0),
-            usbA("USB-A 2", 1),
-            usbC("USB-C 1", 2, 0x74),
-            usbC("USB-C 2", 3, 0x75),
-            dc("12 V barrel", 4, 5000),
-            dc("12 V Anderson", 5, 8000),
+            // USB-A: the TPS2595's R_ILM limits at about 3 A; the port is rated 2.4 A.
+            channel("USB-A 1", "usb_a", 0, 2400, 0),
+            channel("USB-A 2", "usb_a", 1, 2400, 0),
+            // USB-C: 3 A (60 W at 20 V) through the converter at 0x74 / 0x75.
+            channel("USB-C 1", "usb_c", 2, 3000, 0x74),
+            channel("USB-C 2", "usb_c", 3, 3000, 0x75),
+            // DC: R_ILIM ~300 Ohm (5.0 A) and ~182 Ohm (8.1 A).
+            channel("12 V barrel", "dc", 4, 5000, 0),
+            channel("12 V Anderson", "dc", 5, 8000, 0),
         ],
         tick_ms: 100,
         meterFailLimit: 3,
-        overcurrentTicks: 2,
         meterRetry_ms: 5000,
         settingsWriteBurst: 4,
         settingsWriteRefill_ms: 60000,
@@ -94,37 +96,4 @@ export function referenceConfig(): BoxConfig {
         },
         protection: defaultPackProtection(),
     }
-}
-
-/** Problems with a configuration, empty when it is usable. */
-export function checkConfig(cfg: BoxConfig): string[] {
-    const errors: string[] = []
-    if (!cfg.channels || cfg.channels.length < 1) errors.push("at least one channel is required")
-    if (!(cfg.tick_ms >= 10 && cfg.tick_ms <= 1000)) errors.push("tick_ms must be 10..1000")
-    const seen: number[] = []
-    const outputs: number[] = []
-    for (let i = 0; i < cfg.channels.length; i++) {
-        const c = cfg.channels[i]
-        const at = "channel " + i + ": "
-        if (seen.indexOf(c.meterAddress) >= 0) errors.push(at + "meter address used twice")
-        seen.push(c.meterAddress)
-        if (outputs.indexOf(c.output) >= 0) errors.push(at + "output index used twice")
-        outputs.push(c.output)
-        if (!(c.output >= 0 && c.output <= 7 && Math.floor(c.output) === c.output)) errors.push(at + "output index must be 0..7")
-        // 0x48-0x4f would collide with the TMP1075 hot-spot sensors (hardware/address-plan.json).
-        if (!(c.meterAddress >= 0x40 && c.meterAddress <= 0x47)) errors.push(at + "INA228 address must be 0x40..0x47")
-        if (!(c.shunt_mOhm > 0)) errors.push(at + "shunt_mOhm must be positive")
-        if (!(c.minLimit_mA > 0 && c.minLimit_mA <= c.defaultLimit_mA && c.defaultLimit_mA <= c.rated_mA))
-            errors.push(at + "limits must satisfy 0 < min <= default <= rated")
-        if (!(c.minOut_mV >= 0 && c.minOut_mV < c.maxOut_mV)) errors.push(at + "output voltage window must satisfy 0 <= minOut_mV < maxOut_mV")
-    }
-    const p = cfg.protection
-    if (!p) errors.push("protection ratings are required")
-    else {
-        if (!(p.maxDischarge_mA > 0 && p.maxDischarge_mA < p.shortCircuit_mA)) errors.push("protection: need 0 < maxDischarge_mA < shortCircuit_mA")
-        if (!(p.maxCharge_mA > 0)) errors.push("protection: maxCharge_mA must be positive")
-        if (!(p.stageWarn_C < p.stageTrip_C)) errors.push("protection: stageWarn_C must be below stageTrip_C")
-        if (!(p.kirchhoffTolerance_mA > 0)) errors.push("protection: kirchhoffTolerance_mA must be positive")
-    }
-    return errors
 }

@@ -1,11 +1,15 @@
-// One output channel: its meter, its enable line and the state machine between them.
-//   off --enable--> on --over-current (hardware ALERT latch or firmware backup)--> tripped --enable--> on
-//   any --meter lost--> fault --meter back--> off (the user switches on again)
-//   any --a protection holds it--> fault --released--> off (the user switches on again)
-// The enable line is only driven high in "on"; every other state drives it low.
+// One output channel: its meter, its converter (USB-C), its enable line and the state machine between them.
+//   off --on--> starting --SOFT_START_ms--> on <--> limiting (the converter holds the current limit)
+//   live --hardware ALERT, converter short or collapsed output--> tripped (latched: the user switches on again)
+//   live --above the limit for OVERLOAD_ms, or limiting with the output below its window--> tripped (overload:
+//        automatic retry after 2, 4, 8 ... s, at most RETRIES times; cleared after a minute of good running)
+//   live --load management--> shed / quota --charge back / new day--> starting (if the user still wants it on)
+//   any --meter or converter lost, or a protection holds it--> fault --cleared--> off
+// The enable line is only high while "live" (starting, on, limiting); every other state drives it low.
 import { ChannelConfig } from "./box_config"
 import { DigitalOut } from "./io"
 import { Ina228, Ina228Reading, INA228_DIAG } from "../drivers/ina228"
+import { TPS55289_STATUS, Tps55289 } from "../drivers/tps55289"
 import { ChannelSnapshot } from "./snapshot"
 import { ChannelReading } from "./protection/protector"
 import { fmtAmps } from "./fmt"
@@ -13,6 +17,18 @@ import { errorText } from "./persist"
 
 /** Meter read-back period, in polls (50 x 100 ms = 5 s). */
 const VERIFY_POLLS = 50
+/** Inrush allowed after switching on: the firmware's own checks wait; the hardware trip stays armed. */
+export const SOFT_START_ms = 200
+/** Longer above the limit than any inrush of a load within rating (a compressor start is ~0.5 s). */
+export const OVERLOAD_ms = 1500
+const RETRY_FIRST_ms = 2000
+const RETRIES = 6
+/** A minute of running without a trip forgets earlier overloads. */
+const RETRY_FORGET_ms = 60000
+/** The hardware trip sits above the limit so inrush and the converter's own limiting do not reach it. */
+const ALERT_OVER_LIMIT = 1.5
+/** Output below this fraction of its set voltage while live: a short (or an eFuse that already cut it). */
+const COLLAPSED = 0.5
 
 export type EventSink = (channel: number, kind: string, state: string, message: string) => void
 
@@ -20,19 +36,32 @@ export class ChannelControl {
     readonly index: number
     readonly cfg: ChannelConfig
     readonly meter: Ina228
+    /** The USB-C buck-boost, undefined on channels without one. */
+    readonly conv: Tps55289
     private enable: DigitalOut
     private emit: EventSink
     state = "off"
     reason = "off at boot"
     requested = false
     limit_mA: number
+    /** The user's name for the output and its priority class (saved settings). */
+    name: string
+    priority: string
+    /** Set voltage: the stage's fixed voltage, or the USB-C converter's setpoint (PD contract). */
+    out_mV: number
+    /** Load management: while > 0, the limit is scaled down to this fraction (throttled). */
+    throttle = 1
     private meterReady = false
     private failures = 0
-    private overTicks = 0
+    private overSince_ms = -1
     private nextRetry_ms = 0
+    private retries = 0
+    private live_ms = 0
     private last: Ina228Reading = undefined
     private lastGood_ms = -1
     private fresh = false
+    /** Converter STATUS of the last poll (0 without a converter). */
+    convStatus = 0
     /** Set by the supervisor: time to empty for this output alone. */
     runtime_s = -1
     /** Non-empty while a protection holds this output off (the fault's sentence). */
@@ -46,95 +75,136 @@ export class ChannelControl {
     /** Polls since the meter's registers were last read back (its trip must match the limit). */
     private sinceVerify = 0
 
-    constructor(index: number, cfg: ChannelConfig, meter: Ina228, enable: DigitalOut, limit_mA: number, emit: EventSink) {
+    constructor(index: number, cfg: ChannelConfig, meter: Ina228, conv: Tps55289, enable: DigitalOut, emit: EventSink) {
         this.index = index
         this.cfg = cfg
         this.meter = meter
+        this.conv = conv
         this.enable = enable
-        this.limit_mA = limit_mA
+        this.limit_mA = cfg.defaultLimit_mA
+        this.name = cfg.name
+        this.priority = cfg.priority
+        this.out_mV = cfg.stage_mV
         this.emit = emit
         enable.write(false)
     }
 
+    /** Enable line high: soft start, on or limiting. */
+    live(): boolean {
+        const s = this.state
+        return s === "on" || s === "starting" || s === "limiting"
+    }
+
     private go(state: string, reason: string): void {
-        if ((state === "on") !== (this.state === "on")) this.readsSinceSwitch = 0
-        this.enable.write(state === "on")
+        const was = this.live()
         const changed = state !== this.state || reason !== this.reason
         this.state = state
         this.reason = reason
+        if (was !== this.live()) this.readsSinceSwitch = 0
+        this.enable.write(this.live())
         if (changed) this.emit(this.index, "state", state, reason)
     }
 
-    /** Probe, configure and arm the meter. Outputs stay off whatever happens here. */
+    /** The limit in force now (the user's, throttled by load management). */
+    effectiveLimit_mA(): number {
+        return Math.max(this.cfg.minLimit_mA, Math.round(this.limit_mA * this.throttle))
+    }
+
+    /** Where the meter's ALERT trips the latch: above the limit, never past the meter's range. */
+    alert_mA(): number {
+        return Math.min(this.effectiveLimit_mA() * ALERT_OVER_LIMIT, this.cfg.rated_mA * 1.2)
+    }
+
+    /** Limit and set voltage to the hardware: the converter holds the limit, the meter's ALERT backs it. */
+    private async arm(): Promise<void> {
+        if (this.conv) {
+            await this.conv.setOutput_mV(this.out_mV)
+            await this.conv.setLimit_mA(this.effectiveLimit_mA())
+        }
+        await this.meter.setAlertLimit(this.alert_mA())
+    }
+
+    private lost(now_ms: number, why: string): void {
+        this.meterReady = false
+        this.requested = false
+        this.nextRetry_ms = now_ms + 5000
+        this.go("fault", why)
+    }
+
+    /** Probe, configure and arm the meter (and converter). Outputs stay off whatever happens here. */
     async init(now_ms: number, retry_ms: number): Promise<void> {
         try {
             await this.meter.probe()
             await this.meter.configure()
-            await this.meter.setAlertLimit(this.limit_mA)
+            if (this.conv) await this.conv.configure()
+            await this.arm()
             await this.meter.readDiag() // release anything latched before we owned the chip
             this.meterReady = true
             this.failures = 0
             if (this.holdReason !== "") this.go("fault", "protection: " + this.holdReason)
-            else this.go("off", this.state === "fault" ? "meter recovered; switch on when ready" : "ready")
+            else this.go("off", this.state === "fault" ? "hardware recovered; switch on when ready" : "ready")
         } catch (e) {
-            this.meterReady = false
+            this.lost(now_ms, "meter/converter: " + errorText(e))
             this.nextRetry_ms = now_ms + retry_ms
-            this.go("fault", "meter: " + errorText(e))
         }
     }
 
     /** Stateful check of a command that already passed validation. */
     refusal(on: boolean): string {
-        if (on && this.holdReason !== "") return this.cfg.name + " is held off by a protection (" + this.holdReason + ")"
-        if (on && this.state === "fault") return this.cfg.name + " is in fault (" + this.reason + "); it cannot be switched on until the fault clears"
+        if (!on) return ""
+        if (this.holdReason !== "") return this.name + " is held off by a protection (" + this.holdReason + ")"
+        if (this.state === "fault" || this.state === "shed" || this.state === "quota")
+            return this.name + " is " + this.state + " (" + this.reason + ")"
         return ""
     }
 
-    async applyEnable(on: boolean): Promise<void> {
+    async applyEnable(on: boolean, now_ms: number): Promise<void> {
         if (!on) {
             this.requested = false
             if (this.state !== "fault") this.go("off", "switched off by user")
             return
         }
-        if (this.state === "fault" || this.holdReason !== "") return
-        if (this.state === "on") {
+        if (this.state === "fault" || this.state === "shed" || this.state === "quota" || this.holdReason !== "") return
+        if (this.live()) {
             // Already on: a repeated "on" must not re-arm (and so hide) a trip the hardware latch just took.
             try {
                 const diag = await this.meter.readDiag()
-                if ((diag & INA228_DIAG.SHNTOL) !== 0) this.trip("over-current above " + fmtAmps(this.limit_mA) + " (meter ALERT)")
+                if ((diag & INA228_DIAG.SHNTOL) !== 0) this.hardTrip(now_ms, "current above " + fmtAmps(this.alert_mA()) + " (meter ALERT)")
             } catch (e) {
-                this.meterReady = false
-                this.go("fault", "meter: " + errorText(e))
+                this.lost(now_ms, "meter: " + errorText(e))
             }
             return
         }
+        this.requested = true
+        this.retries = 0
+        await this.start(now_ms, "switched on by user")
+    }
+
+    /** Close the switch through the soft start, the trip re-armed (read back) and its latch released first. */
+    async start(now_ms: number, why: string): Promise<void> {
         try {
-            // Re-arm the trip before closing the switch: read-back verified, latch released.
-            await this.meter.setAlertLimit(this.limit_mA)
+            await this.arm()
             await this.meter.readDiag()
-            this.requested = true
-            this.overTicks = 0
-            this.go("on", "switched on by user")
+            this.overSince_ms = -1
+            this.live_ms = now_ms
+            this.go("starting", why)
         } catch (e) {
-            this.requested = false
-            this.meterReady = false
-            this.go("fault", "meter: " + errorText(e))
+            this.lost(now_ms, "meter/converter: " + errorText(e))
         }
     }
 
-    async applyLimit(limit_mA: number): Promise<void> {
-        this.limit_mA = limit_mA
+    /** A new limit, voltage or throttle: to the hardware now if it is up. */
+    async rearm(now_ms: number): Promise<void> {
         if (!this.meterReady) return
         try {
-            await this.meter.setAlertLimit(limit_mA)
+            await this.arm()
         } catch (e) {
-            this.meterReady = false
-            this.go("fault", "meter: " + errorText(e))
+            this.lost(now_ms, "meter/converter: " + errorText(e))
         }
     }
 
     /** One supervisor period: read, judge, drive. Never throws. */
-    async poll(now_ms: number, failLimit: number, overTicksLimit: number, retry_ms: number): Promise<void> {
+    async poll(now_ms: number, failLimit: number, retry_ms: number): Promise<void> {
         if (!this.meterReady) {
             if (now_ms >= this.nextRetry_ms) await this.init(now_ms, retry_ms)
             return
@@ -142,15 +212,10 @@ export class ChannelControl {
         let r: Ina228Reading
         try {
             r = await this.meter.read()
+            this.convStatus = this.conv ? await this.conv.readStatus() : 0
         } catch (e) {
             this.fresh = false
-            this.failures++
-            if (this.failures >= failLimit) {
-                this.meterReady = false
-                this.requested = false
-                this.nextRetry_ms = now_ms + retry_ms
-                this.go("fault", "meter not responding (" + errorText(e) + ")")
-            }
+            if (++this.failures >= failLimit) this.lost(now_ms, "meter not responding (" + errorText(e) + ")")
             return
         }
         this.failures = 0
@@ -158,29 +223,72 @@ export class ChannelControl {
         this.lastGood_ms = now_ms
         this.fresh = true
         this.readsSinceSwitch++
-        // Every VERIFY_POLLS the meter's configuration and trip limit are read back: a chip that was reset
+        // Every VERIFY_POLLS the meter's (and converter's) registers are read back: a chip that was reset
         // (brown-out) or changed would no longer trip at the user's limit.
         if (++this.sinceVerify >= VERIFY_POLLS) {
             this.sinceVerify = 0
             try {
                 await this.meter.verify()
+                if (this.conv) await this.conv.verify()
             } catch (e) {
-                this.meterReady = false
-                this.requested = false
+                this.lost(now_ms, "registers read back wrong (" + errorText(e) + "); reconfiguring")
                 this.nextRetry_ms = now_ms
-                this.go("fault", "meter registers read back wrong (" + errorText(e) + "); reconfiguring")
                 return
             }
         }
-        if (this.state !== "on") return
-        if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
-            // The meter's latched flag: the hardware latch has normally opened the switch already.
-            this.trip("over-current above " + fmtAmps(this.limit_mA) + " (meter ALERT)")
+        if (this.state === "tripped" && this.requested && now_ms >= this.nextRetry_ms) {
+            await this.start(now_ms, "automatic retry " + this.retries + " of " + RETRIES + " after an overload")
             return
         }
-        if (r.current_mA > this.limit_mA) this.overTicks++
-        else this.overTicks = 0
-        if (this.overTicks >= overTicksLimit) this.trip("over-current " + fmtAmps(r.current_mA) + " > limit " + fmtAmps(this.limit_mA) + " (firmware check)")
+        if (!this.live()) return
+        if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
+            // The meter's latched flag: the hardware latch has normally opened the switch already.
+            this.hardTrip(now_ms, "current above " + fmtAmps(this.alert_mA()) + " (meter ALERT)")
+            return
+        }
+        if ((this.convStatus & TPS55289_STATUS.SCP) !== 0) {
+            this.hardTrip(now_ms, "converter short-circuit protection")
+            return
+        }
+        if (this.readsSinceSwitch < 2) return
+        const settled = now_ms - this.live_ms >= SOFT_START_ms
+        if (settled && r.busVoltage_mV < this.out_mV * COLLAPSED) {
+            this.hardTrip(now_ms, "output collapsed to " + Math.round(r.busVoltage_mV) + " mV (short circuit or the eFuse's own trip)")
+            return
+        }
+        const lim = this.effectiveLimit_mA()
+        // The converter in constant current holds the limit (within its accuracy): limiting, not overload.
+        const limiting = (this.convStatus & TPS55289_STATUS.OCP) !== 0
+        if (settled) {
+            const s = limiting ? "limiting" : "on"
+            if (s !== this.state) this.go(s, limiting ? "holding the " + fmtAmps(lim) + " limit; the load wants more" : "running")
+        }
+        if (this.retries > 0 && now_ms - this.live_ms >= RETRY_FORGET_ms) this.retries = 0
+        // Overload: above the limit without a converter to hold it, or held with the voltage below its window.
+        const over = limiting ? r.busVoltage_mV < this.cfg.minOut_mV : r.current_mA > lim
+        if (!over || !settled) this.overSince_ms = -1
+        else if (this.overSince_ms < 0) this.overSince_ms = now_ms
+        else if (now_ms - this.overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) this.overload(now_ms, r.current_mA, lim)
+    }
+
+    /** A trip the hardware took (or a short): latched until the user switches the output on again. */
+    private hardTrip(now_ms: number, why: string): void {
+        this.requested = false
+        this.go("tripped", "short circuit or heavy overload: " + why + "; switch on again once the cause is removed")
+    }
+
+    /** The firmware's overload trip: retried with exponential back-off while the user still wants it on. */
+    private overload(now_ms: number, cur_mA: number, lim_mA: number): void {
+        const what = "overload " + fmtAmps(cur_mA) + " > limit " + fmtAmps(lim_mA) + " (firmware)"
+        if (this.retries >= RETRIES) {
+            this.requested = false
+            this.go("tripped", what + "; " + RETRIES + " retries failed: switch on again once the load is fixed")
+            return
+        }
+        const wait_ms = RETRY_FIRST_ms * Math.pow(2, this.retries)
+        this.retries++
+        this.nextRetry_ms = now_ms + wait_ms
+        this.go("tripped", what + "; retry in " + Math.round(wait_ms / 1000) + " s")
     }
 
     /** A protection holds the output off: the switch opens now, whatever the state. */
@@ -198,15 +306,35 @@ export class ChannelControl {
         if (this.meterReady) this.go("off", "protection cleared (" + why + "); switch on when ready")
     }
 
-    private trip(reason: string): void {
-        this.requested = false
-        this.overTicks = 0
-        this.go("tripped", reason)
+    /**
+     * Load management: `state` "shed" or "quota" opens the switch with `why` (the user's wish is kept);
+     * "" lets it go, and the output comes back on through the soft start if the user still wants it.
+     */
+    async manage(state: string, why: string, now_ms: number): Promise<void> {
+        const held = this.state === "shed" || this.state === "quota"
+        if (state !== "") {
+            if (this.live() || held || (this.state === "off" && this.requested)) {
+                if (this.state !== state || this.reason !== why) this.go(state, why)
+            }
+        } else if (held) {
+            if (this.requested) await this.start(now_ms, why)
+            else this.go("off", why)
+        }
     }
 
     /** Charge the meter has counted (C, since its last reset), or NaN while the reading is stale. */
     charge_C(): number {
         return this.fresh && this.last ? this.last.charge_C : NaN
+    }
+
+    /** The meter's energy accumulator (J, since its last reset), or NaN while stale. */
+    energy_J(): number {
+        return this.fresh && this.last ? this.last.energy_J : NaN
+    }
+
+    /** DIAG_ALRT of the latest reading (its overflow flags). */
+    lastDiag(): number {
+        return this.last ? this.last.diag : 0
     }
 
     /** Present output power, W (0 when unknown). */
@@ -219,10 +347,12 @@ export class ChannelControl {
         const r = this.last
         const ok = r !== undefined
         return {
-            on: this.state === "on",
+            on: this.live(),
             fresh: ok && this.fresh && this.readsSinceSwitch >= 2,
             voltage_mV: ok ? r.busVoltage_mV : 0,
             current_mA: ok ? r.current_mA : 0,
+            power_mW: ok ? r.power_mW : 0,
+            direct: this.cfg.stage_mV === 0,
             dieTemp_C: ok ? r.dieTemp_C : 0,
         }
     }
@@ -231,17 +361,23 @@ export class ChannelControl {
         const r = this.last
         return {
             index: this.index,
-            name: this.cfg.name,
+            name: this.name,
+            kind: this.cfg.kind,
+            priority: this.priority,
             state: this.state,
             reason: this.reason,
             requested: this.requested,
-            enableDriven: this.state === "on",
+            enableDriven: this.live(),
+            setVoltage_mV: this.out_mV,
             voltage_mV: r ? Math.round(r.busVoltage_mV) : 0,
             current_mA: r ? Math.round(r.current_mA) : 0,
             power_mW: r ? Math.round(r.power_mW) : 0,
-            energy_mWh: r ? Math.round(r.energy_J / 3.6) : 0,
+            energy_mWh: 0,
+            today_mWh: 0,
+            quota_Wh: 0,
             charge_mAh: r ? Math.round(r.charge_C / 3.6) : 0,
             limit_mA: this.limit_mA,
+            effectiveLimit_mA: this.effectiveLimit_mA(),
             rated_mA: this.cfg.rated_mA,
             dieTemp_dC: r ? Math.round(r.dieTemp_C * 10) : 0,
             fresh: this.fresh,

@@ -3,6 +3,7 @@
 import { BoxConfig } from "./box_config"
 import { PackConfig, checkPackConfig } from "./battery/pack_config"
 import { clip, quote } from "./fmt"
+import { PRIORITIES } from "./load_policy"
 
 export interface Command {
     kind: string
@@ -12,6 +13,10 @@ export interface Command {
     pack?: PackConfig
     /** fault.clear: one latched fault's id, or "" for every latched fault. */
     fault?: string
+    name?: string
+    priority?: string
+    quota_Wh?: number
+    voltage_mV?: number
 }
 
 export interface CommandResult {
@@ -22,7 +27,12 @@ export interface CommandResult {
     applied: Command
 }
 
-export const COMMAND_KINDS = ["channel.enable", "channel.limit", "pack.config", "fault.clear"]
+export const COMMAND_KINDS = ["channel.enable", "channel.limit", "channel.name", "channel.priority", "channel.quota", "channel.voltage", "pack.config", "fault.clear"]
+/** The one value field of each channel.* kind, in COMMAND_KINDS order. */
+const CHANNEL_FIELDS = ["on", "limit_mA", "name", "priority", "quota_Wh", "voltage_mV"]
+/** USB-C voltages a PD source may offer: 5-20 V in the converter's 20 mV steps. */
+const USB_C_MIN_mV = 5000
+const USB_C_MAX_mV = 20000
 
 function reject(reason: string): CommandResult {
     return { ok: false, reason, applied: undefined }
@@ -68,22 +78,34 @@ export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
         if (typeof id !== "string" || id.length > 40) return reject("'fault' must be a fault id (a string), got " + quote(raw.fault))
         return { ok: true, reason: "", applied: { kind, fault: id } }
     }
-    if (kind === "channel.enable") {
-        const bad = checkFields(raw, ["kind", "channel", "on"]) || checkChannel(raw, cfg)
-        if (bad) return reject(bad)
-        if (typeof raw.on !== "boolean") return reject("'on' must be true or false, got " + quote(raw.on))
-        return { ok: true, reason: "", applied: { kind, channel: raw.channel, on: raw.on } }
+    const field = CHANNEL_FIELDS[COMMAND_KINDS.indexOf(kind)]
+    const bad = checkFields(raw, ["kind", "channel", field]) || checkChannel(raw, cfg)
+    if (bad) return reject(bad)
+    const v = raw[field]
+    const c = cfg.channels[raw.channel]
+    const applied: any = { kind, channel: raw.channel }
+    applied[field] = v
+    const ok: CommandResult = { ok: true, reason: "", applied }
+    if (kind === "channel.enable") return typeof v === "boolean" ? ok : reject("'on' must be true or false, got " + quote(v))
+    if (kind === "channel.name") {
+        // Printable ASCII only: names travel in Jacdac strings, JSON and MQTT topics' payloads.
+        let plain = typeof v === "string" && v.length >= 1 && v.length <= 20
+        for (let i = 0; plain && i < v.length; i++) plain = v.charCodeAt(i) >= 32 && v.charCodeAt(i) < 127
+        return plain ? ok : reject("name must be 1-20 printable ASCII characters, got " + quote(v))
+    }
+    if (kind === "channel.priority")
+        return PRIORITIES.indexOf(v) >= 0 ? ok : reject("priority must be one of " + PRIORITIES.join(", ") + ", got " + quote(v))
+    if (typeof v !== "number" || !(v === v) || v === Infinity || v === -Infinity) return reject(field + " must be a number, got " + quote(v))
+    const n = Math.round(v)
+    applied[field] = n
+    if (kind === "channel.quota") return n >= 0 && n <= 10000 ? ok : reject("quota_Wh must be 0 (none) to 10000 Wh, got " + n)
+    if (kind === "channel.voltage") {
+        if (c.kind !== "usb_c") return reject(c.name + " has a fixed " + c.stage_mV + " mV output; only USB-C outputs take a voltage")
+        if (n < USB_C_MIN_mV || n > USB_C_MAX_mV) return reject("voltage " + n + " mV is outside USB-C's " + USB_C_MIN_mV + "-" + USB_C_MAX_mV + " mV")
+        return ok
     }
     // channel.limit
-    const bad = checkFields(raw, ["kind", "channel", "limit_mA"]) || checkChannel(raw, cfg)
-    if (bad) return reject(bad)
-    const v = raw.limit_mA
-    if (typeof v !== "number" || !(v === v) || v === Infinity || v === -Infinity)
-        return reject("limit_mA must be a number, got " + quote(v))
-    const c = cfg.channels[raw.channel]
-    const mA = Math.round(v)
-    if (mA > c.rated_mA)
-        return reject("limit " + mA + " mA exceeds the hardware rating of " + c.name + " (" + c.rated_mA + " mA)")
-    if (mA < c.minLimit_mA) return reject("limit " + mA + " mA is below the smallest enforceable limit (" + c.minLimit_mA + " mA)")
-    return { ok: true, reason: "", applied: { kind, channel: raw.channel, limit_mA: mA } }
+    if (n > c.rated_mA) return reject("limit " + n + " mA exceeds the hardware rating of " + c.name + " (" + c.rated_mA + " mA)")
+    if (n < c.minLimit_mA) return reject("limit " + n + " mA is below the smallest enforceable limit (" + c.minLimit_mA + " mA)")
+    return ok
 }

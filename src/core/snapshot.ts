@@ -3,12 +3,19 @@ import { BatterySnapshot } from "./battery/monitor"
 // The one state model: each supervisor tick produces one Snapshot. Jacdac services, the simulator's view,
 // logs (and later MQTT and BLE) all render it. Integers in named units so it prints exactly on the VM.
 
-export const CHANNEL_STATES = ["off", "on", "tripped", "fault"]
+/** In the order of the Coop Channel service's State codes. */
+export const CHANNEL_STATES = ["off", "on", "tripped", "fault", "starting", "limiting", "shed", "quota"]
 
 export interface ChannelSnapshot {
     index: number
+    /** The user's name for the output (the board's until they choose). */
     name: string
-    /** "off" | "on" | "tripped" | "fault" */
+    /** "usb_a" | "usb_c" | "dc" */
+    kind: string
+    /** "critical" | "normal" | "sheddable" | "throttleable" */
+    priority: string
+    /** One of CHANNEL_STATES: off, starting (soft start), on, limiting (the converter holds the limit),
+     * tripped, shed (low charge), quota (daily energy used), fault. */
     state: string
     /** Why the channel is in that state, for a person. */
     reason: string
@@ -16,13 +23,20 @@ export interface ChannelSnapshot {
     requested: boolean
     /** What the firmware drives on the enable line. */
     enableDriven: boolean
+    /** The voltage the output is set to make (USB-C: the PD contract's). */
+    setVoltage_mV: number
     voltage_mV: number
     current_mA: number
     power_mW: number
-    /** From the meter's hardware accumulator (since the meter's last power-up). */
+    /** Lifetime energy through the output (the meter's accumulator, kept across restarts and wraps). */
     energy_mWh: number
+    /** Energy in the present quota day, and the daily quota (0 = none). */
+    today_mWh: number
+    quota_Wh: number
     charge_mAh: number
     limit_mA: number
+    /** The limit in force now: the user's, or less while load management throttles the output. */
+    effectiveLimit_mA: number
     rated_mA: number
     dieTemp_dC: number
     /** False while the meter could not be read; the numbers are then the last good ones. */

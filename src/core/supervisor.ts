@@ -1,20 +1,23 @@
 // The supervisor: one tick per period reads every meter, applies validated commands, judges each
 // channel, feeds the watchdog and returns the Snapshot. Portable: the clock is passed in; the shell
 // calls tick() from setInterval on a device, tests and the scenario runner call it from plain loops.
-import { BoxConfig, checkConfig } from "./box_config"
+import { BoxConfig } from "./box_config"
 import { ChannelControl } from "./channel"
+import { EnergyBook } from "./channel_energy"
+import { THROTTLE_FRACTION, loadAction, shedBand_pm } from "./load_policy"
+import { Tps55289 } from "../drivers/tps55289"
 import { Command, CommandResult, validateCommand } from "./commands"
 import { DigitalOut, SettingsStore } from "./io"
 import { SettingsWriter, ShadowedStore, errorText } from "./persist"
 import { BoxEvent, Snapshot } from "./snapshot"
 import { Bus } from "../drivers/bus"
-import { Ina228, ina228Defaults } from "../drivers/ina228"
+import { INA228_DIAG, Ina228, ina228Defaults } from "../drivers/ina228"
 import { BatteryMonitor } from "./battery/monitor"
 import { RUNTIME_STEPS_PER_SLICE, RuntimeWalk } from "./battery/runtime"
 import { chemistryById } from "./battery/chemistry"
 import { FaultLog } from "./protection/fault_log"
 import { implausibleCell_mV } from "./protection/rules"
-import { AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, ChannelReading, Protector } from "./protection/protector"
+import { STAGE_EFF_MIN, AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, ChannelReading, Protector } from "./protection/protector"
 import { BQ76907_PROT } from "../drivers/bq76907"
 
 export interface BoxHardware {
@@ -60,6 +63,15 @@ export function limitKey(channel: number): string {
     return "lim" + channel
 }
 
+/** Settings keys of a channel's user choices [name, priority, quota_Wh] and of its energy record. */
+export function prefsKey(channel: number): string {
+    return "cu" + channel
+}
+export function energyKey(channel: number): string {
+    return "en" + channel
+}
+
+
 export class Supervisor {
     readonly cfg: BoxConfig
     readonly channels: ChannelControl[] = []
@@ -73,6 +85,7 @@ export class Supervisor {
     readonly battery: BatteryMonitor
     private lastBattery_ms = -1e9
     private lastCharge: number[] = []
+    readonly energy: EnergyBook[] = []
     seq = 0
     started = false
     readonly faultLog: FaultLog
@@ -83,8 +96,6 @@ export class Supervisor {
     private boot_ms = 0
 
     constructor(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore) {
-        const problems = checkConfig(cfg)
-        if (problems.length > 0) throw new Error("bad box configuration: " + problems.join("; "))
         if (hw.enables.length !== cfg.channels.length) throw new Error("need one enable line per channel")
         this.cfg = cfg
         this.hw = hw
@@ -100,8 +111,10 @@ export class Supervisor {
         for (let i = 0; i < cfg.channels.length; i++) {
             const c = cfg.channels[i]
             this.lastCharge.push(NaN)
+            this.energy.push(new EnergyBook())
             const meter = new Ina228(hw.bus, ina228Defaults(c.meterAddress, c.shunt_mOhm, c.rated_mA * 1.25))
-            this.channels.push(new ChannelControl(i, c, meter, hw.enables[i], c.defaultLimit_mA, sink))
+            const conv = c.converterAddress ? new Tps55289(hw.bus, c.converterAddress, c.shunt_mOhm) : undefined
+            this.channels.push(new ChannelControl(i, c, meter, conv, hw.enables[i], sink))
         }
     }
 
@@ -115,6 +128,7 @@ export class Supervisor {
         this.boot_ms = now_ms
         for (const ch of this.channels) {
             await this.restoreLimit(ch)
+            await this.restorePrefs(ch)
             await ch.init(now_ms, this.cfg.meterRetry_ms)
         }
         await this.battery.start(now_ms)
@@ -139,7 +153,7 @@ export class Supervisor {
         // The boot self-check, outputs still off: one reading of every meter (with its switch open, so a
         // stuck switch shows) and of the pack, judged by every protection. Until it passes, each tick
         // judges again and every output is refused.
-        for (const ch of this.channels) await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.overcurrentTicks, this.cfg.meterRetry_ms)
+        for (const ch of this.channels) await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.meterRetry_ms)
         await this.pauseHere()
         await this.battery.step(now_ms, NaN)
         this.lastBattery_ms = now_ms
@@ -222,6 +236,67 @@ export class Supervisor {
         else this.note(ch.index, "setting", "saved limit " + JSON.stringify(saved) + " refused (" + r.reason + "); using the default " + ch.limit_mA + " mA")
     }
 
+    /** The user's name, priority class and quota for a channel, and its energy record, each checked. */
+    private async restorePrefs(ch: ChannelControl): Promise<void> {
+        const i = ch.index
+        try {
+            const p = await this.store.read(prefsKey(i))
+            if (p !== undefined && p !== null) {
+                const kinds = ["channel.name", "channel.priority", "channel.quota"]
+                for (let k = 0; k < 3; k++) {
+                    const raw: any = { kind: kinds[k], channel: i }
+                    raw[["name", "priority", "quota_Wh"][k]] = Array.isArray(p) ? p[k] : undefined
+                    const r = validateCommand(raw, this.cfg)
+                    if (r.ok) this.applySetting(r.applied)
+                    else this.note(i, "setting", "saved " + kinds[k] + " refused (" + r.reason + "); using the default")
+                }
+            }
+            const e = await this.store.read(energyKey(i))
+            if (e !== undefined && e !== null && !this.energy[i].restore(e)) this.note(i, "setting", "saved energy record unreadable; counting from zero")
+        } catch (err) {
+            this.note(i, "setting", "could not read the saved settings of " + ch.name + " (" + errorText(err) + "); using the defaults")
+        }
+    }
+
+    /** A validated name, priority or quota: applied (no hardware involved). */
+    private applySetting(c: Command): boolean {
+        const ch = this.channels[c.channel]
+        if (c.kind === "channel.name") ch.name = c.name
+        else if (c.kind === "channel.priority") ch.priority = c.priority
+        else if (c.kind === "channel.quota") this.energy[c.channel].quota_Wh = c.quota_Wh
+        else return false
+        return true
+    }
+
+    /** Follow each meter's energy accumulator; save the channel's record every SAVE_J. */
+    private countEnergy(ch: ChannelControl, now_ms: number): void {
+        const r = ch.protectionReading()
+        const book = this.energy[ch.index]
+        const wrapped = r.fresh && (ch.lastDiag() & INA228_DIAG.ENERGYOF) !== 0
+        if (book.update(ch.energy_J(), wrapped, ch.meter.energyWrap_J(), now_ms)) this.settings.set(energyKey(ch.index), book.save())
+    }
+
+    /** Shed, throttle or stop outputs by priority class as the charge falls, and by each one's daily quota. */
+    private async manageLoads(now_ms: number): Promise<void> {
+        const b = this.battery.snapshot()
+        const known = b.status === "known"
+        for (const ch of this.channels) {
+            const book = this.energy[ch.index]
+            const conv = ch.conv !== undefined
+            const a = known ? loadAction(ch.priority, b.soc_pm, ch.state === "shed", ch.throttle < 1, conv) : ch.state === "shed" ? "shed" : ch.throttle < 1 ? "throttle" : ""
+            const band = shedBand_pm(ch.priority, conv)
+            const throttle = a === "throttle" ? THROTTLE_FRACTION : 1
+            if (throttle !== ch.throttle) {
+                ch.throttle = throttle
+                this.note(ch.index, "load", throttle < 1 ? "throttled to " + ch.effectiveLimit_mA() + " mA: charge " + b.soc_pm / 10 + " % (" + ch.priority + ")" : "throttle lifted: charge " + b.soc_pm / 10 + " %")
+                await ch.rearm(now_ms)
+            }
+            if (a === "shed") await ch.manage("shed", "charge " + b.soc_pm / 10 + " % below " + band[0] / 10 + " % for " + ch.priority + " outputs; back at " + band[1] / 10 + " %", now_ms)
+            else if (book.quotaUsed()) await ch.manage("quota", "daily quota of " + book.quota_Wh + " Wh used; resets in " + Math.ceil((86400000 - book.dayAge_ms) / 3600000) + " h", now_ms)
+            else await ch.manage("", ch.state === "quota" ? "new quota day" : "charge back to " + b.soc_pm / 10 + " %", now_ms)
+        }
+    }
+
     /**
      * Validate a command from any source. Accepted commands are applied at the start of the next tick
      * (so they never interleave with the tick's bus traffic); the result says what will be applied.
@@ -259,7 +334,7 @@ export class Supervisor {
     }
 
     private anyOutputOn(): boolean {
-        for (const ch of this.channels) if (ch.state === "on") return true
+        for (const ch of this.channels) if (ch.live()) return true
         return false
     }
 
@@ -278,10 +353,14 @@ export class Supervisor {
                 continue
             }
             const ch = this.channels[c.channel]
-            if (c.kind === "channel.enable") await ch.applyEnable(c.on)
-            else if (c.kind === "channel.limit") {
-                await ch.applyLimit(c.limit_mA)
-                this.settings.set(limitKey(c.channel), c.limit_mA)
+            if (c.kind === "channel.enable") await ch.applyEnable(c.on, this.now_ms)
+            else if (this.applySetting(c)) this.settings.set(prefsKey(c.channel), [ch.name, ch.priority, this.energy[c.channel].quota_Wh])
+            else {
+                if (c.kind === "channel.limit") {
+                    ch.limit_mA = c.limit_mA
+                    this.settings.set(limitKey(c.channel), c.limit_mA)
+                } else ch.out_mV = c.voltage_mV
+                await ch.rearm(this.now_ms)
             }
         }
     }
@@ -290,12 +369,15 @@ export class Supervisor {
         this.now_ms = now_ms
         if (!this.started) await this.start(now_ms)
         await this.applyQueued()
-        for (const ch of this.channels)
-            await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.overcurrentTicks, this.cfg.meterRetry_ms)
+        for (const ch of this.channels) {
+            await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.meterRetry_ms)
+            this.countEnergy(ch, now_ms)
+        }
         if (now_ms - this.lastBattery_ms >= this.cfg.battery.period_ms) {
             this.lastBattery_ms = now_ms
             await this.pauseHere()
             await this.battery.step(now_ms, this.outputsCharge_C())
+            await this.manageLoads(now_ms)
             // Time to empty / full: a walk of the pack model, a few steps per VM slice.
             let done = !this.battery.startRuntimes(now_ms)
             while (!done) {
@@ -325,10 +407,13 @@ export class Supervisor {
     private outputsCharge_C(): number {
         let sum = 0
         for (let i = 0; i < this.channels.length; i++) {
-            const q = this.channels[i].charge_C()
+            const ch = this.channels[i]
+            const q = ch.charge_C()
             const prev = this.lastCharge[i]
             this.lastCharge[i] = q
-            if (!(q === q) || !(prev === prev)) sum = NaN
+            // A regulated stage's charge out is not the pack's charge in (voltage ratio, efficiency): an
+            // interval with one delivering power cannot calibrate the pack's current sensor.
+            if (!(q === q) || !(prev === prev) || (ch.cfg.stage_mV > 0 && ch.power_W() > 0.1)) sum = NaN
             else sum += q - prev
         }
         return sum
@@ -339,9 +424,9 @@ export class Supervisor {
         const n = this.channels.length
         const ch = this.channels[this.runtimeTurn % n]
         this.runtimeTurn++
-        const p = ch.power_W()
+        const p = ch.power_W() / (ch.cfg.stage_mV > 0 ? STAGE_EFF_MIN : 1)
         const quiescent_W = (this.cfg.battery.estimator.quiescent_mA / 1000) * 3.7 * this.battery.pack.series
-        const w = ch.state === "on" && p > 0.05 ? this.battery.emptyWalkAt(p + quiescent_W) : undefined
+        const w = ch.live() && p > 0.05 ? this.battery.emptyWalkAt(p + quiescent_W) : undefined
         ch.runtime_s = w ? Math.round(await this.walk(w)) : -1
     }
 
@@ -359,6 +444,12 @@ export class Supervisor {
     snapshot(now_ms: number): Snapshot {
         const faults: string[] = []
         const chans = this.channels.map(ch => ch.snapshot(now_ms))
+        for (const c of chans) {
+            const book = this.energy[c.index]
+            c.energy_mWh = Math.round(book.life_J / 3.6)
+            c.today_mWh = Math.round(book.day_J / 3.6)
+            c.quota_Wh = book.quota_Wh
+        }
         for (const c of chans) if (c.state === "fault") faults.push(c.name + ": " + c.reason)
         const events = this.events
         this.events = []

@@ -234,6 +234,11 @@ export class Ina228 {
         return v
     }
 
+    /** What the 40-bit ENERGY accumulator holds when it wraps, J (ENERGYOF marks a wrap). */
+    energyWrap_J(): number {
+        return 1099511627776 * 51.2 * this.currentLsb_A
+    }
+
     async resetAccumulators(): Promise<void> {
         // RSTACC self-clears; the other CONFIG bits are rewritten unchanged.
         await writeReg16BE(this.bus, this.cfg.address, INA228_REG.CONFIG, this.configValue() | 0x4000)

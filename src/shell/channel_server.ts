@@ -2,16 +2,14 @@
 // for the supervisor's validator. A refused write changes nothing and sends `command_rejected`.
 import * as ds from "@devicescript/core"
 import { SensorServer } from "@devicescript/server"
-import { ChannelSnapshot } from "../core/snapshot"
+import { CHANNEL_STATES, ChannelSnapshot } from "../core/snapshot"
+import { PRIORITIES } from "../core/load_policy"
 import { CommandResult } from "../core/commands"
 
 export type Submit = (raw: any) => CommandResult
 
 function stateCode(state: string): ds.CoopChannelState {
-    if (state === "on") return ds.CoopChannelState.On
-    if (state === "tripped") return ds.CoopChannelState.Tripped
-    if (state === "fault") return ds.CoopChannelState.Fault
-    return ds.CoopChannelState.Off
+    return CHANNEL_STATES.indexOf(state)
 }
 
 /** Sends allowed in flight per server: a VM send takes ~20 ms; without a bound, a client polling faster
@@ -53,7 +51,9 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     async update(s: ChannelSnapshot): Promise<void> {
         const prev = this.snap.state
         this.snap = s
-        if (s.state !== prev) await this.sendEvent(this.spec.lookup("stateChanged").encode(stateCode(s.state)))
+        if (s.state === prev) return
+        await this.sendEvent(this.spec.lookup("stateChanged").encode(stateCode(s.state)))
+        if (s.state === "tripped") await this.sendEvent(this.spec.lookup("tripped").encode(s.reason))
     }
 
     private async answer(r: CommandResult): Promise<void> {
@@ -65,7 +65,7 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     }
     async set_enabled(value: boolean) {
         // A bool written from jacdac-ts may arrive as 255.
-        await this.answer(this.submit({ kind: "channel.enable", channel: this.index, on: !!value }))
+        await this.set("channel.enable", "on", !!value)
     }
     reading() {
         return this.snap.current_mA
@@ -74,7 +74,7 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
         return this.snap.limit_mA
     }
     async set_currentLimit(value: number) {
-        await this.answer(this.submit({ kind: "channel.limit", channel: this.index, limit_mA: value }))
+        await this.set("channel.limit", "limit_mA", value)
     }
     maxReading() {
         return this.snap.rated_mA
@@ -96,6 +96,39 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     }
     label() {
         return this.snap.name
+    }
+    name() {
+        return this.snap.name
+    }
+    async set_name(value: string) {
+        await this.set("channel.name", "name", value)
+    }
+    priority(): ds.CoopChannelPriority {
+        return PRIORITIES.indexOf(this.snap.priority)
+    }
+    async set_priority(value: ds.CoopChannelPriority) {
+        await this.set("channel.priority", "priority", PRIORITIES[value])
+    }
+    dailyQuota() {
+        return this.snap.quota_Wh
+    }
+    async set_dailyQuota(value: number) {
+        await this.set("channel.quota", "quota_Wh", value)
+    }
+    outputVoltage() {
+        return this.snap.setVoltage_mV
+    }
+    async set_outputVoltage(value: number) {
+        await this.set("channel.voltage", "voltage_mV", value)
+    }
+    energyToday() {
+        return this.snap.today_mWh
+    }
+    /** A register write as a one-field channel command. */
+    private async set(kind: string, field: string, value: any) {
+        const raw: any = { kind, channel: this.index }
+        raw[field] = value
+        await this.answer(this.submit(raw))
     }
     telemetry(): [number, number, number, number, number, ds.CoopChannelState, boolean, boolean] {
         const s = this.snap

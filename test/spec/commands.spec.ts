@@ -2,7 +2,8 @@
 // (src/core/box_config.ts). Every way into the box ends in validateCommand, so it must never throw and never
 // accept a value outside the channel's bounds, whatever it is fed.
 import { oneOutputConfig } from "../../sim/board/test_boards"
-import { BoxConfig, ChannelConfig, checkConfig, referenceConfig } from "../../src/core/box_config"
+import { BoxConfig, ChannelConfig, referenceConfig } from "../../src/core/box_config"
+import { checkConfig } from "../../src/core/box_config_check"
 import { COMMAND_KINDS, CommandResult, validateCommand } from "../../src/core/commands"
 import { Spec, TestApi, assertEq, assertTrue, fail } from "../harness/api"
 

@@ -38,7 +38,7 @@ function run(f: FaultState, v: number, t0: number, t1: number): { change: number
 }
 
 function channel(on: boolean, voltage_mV: number, current_mA: number, dieTemp_C: number): ChannelReading {
-    return { on, fresh: true, voltage_mV, current_mA, dieTemp_C }
+    return { on, fresh: true, voltage_mV, current_mA, power_mW: (voltage_mV * current_mA) / 1000, direct: true, dieTemp_C }
 }
 
 function inputs(now_ms: number, cells: number[], pack_mA: number, temp_C: number, ch: ChannelReading): ProtectionInputs {

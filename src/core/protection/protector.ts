@@ -7,12 +7,18 @@ import { FaultLog } from "./fault_log"
 import { FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "./fault"
 import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, rule } from "./rules"
 
+/** Pessimistic efficiency of a regulated output stage (the plant's are 0.90-0.95). */
+export const STAGE_EFF_MIN = 0.85
+
 export interface ChannelReading {
     /** The output is switched on (its readings describe a live output). */
     on: boolean
     fresh: boolean
     voltage_mV: number
     current_mA: number
+    power_mW: number
+    /** Fed straight from the pack (its current is pack current); otherwise through a regulated stage. */
+    direct: boolean
     dieTemp_C: number
 }
 
@@ -174,9 +180,13 @@ export class Protector {
         if (q === Q_BOARD_TEMP) return inp.boardTemp_C
         if (q === Q_KIRCHHOFF) {
             let out = 0
+            let pack_V = 0
+            for (const v of inp.cell_mV) pack_V += v / 1000
             for (const c of inp.channels) {
                 if (!c.fresh) return NaN
-                out += c.current_mA
+                // A regulated stage takes at most P / STAGE_EFF_MIN from the pack: counting that much keeps
+                // this check one-sided (a stage's losses never look like a leak).
+                out += c.direct ? c.current_mA : c.power_mW / STAGE_EFF_MIN / pack_V
             }
             // One-sided: the pack giving more than the outputs take is a leak or a short inside the box.
             // (A charger makes the pack give less, so it never hides in this direction.)

@@ -1,0 +1,37 @@
+// Load management: which outputs the box turns off (or throttles) as the pack's charge falls, by the
+// priority class the user gave each output. Each threshold has a hysteresis band so an output does not
+// flap around it. Critical outputs are never shed here: only the protections (a pack that would be
+// harmed) turn them off.
+
+export const PRIORITIES = ["critical", "normal", "sheddable", "throttleable"]
+
+/** Per class [off below, back at or above], state of charge per mille. */
+const SHED_pm = [
+    [-1, -1], // critical
+    [100, 150], // normal
+    [300, 350], // sheddable
+    [150, 200], // throttleable (throttled well before this)
+]
+/** Throttleable outputs get this fraction of their limit below THROTTLE_pm[0], all of it again above [1]. */
+const THROTTLE_pm = [400, 450]
+export const THROTTLE_FRACTION = 0.5
+
+/** [off below, back at or above] for a class, per mille; an eFuse output cannot be throttled, so a
+ * throttleable one is shed where it would have been throttled. Critical: never ([-1, -1]). */
+export function shedBand_pm(priority: string, canThrottle: boolean): number[] {
+    const c = PRIORITIES.indexOf(priority)
+    if (c === 3 && !canThrottle) return THROTTLE_pm
+    return SHED_pm[c < 0 ? 0 : c]
+}
+
+/**
+ * What load management wants for one output: "shed", "throttle" or "" (nothing), given the charge, the
+ * class, whether it is shed or throttled now, and whether its stage can be throttled (a USB-C converter
+ * can advertise less current).
+ */
+export function loadAction(priority: string, soc_pm: number, shedNow: boolean, throttledNow: boolean, canThrottle: boolean): string {
+    const band = shedBand_pm(priority, canThrottle)
+    if (soc_pm < band[0] || (shedNow && soc_pm < band[1])) return "shed"
+    if (priority === "throttleable" && (soc_pm < THROTTLE_pm[0] || (throttledNow && soc_pm < THROTTLE_pm[1]))) return "throttle"
+    return ""
+}
