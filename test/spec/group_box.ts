@@ -6,5 +6,6 @@ import { Spec } from "../harness/api"
 import { supervisorSpec } from "./supervisor.spec"
 import { batteryBoxSpec } from "./battery_box.spec"
 import { commandsFuzzBoxSpec } from "./commands_fuzz_box.spec"
+import { channelsBoxSpec } from "./channels_box.spec"
 
-export const BOX_SPECS: Spec[] = [supervisorSpec, batteryBoxSpec, commandsFuzzBoxSpec]
+export const BOX_SPECS: Spec[] = [supervisorSpec, batteryBoxSpec, commandsFuzzBoxSpec, channelsBoxSpec]
