@@ -55,7 +55,11 @@ export class EnergyBook {
         let d = acc_J - this.acc_J
         // First reading with nothing saved: the meter's count so far is the output's (a new box).
         if (!(d === d)) d = acc_J
-        else if (d < 0) d = wrapped ? d + wrap_J : acc_J
+        else if (d < 0) {
+            d = wrapped ? d + wrap_J : acc_J
+            // Save the new baseline now: a restart before the next SAVE_J must not read the old one.
+            due = true
+        }
         this.acc_J = acc_J
         this.life_J += d
         this.day_J += d

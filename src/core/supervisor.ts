@@ -279,21 +279,24 @@ export class Supervisor {
     /** Shed, throttle or stop outputs by priority class as the charge falls, and by each one's daily quota. */
     private async manageLoads(now_ms: number): Promise<void> {
         const b = this.battery.snapshot()
-        const known = b.status === "known"
+        // The central estimate, "unknown" or not (after a boot the band stays wide for minutes while the
+        // estimate is already close); without a battery reading nothing changes.
+        const soc = b.soc_pm
         for (const ch of this.channels) {
             const book = this.energy[ch.index]
             const conv = ch.conv !== undefined
-            const a = known ? loadAction(ch.priority, b.soc_pm, ch.state === "shed", ch.throttle < 1, conv) : ch.state === "shed" ? "shed" : ch.throttle < 1 ? "throttle" : ""
+            let a = loadAction(ch.priority, soc, ch.state === "shed", ch.throttle < 1, conv)
+            if (b.status === "fault") a = ch.state === "shed" ? "shed" : ch.throttle < 1 ? "throttle" : ""
             const band = shedBand_pm(ch.priority, conv)
             const throttle = a === "throttle" ? THROTTLE_FRACTION : 1
             if (throttle !== ch.throttle) {
                 ch.throttle = throttle
-                this.note(ch.index, "load", throttle < 1 ? "throttled to " + ch.effectiveLimit_mA() + " mA: charge " + b.soc_pm / 10 + " % (" + ch.priority + ")" : "throttle lifted: charge " + b.soc_pm / 10 + " %")
+                this.note(ch.index, "load", throttle < 1 ? "throttled to " + ch.effectiveLimit_mA() + " mA: charge " + soc / 10 + " % (" + ch.priority + ")" : "throttle lifted: charge " + soc / 10 + " %")
                 await ch.rearm(now_ms)
             }
-            if (a === "shed") await ch.manage("shed", "charge " + b.soc_pm / 10 + " % below " + band[0] / 10 + " % for " + ch.priority + " outputs; back at " + band[1] / 10 + " %", now_ms)
+            if (a === "shed") await ch.manage("shed", "charge " + soc / 10 + " % below " + band[0] / 10 + " % for " + ch.priority + " outputs; back at " + band[1] / 10 + " %", now_ms)
             else if (book.quotaUsed()) await ch.manage("quota", "daily quota of " + book.quota_Wh + " Wh used; resets in " + Math.ceil((86400000 - book.dayAge_ms) / 3600000) + " h", now_ms)
-            else await ch.manage("", ch.state === "quota" ? "new quota day" : "charge back to " + b.soc_pm / 10 + " %", now_ms)
+            else await ch.manage("", ch.state === "quota" ? "quota free again" : "charge back to " + soc / 10 + " %", now_ms)
         }
     }
 
