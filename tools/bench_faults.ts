@@ -14,6 +14,7 @@ import { MemoryStore } from "../sim/board/memory_store"
 import { referencePack } from "../sim/plant/plant_params"
 import { PackParams } from "../sim/plant/pack"
 import { limitKey } from "../src/core/supervisor"
+import { OVERLOAD_ms } from "../src/core/channel"
 import { unwrapSetting } from "../src/core/persist"
 import { KEY_CAPACITY, KEY_COUNTERS, KEY_SOC } from "../src/core/battery/battery_store"
 
@@ -52,6 +53,8 @@ interface Case {
     exact?: (rig: Rig) => string
     /** Restart on the same flash at the end and check nothing persisted was lost (default true). */
     restart?: boolean
+    /** The output's priority class (default normal). */
+    priority?: string
 }
 
 const TICK_ms = 100
@@ -94,16 +97,31 @@ const CASES: Case[] = [
         detected: rig => rig.world.board.trips[0] > 0,
     },
     {
+        // ~7.4 A against the default 4 A limit: past the hardware trip (1.5 x the limit, capped at 6 A).
         fault: "overload",
         plantDt_ms: 0.1,
-        ohms: 12,
+        ohms: 2,
         on: true,
         wait_ms: 50,
         budget_ms: 1,
-        inject: rig => rig.world.plant.setLoad(0, { type: "resistive", ohms: 3 }),
+        inject: rig => rig.world.plant.setLoad(0, { type: "resistive", ohms: 2 }),
         safe: outputOff,
         detected: rig => rig.world.board.trips[0] > 0,
         exact: rig => (rig.last.channels[0].state === "tripped" || rig.t_ms < 300 ? "" : "channel state " + rig.last.channels[0].state),
+    },
+    {
+        // ~4.9 A against the 4 A limit: under the hardware trip, so the firmware's overload check (1.5 s
+        // above the limit: inrush passes) trips it; it is then retried with back-off.
+        fault: "sustained_overload",
+        plantDt_ms: 10,
+        ohms: 12,
+        on: true,
+        wait_ms: 3000,
+        budget_ms: OVERLOAD_ms + 2 * TICK_ms,
+        inject: rig => rig.world.plant.setLoad(0, { type: "resistive", ohms: 3 }),
+        safe: outputOff,
+        detected: rig => rig.last.channels[0].state === "tripped" && rig.last.channels[0].reason.indexOf("(firmware)") > 0,
+        exact: rig => (rig.world.board.trips[0] === 0 ? "" : "the hardware latch tripped"),
     },
     {
         fault: "firmware_stall",
@@ -153,6 +171,8 @@ const CASES: Case[] = [
         pack: { ...referencePack(), initialSoc: 0.03 },
         ohms: 6,
         on: true,
+        // Critical: load management would shed a normal output at 10 % first; this case is the protection's.
+        priority: "critical",
         wait_ms: 3600000,
         budget_ms: 2000 + 1000 + 2 * TICK_ms,
         inject: () => {},
@@ -417,6 +437,7 @@ async function runCase(c: Case): Promise<Outcome> {
     rig.world.plant.setLoad(0, { type: "resistive", ohms: c.ohms })
     await rig.start()
     await settle(rig, 3000)
+    if (c.priority) rig.submit({ kind: "channel.priority", channel: 0, priority: c.priority })
     if (c.on) {
         const r = rig.submit({ kind: "channel.enable", channel: 0, on: true })
         if (!r.ok) return { fault: c.fault, detected: false, reaction_ms: -1, safe_state_ok: false, data_lost: false, budget_ms: c.budget_ms, within_budget: false, detail: "could not switch on: " + r.reason }
