@@ -1,6 +1,7 @@
 // The live simulator's Node half: the plant and the emulated board in real time (the same World as the
 // headless runner), the sim link that carries the firmware's I2C transactions and pin levels from the VM,
 // and a Jacdac client of the firmware's services (what a phone or dashboard would see).
+import { PRIORITIES } from "../../src/core/load_policy"
 import { JDBus, JDService, JDServiceServer, JDServerServiceProvider, Packet, EVENT, jdunpack } from "jacdac-ts"
 import { CoopBatteryCmd, CoopBatteryReg, CoopChannelEvent, CoopChannelReg, SRV_COOP_BATTERY, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
 import { Plant } from "../plant/plant"
@@ -76,6 +77,10 @@ export interface FirmwareChannelView {
     energy_mWh: number
     limit_mA: number
     max_mA: number
+    priority: string
+    setVoltage_mV: number
+    quota_Wh: number
+    today_mWh: number
     updated_ms: number
 }
 
@@ -136,7 +141,7 @@ export class LiveSim {
         this.link = new SimLinkServer(this.world, levels => this.onPins(levels))
         bus.addServiceProvider(new JDServerServiceProvider("powercoop-plant", [this.link]))
         for (const c of cfg.channels)
-            this.firmware.push({ label: c.name, enabled: false, state: "unknown", reason: "waiting for the firmware", current_mA: 0, voltage_mV: 0, power_mW: 0, energy_mWh: 0, limit_mA: 0, max_mA: 0, updated_ms: -1 })
+            this.firmware.push({ label: c.name, enabled: false, state: "unknown", reason: "waiting for the firmware", current_mA: 0, voltage_mV: 0, power_mW: 0, energy_mWh: 0, limit_mA: 0, max_mA: 0, priority: c.priority, setVoltage_mV: c.stage_mV, quota_Wh: 0, today_mWh: 0, updated_ms: -1 })
         // A sensible default so switching on shows something: a 12 ohm resistive load (~1.2 A).
         this.plant.setLoad(0, { type: "resistive", ohms: 12 })
     }
@@ -250,11 +255,15 @@ export class LiveSim {
             const newState = CHANNEL_STATES[state] || "unknown"
             const slow = this.polls % 8 === 1
             if (newState !== f.state || slow) {
-                const strs = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannelReg.MaxCurrent]
+                const strs = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannelReg.MaxCurrent, CoopChannelReg.Priority, CoopChannelReg.OutputVoltage, CoopChannelReg.DailyQuota, CoopChannelReg.EnergyToday]
                 for (const code of strs) await s.register(code).refresh()
                 f.reason = s.register(CoopChannelReg.StateReason).stringValue || ""
                 f.label = s.register(CoopChannelReg.Label).stringValue || f.label
                 f.max_mA = s.register(CoopChannelReg.MaxCurrent).uintValue
+                f.priority = PRIORITIES[s.register(CoopChannelReg.Priority).uintValue] || "?"
+                f.setVoltage_mV = s.register(CoopChannelReg.OutputVoltage).uintValue
+                f.quota_Wh = s.register(CoopChannelReg.DailyQuota).uintValue
+                f.today_mWh = s.register(CoopChannelReg.EnergyToday).uintValue
             }
             if (newState !== f.state) this.note(`firmware ch${i}: ${newState} (${f.reason})`)
             Object.assign(f, { voltage_mV: voltage, current_mA: current, power_mW: power, energy_mWh: energy, limit_mA: limit, state: newState, enabled: !!enabled, updated_ms: performance.now() })
@@ -323,6 +332,24 @@ export class LiveSim {
     async setLimit(ch: number, limit_mA: number): Promise<void> {
         this.note(`user: ch${ch} limit ${limit_mA} mA`)
         await this.service(ch).register(CoopChannelReg.CurrentLimit).sendSetPackedAsync([limit_mA], true)
+    }
+
+    /** A channel setting through its register, sent as-is: the firmware's validator decides (and says why not). */
+    async setChannel(ch: number, field: string, value: any): Promise<void> {
+        const regs: { [k: string]: number } = { name: CoopChannelReg.Name, priority: CoopChannelReg.Priority, quota_Wh: CoopChannelReg.DailyQuota, voltage_mV: CoopChannelReg.OutputVoltage }
+        const code = regs[field]
+        if (code === undefined) throw new Error("field must be one of " + Object.keys(regs).join(", "))
+        this.note(`user: ch${ch} ${field} ${JSON.stringify(value)}`)
+        const reg = this.service(ch).register(code)
+        if (field === "name") await reg.sendSetStringAsync(String(value), true)
+        else if (field === "priority") {
+            const i = PRIORITIES.indexOf(value)
+            if (i < 0) throw new Error("priority must be one of " + PRIORITIES.join(", "))
+            await reg.sendSetPackedAsync([i], true)
+        } else {
+            if (typeof value !== "number" || !(value >= 0 && value < 2 ** 32)) throw new Error(field + " must be a number 0..4294967295 (the register is u32)")
+            await reg.sendSetPackedAsync([Math.round(value)], true)
+        }
     }
 
     /** Change the load on a channel (plant side: the user plugs something else in). Throws on a bad spec. */

@@ -5,6 +5,7 @@
 //   POST /api/channel/N/enable  {"on": true}
 //   POST /api/channel/N/limit   {"limit_mA": 2000}
 //   POST /api/channel/N/load    {"type": "resistive", "ohms": 12}
+//   POST /api/channel/N/set     {"name": "Fridge"} | {"priority": "critical"} | {"quota_Wh": 50} | {"voltage_mV": 9000}
 //   POST /api/charger           {"voltage_V": 16.8, "current_A": 4} or {"off": true}
 import * as http from "http"
 import * as fs from "fs"
@@ -60,7 +61,7 @@ export function startWebServer(sim: LiveSim, port: number): Promise<http.Server>
                 await sim.clearFaults()
                 return send(res, 200, { ok: true })
             }
-            const m = /^\/api\/channel\/(\d+)\/(enable|limit|load)$/.exec(url)
+            const m = /^\/api\/channel\/(\d+)\/(enable|limit|load|set)$/.exec(url)
             if (req.method === "POST" && m) {
                 const ch = parseInt(m[1], 10)
                 const body = await readBody(req)
@@ -72,6 +73,10 @@ export function startWebServer(sim: LiveSim, port: number): Promise<http.Server>
                     if (typeof body.limit_mA !== "number" || !(body.limit_mA >= 0 && body.limit_mA < 2 ** 32))
                         return send(res, 400, { error: "'limit_mA' must be a number 0..4294967295 (the register is u32)" })
                     await sim.setLimit(ch, Math.round(body.limit_mA))
+                } else if (m[2] === "set") {
+                    const keys = Object.keys(body)
+                    if (keys.length !== 1) return send(res, 400, { error: "one field: name, priority, quota_Wh or voltage_mV" })
+                    await sim.setChannel(ch, keys[0], body[keys[0]])
                 } else sim.setLoad(ch, body)
                 return send(res, 200, { ok: true })
             }
