@@ -40,15 +40,14 @@ const SSB_UTC = 0x10
 
 /** The AFE's Safety Status A and B as the protector's AFE_* bits. */
 function afeTrips(status: number, statusB: number): number {
-    const P = BQ76907_PROT
     let t = 0
     if ((statusB & (SSB_OTC | SSB_UTC)) !== 0) t |= AFE_TEMP_CHG
     if ((statusB & (SSB_OTD | SSB_UTD)) !== 0) t |= AFE_TEMP_DSG
-    if ((status & P.COV) !== 0) t |= AFE_COV
-    if ((status & P.CUV) !== 0) t |= AFE_CUV
-    if ((status & P.SCD) !== 0) t |= AFE_SCD
-    if ((status & (P.OCD1 | P.OCD2)) !== 0) t |= AFE_OCD
-    if ((status & P.OCC) !== 0) t |= AFE_OCC
+    if ((status & BQ76907_PROT.COV) !== 0) t |= AFE_COV
+    if ((status & BQ76907_PROT.CUV) !== 0) t |= AFE_CUV
+    if ((status & BQ76907_PROT.SCD) !== 0) t |= AFE_SCD
+    if ((status & (BQ76907_PROT.OCD1 | BQ76907_PROT.OCD2)) !== 0) t |= AFE_OCD
+    if ((status & BQ76907_PROT.OCC) !== 0) t |= AFE_OCC
     return t
 }
 
@@ -113,7 +112,7 @@ export class Supervisor {
             this.lastCharge.push(NaN)
             this.energy.push(new EnergyBook())
             const meter = new Ina228(hw.bus, ina228Defaults(c.meterAddress, c.shunt_mOhm, c.rated_mA * 1.25))
-            const conv = c.converterAddress ? new Tps55289(hw.bus, c.converterAddress, c.shunt_mOhm) : undefined
+            const conv = c.converterAddress > 0 ? new Tps55289(hw.bus, c.converterAddress, c.shunt_mOhm) : undefined
             this.channels.push(new ChannelControl(i, c, meter, conv, hw.enables[i], sink))
         }
     }

@@ -7,36 +7,36 @@
 // (HOST_FETOFF_EN); setFets() then only ever forces a FET off, so the chip's own protections always win.
 import { Bus, BusError, DeviceError, hex16, hex8 } from "./bus"
 
-export const BQ76907_CMD = {
-    SAFETY_ALERT_A: 0x02,
-    SAFETY_STATUS_A: 0x03,
-    SAFETY_ALERT_B: 0x04,
-    SAFETY_STATUS_B: 0x05,
-    BATTERY_STATUS: 0x12,
-    FET_CONTROL: 0x68,
-    CELL1: 0x14,
-    STACK: 0x26,
-    INT_TEMP: 0x28,
-    TS: 0x2a,
-    CC2: 0x3a,
-    SUBCMD: 0x3e,
-    BUFFER: 0x40,
-    CHECKSUM: 0x60,
-    LENGTH: 0x61,
+export enum BQ76907_CMD {
+    SAFETY_ALERT_A = 0x02,
+    SAFETY_STATUS_A = 0x03,
+    SAFETY_ALERT_B = 0x04,
+    SAFETY_STATUS_B = 0x05,
+    BATTERY_STATUS = 0x12,
+    FET_CONTROL = 0x68,
+    CELL1 = 0x14,
+    STACK = 0x26,
+    INT_TEMP = 0x28,
+    TS = 0x2a,
+    CC2 = 0x3a,
+    SUBCMD = 0x3e,
+    BUFFER = 0x40,
+    CHECKSUM = 0x60,
+    LENGTH = 0x61,
 }
 
-export const BQ76907_SUB = {
-    DEVICE_NUMBER: 0x0001,
-    PASSQ: 0x0004,
-    RESET_PASSQ: 0x0005,
-    FET_ENABLE: 0x0022,
-    SET_CFGUPDATE: 0x0090,
-    EXIT_CFGUPDATE: 0x0092,
+export enum BQ76907_SUB {
+    DEVICE_NUMBER = 0x0001,
+    PASSQ = 0x0004,
+    RESET_PASSQ = 0x0005,
+    FET_ENABLE = 0x0022,
+    SET_CFGUPDATE = 0x0090,
+    EXIT_CFGUPDATE = 0x0092,
 }
 
-export const BQ76907_DM = {
-    VCELL_MODE: 0x901b,
-    FET_OPTIONS: 0x901e,
+export enum BQ76907_DM {
+    VCELL_MODE = 0x901b,
+    FET_OPTIONS = 0x901e,
 }
 
 /**
@@ -67,7 +67,14 @@ const TEMP_KEYS = ["otc_C", "otd_C", "utc_C", "utd_C"]
 const TEMP_HYS = 5
 const TEMP_DLY = 15
 /** Safety Alert/Status A and Enabled Protections A bits. */
-export const BQ76907_PROT = { COV: 0x80, CUV: 0x40, SCD: 0x20, OCD1: 0x10, OCD2: 0x08, OCC: 0x04 }
+export enum BQ76907_PROT {
+    COV = 0x80,
+    CUV = 0x40,
+    SCD = 0x20,
+    OCD1 = 0x10,
+    OCD2 = 0x08,
+    OCC = 0x04,
+}
 const FO_FET_EN = 0x04
 const FO_HOST_FETOFF_EN = 0x40
 const FC_DSG_OFF = 0x04
@@ -492,13 +499,12 @@ export class Bq76907 {
     async readSafety(): Promise<AfeSafety> {
         const b = await this.readBytes(BQ76907_CMD.SAFETY_ALERT_A, 4)
         const st = b[1]
-        const P = BQ76907_PROT
         return {
-            cov: (st & P.COV) !== 0,
-            cuv: (st & P.CUV) !== 0,
-            occ: (st & P.OCC) !== 0,
-            ocd: (st & (P.OCD1 | P.OCD2)) !== 0,
-            scd: (st & P.SCD) !== 0,
+            cov: (st & BQ76907_PROT.COV) !== 0,
+            cuv: (st & BQ76907_PROT.CUV) !== 0,
+            occ: (st & BQ76907_PROT.OCC) !== 0,
+            ocd: (st & (BQ76907_PROT.OCD1 | BQ76907_PROT.OCD2)) !== 0,
+            scd: (st & BQ76907_PROT.SCD) !== 0,
             otd: (b[3] & 0x80) !== 0,
             otc: (b[3] & 0x40) !== 0,
             utd: (b[3] & 0x20) !== 0,

@@ -1,6 +1,10 @@
 // PLACEHOLDER until the driver from the plant branch lands (same API).
 import { Bus } from "./bus"
-export const TPS55289_STATUS = { SCP: 0x80, OCP: 0x40, OVP: 0x20 }
+export enum TPS55289_STATUS {
+    SCP = 0x80,
+    OCP = 0x40,
+    OVP = 0x20,
+}
 export class Tps55289 {
     constructor(bus: Bus, address: number, sense_mOhm: number) {}
     async configure(): Promise<void> {}

@@ -36,7 +36,7 @@ export const channelsBoxSpec: Spec = (t: TestApi) => {
             assertEq(a.name + "/" + a.priority + "/" + a.quota_Wh, "Fridge/critical/300", "restored")
             assertEq(again.eventsOf("setting").length, 0, "no complaints")
             const store = new MemoryStore()
-            store.text[prefsKey(0)] = JSON.stringify([["x".repeat(40), "vip", -5], 1])
+            store.text[prefsKey(0)] = JSON.stringify([["a name far too long for any label", "vip", -5], 1])
             const bad = await booted(new Rig({ store }), 12)
             const b = bad.last.channels[0]
             assertEq(b.name + "/" + b.priority + "/" + b.quota_Wh, "DC barrel/normal/0", "defaults")
