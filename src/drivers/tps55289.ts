@@ -1,15 +1,83 @@
-// PLACEHOLDER until the driver from the plant branch lands (same API).
-import { Bus } from "./bus"
+// TPS55289 I2C buck-boost (TI), one per USB-C output: it makes the PD contract's voltage and holds the
+// output current limit (constant current) in hardware. Portable: talks only to the Bus.
+// Register facts (shared docs/hardware-facts.md section 3; verify against the datasheet, SLVSFN4):
+//   00h/01h REF: 11-bit reference DAC, VREF = 45 mV + code * 0.5645 mV
+//   02h IOUT_LIMIT: bit 7 enables the limit; bits 6:0 in 0.5 mV steps across the sense resistor
+//   04h VOUT_FS: bit 7 FB (0 = internal divider), bits 1:0 INTFB (3: VOUT = VREF / 0.0564, up to ~22 V)
+//   06h MODE: bit 7 OE (output enable; the EN pin, driven by the channel's trip latch, gates it too),
+//             bit 5 HICCUP (short-circuit hiccup instead of latch-off), bit 4 DISCHG (discharge VOUT when off)
+//   07h STATUS: bit 7 SCP, 6 OCP (in constant current), 5 OVP; read-to-clear (verify)
+import { Bus, DeviceError, hex8 } from "./bus"
+
 export enum TPS55289_STATUS {
     SCP = 0x80,
     OCP = 0x40,
     OVP = 0x20,
 }
+
+/** VOUT per reference step and at code 0 with INTFB = 3, mV. */
+export const TPS55289_STEP_mV = 0.5645 / 0.0564
+export const TPS55289_BASE_mV = 45 / 0.0564
+const MODE_ON = 0xb0 // OE | HICCUP | DISCHG
+
 export class Tps55289 {
-    constructor(bus: Bus, address: number, sense_mOhm: number) {}
-    async configure(): Promise<void> {}
-    async setOutput_mV(mV: number): Promise<void> {}
-    async setLimit_mA(mA: number): Promise<number> { return mA }
-    async readStatus(): Promise<number> { return 0 }
-    async verify(): Promise<void> {}
+    private bus: Bus
+    readonly address: number
+    private sense_mOhm: number
+    /** What was last written to registers 0..6 (-1: never), for the read-back. */
+    private wrote: number[] = [-1, -1, -1, -1, -1, -1, -1]
+
+    constructor(bus: Bus, address: number, sense_mOhm: number) {
+        this.bus = bus
+        this.address = address
+        this.sense_mOhm = sense_mOhm
+    }
+
+    private async reg(r: number): Promise<number> {
+        const b = await this.bus.transfer(this.address, [r], 1)
+        return b[0]
+    }
+
+    /** Write one register and read it back. */
+    private async put(r: number, v: number): Promise<void> {
+        this.wrote[r] = v
+        await this.bus.transfer(this.address, [r, v], 0)
+        const got = await this.reg(r)
+        if (got !== v) throw new DeviceError(this.address, "TPS55289 register " + hex8(r) + " reads " + hex8(got) + ", wrote " + hex8(v))
+    }
+
+    /** Internal feedback for 5-20 V, 5 V, the limit at its smallest, the output enabled (EN still gates it). */
+    async configure(): Promise<void> {
+        await this.put(4, 3)
+        await this.setOutput_mV(5000)
+        await this.setLimit_mA(0)
+        await this.put(6, MODE_ON)
+    }
+
+    async setOutput_mV(mV: number): Promise<void> {
+        const code = Math.max(0, Math.min(2047, Math.round((mV - TPS55289_BASE_mV) / TPS55289_STEP_mV)))
+        await this.put(0, code & 0xff)
+        await this.put(1, code >> 8)
+    }
+
+    /** Program the current limit, rounded down to the register's step; returns what was programmed, mA. */
+    async setLimit_mA(mA: number): Promise<number> {
+        const code = Math.max(0, Math.min(127, Math.floor((mA * this.sense_mOhm) / 500)))
+        await this.put(2, 0x80 | code)
+        return (code * 500) / this.sense_mOhm
+    }
+
+    async readStatus(): Promise<number> {
+        return await this.reg(7)
+    }
+
+    /** Every register written is read back: a converter that was reset (brown-out) no longer limits. */
+    async verify(): Promise<void> {
+        for (let r = 0; r < 7; r++) {
+            const w = this.wrote[r]
+            if (w < 0) continue
+            const got = await this.reg(r)
+            if (got !== w) throw new DeviceError(this.address, "TPS55289 register " + hex8(r) + " reads " + hex8(got) + ", expected " + hex8(w))
+        }
+    }
 }
