@@ -5,7 +5,7 @@
 import { Chemistry } from "../battery/chemistry"
 import { FaultLog } from "./fault_log"
 import { FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "./fault"
-import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, rule } from "./rules"
+import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, rulesFrom } from "./rules"
 
 /** Pessimistic efficiency of a regulated output stage (the plant's are 0.90-0.95). */
 export const STAGE_EFF_MIN = 0.85
@@ -60,25 +60,40 @@ const AFE_STALE_PERIODS = 3.5
 /** Identical cell readings for this long while current flows: a frozen ADC. */
 const STUCK_ms = 60000
 
+// An open sense wire or a cell-count mismatch reads a cell near 0 V: a person must look. The AFE's own trips
+// (afe.*): its FETs are already off; the firmware follows, logs, and for a short circuit, a cell past its
+// limits or a deep discharge waits for a person. Row format: rulesFrom() in rules.ts.
+const SENSOR_RULES = [
+    "sensor.cell.open|a cell input reads near 0 V (open wire or cell count mismatch)|0|mV|1000|0|6|1|trip",
+    "sensor.cell.range|a cell reading is out of any cell's range|1|mV|1000|0|6|0|trip",
+    "sensor.temp.range|a temperature reading is implausible|1||2000|0|6|0|trip",
+    "sensor.afe.stale|no fresh pack reading (AFE silent)|1|periods|0|0|6|0|trip",
+    "sensor.afe.stuck|the pack readings are frozen while current flows|1|ms|0|0|6|0|trip",
+    "afe.scd|the AFE cut a short circuit|1||0|0|6|1|trip",
+    "afe.cov|the AFE cut a cell over-voltage|1||0|0|6|1|trip",
+    "afe.cuv|the AFE cut a cell under-voltage|1||0|0|6|1|trip",
+    "afe.ocd|the AFE cut a discharge over-current|1||0|10000|4|0|trip",
+    "afe.occ|the AFE cut a charge over-current|1||0|10000|2|0|trip",
+    "afe.temp.charge|the AFE stopped charging: cells outside its charge temperatures|1||0|0|2|0|trip",
+    "afe.temp.discharge|the AFE stopped discharging: cells outside its discharge temperatures|1||0|0|4|0|trip",
+]
+
 function sensorRules(): FaultRule[] {
-    const how = (debounce_ms: number, latching: boolean) => ({ debounce_ms, retry_ms: 0, action: ACTION_ALL, latching })
-    return [
-        // An open sense wire or a cell-count mismatch reads a cell near 0 V: a person must look.
-        rule("sensor.cell.open", "a cell input reads near 0 V (open wire or cell count mismatch)", false, CELL_MIN_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV + 1, "mV", how(1000, true)),
-        rule("sensor.cell.range", "a cell reading is out of any cell's range", true, CELL_MAX_PLAUSIBLE_mV, CELL_MAX_PLAUSIBLE_mV - 1, "mV", how(1000, false)),
-        rule("sensor.temp.range", "a temperature reading is implausible", true, 0, 1, "", how(2000, false)),
-        rule("sensor.afe.stale", "no fresh pack reading (AFE silent)", true, AFE_STALE_PERIODS, AFE_STALE_PERIODS - 0.01, "periods", how(0, false)),
-        rule("sensor.afe.stuck", "the pack readings are frozen while current flows", true, STUCK_ms, 1, "ms", how(0, false)),
-        // The AFE's own trips: its FETs are already off; the firmware follows, logs, and for a short circuit,
-        // a cell past its limits or a deep discharge waits for a person.
-        rule("afe.scd", "the AFE cut a short circuit", true, 0.5, 0.5, "", how(0, true)),
-        rule("afe.cov", "the AFE cut a cell over-voltage", true, 0.5, 0.5, "", how(0, true)),
-        rule("afe.cuv", "the AFE cut a cell under-voltage", true, 0.5, 0.5, "", how(0, true)),
-        rule("afe.ocd", "the AFE cut a discharge over-current", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 10000, action: ACTION_DISCHARGE }),
-        rule("afe.occ", "the AFE cut a charge over-current", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 10000, action: ACTION_CHARGE }),
-        rule("afe.temp.charge", "the AFE stopped charging: cells outside its charge temperatures", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 0, action: ACTION_CHARGE }),
-        rule("afe.temp.discharge", "the AFE stopped discharging: cells outside its discharge temperatures", true, 0.5, 0.5, "", { debounce_ms: 0, retry_ms: 0, action: ACTION_DISCHARGE }),
-    ]
+    // prettier-ignore
+    return rulesFrom(SENSOR_RULES, [
+        CELL_MIN_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV + 1, // sensor.cell.open
+        CELL_MAX_PLAUSIBLE_mV, CELL_MAX_PLAUSIBLE_mV - 1, // sensor.cell.range
+        0, 1, // sensor.temp.range
+        AFE_STALE_PERIODS, AFE_STALE_PERIODS - 0.01, // sensor.afe.stale
+        STUCK_ms, 1, // sensor.afe.stuck
+        0.5, 0.5, // afe.scd
+        0.5, 0.5, // afe.cov
+        0.5, 0.5, // afe.cuv
+        0.5, 0.5, // afe.ocd
+        0.5, 0.5, // afe.occ
+        0.5, 0.5, // afe.temp.charge
+        0.5, 0.5, // afe.temp.discharge
+    ], "", -1)
 }
 
 function afeBit(id: string): number {

@@ -93,63 +93,89 @@ export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
     return { overVoltage_mV: 4250, safetyOverVoltage_mV: 4300, underVoltage_mV: 2800, deepDischarge_mV: 2500 }
 }
 
-/** Timing, action and scope of a rule (DeviceScript: functions take few arguments, so these travel together). */
-export interface RuleHow {
-    debounce_ms: number
-    retry_ms: number
-    action: number
-    latching?: boolean
-    tier?: string
-    channel?: number
+/**
+ * Rules from a catalogue table: one row per rule, fields separated by "|":
+ *   id | what | above (1) or below (0) | unit | debounce ms | first retry ms (0: released once clear) |
+ *   action (0 none, 1 the rule's output, 2 charge off, 4 discharge off, 6 both) | latching (1) | tier
+ * `limits` holds each row's trip and release thresholds, in row order. Rows are data because a
+ * DeviceScript image's code space is tight and strings cost none of it.
+ */
+export function rulesFrom(rows: string[], limits: number[], prefix: string, channel: number): FaultRule[] {
+    const out: FaultRule[] = []
+    for (let i = 0; i < rows.length; i++) {
+        const f = rows[i].split("|")
+        out.push({
+            id: prefix + f[0],
+            what: f[1],
+            above: f[2] === "1",
+            unit: f[3],
+            debounce_ms: +f[4],
+            retry_ms: +f[5],
+            action: +f[6],
+            latching: f[7] === "1",
+            tier: f[8],
+            trip: limits[2 * i],
+            release: limits[2 * i + 1],
+            releaseHold_ms: 2000,
+            channel,
+        })
+    }
+    return out
 }
 
-export function rule(id: string, what: string, above: boolean, trip: number, release: number, unit: string, how: RuleHow): FaultRule {
-    return {
-        id,
-        what,
-        tier: how.tier !== undefined ? how.tier : "trip",
-        above,
-        trip,
-        release,
-        unit,
-        debounce_ms: how.debounce_ms,
-        releaseHold_ms: 2000,
-        latching: how.latching === true,
-        retry_ms: how.retry_ms,
-        action: how.action,
-        channel: how.channel !== undefined ? how.channel : -1,
-    }
-}
+const PACK_RULES = [
+    "cell.ov|a cell above its charge limit|1|mV|1000|10000|2|0|trip",
+    "cell.ov.safety|a cell past its safety limit|1|mV|500|0|6|1|trip",
+    "cell.uv|a cell below its cut-off|0|mV|2000|30000|4|0|trip",
+    "cell.uv.deep|a cell deeply discharged|0|mV|2000|0|6|1|trip",
+    "pack.ocd|pack discharge over-current|1|mA|2000|10000|4|0|trip",
+    "pack.occ|pack charge over-current|1|mA|2000|10000|2|0|trip",
+    "temp.charge.hot|cells too hot to charge|1|C|2000|0|2|0|trip",
+    "temp.charge.cold|cells too cold to charge|0|C|2000|0|2|0|trip",
+    "temp.discharge.hot|cells too hot to discharge|1|C|2000|0|4|0|trip",
+    "temp.discharge.cold|cells too cold to discharge|0|C|2000|0|4|0|trip",
+    "temp.board.hot|the board (AFE die) too hot|1|C|2000|0|6|0|trip",
+    "kirchhoff|pack current does not match the outputs and charger|1|mA|3000|60000|4|0|trip",
+]
 
 /** The pack-level rules for a chemistry and box. */
 export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
     const v = cellVoltageLimits(c)
-    return [
-        rule("cell.ov", "a cell above its charge limit", true, v.overVoltage_mV, c.maxCharge_mV - 100, "mV", { debounce_ms: 1000, retry_ms: 10000, action: ACTION_CHARGE }),
-        rule("cell.ov.safety", "a cell past its safety limit", true, v.safetyOverVoltage_mV, c.maxCharge_mV, "mV", { debounce_ms: 500, retry_ms: 0, action: ACTION_ALL, latching: true }),
-        rule("cell.uv", "a cell below its cut-off", false, v.underVoltage_mV, c.cutoff_mV + 100, "mV", { debounce_ms: 2000, retry_ms: 30000, action: ACTION_DISCHARGE }),
-        rule("cell.uv.deep", "a cell deeply discharged", false, v.deepDischarge_mV, v.underVoltage_mV, "mV", { debounce_ms: 2000, retry_ms: 0, action: ACTION_ALL, latching: true }),
-        rule("pack.ocd", "pack discharge over-current", true, p.maxDischarge_mA, p.maxDischarge_mA * 0.8, "mA", { debounce_ms: 2000, retry_ms: 10000, action: ACTION_DISCHARGE }),
-        rule("pack.occ", "pack charge over-current", true, p.maxCharge_mA, p.maxCharge_mA * 0.8, "mA", { debounce_ms: 2000, retry_ms: 10000, action: ACTION_CHARGE }),
-        rule("temp.charge.hot", "cells too hot to charge", true, c.chargeMax_C, c.chargeMax_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_CHARGE }),
-        rule("temp.charge.cold", "cells too cold to charge", false, c.chargeMin_C, c.chargeMin_C + 3, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_CHARGE }),
-        rule("temp.discharge.hot", "cells too hot to discharge", true, c.dischargeMax_C, c.dischargeMax_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_DISCHARGE }),
-        rule("temp.discharge.cold", "cells too cold to discharge", false, c.dischargeMin_C, c.dischargeMin_C + 3, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_DISCHARGE }),
-        rule("temp.board.hot", "the board (AFE die) too hot", true, p.boardTrip_C, p.boardTrip_C - 10, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_ALL }),
-        rule("kirchhoff", "pack current does not match the outputs and charger", true, p.kirchhoffTolerance_mA, p.kirchhoffTolerance_mA / 2, "mA", { debounce_ms: 3000, retry_ms: 60000, action: ACTION_DISCHARGE }),
-    ]
+    // prettier-ignore
+    return rulesFrom(PACK_RULES, [
+        v.overVoltage_mV, c.maxCharge_mV - 100, // cell.ov
+        v.safetyOverVoltage_mV, c.maxCharge_mV, // cell.ov.safety
+        v.underVoltage_mV, c.cutoff_mV + 100, // cell.uv
+        v.deepDischarge_mV, v.underVoltage_mV, // cell.uv.deep
+        p.maxDischarge_mA, p.maxDischarge_mA * 0.8, // pack.ocd
+        p.maxCharge_mA, p.maxCharge_mA * 0.8, // pack.occ
+        c.chargeMax_C, c.chargeMax_C - 5, // temp.charge.hot
+        c.chargeMin_C, c.chargeMin_C + 3, // temp.charge.cold
+        c.dischargeMax_C, c.dischargeMax_C - 5, // temp.discharge.hot
+        c.dischargeMin_C, c.dischargeMin_C + 3, // temp.discharge.cold
+        p.boardTrip_C, p.boardTrip_C - 10, // temp.board.hot
+        p.kirchhoffTolerance_mA, p.kirchhoffTolerance_mA / 2, // kirchhoff
+    ], "", -1)
 }
 
-/** One output channel's rules: its power stage's temperature and its output voltage window. */
+// Current through an output the firmware holds off (switch.stuck): its switch is stuck closed. Only the
+// pack's DSG FET can stop it, and a person must look at the switch.
+const CHANNEL_RULES = [
+    "stage.warm|output stage warm: derating|1|C|2000|0|0|0|derate",
+    "stage.hot|output stage too hot|1|C|1000|30000|1|0|trip",
+    "ov|output over-voltage|1|mV|300|10000|1|0|trip",
+    "uv|output under-voltage (overload or failing source)|0|mV|500|10000|1|0|trip",
+    "switch.stuck|output switch stuck on (current while off)|1|mA|500|0|4|1|trip",
+]
+
+/** One output channel's rules: its power stage's temperature, its output voltage window, its switch. */
 export function channelRules(channel: number, p: PackProtectionConfig, minOut_mV: number, maxOut_mV: number): FaultRule[] {
-    const at = "ch" + channel + "."
-    return [
-        rule(at + "stage.warm", "output stage warm: derating", true, p.stageWarn_C, p.stageWarn_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_NONE, tier: "derate", channel: channel }),
-        rule(at + "stage.hot", "output stage too hot", true, p.stageTrip_C, p.stageWarn_C - 10, "C", { debounce_ms: 1000, retry_ms: 30000, action: ACTION_CHANNEL, channel: channel }),
-        rule(at + "ov", "output over-voltage", true, maxOut_mV, maxOut_mV - 500, "mV", { debounce_ms: 300, retry_ms: 10000, action: ACTION_CHANNEL, channel: channel }),
-        rule(at + "uv", "output under-voltage (overload or failing source)", false, minOut_mV, minOut_mV + 500, "mV", { debounce_ms: 500, retry_ms: 10000, action: ACTION_CHANNEL, channel: channel }),
-        // Current through an output the firmware holds off: its switch is stuck closed. Only the pack's
-        // DSG FET can stop it, and a person must look at the switch.
-        rule(at + "switch.stuck", "output switch stuck on (current while off)", true, 100, 50, "mA", { debounce_ms: 500, retry_ms: 0, action: ACTION_DISCHARGE, latching: true, channel: channel }),
-    ]
+    // prettier-ignore
+    return rulesFrom(CHANNEL_RULES, [
+        p.stageWarn_C, p.stageWarn_C - 5, // stage.warm
+        p.stageTrip_C, p.stageWarn_C - 10, // stage.hot
+        maxOut_mV, maxOut_mV - 500, // ov
+        minOut_mV, minOut_mV + 500, // uv
+        100, 50, // switch.stuck
+    ], "ch" + channel + ".", channel)
 }
