@@ -62,6 +62,10 @@ export function limitKey(channel: number): string {
     return "lim" + channel
 }
 
+/** What a channel restores, in order: its limit (own key) and the three fields of its prefs record. */
+const RESTORED_KINDS = ["channel.limit", "channel.name", "channel.priority", "channel.quota"]
+const RESTORED_FIELDS = ["limit_mA", "name", "priority", "quota_Wh"]
+
 /** Settings keys of a channel's user choices [name, priority, quota_Wh] and of its energy record. */
 export function prefsKey(channel: number): string {
     return "cu" + channel
@@ -126,8 +130,7 @@ export class Supervisor {
         this.now_ms = now_ms
         this.boot_ms = now_ms
         for (const ch of this.channels) {
-            await this.restoreLimit(ch)
-            await this.restorePrefs(ch)
+            await this.restoreChannel(ch)
             await ch.init(now_ms, this.cfg.meterRetry_ms)
         }
         await this.battery.start(now_ms)
@@ -220,41 +223,38 @@ export class Supervisor {
         return ""
     }
 
-    private async restoreLimit(ch: ChannelControl): Promise<void> {
-        const key = limitKey(ch.index)
-        let saved: any
+    /** A saved value, or undefined when missing or unreadable (said so). */
+    private async saved(key: string, ch: number): Promise<any> {
         try {
-            saved = await this.store.read(key)
+            const v = await this.store.read(key)
+            return v === null ? undefined : v
         } catch (e) {
-            this.note(ch.index, "setting", "could not read setting " + key + " (" + errorText(e) + "); using the default limit")
-            return
+            this.note(ch, "setting", "could not read setting " + key + " (" + errorText(e) + "); using the default")
+            return undefined
         }
-        if (saved === undefined || saved === null) return
-        const r = validateCommand({ kind: "channel.limit", channel: ch.index, limit_mA: saved }, this.cfg)
-        if (r.ok) ch.limit_mA = r.applied.limit_mA
-        else this.note(ch.index, "setting", "saved limit " + JSON.stringify(saved) + " refused (" + r.reason + "); using the default " + ch.limit_mA + " mA")
     }
 
-    /** The user's name, priority class and quota for a channel, and its energy record, each checked. */
-    private async restorePrefs(ch: ChannelControl): Promise<void> {
+    /**
+     * The user's limit, name, priority class and quota for a channel (each checked like the command that
+     * set it; a refused one falls back to the default and says so), and its energy record.
+     */
+    private async restoreChannel(ch: ChannelControl): Promise<void> {
         const i = ch.index
-        try {
-            const p = await this.store.read(prefsKey(i))
-            if (p !== undefined && p !== null) {
-                const kinds = ["channel.name", "channel.priority", "channel.quota"]
-                for (let k = 0; k < 3; k++) {
-                    const raw: any = { kind: kinds[k], channel: i }
-                    raw[["name", "priority", "quota_Wh"][k]] = Array.isArray(p) ? p[k] : undefined
-                    const r = validateCommand(raw, this.cfg)
-                    if (r.ok) this.applySetting(r.applied)
-                    else this.note(i, "setting", "saved " + kinds[k] + " refused (" + r.reason + "); using the default")
-                }
-            }
-            const e = await this.store.read(energyKey(i))
-            if (e !== undefined && e !== null && !this.energy[i].restore(e)) this.note(i, "setting", "saved energy record unreadable; counting from zero")
-        } catch (err) {
-            this.note(i, "setting", "could not read the saved settings of " + ch.name + " (" + errorText(err) + "); using the defaults")
+        const prefs = await this.saved(prefsKey(i), i)
+        const values = [await this.saved(limitKey(i), i)]
+        for (let k = 0; k < 3; k++) values.push(prefs === undefined ? undefined : Array.isArray(prefs) ? prefs[k] : null)
+        for (let k = 0; k < 4; k++) {
+            if (values[k] === undefined) continue
+            const kind = RESTORED_KINDS[k]
+            const raw: any = { kind, channel: i }
+            raw[RESTORED_FIELDS[k]] = values[k]
+            const r = validateCommand(raw, this.cfg)
+            if (!r.ok) this.note(i, "setting", "saved " + kind + " " + JSON.stringify(values[k]) + " refused (" + r.reason + "); using the default")
+            else if (k === 0) ch.limit_mA = r.applied.limit_mA
+            else this.applySetting(r.applied)
         }
+        const e = await this.saved(energyKey(i), i)
+        if (e !== undefined && !this.energy[i].restore(e)) this.note(i, "setting", "saved energy record unreadable; counting from zero")
     }
 
     /** A validated name, priority or quota: applied (no hardware involved). */
