@@ -25,6 +25,7 @@ function ruleOf(o: { above: boolean; trip: number; release: number; debounce_ms:
         retry_ms: o.retry_ms,
         action: ACTION_CHARGE,
         channel: -1,
+        quantity: 0,
     }
 }
 

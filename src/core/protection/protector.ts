@@ -5,7 +5,7 @@
 import { Chemistry } from "../battery/chemistry"
 import { FaultLog } from "./fault_log"
 import { FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "./fault"
-import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, rulesFrom } from "./rules"
+import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP } from "./rules"
 
 /** Pessimistic efficiency of a regulated output stage (the plant's are 0.90-0.95). */
 export const STAGE_EFF_MIN = 0.85
@@ -64,18 +64,18 @@ const STUCK_ms = 60000
 // (afe.*): its FETs are already off; the firmware follows, logs, and for a short circuit, a cell past its
 // limits or a deep discharge waits for a person. Row format: rulesFrom() in rules.ts.
 const SENSOR_RULES = [
-    "sensor.cell.open|a cell input reads near 0 V (open wire or cell count mismatch)|0|mV|1000|0|6|1|trip",
-    "sensor.cell.range|a cell reading is out of any cell's range|1|mV|1000|0|6|0|trip",
-    "sensor.temp.range|a temperature reading is implausible|1||2000|0|6|0|trip",
-    "sensor.afe.stale|no fresh pack reading (AFE silent)|1|periods|0|0|6|0|trip",
-    "sensor.afe.stuck|the pack readings are frozen while current flows|1|ms|0|0|6|0|trip",
-    "afe.scd|the AFE cut a short circuit|1||0|0|6|1|trip",
-    "afe.cov|the AFE cut a cell over-voltage|1||0|0|6|1|trip",
-    "afe.cuv|the AFE cut a cell under-voltage|1||0|0|6|1|trip",
-    "afe.ocd|the AFE cut a discharge over-current|1||0|10000|4|0|trip",
-    "afe.occ|the AFE cut a charge over-current|1||0|10000|2|0|trip",
-    "afe.temp.charge|the AFE stopped charging: cells outside its charge temperatures|1||0|0|2|0|trip",
-    "afe.temp.discharge|the AFE stopped discharging: cells outside its discharge temperatures|1||0|0|4|0|trip",
+    "sensor.cell.open|a cell input reads near 0 V (open wire or cell count mismatch)|0|mV|1000|0|6|1|trip|6",
+    "sensor.cell.range|a cell reading is out of any cell's range|1|mV|1000|0|6|0|trip|7",
+    "sensor.temp.range|a temperature reading is implausible|1||2000|0|6|0|trip|8",
+    "sensor.afe.stale|no fresh pack reading (AFE silent)|1|periods|0|0|6|0|trip|4",
+    "sensor.afe.stuck|the pack readings are frozen while current flows|1|ms|0|0|6|0|trip|5",
+    "afe.scd|the AFE cut a short circuit|1||0|0|6|1|trip|16",
+    "afe.cov|the AFE cut a cell over-voltage|1||0|0|6|1|trip|16",
+    "afe.cuv|the AFE cut a cell under-voltage|1||0|0|6|1|trip|16",
+    "afe.ocd|the AFE cut a discharge over-current|1||0|10000|4|0|trip|16",
+    "afe.occ|the AFE cut a charge over-current|1||0|10000|2|0|trip|16",
+    "afe.temp.charge|the AFE stopped charging: cells outside its charge temperatures|1||0|0|2|0|trip|16",
+    "afe.temp.discharge|the AFE stopped discharging: cells outside its discharge temperatures|1||0|0|4|0|trip|16",
 ]
 
 function sensorRules(): FaultRule[] {
@@ -105,52 +105,11 @@ function afeBit(id: string): number {
     return id === "afe.temp.charge" ? AFE_TEMP_CHG : AFE_TEMP_DSG
 }
 
-// What each rule measures.
-const Q_NONE = 0
-const Q_STAGE_TEMP = 1
-const Q_OFF_CURRENT = 2
-const Q_OUT_VOLTAGE = 3
-const Q_AFE_AGE = 4
-const Q_STUCK = 5
-const Q_CELL_MIN_RAW = 6
-const Q_CELL_MAX_RAW = 7
-const Q_TEMP_SANITY = 8
-const Q_CELL_MAX = 9
-const Q_CELL_MIN = 10
-const Q_DISCHARGE = 11
-const Q_CHARGE = 12
-const Q_CELL_TEMP = 13
-const Q_BOARD_TEMP = 14
-const Q_KIRCHHOFF = 15
-const Q_AFE_TRIP = 16
-
-function quantityOf(id: string): number {
-    if (id.indexOf(".stage.") > 0) return Q_STAGE_TEMP
-    if (id.indexOf(".switch.stuck") > 0) return Q_OFF_CURRENT
-    if (id.indexOf("ch") === 0) return Q_OUT_VOLTAGE
-    if (id === "sensor.afe.stale") return Q_AFE_AGE
-    if (id === "sensor.afe.stuck") return Q_STUCK
-    if (id === "sensor.cell.open") return Q_CELL_MIN_RAW
-    if (id === "sensor.cell.range") return Q_CELL_MAX_RAW
-    if (id === "sensor.temp.range") return Q_TEMP_SANITY
-    if (id.indexOf("cell.ov") === 0) return Q_CELL_MAX
-    if (id.indexOf("cell.uv") === 0) return Q_CELL_MIN
-    if (id === "pack.ocd") return Q_DISCHARGE
-    if (id === "pack.occ") return Q_CHARGE
-    if (id === "temp.board.hot") return Q_BOARD_TEMP
-    if (id.indexOf("temp.") === 0) return Q_CELL_TEMP
-    if (id === "kirchhoff") return Q_KIRCHHOFF
-    if (id.indexOf("afe.") === 0) return Q_AFE_TRIP
-    return Q_NONE
-}
-
 export class Protector {
     readonly faults: FaultState[] = []
     private log: FaultLog
     private note: ProtectionNote
     private lastCells: number[] = []
-    /** Each rule's quantity code (found once from its id: string tests every tick cost the VM too much). */
-    private quantity: number[] = []
     private stuckSince_ms = -1
 
     constructor(chem: Chemistry, cfg: PackProtectionConfig, outputs: { minOut_mV: number; maxOut_mV: number }[], log: FaultLog, note: ProtectionNote) {
@@ -159,7 +118,6 @@ export class Protector {
         for (const r of packRules(chem, cfg)) this.faults.push(new FaultState(r))
         for (const r of sensorRules()) this.faults.push(new FaultState(r))
         for (let i = 0; i < outputs.length; i++) for (const r of channelRules(i, cfg, outputs[i].minOut_mV, outputs[i].maxOut_mV)) this.faults.push(new FaultState(r))
-        for (const f of this.faults) this.quantity.push(quantityOf(f.rule.id))
     }
 
     find(id: string): FaultState {
@@ -230,7 +188,7 @@ export class Protector {
         for (const t of temps) if (t === t && (t < TEMP_MIN_PLAUSIBLE_C || t > TEMP_MAX_PLAUSIBLE_C)) tempOut = 1
         for (let k = 0; k < this.faults.length; k++) {
             const f = this.faults[k]
-            const v = this.valueFor(this.quantity[k], f.rule, inp, cellMax, cellMin, tempOut)
+            const v = this.valueFor(f.rule.quantity, f.rule, inp, cellMax, cellMin, tempOut)
             const change = f.evaluate(v, inp.now_ms)
             if (change === FAULT_TRIPPED) this.record(f, "trip", v, inp.now_ms)
             else if (change === FAULT_RELEASED) this.record(f, "release", v, inp.now_ms)

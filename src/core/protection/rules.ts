@@ -36,6 +36,8 @@ export interface FaultRule {
     channel: number
     /** For a person: what is wrong. */
     what: string
+    /** What the rule judges (Q_*): the protector measures it once per evaluation. */
+    quantity: number
 }
 
 export interface PackProtectionConfig {
@@ -65,6 +67,25 @@ export function defaultPackProtection(): PackProtectionConfig {
         kirchhoffTolerance_mA: 500,
     }
 }
+
+// What each rule measures (the last field of a catalogue row).
+export const Q_NONE = 0
+export const Q_STAGE_TEMP = 1
+export const Q_OFF_CURRENT = 2
+export const Q_OUT_VOLTAGE = 3
+export const Q_AFE_AGE = 4
+export const Q_STUCK = 5
+export const Q_CELL_MIN_RAW = 6
+export const Q_CELL_MAX_RAW = 7
+export const Q_TEMP_SANITY = 8
+export const Q_CELL_MAX = 9
+export const Q_CELL_MIN = 10
+export const Q_DISCHARGE = 11
+export const Q_CHARGE = 12
+export const Q_CELL_TEMP = 13
+export const Q_BOARD_TEMP = 14
+export const Q_KIRCHHOFF = 15
+export const Q_AFE_TRIP = 16
 
 /** Sensor sanity bounds: outside these a cell reading is a broken sensor or wire, not a cell. */
 export const CELL_MIN_PLAUSIBLE_mV = 500
@@ -96,7 +117,8 @@ export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
 /**
  * Rules from a catalogue table: one row per rule, fields separated by "|":
  *   id | what | above (1) or below (0) | unit | debounce ms | first retry ms (0: released once clear) |
- *   action (0 none, 1 the rule's output, 2 charge off, 4 discharge off, 6 both) | latching (1) | tier
+ *   action (0 none, 1 the rule's output, 2 charge off, 4 discharge off, 6 both) | latching (1) | tier |
+ *   quantity judged (Q_* below)
  * `limits` holds each row's trip and release thresholds, in row order. Rows are data because a
  * DeviceScript image's code space is tight and strings cost none of it.
  */
@@ -114,6 +136,7 @@ export function rulesFrom(rows: string[], limits: number[], prefix: string, chan
             action: +f[6],
             latching: f[7] === "1",
             tier: f[8],
+            quantity: +f[9],
             trip: limits[2 * i],
             release: limits[2 * i + 1],
             releaseHold_ms: 2000,
@@ -124,18 +147,18 @@ export function rulesFrom(rows: string[], limits: number[], prefix: string, chan
 }
 
 const PACK_RULES = [
-    "cell.ov|a cell above its charge limit|1|mV|1000|10000|2|0|trip",
-    "cell.ov.safety|a cell past its safety limit|1|mV|500|0|6|1|trip",
-    "cell.uv|a cell below its cut-off|0|mV|2000|30000|4|0|trip",
-    "cell.uv.deep|a cell deeply discharged|0|mV|2000|0|6|1|trip",
-    "pack.ocd|pack discharge over-current|1|mA|2000|10000|4|0|trip",
-    "pack.occ|pack charge over-current|1|mA|2000|10000|2|0|trip",
-    "temp.charge.hot|cells too hot to charge|1|C|2000|0|2|0|trip",
-    "temp.charge.cold|cells too cold to charge|0|C|2000|0|2|0|trip",
-    "temp.discharge.hot|cells too hot to discharge|1|C|2000|0|4|0|trip",
-    "temp.discharge.cold|cells too cold to discharge|0|C|2000|0|4|0|trip",
-    "temp.board.hot|the board (AFE die) too hot|1|C|2000|0|6|0|trip",
-    "kirchhoff|pack current does not match the outputs and charger|1|mA|3000|60000|4|0|trip",
+    "cell.ov|a cell above its charge limit|1|mV|1000|10000|2|0|trip|9",
+    "cell.ov.safety|a cell past its safety limit|1|mV|500|0|6|1|trip|9",
+    "cell.uv|a cell below its cut-off|0|mV|2000|30000|4|0|trip|10",
+    "cell.uv.deep|a cell deeply discharged|0|mV|2000|0|6|1|trip|10",
+    "pack.ocd|pack discharge over-current|1|mA|2000|10000|4|0|trip|11",
+    "pack.occ|pack charge over-current|1|mA|2000|10000|2|0|trip|12",
+    "temp.charge.hot|cells too hot to charge|1|C|2000|0|2|0|trip|13",
+    "temp.charge.cold|cells too cold to charge|0|C|2000|0|2|0|trip|13",
+    "temp.discharge.hot|cells too hot to discharge|1|C|2000|0|4|0|trip|13",
+    "temp.discharge.cold|cells too cold to discharge|0|C|2000|0|4|0|trip|13",
+    "temp.board.hot|the board (AFE die) too hot|1|C|2000|0|6|0|trip|14",
+    "kirchhoff|pack current does not match the outputs and charger|1|mA|3000|60000|4|0|trip|15",
 ]
 
 /** The pack-level rules for a chemistry and box. */
@@ -161,11 +184,11 @@ export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
 // Current through an output the firmware holds off (switch.stuck): its switch is stuck closed. Only the
 // pack's DSG FET can stop it, and a person must look at the switch.
 const CHANNEL_RULES = [
-    "stage.warm|output stage warm: derating|1|C|2000|0|0|0|derate",
-    "stage.hot|output stage too hot|1|C|1000|30000|1|0|trip",
-    "ov|output over-voltage|1|mV|300|10000|1|0|trip",
-    "uv|output under-voltage (overload or failing source)|0|mV|500|10000|1|0|trip",
-    "switch.stuck|output switch stuck on (current while off)|1|mA|500|0|4|1|trip",
+    "stage.warm|output stage warm: derating|1|C|2000|0|0|0|derate|1",
+    "stage.hot|output stage too hot|1|C|1000|30000|1|0|trip|1",
+    "ov|output over-voltage|1|mV|300|10000|1|0|trip|3",
+    "uv|output under-voltage (overload or failing source)|0|mV|500|10000|1|0|trip|3",
+    "switch.stuck|output switch stuck on (current while off)|1|mA|500|0|4|1|trip|2",
 ]
 
 /** One output channel's rules: its power stage's temperature, its output voltage window, its switch. */
