@@ -98,10 +98,11 @@ export class Ina228 {
     /** Flag bits of DIAG_ALRT released by a verification read, not yet handed to the caller. */
     private heldFlags = 0
     private bus: Bus
-    private adcRange = 0
-    private shuntCal = 0
+    /** The calibration planned for this shunt and range (read by the specs). */
+    adcRange = 0
+    shuntCal = 0
     /** Effective current LSB in A, from the SHUNT_CAL actually programmed (not the ideal one). */
-    private currentLsb_A = 0
+    currentLsb_A = 0
     private alertLimit_mA = -1
 
     constructor(bus: Bus, cfg: Ina228Config) {
@@ -131,16 +132,6 @@ export class Ina228 {
         if (cal < 1) cal = 1
         this.shuntCal = cal
         this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * (this.adcRange === 1 ? 4 : 1))
-    }
-
-    getShuntCal(): number {
-        return this.shuntCal
-    }
-    getAdcRange(): number {
-        return this.adcRange
-    }
-    getCurrentLsb_A(): number {
-        return this.currentLsb_A
     }
 
     private configValue(): number {

@@ -123,11 +123,11 @@ function constructError(shunt_mOhm: number, maxCurrent_mA: number): any {
 function assertPlan(shunt_mOhm: number, maxCurrent_mA: number, adcRange: number, shuntCal: number): void {
     const d = new Ina228(new EmulatedBus(), ina228Defaults(ADDR, shunt_mOhm, maxCurrent_mA))
     const what = shunt_mOhm + " mOhm / " + maxCurrent_mA + " mA"
-    assertEq(d.getAdcRange(), adcRange, what + ": ADCRANGE")
-    assertEq(d.getShuntCal(), shuntCal, what + ": SHUNT_CAL")
+    assertEq(d.adcRange, adcRange, what + ": ADCRANGE")
+    assertEq(d.shuntCal, shuntCal, what + ": SHUNT_CAL")
     // the effective LSB must follow the programmed SHUNT_CAL: I_LSB = SHUNT_CAL / (13107.2e6 * R * (4 if range 1))
     const lsb = shuntCal / (13107.2e6 * (shunt_mOhm / 1000) * (adcRange === 1 ? 4 : 1))
-    assertNear(d.getCurrentLsb_A(), lsb, lsb * 1e-9, what + ": effective current LSB")
+    assertNear(d.currentLsb_A, lsb, lsb * 1e-9, what + ": effective current LSB")
 }
 
 export const ina228DriverSpec: Spec = (t: TestApi) => {
@@ -234,12 +234,12 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("planCalibration: ADCRANGE=1 gives 4x SHUNT_CAL for the same current LSB", async () => {
             const a = new Ina228(new EmulatedBus(), ina228Defaults(ADDR, 10, 4000)) // 40 mV: range 1
             const b = new Ina228(new EmulatedBus(), ina228Defaults(ADDR, 10, 4200)) // 42 mV: range 0
-            assertEq(a.getAdcRange(), 1, "4 A range")
-            assertEq(b.getAdcRange(), 0, "4.2 A range")
+            assertEq(a.adcRange, 1, "4 A range")
+            assertEq(b.adcRange, 0, "4.2 A range")
             // same I_LSB scale: 4000 / 4 = 1000 per A-of-Imax vs 1050 / 4.2 = 250 per A-of-Imax, ratio 4
-            assertNear(a.getShuntCal() / 4.0 / (b.getShuntCal() / 4.2), 4, 1e-9, "SHUNT_CAL per amp ratio")
-            assertNear(a.getCurrentLsb_A(), 4 / 524288, 1e-15, "range-1 LSB is Imax / 2^19")
-            assertNear(b.getCurrentLsb_A(), 4.2 / 524288, 1e-15, "range-0 LSB is Imax / 2^19")
+            assertNear(a.shuntCal / 4.0 / (b.shuntCal / 4.2), 4, 1e-9, "SHUNT_CAL per amp ratio")
+            assertNear(a.currentLsb_A, 4 / 524288, 1e-15, "range-1 LSB is Imax / 2^19")
+            assertNear(b.currentLsb_A, 4.2 / 524288, 1e-15, "range-0 LSB is Imax / 2^19")
         })
 
         t.test("planCalibration: pairs that cannot be represented throw DeviceError", async () => {
@@ -464,7 +464,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("setAlertLimit(): SOVL code by hand, alertLimitFor_mA() round-trip", async () => {
             // ADCRANGE 0 (5 mOhm, 10 A): 8 A x 5 mOhm = 40 mV / 5 uV = 8000 (the hardware-facts vector)
             const a = await configured(5, 10000)
-            assertEq(a.drv.getAdcRange(), 0, "range for 5 mOhm / 10 A")
+            assertEq(a.drv.adcRange, 0, "range for 5 mOhm / 10 A")
             await a.drv.setAlertLimit(8000)
             assertEq(await readRegBE(a.bus, ADDR, SOVL, 2), 8000, "SOVL for 8 A, ADCRANGE 0")
             assertNear(a.drv.alertLimitFor_mA(8000), 8000, 1e-9, "8 A round-trip")
