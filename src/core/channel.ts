@@ -58,7 +58,6 @@ export class ChannelControl {
     private retries = 0
     private live_ms = 0
     private last: Ina228Reading = undefined
-    private lastGood_ms = -1
     private fresh = false
     /** Converter STATUS of the last poll (0 without a converter). */
     convStatus = 0
@@ -164,12 +163,12 @@ export class ChannelControl {
             if (this.state !== "fault") this.go("off", "switched off by user")
             return
         }
-        if (this.state === "fault" || this.state === "shed" || this.state === "quota" || this.holdReason !== "") return
+        if (this.refusal(true) !== "") return
         if (this.live()) {
             // Already on: a repeated "on" must not re-arm (and so hide) a trip the hardware latch just took.
             try {
                 const diag = await this.meter.readDiag()
-                if ((diag & INA228_DIAG.SHNTOL) !== 0) this.hardTrip(now_ms, "current above " + fmtAmps(this.alert_mA()) + " (meter ALERT)")
+                if ((diag & INA228_DIAG.SHNTOL) !== 0) this.alertTrip()
             } catch (e) {
                 this.lost(now_ms, "meter: " + errorText(e))
             }
@@ -220,7 +219,6 @@ export class ChannelControl {
         }
         this.failures = 0
         this.last = r
-        this.lastGood_ms = now_ms
         this.fresh = true
         this.readsSinceSwitch++
         // Every VERIFY_POLLS the meter's (and converter's) registers are read back: a chip that was reset
@@ -243,17 +241,17 @@ export class ChannelControl {
         if (!this.live()) return
         if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
             // The meter's latched flag: the hardware latch has normally opened the switch already.
-            this.hardTrip(now_ms, "current above " + fmtAmps(this.alert_mA()) + " (meter ALERT)")
+            this.alertTrip()
             return
         }
         if ((this.convStatus & TPS55289_STATUS.SCP) !== 0) {
-            this.hardTrip(now_ms, "converter short-circuit protection")
+            this.hardTrip("converter short-circuit protection")
             return
         }
         if (this.readsSinceSwitch < 2) return
         const settled = now_ms - this.live_ms >= SOFT_START_ms
         if (settled && r.busVoltage_mV < this.out_mV * COLLAPSED) {
-            this.hardTrip(now_ms, "output collapsed to " + Math.round(r.busVoltage_mV) + " mV (short circuit or the eFuse's own trip)")
+            this.hardTrip("output collapsed to " + Math.round(r.busVoltage_mV) + " mV (short circuit or the eFuse's own trip)")
             return
         }
         const lim = this.effectiveLimit_mA()
@@ -272,7 +270,11 @@ export class ChannelControl {
     }
 
     /** A trip the hardware took (or a short): latched until the user switches the output on again. */
-    private hardTrip(now_ms: number, why: string): void {
+    private alertTrip(): void {
+        this.hardTrip("current above " + fmtAmps(this.alert_mA()) + " (meter ALERT)")
+    }
+
+    private hardTrip(why: string): void {
         this.requested = false
         this.go("tripped", "short circuit or heavy overload: " + why + "; switch on again once the cause is removed")
     }
@@ -322,19 +324,9 @@ export class ChannelControl {
         }
     }
 
-    /** Charge the meter has counted (C, since its last reset), or NaN while the reading is stale. */
-    charge_C(): number {
-        return this.fresh && this.last ? this.last.charge_C : NaN
-    }
-
-    /** The meter's energy accumulator (J, since its last reset), or NaN while stale. */
-    energy_J(): number {
-        return this.fresh && this.last ? this.last.energy_J : NaN
-    }
-
-    /** DIAG_ALRT of the latest reading (its overflow flags). */
-    lastDiag(): number {
-        return this.last ? this.last.diag : 0
+    /** The latest reading while it is fresh (its accumulators and flags), else undefined. */
+    latest(): Ina228Reading {
+        return this.fresh ? this.last : undefined
     }
 
     /** Present output power, W (0 when unknown). */
@@ -367,7 +359,6 @@ export class ChannelControl {
             state: this.state,
             reason: this.reason,
             requested: this.requested,
-            enableDriven: this.live(),
             setVoltage_mV: this.out_mV,
             voltage_mV: r ? Math.round(r.busVoltage_mV) : 0,
             current_mA: r ? Math.round(r.current_mA) : 0,
@@ -381,7 +372,6 @@ export class ChannelControl {
             rated_mA: this.cfg.rated_mA,
             dieTemp_dC: r ? Math.round(r.dieTemp_C * 10) : 0,
             fresh: this.fresh,
-            age_ms: this.lastGood_ms < 0 ? -1 : now_ms - this.lastGood_ms,
             runtime_s: this.runtime_s,
         }
     }

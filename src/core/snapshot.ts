@@ -21,8 +21,6 @@ export interface ChannelSnapshot {
     reason: string
     /** What the user asked for. */
     requested: boolean
-    /** What the firmware drives on the enable line. */
-    enableDriven: boolean
     /** The voltage the output is set to make (USB-C: the PD contract's). */
     setVoltage_mV: number
     voltage_mV: number
@@ -41,8 +39,6 @@ export interface ChannelSnapshot {
     dieTemp_dC: number
     /** False while the meter could not be read; the numbers are then the last good ones. */
     fresh: boolean
-    /** Age of the numbers. */
-    age_ms: number
     /** How long the pack could feed this output alone at its present draw, s; -1 when idle or unknown. */
     runtime_s: number
 }

@@ -269,10 +269,10 @@ export class Supervisor {
 
     /** Follow each meter's energy accumulator; save the channel's record every SAVE_J. */
     private countEnergy(ch: ChannelControl, now_ms: number): void {
-        const r = ch.protectionReading()
+        const r = ch.latest()
         const book = this.energy[ch.index]
-        const wrapped = r.fresh && (ch.lastDiag() & INA228_DIAG.ENERGYOF) !== 0
-        if (book.update(ch.energy_J(), wrapped, ch.meter.energyWrap_J(), now_ms)) this.settings.set(energyKey(ch.index), book.save())
+        const acc_J = r ? r.energy_J : NaN
+        if (book.update(acc_J, r && (r.diag & INA228_DIAG.ENERGYOF) !== 0, ch.meter.energyWrap_J(), now_ms)) this.settings.set(energyKey(ch.index), book.save())
     }
 
     /** Shed, throttle or stop outputs by priority class as the charge falls, and by each one's daily quota. */
@@ -410,7 +410,8 @@ export class Supervisor {
         let sum = 0
         for (let i = 0; i < this.channels.length; i++) {
             const ch = this.channels[i]
-            const q = ch.charge_C()
+            const r = ch.latest()
+            const q = r ? r.charge_C : NaN
             const prev = this.lastCharge[i]
             this.lastCharge[i] = q
             // A regulated stage's charge out is not the pack's charge in (voltage ratio, efficiency): an

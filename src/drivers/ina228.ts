@@ -97,7 +97,7 @@ export class Ina228 {
     readonly cfg: Ina228Config
     /** Flag bits of DIAG_ALRT released by a verification read, not yet handed to the caller. */
     private heldFlags = 0
-    private bus: Bus
+    readonly bus: Bus
     /** The calibration planned for this shunt and range (read by the specs). */
     adcRange = 0
     shuntCal = 0
@@ -134,7 +134,7 @@ export class Ina228 {
         this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * (this.adcRange === 1 ? 4 : 1))
     }
 
-    private configValue(): number {
+    configValue(): number {
         return this.adcRange === 1 ? 0x0010 : 0x0000
     }
 
@@ -190,18 +190,12 @@ export class Ina228 {
             throw new DeviceError(this.cfg.address, this.where() + ": " + name + " reads " + hex16(got) + ", wrote " + hex16(want))
     }
 
-    private sovlCode(limit_mA: number): number {
+    sovlCode(limit_mA: number): number {
         const v = (limit_mA / 1000) * (this.cfg.shunt_mOhm / 1000)
         let code = Math.round(v / (this.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V))
         if (code > 0x7fff) code = 0x7fff
         if (code < 1) code = 1
         return code
-    }
-
-    /** The trip current the SOVL code really gives (what the hardware will do). */
-    alertLimitFor_mA(limit_mA: number): number {
-        const lsb = this.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V
-        return (this.sovlCode(limit_mA) * lsb * 1000) / (this.cfg.shunt_mOhm / 1000)
     }
 
     /**
@@ -230,11 +224,6 @@ export class Ina228 {
         return 1099511627776 * 51.2 * this.currentLsb_A
     }
 
-    async resetAccumulators(): Promise<void> {
-        // RSTACC self-clears; the other CONFIG bits are rewritten unchanged.
-        await writeReg16BE(this.bus, this.cfg.address, INA228_REG.CONFIG, this.configValue() | 0x4000)
-    }
-
     /** One full reading: 7 register reads. */
     async read(): Promise<Ina228Reading> {
         const a = this.cfg.address
@@ -260,4 +249,18 @@ export class Ina228 {
             diag,
         }
     }
+}
+
+// Free functions, not methods: the firmware never calls them, and a DeviceScript image only carries the
+// free functions something calls (every method of a class is carried).
+
+/** The trip current the SOVL code for `limit_mA` really gives (what the hardware will do), mA. */
+export function ina228AlertTrip_mA(m: Ina228, limit_mA: number): number {
+    const lsb = m.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V
+    return (m.sovlCode(limit_mA) * lsb * 1000) / (m.cfg.shunt_mOhm / 1000)
+}
+
+/** Zero the energy and charge accumulators (RSTACC self-clears; the other CONFIG bits are rewritten unchanged). */
+export async function ina228ResetAccumulators(m: Ina228): Promise<void> {
+    await writeReg16BE(m.bus, m.cfg.address, INA228_REG.CONFIG, m.configValue() | 0x4000)
 }

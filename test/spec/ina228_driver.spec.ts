@@ -7,7 +7,7 @@
 import { EmulatedBus, I2cDevice } from "../../sim/emulators/emulated_bus"
 import { Ina228Emulator } from "../../sim/emulators/ina228"
 import { BusError, DeviceError, readRegBE, writeReg16BE } from "../../src/drivers/bus"
-import { Ina228, INA228_DIAG, ina228Defaults } from "../../src/drivers/ina228"
+import { Ina228, INA228_DIAG, ina228AlertTrip_mA, ina228Defaults, ina228ResetAccumulators } from "../../src/drivers/ina228"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync, fail } from "../harness/api"
 
 const ADDR = 0x44
@@ -467,18 +467,18 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             assertEq(a.drv.adcRange, 0, "range for 5 mOhm / 10 A")
             await a.drv.setAlertLimit(8000)
             assertEq(await readRegBE(a.bus, ADDR, SOVL, 2), 8000, "SOVL for 8 A, ADCRANGE 0")
-            assertNear(a.drv.alertLimitFor_mA(8000), 8000, 1e-9, "8 A round-trip")
+            assertNear(ina228AlertTrip_mA(a.drv, 8000), 8000, 1e-9, "8 A round-trip")
             // ADCRANGE 1 (reference channel, 5 mOhm / 6.25 A): 4 A x 5 mOhm = 20 mV / 1.25 uV = 16000
             const b = await configured(5, 6250)
             await b.drv.setAlertLimit(4000)
             assertEq(await readRegBE(b.bus, ADDR, SOVL, 2), 16000, "SOVL for 4 A, ADCRANGE 1")
-            assertNear(b.drv.alertLimitFor_mA(4000), 4000, 1e-9, "4 A round-trip")
+            assertNear(ina228AlertTrip_mA(b.drv, 4000), 4000, 1e-9, "4 A round-trip")
             // 4001.3 mA: 20.0065 mV / 1.25 uV = 16005.2 -> 16005 -> 16005 x 1.25 uV / 5 mOhm = 4001.25 mA
             await b.drv.setAlertLimit(4001.3)
             assertEq(await readRegBE(b.bus, ADDR, SOVL, 2), 16005, "SOVL for 4001.3 mA")
-            assertNear(b.drv.alertLimitFor_mA(4001.3), 4001.25, 1e-6, "4001.3 mA trips at 4001.25 mA")
+            assertNear(ina228AlertTrip_mA(b.drv, 4001.3), 4001.25, 1e-6, "4001.3 mA trips at 4001.25 mA")
             // the code saturates at 0x7FFF: 32767 x 1.25 uV / 5 mOhm = 8191.75 mA
-            assertNear(b.drv.alertLimitFor_mA(100000), 8191.75, 1e-6, "saturated limit")
+            assertNear(ina228AlertTrip_mA(b.drv, 100000), 8191.75, 1e-6, "saturated limit")
             // DIAG_ALRT control bits: ALATCH only (SLOWALERT=0, APOL=0, CNVR=0)
             assertEq((await readRegBE(b.bus, ADDR, DIAG, 2)) & 0xf000, 0x8000, "DIAG_ALRT control bits")
         })
@@ -524,7 +524,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             r.run(2, 12, 25, 60)
             const before = await r.drv.read()
             assertTrue(before.energy_J > 1000 && before.charge_C > 100, "accumulated first")
-            await r.drv.resetAccumulators()
+            await ina228ResetAccumulators(r.drv)
             const after = await r.drv.read()
             assertEq(after.energy_J, 0, "energy_J after reset")
             assertEq(after.charge_C, 0, "charge_C after reset")

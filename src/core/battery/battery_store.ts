@@ -81,20 +81,42 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
         labelSig.push(nominal_Ah * labelSigma)
         ones.push(1)
     }
+    // The defaults, then each usable record over them.
     const state: LearnedState = {
-        q_Ah: capOk ? cap.q.map((x: number) => x / 1000) : label,
-        qSigma_Ah: capOk ? cap.qs.map((x: number) => x / 1000) : labelSig,
-        capacityLearned: capOk ? cap.n : 0,
-        soc: socOk ? soc.s.map((x: number) => x / 10000) : [],
-        socSigma: socOk ? soc.ss.map((x: number) => x / 10000) : [],
-        rFactor: socOk ? soc.r.map((x: number) => x / 1000) : ones,
-        offset_A: calOk ? cal.o / 1e6 : 0,
-        offsetSigma_A: calOk ? cal.os / 1e6 : 0.05,
-        gain: calOk ? cal.g / 1e6 : 0,
-        gainSigma: calOk ? cal.gs / 1e6 : 0.03,
-        dischargeAh: cntOk ? cnt.d / 1000 : 0,
-        energyIn_Wh: cntOk ? cnt.i / 1000 : 0,
-        energyOut_Wh: cntOk ? cnt.o / 1000 : 0,
+        q_Ah: label,
+        qSigma_Ah: labelSig,
+        capacityLearned: 0,
+        soc: [],
+        socSigma: [],
+        rFactor: ones,
+        offset_A: 0,
+        offsetSigma_A: 0.05,
+        gain: 0,
+        gainSigma: 0.03,
+        dischargeAh: 0,
+        energyIn_Wh: 0,
+        energyOut_Wh: 0,
+    }
+    if (capOk) {
+        state.q_Ah = cap.q.map((x: number) => x / 1000)
+        state.qSigma_Ah = cap.qs.map((x: number) => x / 1000)
+        state.capacityLearned = cap.n
+    }
+    if (socOk) {
+        state.soc = soc.s.map((x: number) => x / 10000)
+        state.socSigma = soc.ss.map((x: number) => x / 10000)
+        state.rFactor = soc.r.map((x: number) => x / 1000)
+    }
+    if (calOk) {
+        state.offset_A = cal.o / 1e6
+        state.offsetSigma_A = cal.os / 1e6
+        state.gain = cal.g / 1e6
+        state.gainSigma = cal.gs / 1e6
+    }
+    if (cntOk) {
+        state.dischargeAh = cnt.d / 1000
+        state.energyIn_Wh = cnt.i / 1000
+        state.energyOut_Wh = cnt.o / 1000
     }
     return { state, problems }
 }

@@ -231,12 +231,6 @@ export class Protector {
         return undefined
     }
 
-    /** Whether output i should derate (a warning tier on its stage). */
-    derating(i: number): boolean {
-        for (const f of this.faults) if (f.active && f.rule.tier === "derate" && f.rule.channel === i) return true
-        return false
-    }
-
     /** A person clears latched faults (all, or one id). Returns "" or why nothing was cleared. */
     clear(id: string, now_ms: number): string {
         let cleared = 0
