@@ -31,6 +31,9 @@ class Profile {
         return this
     }
     on(): this {
+        // Critical: these runs measure the estimator down to empty; load management would shed a normal
+        // output at 10 % charge.
+        this.ev({ command: { kind: "channel.priority", channel: 0, priority: "critical" } })
         return this.ev({ command: { kind: "channel.enable", channel: 0, on: true } })
     }
     load(watts: number): this {
