@@ -4,12 +4,15 @@
 import { EmulatedBus } from "../emulators/emulated_bus"
 import { Ina228Emulator } from "../emulators/ina228"
 import { Bq76907Emulator } from "../emulators/bq76907"
+import { Tps55289Emulator } from "../emulators/tps55289"
 import { DigitalOut } from "../../src/core/io"
 
 export interface BoardChannelParams {
     /** INA228 address on the bus. */
     meterAddress: number
     shunt_Ohm: number
+    /** The USB-C converter's address (0: none). */
+    converterAddress?: number
 }
 
 export interface BoardAfeParams {
@@ -59,6 +62,8 @@ class Line implements DigitalOut {
 export class Board {
     readonly bus = new EmulatedBus()
     readonly meters: Ina228Emulator[] = []
+    /** Each channel's TPS55289, undefined where there is none. */
+    readonly converters: Tps55289Emulator[] = []
     readonly afe: Bq76907Emulator = undefined
     private enables: Line[] = []
     private heartbeat = new Line()
@@ -88,6 +93,9 @@ export class Board {
         for (const c of p.channels) {
             const m = new Ina228Emulator(c.meterAddress, c.shunt_Ohm)
             this.bus.attach(m)
+            const conv = c.converterAddress ? new Tps55289Emulator(c.converterAddress, c.shunt_Ohm) : undefined
+            if (conv) this.bus.attach(conv)
+            this.converters.push(conv)
             this.meters.push(m)
             this.enables.push(new Line())
             this.latched.push(false)

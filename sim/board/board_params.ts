@@ -13,7 +13,7 @@ export const PACK_SHUNT_OHM = 0.001
  */
 export function boardParamsFor(cfg: BoxConfig, cells?: number): BoardParams {
     return {
-        channels: cfg.channels.map(c => ({ meterAddress: c.meterAddress, shunt_Ohm: c.shunt_mOhm / 1000 })),
+        channels: cfg.channels.map(c => ({ meterAddress: c.meterAddress, shunt_Ohm: c.shunt_mOhm / 1000, converterAddress: c.converterAddress })),
         watchdogTimeout_s: WATCHDOG_TIMEOUT_S,
         afe: { address: cfg.battery.afeAddress, cells: cells !== undefined ? cells : cfg.battery.defaultPack.series, shunt_Ohm: PACK_SHUNT_OHM, seed: 1 },
     }

@@ -35,11 +35,26 @@ export class World {
     }
 
     step(dt_s: number): void {
-        for (let i = 0; i < this.plant.outputs.length; i++) this.plant.setSwitch(i, this.board.switchClosed(i))
+        const outs = this.plant.outputs
+        for (let i = 0; i < outs.length; i++) {
+            const closed = this.board.switchClosed(i)
+            const conv = this.board.converters[i]
+            if (conv) {
+                // The converter's EN is the channel's enable AND trip latch; its registers set the output.
+                conv.en = closed
+                outs[i].convTarget_V = conv.target_V()
+                outs[i].convLimit_A = conv.limit_A()
+                this.plant.setSwitch(i, conv.outputOn())
+            } else this.plant.setSwitch(i, closed)
+        }
         // The AFE's CHG/DSG FETs in the pack path (both on without an AFE).
         const afe = this.board.afe
         if (afe) this.plant.setPackFets(afe.chgOn(), afe.dsgOn())
         this.plant.step(dt_s)
+        for (let i = 0; i < outs.length; i++) {
+            const conv = this.board.converters[i]
+            if (conv) conv.report(outs[i].limiting, outs[i].shorted, false, outs[i].convTarget_V < this.plant.bus_V)
+        }
         this.board.step(dt_s, this.physics(), this.packPhysics())
     }
 }

@@ -80,11 +80,16 @@ export class Plant {
     }
 
     setLoad(channel: number, load: LoadSpec): void {
-        this.outputs[channel].load = load
+        const o = this.outputs[channel]
+        o.load = load
+        o.loadTime_s = 0
     }
 
     setSwitch(channel: number, closed: boolean): void {
-        this.outputs[channel].switchClosed = closed
+        const o = this.outputs[channel]
+        o.switchClosed = closed
+        // A latched-off eFuse resets when its enable goes low.
+        if (!closed) o.efuseTripped = false
     }
 
     /** The AFE's CHG and DSG FET drivers (the board passes them every step). */

@@ -19,7 +19,7 @@ export const goldenSpec: Spec = (t: TestApi) => {
 
         t.test("the trace exercises what it claims: on, a hardware trip, a refusal, re-arm, reverse current, off", async () => {
             const text = SKELETON_EXPECTED.join("\n")
-            const needles = ["state on:", "state tripped: over-current above 2.00 A (meter ALERT)", "refused: limit 9999 mA exceeds", " -125 ", "state off: switched off by user"]
+            const needles = ["state on:", "state tripped: short circuit or heavy overload: current above 3.00 A (meter ALERT)", "refused: limit 9999 mA exceeds", " -125 ", "state off: switched off by user"]
             for (const n of needles) assertEq(text.indexOf(n) >= 0, true, "golden trace contains '" + n + "'")
         })
     })

@@ -7,5 +7,6 @@ import { supervisorSpec } from "./supervisor.spec"
 import { batteryBoxSpec } from "./battery_box.spec"
 import { commandsFuzzBoxSpec } from "./commands_fuzz_box.spec"
 import { channelsBoxSpec } from "./channels_box.spec"
+import { outputsBoxSpec } from "./outputs_box.spec"
 
-export const BOX_SPECS: Spec[] = [supervisorSpec, batteryBoxSpec, commandsFuzzBoxSpec, channelsBoxSpec]
+export const BOX_SPECS: Spec[] = [supervisorSpec, batteryBoxSpec, commandsFuzzBoxSpec, channelsBoxSpec, outputsBoxSpec]

@@ -3,6 +3,5 @@ import { Spec } from "../harness/api"
 import { commandsSpec } from "./commands.spec"
 import { commandsFuzzSpec } from "./commands_fuzz.spec"
 import { batterySpec } from "./battery.spec"
-import { channelPolicySpec } from "./channel_policy.spec"
 
-export const CORE_SPECS: Spec[] = [commandsSpec, commandsFuzzSpec, batterySpec, channelPolicySpec]
+export const CORE_SPECS: Spec[] = [commandsSpec, commandsFuzzSpec, batterySpec]
