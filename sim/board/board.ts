@@ -93,7 +93,7 @@ export class Board {
         for (const c of p.channels) {
             const m = new Ina228Emulator(c.meterAddress, c.shunt_Ohm)
             this.bus.attach(m)
-            const conv = c.converterAddress ? new Tps55289Emulator(c.converterAddress, c.shunt_Ohm) : undefined
+            const conv = c.converterAddress > 0 ? new Tps55289Emulator(c.converterAddress, c.shunt_Ohm) : undefined
             if (conv) this.bus.attach(conv)
             this.converters.push(conv)
             this.meters.push(m)

@@ -84,8 +84,8 @@ export function loadAt(l: DeviceLoad, t_s: number, v_V: number): LoadSpec {
     const vMin = l.minVoltage_V
     if (l.type === "pd_sink") {
         let w = l.watts
-        if (l.taper_s) w = Math.max(l.minWatts, l.watts - ((l.watts - l.minWatts) * t_s) / l.taper_s)
-        else if (l.period_s) w = Math.floor(t_s / l.period_s) % 2 === 0 ? l.watts : l.minWatts
+        if (l.taper_s > 0) w = Math.max(l.minWatts, l.watts - ((l.watts - l.minWatts) * t_s) / l.taper_s)
+        else if (l.period_s > 0) w = Math.floor(t_s / l.period_s) % 2 === 0 ? l.watts : l.minWatts
         // A sink takes no more than 97 % of the advertised current: at that point it draws a constant current.
         const cap = l.maxAmps !== undefined ? l.maxAmps * 0.97 : Infinity
         if (v_V > 0 && w / v_V > cap) return { type: "constant_current", amps: cap, minVoltage_V: vMin }

@@ -21,22 +21,23 @@ export interface Segment {
 /** What the load would draw with the switch closed, by time. */
 export const SEGMENTS: Segment[] = [
     { from_ms: 0, current_A: 1.5, voltage_V: 16, temp_C: 25 },
-    { from_ms: 5000, current_A: 3.25, voltage_V: 15.5, temp_C: 31.25 },
-    { from_ms: 8500, current_A: 2.5, voltage_V: 15.75, temp_C: 33.5 },
-    { from_ms: 11000, current_A: 2.75, voltage_V: 15.75, temp_C: 40.5 },
-    { from_ms: 13000, current_A: -0.125, voltage_V: 16.25, temp_C: 38 },
+    { from_ms: 3000, current_A: 3.25, voltage_V: 15.5, temp_C: 31.25 },
+    { from_ms: 5000, current_A: 2.5, voltage_V: 15.75, temp_C: 33.5 },
+    { from_ms: 6500, current_A: 2.75, voltage_V: 15.75, temp_C: 40.5 },
+    { from_ms: 8000, current_A: -0.125, voltage_V: 16.25, temp_C: 38 },
 ]
 
+// Kept short: the VM image holds the whole transcript as strings, and an image past ~110 KB never starts.
 export const COMMANDS: { at_ms: number; cmd: any }[] = [
     { at_ms: 1000, cmd: { kind: "channel.enable", channel: 0, on: true } },
-    { at_ms: 8000, cmd: { kind: "channel.limit", channel: 0, limit_mA: 2000 } },
-    { at_ms: 10000, cmd: { kind: "channel.limit", channel: 0, limit_mA: 9999 } },
-    { at_ms: 10500, cmd: { kind: "channel.limit", channel: 0, limit_mA: 3000 } },
-    { at_ms: 10600, cmd: { kind: "channel.enable", channel: 0, on: true } },
-    { at_ms: 15000, cmd: { kind: "channel.enable", channel: 0, on: false } },
+    { at_ms: 4500, cmd: { kind: "channel.limit", channel: 0, limit_mA: 2000 } },
+    { at_ms: 5500, cmd: { kind: "channel.limit", channel: 0, limit_mA: 9999 } },
+    { at_ms: 5800, cmd: { kind: "channel.limit", channel: 0, limit_mA: 3000 } },
+    { at_ms: 5900, cmd: { kind: "channel.enable", channel: 0, on: true } },
+    { at_ms: 9000, cmd: { kind: "channel.enable", channel: 0, on: false } },
 ]
 
-export const GOLDEN_DURATION_MS = 16000
+export const GOLDEN_DURATION_MS = 10000
 
 export function segmentAt(t_ms: number): Segment {
     let s = SEGMENTS[0]
