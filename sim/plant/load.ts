@@ -86,10 +86,10 @@ export function loadAt(l: DeviceLoad, t_s: number, v_V: number): LoadSpec {
         let w = l.watts
         if (l.taper_s > 0) w = Math.max(l.minWatts, l.watts - ((l.watts - l.minWatts) * t_s) / l.taper_s)
         else if (l.period_s > 0) w = Math.floor(t_s / l.period_s) % 2 === 0 ? l.watts : l.minWatts
-        // A sink takes no more than 97 % of the advertised current: at that point it draws a constant current.
+        // A sink takes no more than 97 % of the advertised current (the solver caps the current it finds).
         const cap = l.maxAmps !== undefined ? l.maxAmps * 0.97 : Infinity
-        if (v_V > 0 && w / v_V > cap) return { type: "constant_current", amps: cap, minVoltage_V: vMin }
-        return { type: "constant_power", watts: w, minVoltage_V: vMin }
+        const p: DeviceLoad = { type: "constant_power", watts: w, minVoltage_V: vMin, maxAmps: cap }
+        return p
     }
     if (l.type === "burst") {
         const on = isRunning(t_s, l.on_s, l.off_s) >= 0

@@ -136,7 +136,10 @@ export class OutputPath {
             // i*(e0 - i*r) = P  ->  the smaller root is the stable operating point.
             const disc = e0 * e0 - 4 * r * l.watts
             if (disc < 0) return 0 // the source cannot deliver P: the load's converter drops out
-            const i = r > 0 ? (e0 - Math.sqrt(disc)) / (2 * r) : l.watts / e0
+            let i = r > 0 ? (e0 - Math.sqrt(disc)) / (2 * r) : l.watts / e0
+            // A PD sink stops at the current it may take (and so takes less power).
+            const cap = (l as DeviceLoad).maxAmps
+            if (cap !== undefined && i > cap) i = cap
             return e0 - i * r >= vMin ? i : 0
         }
         return 0
