@@ -1,6 +1,7 @@
 // npm run bench:channels -- [--json]
 // The reference box's six outputs in the simulator (plant, emulated board, production drivers and supervisor,
-// in Node), per channel and load:
+// in Node), with each meter given a fixed gain error and offset within its parts' limits (METER_GAIN below),
+// per channel and load:
 //   meter_err_pct   |energy the firmware counted - energy through the meter point in the plant| / the plant's,
 //                   over the run (loads above 100 mA)
 //   limit_err_pct   current held versus the limit set: the USB-C converter in constant current (plant current
@@ -38,10 +39,22 @@ function round(x: number, digits: number): number {
     return Math.round(x * s) / s
 }
 
+/**
+ * Each meter's measurement errors, fixed per channel (drawn once, within the parts' limits): a gain error from
+ * the shunt's tolerance (0.1 % precision shunt: verify against the BOM) plus the INA228's gain error
+ * (0.05 %), and an offset of up to 1 µV at the shunt input. The firmware calibrates with the nominal shunt.
+ */
+const METER_GAIN = [0.0012, -0.0009, 0.0014, -0.0013, 0.0007, -0.0011]
+const METER_OFFSET_V = [0.8e-6, -0.5e-6, 1e-6, -0.9e-6, 0.3e-6, -1e-6]
+
 async function box(plantDt_ms: number, soc = 0.8): Promise<Rig> {
     const pack = referencePack()
     pack.initialSoc = soc
     const rig = new Rig({ cfg: referenceConfig(), plantDt_ms, pack })
+    rig.world.board.meters.forEach((m, i) => {
+        m.gainError = METER_GAIN[i]
+        m.offset_V = METER_OFFSET_V[i]
+    })
     await rig.boot()
     return rig
 }

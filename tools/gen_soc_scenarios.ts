@@ -57,6 +57,9 @@ function write(name: string, description: string, body: Ev, p: Profile): void {
 function cycleProfile(series: number, cv: number, cutoff: number, steady_W: number, chargeA: number): Profile {
     const p = new Profile(series, cv, cutoff)
     p.on().at(1).load(steady_W).at(3.5).load(0).at(2).charge(chargeA).at(4).unplug().at(1)
+    // The first discharge ended in the cut-off protection, which switched the output off: the user switches
+    // it on again for the variable stretch.
+    p.on()
     for (let k = 0; k < 6; k++) p.load(k % 2 === 0 ? steady_W * 1.4 : steady_W * 0.4).at(0.5)
     p.load(steady_W).at(2.5).load(0).at(0.5)
     return p

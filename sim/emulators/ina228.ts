@@ -153,10 +153,22 @@ export class Ina228Emulator implements I2cDevice {
     private phaseUs = 0
     private triggerPending = false
 
+    /**
+     * Measurement errors (default none): the shunt's tolerance plus the ADC's gain error as one relative gain
+     * error, and the shunt input's offset voltage. The firmware calibrates with the nominal shunt.
+     */
+    gainError = 0
+    offset_V = 0
+
     constructor(address: number, shunt_Ohm: number) {
         this.address = address
         this.shunt_Ohm = shunt_Ohm
         this.resetAll()
+    }
+
+    /** What the shunt input measures for a current: the true voltage with the gain error and offset. */
+    private shuntVoltage_V(current_A: number): number {
+        return current_A * this.shunt_Ohm * (1 + this.gainError) + this.offset_V
     }
 
     /** Physical truth: current IN+ -> IN- (A), voltage at VBUS (V), die temperature (°C). */
@@ -435,7 +447,7 @@ export class Ina228Emulator implements I2cDevice {
         }
         if ((ch & 2) !== 0) {
             const lsb = adcRange1 ? 78.125e-9 : 312.5e-9
-            this.vshuntCode = clampNum(roundHalfAway((this.cvCurrent_A * this.shunt_Ohm) / lsb), -524288, 524287)
+            this.vshuntCode = clampNum(roundHalfAway(this.shuntVoltage_V(this.cvCurrent_A) / lsb), -524288, 524287)
             this.computeCurrent()
             this.chargeAcc += this.currentCode * seconds
             this.wrapCharge()
@@ -509,7 +521,7 @@ export class Ina228Emulator implements I2cDevice {
         if (Math.floor(this.singlePhaseUs / T1) === before) return
         this.singlePhaseUs -= Math.floor(this.singlePhaseUs / T1) * T1
         const lsb = (this.config & 0x10) !== 0 ? 78.125e-9 : 312.5e-9
-        const code = clampNum(roundHalfAway((this.inCurrent_A * this.shunt_Ohm) / lsb), -524288, 524287) >> 4
+        const code = clampNum(roundHalfAway(this.shuntVoltage_V(this.inCurrent_A) / lsb), -524288, 524287) >> 4
         let cmp = 0
         if (code > s16(this.sovl)) cmp |= SHNTOL
         if (code < s16(this.suvl)) cmp |= SHNTUL
