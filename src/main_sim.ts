@@ -3,12 +3,12 @@
 // sim link to the emulated board in Node (register-level chips, enable lines, trip latches, pack FETs,
 // watchdog), which the plant drives there.
 import * as ds from "@devicescript/core"
-import { referenceConfig } from "./core/box_config"
+import { simulatorConfig } from "./core/box_config"
 import { startBox } from "./shell/box_app"
 import { DsSettingsStore } from "./shell/settings_store"
 import { SimLink } from "./shell/sim_link"
 
-const cfg = referenceConfig()
+const cfg = simulatorConfig()
 const link = new SimLink()
 // The board is in Node: wait until the link is up, so the self-check talks to chips, not to silence.
 while (!link.isBound()) await ds.sleep(50)

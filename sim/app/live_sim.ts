@@ -9,14 +9,15 @@ import { World } from "../board/world"
 import { boardParamsFor } from "../board/board_params"
 import { LoadSpec, describeLoad } from "../plant/load"
 import { plantParamsFor, referencePackFull } from "../plant/plant_params"
-import { BoxConfig, referenceConfig } from "../../src/core/box_config"
+import { BoxConfig, simulatorConfig } from "../../src/core/box_config"
 import { CHANNEL_STATES } from "../../src/core/snapshot"
 import { validateLoad } from "../runner/scenario"
 
 const STEP_MS = 10
 const POLL_MS = 250
 /** No word from the VM for this long: the MCU is gone, its pins float low (the board's pull-downs). */
-const LINK_TIMEOUT_MS = 2500
+const LINK_TIMEOUT_MS = 5000
+const LIVE_WATCHDOG_S = 5
 const HEARTBEAT_BIT = 0x80
 
 export interface SwitchReport {
@@ -132,11 +133,16 @@ export class LiveSim {
     private polls = 0
     private batteryPolls = 0
 
-    constructor(bus: JDBus, cfg: BoxConfig = referenceConfig()) {
+    constructor(bus: JDBus, cfg: BoxConfig = simulatorConfig()) {
         this.cfg = cfg
         this.bus = bus
         const pack = referencePackFull()
-        this.world = new World(plantParamsFor(cfg, pack, 25), boardParamsFor(cfg, pack.series))
+        // Every I2C transaction crosses the sim link (~20-50 ms, against microseconds on the board), so a
+        // tick of the live firmware takes about a second and sometimes more: the emulated watchdog gets 5 s
+        // here (1.6 s on the board and in every Node test), or it would cut the outputs of a healthy firmware.
+        const bp = boardParamsFor(cfg, pack.series)
+        bp.watchdogTimeout_s = LIVE_WATCHDOG_S
+        this.world = new World(plantParamsFor(cfg, pack, 25), bp)
         this.plant = this.world.plant
         this.link = new SimLinkServer(this.world, levels => this.onPins(levels))
         bus.addServiceProvider(new JDServerServiceProvider("powercoop-plant", [this.link]))

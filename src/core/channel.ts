@@ -262,8 +262,9 @@ export class ChannelControl {
             if (s !== this.state) this.go(s, limiting ? "holding the " + fmtAmps(lim) + " limit; the load wants more" : "running")
         }
         if (this.retries > 0 && now_ms - this.live_ms >= RETRY_FORGET_ms) this.retries = 0
-        // Overload: above the limit without a converter to hold it, or held with the voltage below its window.
-        const over = limiting ? r.busVoltage_mV < this.cfg.minOut_mV : r.current_mA > lim
+        // Overload: the output below its window (a stage or eFuse at its limit, a failing source), or above
+        // the limit without a converter holding it.
+        const over = r.busVoltage_mV < this.cfg.minOut_mV || (!limiting && r.current_mA > lim)
         if (!over || !settled) this.overSince_ms = -1
         else if (this.overSince_ms < 0) this.overSince_ms = now_ms
         else if (now_ms - this.overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) this.overload(now_ms, r.current_mA, lim)

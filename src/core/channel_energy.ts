@@ -65,8 +65,4 @@ export class EnergyBook {
         this.day_J += d
         return due || this.life_J - this.saved_J >= SAVE_J
     }
-
-    quotaUsed(): boolean {
-        return this.quota_Wh > 0 && this.day_J >= this.quota_Wh * 3600
-    }
 }

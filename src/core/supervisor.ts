@@ -294,7 +294,7 @@ export class Supervisor {
                 await ch.rearm(now_ms)
             }
             if (a === "shed") await ch.manage("shed", "charge " + soc / 10 + " % below " + band[0] / 10 + " % for " + ch.priority + " outputs; back at " + band[1] / 10 + " %", now_ms)
-            else if (book.quotaUsed()) await ch.manage("quota", "daily quota of " + book.quota_Wh + " Wh used; resets in " + Math.ceil((86400000 - book.dayAge_ms) / 3600000) + " h", now_ms)
+            else if (book.quota_Wh > 0 && book.day_J >= book.quota_Wh * 3600) await ch.manage("quota", "daily quota of " + book.quota_Wh + " Wh used; resets in " + Math.ceil((86400000 - book.dayAge_ms) / 3600000) + " h", now_ms)
             else await ch.manage("", ch.state === "quota" ? "quota free again" : "charge back to " + soc / 10 + " %", now_ms)
         }
     }

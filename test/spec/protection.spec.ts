@@ -20,7 +20,6 @@ function ruleOf(o: { above: boolean; trip: number; release: number; debounce_ms:
         release: o.release,
         unit: "mV",
         debounce_ms: o.debounce_ms,
-        releaseHold_ms: 2000,
         latching: o.latching,
         retry_ms: o.retry_ms,
         action: ACTION_CHARGE,

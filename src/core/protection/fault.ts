@@ -11,6 +11,9 @@ export const FAULT_RELEASED = 2
 
 const MAX_DOUBLINGS = 4
 
+/** How long a value must stay past its release threshold before a fault may release (every rule). */
+export const RELEASE_HOLD_ms = 2000
+
 export class FaultState {
     readonly rule: FaultRule
     active = false
@@ -62,7 +65,7 @@ export class FaultState {
         }
         if (this.clear_ms < 0) this.clear_ms = now_ms
         if (this.latched) return FAULT_NONE
-        if (now_ms - this.clear_ms >= r.releaseHold_ms && now_ms >= this.retryAt_ms) {
+        if (now_ms - this.clear_ms >= RELEASE_HOLD_ms && now_ms >= this.retryAt_ms) {
             this.active = false
             this.pending_ms = -1
             this.clear_ms = -1
@@ -75,7 +78,7 @@ export class FaultState {
     clearLatch(now_ms: number): string {
         if (!this.active) return "not active"
         if (!this.latched) return "clears by itself once the condition is gone"
-        if (this.clear_ms < 0 || now_ms - this.clear_ms < this.rule.releaseHold_ms) return "the condition is still present"
+        if (this.clear_ms < 0 || now_ms - this.clear_ms < RELEASE_HOLD_ms) return "the condition is still present"
         this.latched = false
         this.active = false
         this.pending_ms = -1

@@ -93,7 +93,7 @@ function sensorRules(): FaultRule[] {
         0.5, 0.5, // afe.occ
         0.5, 0.5, // afe.temp.charge
         0.5, 0.5, // afe.temp.discharge
-    ], "", -1)
+    ], 0)
 }
 
 function afeBit(id: string): number {
@@ -117,7 +117,7 @@ export class Protector {
         this.note = note
         for (const r of packRules(chem, cfg)) this.faults.push(new FaultState(r))
         for (const r of sensorRules()) this.faults.push(new FaultState(r))
-        for (let i = 0; i < outputs.length; i++) for (const r of channelRules(i, cfg, outputs[i].minOut_mV, outputs[i].maxOut_mV)) this.faults.push(new FaultState(r))
+        for (const r of channelRules(outputs, cfg)) this.faults.push(new FaultState(r))
     }
 
     find(id: string): FaultState {

@@ -25,8 +25,6 @@ export interface FaultRule {
     release: number
     unit: string
     debounce_ms: number
-    /** How long the value must stay past `release` before an automatic release. */
-    releaseHold_ms: number
     /** A person must clear it (`fault.clear`) once the condition is gone. */
     latching: boolean
     /** First automatic retry delay; doubles with each trip, up to 16 times. 0: release as soon as clear. */
@@ -119,29 +117,33 @@ export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
  *   id | what | above (1) or below (0) | unit | debounce ms | first retry ms (0: released once clear) |
  *   action (0 none, 1 the rule's output, 2 charge off, 4 discharge off, 6 both) | latching (1) | tier |
  *   quantity judged (Q_* below)
- * `limits` holds each row's trip and release thresholds, in row order. Rows are data because a
+ * `limits` holds each row's trip and release thresholds, in row order (per output, one block after the
+ * other, when `outputs` > 0 makes one copy of each rule per output; 0 for pack-level rules). Rows are data because a
  * DeviceScript image's code space is tight and strings cost none of it.
  */
-export function rulesFrom(rows: string[], limits: number[], prefix: string, channel: number): FaultRule[] {
+export function rulesFrom(rows: string[], limits: number[], outputs: number): FaultRule[] {
     const out: FaultRule[] = []
     for (let i = 0; i < rows.length; i++) {
+        // One split per row, shared by every output's copy (the VM's String.split is slow).
         const f = rows[i].split("|")
-        out.push({
-            id: prefix + f[0],
-            what: f[1],
-            above: f[2] === "1",
-            unit: f[3],
-            debounce_ms: +f[4],
-            retry_ms: +f[5],
-            action: +f[6],
-            latching: f[7] === "1",
-            tier: f[8],
-            quantity: +f[9],
-            trip: limits[2 * i],
-            release: limits[2 * i + 1],
-            releaseHold_ms: 2000,
-            channel,
-        })
+        for (let c = 0; c < (outputs > 0 ? outputs : 1); c++) {
+            const k = 2 * (c * rows.length + i)
+            out.push({
+                id: (outputs > 0 ? "ch" + c + "." : "") + f[0],
+                what: f[1],
+                above: f[2] === "1",
+                unit: f[3],
+                debounce_ms: +f[4],
+                retry_ms: +f[5],
+                action: +f[6],
+                latching: f[7] === "1",
+                tier: f[8],
+                quantity: +f[9],
+                trip: limits[k],
+                release: limits[k + 1],
+                channel: outputs > 0 ? c : -1,
+            })
+        }
     }
     return out
 }
@@ -178,27 +180,31 @@ export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
         c.dischargeMin_C, c.dischargeMin_C + 3, // temp.discharge.cold
         p.boardTrip_C, p.boardTrip_C - 10, // temp.board.hot
         p.kirchhoffTolerance_mA, p.kirchhoffTolerance_mA / 2, // kirchhoff
-    ], "", -1)
+    ], 0)
 }
 
 // Current through an output the firmware holds off (switch.stuck): its switch is stuck closed. Only the
 // pack's DSG FET can stop it, and a person must look at the switch.
 const CHANNEL_RULES = [
-    "stage.warm|output stage warm: derating|1|C|2000|0|0|0|derate|1",
     "stage.hot|output stage too hot|1|C|1000|30000|1|0|trip|1",
     "ov|output over-voltage|1|mV|300|10000|1|0|trip|3",
-    "uv|output under-voltage (overload or failing source)|0|mV|500|10000|1|0|trip|3",
     "switch.stuck|output switch stuck on (current while off)|1|mA|500|0|4|1|trip|2",
 ]
 
-/** One output channel's rules: its power stage's temperature, its output voltage window, its switch. */
-export function channelRules(channel: number, p: PackProtectionConfig, minOut_mV: number, maxOut_mV: number): FaultRule[] {
-    // prettier-ignore
-    return rulesFrom(CHANNEL_RULES, [
-        p.stageWarn_C, p.stageWarn_C - 5, // stage.warm
-        p.stageTrip_C, p.stageWarn_C - 10, // stage.hot
-        maxOut_mV, maxOut_mV - 500, // ov
-        minOut_mV, minOut_mV + 500, // uv
-        100, 50, // switch.stuck
-    ], "ch" + channel + ".", channel)
+/**
+ * Each output's rules: its power stage's temperature, a back-fed output, its switch. (An output under its
+ * window is the channel's own overload judgement, channel.ts; each rule here costs heap per output.)
+ */
+export function channelRules(outputs: { minOut_mV: number; maxOut_mV: number }[], p: PackProtectionConfig): FaultRule[] {
+    const limits: number[] = []
+    for (const o of outputs) {
+        // prettier-ignore
+        const own = [
+            p.stageTrip_C, p.stageWarn_C - 10, // stage.hot
+            o.maxOut_mV, o.maxOut_mV - 500, // ov
+            100, 50, // switch.stuck
+        ]
+        for (const x of own) limits.push(x)
+    }
+    return rulesFrom(CHANNEL_RULES, limits, outputs.length)
 }
