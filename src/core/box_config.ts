@@ -105,7 +105,6 @@ export function referenceConfig(): BoxConfig {
  */
 export function simulatorConfig(): BoxConfig {
     const cfg = referenceConfig()
-    const keep = [2, 4]
-    cfg.channels = keep.map(i => cfg.channels[i])
+    cfg.channels = [cfg.channels[2], cfg.channels[4]]
     return cfg
 }

@@ -16,7 +16,7 @@ import { BatteryMonitor } from "./battery/monitor"
 import { RUNTIME_STEPS_PER_SLICE, RuntimeWalk } from "./battery/runtime"
 import { chemistryById } from "./battery/chemistry"
 import { FaultLog } from "./protection/fault_log"
-import { implausibleCell_mV } from "./protection/rules"
+import { implausibleCell_mV, ruleWhat } from "./protection/rules"
 import { STAGE_EFF_MIN, AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, ChannelReading, Protector } from "./protection/protector"
 import { BQ76907_PROT } from "../drivers/bq76907"
 
@@ -193,7 +193,7 @@ export class Supervisor {
             const f = this.protector.holding(i)
             const ch = this.channels[i]
             if (f) {
-                const why = f.rule.id + ": " + f.rule.what + (f.latched ? " (latched: fault.clear once fixed)" : "")
+                const why = f.rule.id + ": " + ruleWhat(f.rule) + (f.latched ? " (latched: fault.clear once fixed)" : "")
                 if (ch.holdReason !== why) ch.hold(why)
             } else ch.release()
         }
@@ -217,7 +217,7 @@ export class Supervisor {
         if (bad === bad) return "implausible cell reading " + bad + " mV"
         const why = b.protectionProblem()
         if (why !== "") return why
-        for (const f of this.protector.faults) if (f.active && f.rule.id.indexOf("sensor.") === 0) return "pack sensors: " + f.rule.what
+        for (const f of this.protector.faults) if (f.active && f.rule.id.indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(f.rule)
         // The output-switch test: every switch held open long enough for the stuck-switch rule to judge it.
         if (now_ms - this.boot_ms < SWITCH_TEST_ms) return "output switch test running"
         return ""

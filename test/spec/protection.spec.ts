@@ -13,12 +13,10 @@ import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
 function ruleOf(o: { above: boolean; trip: number; release: number; debounce_ms: number; latching: boolean; retry_ms: number }): FaultRule {
     return {
         id: "test",
-        what: "a test fault",
-        tier: "trip",
+        row: "test|a test fault|1|mV|0|0|2|0|trip|0",
         above: o.above,
         trip: o.trip,
         release: o.release,
-        unit: "mV",
         debounce_ms: o.debounce_ms,
         latching: o.latching,
         retry_ms: o.retry_ms,

@@ -5,7 +5,7 @@
 import { Chemistry } from "../battery/chemistry"
 import { FaultLog } from "./fault_log"
 import { FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "./fault"
-import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP } from "./rules"
+import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, ruleWhat, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP } from "./rules"
 
 /** Pessimistic efficiency of a regulated output stage (the plant's are 0.90-0.95). */
 export const STAGE_EFF_MIN = 0.85
@@ -198,11 +198,14 @@ export class Protector {
     private record(f: FaultState, event: string, v: number, now_ms: number): void {
         const r = f.rule
         const value = v === v ? v : 0
-        this.log.add({ boot: this.log.boot, t_s: now_ms / 1000, event, id: r.id, value, threshold: r.trip, unit: r.unit })
+        // Words from the catalogue row, split only here (runtime strings live on the heap).
+        const w = r.row.split("|")
+        const unit = w[3]
+        this.log.add({ boot: this.log.boot, t_s: now_ms / 1000, event, id: r.id, value, threshold: r.trip, unit })
         let message: string
-        if (event === "trip") message = r.what + ": " + Math.round(value) + " " + r.unit + " (limit " + Math.round(r.trip) + " " + r.unit + ")" + (r.latching ? "; latched until a person clears it" : "")
-        else if (event === "release") message = r.what + ": cleared at " + Math.round(value) + " " + r.unit
-        else message = r.what + ": cleared by a person"
+        if (event === "trip") message = w[1] + ": " + Math.round(value) + " " + unit + " (limit " + Math.round(r.trip) + " " + unit + ")" + (r.latching ? "; latched until a person clears it" : "")
+        else if (event === "release") message = w[1] + ": cleared at " + Math.round(value) + " " + unit
+        else message = w[1] + ": cleared by a person"
         this.note(r.channel, "protection", r.id + " " + event + ": " + message)
     }
 
@@ -270,7 +273,7 @@ export class Protector {
     /** One sentence per active fault. */
     describe(): string[] {
         const out: string[] = []
-        for (const f of this.faults) if (f.active) out.push("protection " + f.rule.id + ": " + f.rule.what + (f.latched ? " (latched)" : ""))
+        for (const f of this.faults) if (f.active) out.push("protection " + f.rule.id + ": " + ruleWhat(f.rule) + (f.latched ? " (latched)" : ""))
         return out
     }
 }

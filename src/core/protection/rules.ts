@@ -16,14 +16,11 @@ export const ACTION_ALL = ACTION_CHARGE | ACTION_DISCHARGE
 
 export interface FaultRule {
     id: string
-    /** "warn" | "derate" | "trip" */
-    tier: string
     /** True when the fault is a value above `trip`, false when below. */
     above: boolean
     trip: number
     /** The value must be back past this (hysteresis) before the fault may release. */
     release: number
-    unit: string
     debounce_ms: number
     /** A person must clear it (`fault.clear`) once the condition is gone. */
     latching: boolean
@@ -32,8 +29,8 @@ export interface FaultRule {
     action: number
     /** -1 for the pack; the output channel otherwise. */
     channel: number
-    /** For a person: what is wrong. */
-    what: string
+    /** Its catalogue row (an image constant: no heap); `ruleWhat()` and `ruleUnit()` read it when a person needs words. */
+    row: string
     /** What the rule judges (Q_*): the protector measures it once per evaluation. */
     quantity: number
 }
@@ -121,6 +118,11 @@ export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
  * other, when `outputs` > 0 makes one copy of each rule per output; 0 for pack-level rules). Rows are data because a
  * DeviceScript image's code space is tight and strings cost none of it.
  */
+/** What is wrong, for a person. */
+export function ruleWhat(r: FaultRule): string {
+    return r.row.split("|")[1]
+}
+
 export function rulesFrom(rows: string[], limits: number[], outputs: number): FaultRule[] {
     const out: FaultRule[] = []
     for (let i = 0; i < rows.length; i++) {
@@ -130,14 +132,12 @@ export function rulesFrom(rows: string[], limits: number[], outputs: number): Fa
             const k = 2 * (c * rows.length + i)
             out.push({
                 id: (outputs > 0 ? "ch" + c + "." : "") + f[0],
-                what: f[1],
+                row: rows[i],
                 above: f[2] === "1",
-                unit: f[3],
                 debounce_ms: +f[4],
                 retry_ms: +f[5],
                 action: +f[6],
                 latching: f[7] === "1",
-                tier: f[8],
                 quantity: +f[9],
                 trip: limits[k],
                 release: limits[k + 1],
