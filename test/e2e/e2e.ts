@@ -115,7 +115,7 @@ async function run(): Promise<void> {
         const before = f.limit_mA
         const logBefore = sim.log.length
         await post(port, `/api/channel/${CH}/limit`, { limit_mA: 99999 })
-        const refused = await waitFor("the refusal", () => sim.log.slice(logBefore).some(l => l.text.includes("refused a command") && l.text.includes("rating")), 5000)
+        const refused = await waitFor("the refusal", () => sim.log.slice(logBefore).some(l => l.text.includes("refused a command") && l.text.includes("rating")), 15000)
         await sleep(500)
         await sim.pollFirmware()
         check("a limit above the rating is refused with a reason and changes nothing", refused && f.limit_mA === before && f.state === "on", `limit ${f.limit_mA} mA (was ${before}), state ${f.state}`)
@@ -137,7 +137,8 @@ async function run(): Promise<void> {
         await group.kill("firmware")
         f.state = "unknown"
         startFirmware(group, "src/main_sim.ts", l => fwLines.push(l), path.join(logDir, "e2e-firmware-restart.log"))
-        const back = await waitFor("the restarted firmware", () => sim.linkAlive() && f.state !== "unknown" && fwLines.filter(l => /firmware running in the simulator/.test(l)).length >= 2, 90000)
+        // The old instance's last answers may still arrive just after the kill: wait for the new one's "off".
+        const back = await waitFor("the restarted firmware", () => sim.linkAlive() && f.state === "off" && fwLines.filter(l => /firmware running in the simulator/.test(l)).length >= 2, 90000)
         await sim.pollFirmware()
         check("after a firmware restart the output is off and the saved limit is back", back && f.state === "off" && !p.switchClosed && f.limit_mA === 3000, `state ${f.state}, limit ${f.limit_mA} mA, plant switch ${p.switchClosed ? "closed" : "open"}`)
     } catch (e: any) {
