@@ -46,6 +46,8 @@ export const BQ76907_DM = {
  */
 const PROT_DM = [0x9032, 0x9034, 0x902e, 0x9030, 0x9036, 0x9037, 0x9038, 0x9039, 0x903c, 0x903d]
 const PROT_NAMES = ["COV", "CUV", "OCC", "OCD1", "SCD"]
+/** The AfeProtectionConfig field of each (its suffix is the unit). */
+const PROT_KEYS = ["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]
 /**
  * Bit registers: Enabled Protections A (7 COV, 6 CUV, 5 SCD, 4 OCD1, 3 OCD2, 2 OCC) gets the five armed;
  * CHG FET Protections A (7 COV, 6 SCD, 5 OCC) gets COV and OCC, and loses SCD; DSG FET Protections A
@@ -63,6 +65,7 @@ const TEMP_STEP = [54, 54, 77, 77]
 const TEMP_EN_B = [0x10, 0x20, 0x04, 0x08]
 const TEMP_FET = [0x04, 0x04, 0x02, 0x02]
 const TEMP_KEYS = ["otc_C", "otd_C", "utc_C", "utd_C"]
+const TEMP_REG_NAMES = [" threshold", " delay", " recovery"]
 /** Recovery this many threshold steps back toward normal (our choice; facts section 8); delay 15 unless asked. */
 const TEMP_HYS = 5
 const TEMP_DLY = 15
@@ -153,6 +156,11 @@ function tableFloor(table: number[], x: number): number {
     return code
 }
 
+/** One read-back mismatch: what `name` reads and what it was armed with, to 0.01 `unit`. */
+function misread(name: string, got: number, want: number, unit: string): string {
+    return name + " reads " + Math.round(got * 100) / 100 + unit + ", armed " + Math.round(want * 100) / 100 + unit
+}
+
 export interface AfeReading {
     cell_mV: number[]
     stack_mV: number
@@ -206,16 +214,11 @@ export class Bq76907 {
     /** Write `data` to command address `cmd` (CRC per byte when enabled). */
     async writeBytes(cmd: number, data: number[]): Promise<void> {
         const a = this.cfg.address
-        if (!this.cfg.crc) {
-            const out = [cmd]
-            for (const d of data) out.push(d & 0xff)
-            await this.bus.transfer(a, out, 0)
-            return
-        }
         const out = [cmd]
         for (let i = 0; i < data.length; i++) {
-            out.push(data[i] & 0xff)
-            out.push(i === 0 ? crc8([(a << 1) & 0xff, cmd, data[0] & 0xff]) : crc8([data[i] & 0xff]))
+            const d = data[i] & 0xff
+            out.push(d)
+            if (this.cfg.crc) out.push(crc8(i === 0 ? [(a << 1) & 0xff, cmd, d] : [d]))
         }
         await this.bus.transfer(a, out, 0)
     }
@@ -223,17 +226,15 @@ export class Bq76907 {
     /** Read `n` bytes from command address `cmd` (checking and stripping CRCs when enabled). */
     async readBytes(cmd: number, n: number): Promise<number[]> {
         const a = this.cfg.address
-        if (!this.cfg.crc) {
-            const b = await this.bus.transfer(a, [cmd], n)
-            if (!b || b.length !== n) throw new BusError(a, "short read from " + this.where() + " at " + hex8(cmd))
-            return b
-        }
-        const b = await this.bus.transfer(a, [cmd], 2 * n)
-        if (!b || b.length !== 2 * n) throw new BusError(a, "short read from " + this.where() + " at " + hex8(cmd))
+        const crc = this.cfg.crc
+        const len = crc ? 2 * n : n
+        const b = await this.bus.transfer(a, [cmd], len)
+        if (!b || b.length !== len) throw new BusError(a, "short read from " + this.where() + " at " + hex8(cmd))
+        if (!crc) return b
         const out: number[] = []
         for (let i = 0; i < n; i++) {
             const d = b[2 * i]
-            const want = i === 0 ? crc8([(a << 1) & 0xff, cmd, ((a << 1) | 1) & 0xff, d]) : crc8([d])
+            const want = crc8(i === 0 ? [(a << 1) & 0xff, cmd, ((a << 1) | 1) & 0xff, d] : [d])
             if (b[2 * i + 1] !== want) throw new DeviceError(a, this.where() + ": CRC error reading " + hex8(cmd) + " (garbled transfer)")
             out.push(d)
         }
@@ -433,12 +434,8 @@ export class Bq76907 {
         } finally {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
-        const v: number[] = []
-        for (let i = 0; i < c.length; i++) v.push(this.value(i, c[i], scan))
-        const r: any = {
-            cov_mV: v[0], covDelay_ms: v[1], cuv_mV: v[2], cuvDelay_ms: v[3], occ_mA: v[4],
-            occDelay_ms: v[5], ocd_mA: v[6], ocdDelay_ms: v[7], scd_mA: v[8], scdDelay_us: v[9],
-        }
+        const r: any = {}
+        for (let i = 0; i < c.length; i++) r[PROT_KEYS[i]] = this.value(i, c[i], scan)
         for (let k = 0; k < tc.length; k += 4) {
             r[TEMP_KEYS[tc[k]]] = this.tempValue(tc[k], 0, tc[k + 1])
             r.tempDelay_s = this.tempValue(0, 1, tc[k + 2])
@@ -457,11 +454,9 @@ export class Bq76907 {
         for (let i = 0; i < PROT_DM.length; i++) {
             const n = i === 0 || i === 2 ? 2 : 1
             const got = le(await this.readDataMemory(PROT_DM[i], n), 0, n)
-            if (got !== want[i]) {
-                const u = i === 9 ? " us" : (i & 1) === 1 ? " ms" : i < 4 ? " mV" : " mA"
-                const name = PROT_NAMES[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold")
-                out.push(name + " reads " + Math.round(this.value(i, got, scan) * 100) / 100 + u + ", armed " + Math.round(this.value(i, want[i], scan) * 100) / 100 + u)
-            }
+            const key = PROT_KEYS[i]
+            if (got !== want[i])
+                out.push(misread(PROT_NAMES[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), this.value(i, got, scan), this.value(i, want[i], scan), " " + key.slice(key.length - 2)))
         }
         const vm = await this.dm8(BQ76907_DM.VCELL_MODE)
         const cells = this.cfg.cells === 7 ? 0 : this.cfg.cells
@@ -472,11 +467,8 @@ export class Bq76907 {
             for (let j = 0; j < 3; j++) {
                 const got = await this.dm8(TEMP_DM[i] + j)
                 const w = tc[k + 1 + j]
-                if (got !== w) {
-                    const u = j === 1 ? " s" : " °C"
-                    const name = TEMP_KEYS[i].slice(0, 3).toUpperCase() + (j === 0 ? " threshold" : j === 1 ? " delay" : " recovery")
-                    out.push(name + " reads " + Math.round(this.tempValue(i, j, got) * 100) / 100 + u + ", armed " + Math.round(this.tempValue(i, j, w) * 100) / 100 + u)
-                }
+                if (got !== w)
+                    out.push(misread(TEMP_KEYS[i].slice(0, 3).toUpperCase() + TEMP_REG_NAMES[j], this.tempValue(i, j, got), this.tempValue(i, j, w), j === 1 ? " s" : " °C"))
             }
         }
         const b = this.bitPlan(tc)

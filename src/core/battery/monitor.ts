@@ -59,6 +59,29 @@ export interface BatterySnapshot {
 
 export type Note = (kind: string, message: string) => void
 
+/** Snapshot fields that are an estimate's field times a scale, rounded: snapshot field, estimate field, scale. */
+const SNAPSHOT_SCALED: any[] = [
+    "soc_pm", "soc", 1000,
+    "socLow_pm", "socLow", 1000,
+    "socHigh_pm", "socHigh", 1000,
+    "capacity_mAh", "capacity_Ah", 1000,
+    "capacitySigma_mAh", "capacitySigma_Ah", 1000,
+    "tte_s", "tte_s", 1,
+    "tteLow_s", "tteLow_s", 1,
+    "tteHigh_s", "tteHigh_s", 1,
+    "ttf_s", "ttf_s", 1,
+    "voltage_mV", "packVoltage_V", 1000,
+    "current_mA", "current_A", 1000,
+    "power_mW", "power_W", 1000,
+    "temp_dC", "temp_C", 10,
+    "cycles_c", "equivalentCycles", 100,
+    "energyIn_Wh", "energyIn_Wh", 1,
+    "energyOut_Wh", "energyOut_Wh", 1,
+    "anchorAge_s", "anchorAge_s", 1,
+    "offset_uA", "offset_A", 1e6,
+    "gain_ppm", "gain", 1e6,
+]
+
 function pm(x: number): number {
     return Math.round(x * 1000)
 }
@@ -344,29 +367,13 @@ export class BatteryMonitor {
             gain_ppm: 0,
         }
         if (!e) return base
-        base.soc_pm = pm(e.soc)
-        base.socLow_pm = pm(e.socLow)
-        base.socHigh_pm = pm(e.socHigh)
-        base.capacity_mAh = Math.round(e.capacity_Ah * 1000)
-        base.capacitySigma_mAh = Math.round(e.capacitySigma_Ah * 1000)
+        const est: any = e
+        const out: any = base
+        for (let k = 0; k < SNAPSHOT_SCALED.length; k += 3) out[SNAPSHOT_SCALED[k]] = Math.round(est[SNAPSHOT_SCALED[k + 1]] * SNAPSHOT_SCALED[k + 2])
         base.health_pm = e.capacityMeasured ? pm(e.soh) : 0
-        base.tte_s = Math.round(e.tte_s)
-        base.tteLow_s = Math.round(e.tteLow_s)
-        base.tteHigh_s = Math.round(e.tteHigh_s)
-        base.ttf_s = Math.round(e.ttf_s)
-        base.voltage_mV = Math.round(e.packVoltage_V * 1000)
-        base.current_mA = Math.round(e.current_A * 1000)
-        base.power_mW = Math.round(e.power_W * 1000)
-        base.temp_dC = Math.round(e.temp_C * 10)
         base.cells_mV = e.groups.map(g => Math.round(g.v * 1000))
         base.cellSoc_pm = e.groups.map(g => pm(g.soc))
-        base.cycles_c = Math.round(e.equivalentCycles * 100)
-        base.energyIn_Wh = Math.round(e.energyIn_Wh)
-        base.energyOut_Wh = Math.round(e.energyOut_Wh)
         base.anchor = e.anchorKind
-        base.anchorAge_s = Math.round(e.anchorAge_s)
-        base.offset_uA = Math.round(e.offset_A * 1e6)
-        base.gain_ppm = Math.round(e.gain * 1e6)
         return base
     }
 }

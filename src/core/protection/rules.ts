@@ -121,23 +121,50 @@ export function rule(id: string, what: string, above: boolean, trip: number, rel
     }
 }
 
+/**
+ * The pack-level rules, a row each: id, what, 1 when above the trip (0 below), unit, debounce_ms, retry_ms,
+ * action, 1 when latching. Their trip and release points come from the chemistry and box (packRules).
+ */
+const PACK_RULES: any[] = [
+    "cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ACTION_CHARGE, 0,
+    "cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ACTION_ALL, 1,
+    "cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ACTION_DISCHARGE, 0,
+    "cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ACTION_ALL, 1,
+    "pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ACTION_DISCHARGE, 0,
+    "pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ACTION_CHARGE, 0,
+    "temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ACTION_CHARGE, 0,
+    "temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ACTION_CHARGE, 0,
+    "temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ACTION_DISCHARGE, 0,
+    "temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ACTION_DISCHARGE, 0,
+    "temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ACTION_ALL, 0,
+    "kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ACTION_DISCHARGE, 0,
+]
+
 /** The pack-level rules for a chemistry and box. */
 export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
     const v = cellVoltageLimits(c)
-    return [
-        rule("cell.ov", "a cell above its charge limit", true, v.overVoltage_mV, c.maxCharge_mV - 100, "mV", { debounce_ms: 1000, retry_ms: 10000, action: ACTION_CHARGE }),
-        rule("cell.ov.safety", "a cell past its safety limit", true, v.safetyOverVoltage_mV, c.maxCharge_mV, "mV", { debounce_ms: 500, retry_ms: 0, action: ACTION_ALL, latching: true }),
-        rule("cell.uv", "a cell below its cut-off", false, v.underVoltage_mV, c.cutoff_mV + 100, "mV", { debounce_ms: 2000, retry_ms: 30000, action: ACTION_DISCHARGE }),
-        rule("cell.uv.deep", "a cell deeply discharged", false, v.deepDischarge_mV, v.underVoltage_mV, "mV", { debounce_ms: 2000, retry_ms: 0, action: ACTION_ALL, latching: true }),
-        rule("pack.ocd", "pack discharge over-current", true, p.maxDischarge_mA, p.maxDischarge_mA * 0.8, "mA", { debounce_ms: 2000, retry_ms: 10000, action: ACTION_DISCHARGE }),
-        rule("pack.occ", "pack charge over-current", true, p.maxCharge_mA, p.maxCharge_mA * 0.8, "mA", { debounce_ms: 2000, retry_ms: 10000, action: ACTION_CHARGE }),
-        rule("temp.charge.hot", "cells too hot to charge", true, c.chargeMax_C, c.chargeMax_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_CHARGE }),
-        rule("temp.charge.cold", "cells too cold to charge", false, c.chargeMin_C, c.chargeMin_C + 3, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_CHARGE }),
-        rule("temp.discharge.hot", "cells too hot to discharge", true, c.dischargeMax_C, c.dischargeMax_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_DISCHARGE }),
-        rule("temp.discharge.cold", "cells too cold to discharge", false, c.dischargeMin_C, c.dischargeMin_C + 3, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_DISCHARGE }),
-        rule("temp.board.hot", "the board (AFE die) too hot", true, p.boardTrip_C, p.boardTrip_C - 10, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_ALL }),
-        rule("kirchhoff", "pack current does not match the outputs and charger", true, p.kirchhoffTolerance_mA, p.kirchhoffTolerance_mA / 2, "mA", { debounce_ms: 3000, retry_ms: 60000, action: ACTION_DISCHARGE }),
+    // Trip and release of each row of PACK_RULES.
+    const at = [
+        v.overVoltage_mV, c.maxCharge_mV - 100,
+        v.safetyOverVoltage_mV, c.maxCharge_mV,
+        v.underVoltage_mV, c.cutoff_mV + 100,
+        v.deepDischarge_mV, v.underVoltage_mV,
+        p.maxDischarge_mA, p.maxDischarge_mA * 0.8,
+        p.maxCharge_mA, p.maxCharge_mA * 0.8,
+        c.chargeMax_C, c.chargeMax_C - 5,
+        c.chargeMin_C, c.chargeMin_C + 3,
+        c.dischargeMax_C, c.dischargeMax_C - 5,
+        c.dischargeMin_C, c.dischargeMin_C + 3,
+        p.boardTrip_C, p.boardTrip_C - 10,
+        p.kirchhoffTolerance_mA, p.kirchhoffTolerance_mA / 2,
     ]
+    const out: FaultRule[] = []
+    for (let k = 0; k < PACK_RULES.length; k += 8) {
+        const r = PACK_RULES
+        const j = k / 4
+        out.push(rule(r[k], r[k + 1], r[k + 2] === 1, at[j], at[j + 1], r[k + 3], { debounce_ms: r[k + 4], retry_ms: r[k + 5], action: r[k + 6], latching: r[k + 7] === 1 }))
+    }
+    return out
 }
 
 /** One output channel's rules: its power stage's temperature and its output voltage window. */
