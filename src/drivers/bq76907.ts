@@ -7,36 +7,36 @@
 // (HOST_FETOFF_EN); setFets() then only ever forces a FET off, so the chip's own protections always win.
 import { Bus, BusError, DeviceError, hex16, hex8 } from "./bus"
 
-export const BQ76907_CMD = {
-    SAFETY_ALERT_A: 0x02,
-    SAFETY_STATUS_A: 0x03,
-    SAFETY_ALERT_B: 0x04,
-    SAFETY_STATUS_B: 0x05,
-    BATTERY_STATUS: 0x12,
-    FET_CONTROL: 0x68,
-    CELL1: 0x14,
-    STACK: 0x26,
-    INT_TEMP: 0x28,
-    TS: 0x2a,
-    CC2: 0x3a,
-    SUBCMD: 0x3e,
-    BUFFER: 0x40,
-    CHECKSUM: 0x60,
-    LENGTH: 0x61,
+export const enum BQ76907_CMD {
+    SAFETY_ALERT_A = 0x02,
+    SAFETY_STATUS_A = 0x03,
+    SAFETY_ALERT_B = 0x04,
+    SAFETY_STATUS_B = 0x05,
+    BATTERY_STATUS = 0x12,
+    FET_CONTROL = 0x68,
+    CELL1 = 0x14,
+    STACK = 0x26,
+    INT_TEMP = 0x28,
+    TS = 0x2a,
+    CC2 = 0x3a,
+    SUBCMD = 0x3e,
+    BUFFER = 0x40,
+    CHECKSUM = 0x60,
+    LENGTH = 0x61,
 }
 
-export const BQ76907_SUB = {
-    DEVICE_NUMBER: 0x0001,
-    PASSQ: 0x0004,
-    RESET_PASSQ: 0x0005,
-    FET_ENABLE: 0x0022,
-    SET_CFGUPDATE: 0x0090,
-    EXIT_CFGUPDATE: 0x0092,
+export const enum BQ76907_SUB {
+    DEVICE_NUMBER = 0x0001,
+    PASSQ = 0x0004,
+    RESET_PASSQ = 0x0005,
+    FET_ENABLE = 0x0022,
+    SET_CFGUPDATE = 0x0090,
+    EXIT_CFGUPDATE = 0x0092,
 }
 
-export const BQ76907_DM = {
-    VCELL_MODE: 0x901b,
-    FET_OPTIONS: 0x901e,
+export const enum BQ76907_DM {
+    VCELL_MODE = 0x901b,
+    FET_OPTIONS = 0x901e,
 }
 
 /**

@@ -26,19 +26,27 @@ export interface FaultLogEntry {
     unit: string
 }
 
-function isEntry(x: any): boolean {
-    return (
-        x !== null &&
-        typeof x === "object" &&
-        x.v === VERSION &&
-        typeof x.b === "number" &&
-        typeof x.t === "number" &&
-        typeof x.e === "string" &&
-        typeof x.i === "string" &&
-        typeof x.x === "number" &&
-        typeof x.k === "number" &&
-        typeof x.u === "string"
-    )
+/** Each entry field, its key in the stored record and its type (numbers are stored rounded). */
+const ENTRY_FIELDS = [
+    "boot", "b", "number",
+    "t_s", "t", "number",
+    "event", "e", "string",
+    "id", "i", "string",
+    "value", "x", "number",
+    "threshold", "k", "number",
+    "unit", "u", "string",
+]
+
+/** The entry a stored record holds, or undefined when it is not one. */
+function entryOf(x: any): FaultLogEntry {
+    if (x === null || typeof x !== "object" || x.v !== VERSION) return undefined
+    const e: any = {}
+    for (let k = 0; k < ENTRY_FIELDS.length; k += 3) {
+        const v = x[ENTRY_FIELDS[k + 1]]
+        if (typeof v !== ENTRY_FIELDS[k + 2]) return undefined
+        e[ENTRY_FIELDS[k]] = v
+    }
+    return e
 }
 
 export class FaultLog {
@@ -84,11 +92,9 @@ export class FaultLog {
                 x = undefined
             }
             if (x === undefined || x === null) continue
-            if (!isEntry(x)) {
-                problems.push("fault log slot " + i + " unusable; skipped")
-                continue
-            }
-            this.entries.push({ boot: x.b, t_s: x.t, event: x.e, id: x.i, value: x.x, threshold: x.k, unit: x.u })
+            const e = entryOf(x)
+            if (e) this.entries.push(e)
+            else problems.push("fault log slot " + i + " unusable; skipped")
         }
         return problems
     }
@@ -96,7 +102,12 @@ export class FaultLog {
     add(e: FaultLogEntry): void {
         this.entries.push(e)
         if (this.entries.length > LOG_SLOTS) this.entries.shift()
-        const rec = { v: VERSION, b: e.boot, t: Math.round(e.t_s), e: e.event, i: e.id, x: Math.round(e.value), k: Math.round(e.threshold), u: e.unit }
+        const rec: any = { v: VERSION }
+        const ev: any = e
+        for (let k = 0; k < ENTRY_FIELDS.length; k += 3) {
+            const v = ev[ENTRY_FIELDS[k]]
+            rec[ENTRY_FIELDS[k + 1]] = ENTRY_FIELDS[k + 2] === "number" ? Math.round(v) : v
+        }
         this.settings.set(logSlotKey(this.next), rec)
         this.next = (this.next + 1) % LOG_SLOTS
         this.total++
