@@ -200,15 +200,14 @@ function s16(v: number): number {
 export class Bq76907 {
     readonly cfg: Bq76907Config
     private bus: Bus
+    /** "BQ76907 at 0x..", for messages. */
+    private where: string
 
     constructor(bus: Bus, cfg: Bq76907Config) {
         if (!(cfg.cells >= 2 && cfg.cells <= 7)) throw new DeviceError(cfg.address, "BQ76907 supports 2 to 7 cells, not " + cfg.cells)
         this.bus = bus
         this.cfg = cfg
-    }
-
-    private where(): string {
-        return "BQ76907 at " + hex8(this.cfg.address)
+        this.where = "BQ76907 at " + hex8(cfg.address)
     }
 
     /** Write `data` to command address `cmd` (CRC per byte when enabled). */
@@ -229,43 +228,39 @@ export class Bq76907 {
         const crc = this.cfg.crc
         const len = crc ? 2 * n : n
         const b = await this.bus.transfer(a, [cmd], len)
-        if (!b || b.length !== len) throw new BusError(a, "short read from " + this.where() + " at " + hex8(cmd))
+        if (!b || b.length !== len) throw new BusError(a, "short read from " + this.where + " at " + hex8(cmd))
         if (!crc) return b
         const out: number[] = []
         for (let i = 0; i < n; i++) {
             const d = b[2 * i]
             const want = crc8(i === 0 ? [(a << 1) & 0xff, cmd, ((a << 1) | 1) & 0xff, d] : [d])
-            if (b[2 * i + 1] !== want) throw new DeviceError(a, this.where() + ": CRC error reading " + hex8(cmd) + " (garbled transfer)")
+            if (b[2 * i + 1] !== want) throw new DeviceError(a, this.where + ": CRC error reading " + hex8(cmd) + " (garbled transfer)")
             out.push(d)
         }
         return out
     }
 
-    private async startSub(id: number): Promise<void> {
+    /** Start a subcommand and wait for the chip to take it (a command-only subcommand is then done). */
+    async command(id: number): Promise<void> {
         await this.writeBytes(BQ76907_CMD.SUBCMD, [id & 0xff, (id >> 8) & 0xff])
         for (let i = 0; i < POLLS; i++) {
             const echo = await this.readBytes(BQ76907_CMD.SUBCMD, 2)
             if (le(echo, 0, 2) === id) return
         }
-        throw new DeviceError(this.cfg.address, this.where() + ": subcommand " + hex16(id) + " never completed")
+        throw new DeviceError(this.cfg.address, this.where + ": subcommand " + hex16(id) + " never completed")
     }
 
     /** Run a subcommand and return its data, checked against the chip's checksum and length. */
     async subcommand(id: number): Promise<number[]> {
-        await this.startSub(id)
+        await this.command(id)
         const len = (await this.readBytes(BQ76907_CMD.LENGTH, 1))[0]
-        if (len < 4 || len > 36) throw new DeviceError(this.cfg.address, this.where() + ": subcommand " + hex16(id) + " reports length " + len)
+        if (len < 4 || len > 36) throw new DeviceError(this.cfg.address, this.where + ": subcommand " + hex16(id) + " reports length " + len)
         const data = len > 4 ? await this.readBytes(BQ76907_CMD.BUFFER, len - 4) : []
         const sum = (await this.readBytes(BQ76907_CMD.CHECKSUM, 1))[0]
         let s = (id & 0xff) + ((id >> 8) & 0xff)
         for (const d of data) s += d
-        if (((~s) & 0xff) !== sum) throw new DeviceError(this.cfg.address, this.where() + ": checksum mismatch on subcommand " + hex16(id))
+        if (((~s) & 0xff) !== sum) throw new DeviceError(this.cfg.address, this.where + ": checksum mismatch on subcommand " + hex16(id))
         return data
-    }
-
-    /** A command-only subcommand. */
-    async command(id: number): Promise<void> {
-        await this.startSub(id)
     }
 
     /** Write a data-memory entry (inside CONFIG_UPDATE). */
@@ -280,7 +275,7 @@ export class Bq76907 {
 
     async readDataMemory(addr: number, n: number): Promise<number[]> {
         const d = await this.subcommand(addr)
-        if (d.length < n) throw new DeviceError(this.cfg.address, this.where() + ": data memory " + hex16(addr) + " returned " + d.length + " bytes")
+        if (d.length < n) throw new DeviceError(this.cfg.address, this.where + ": data memory " + hex16(addr) + " returned " + d.length + " bytes")
         return d.slice(0, n)
     }
 
@@ -288,7 +283,7 @@ export class Bq76907 {
         const d = await this.subcommand(BQ76907_SUB.DEVICE_NUMBER)
         const dev = le(d, 0, 2)
         if (d.length < 2 || dev !== DEVICE_NUMBER)
-            throw new DeviceError(this.cfg.address, this.where() + ": device number " + hex16(dev) + ", expected " + hex16(DEVICE_NUMBER) + "; another AFE at this address?")
+            throw new DeviceError(this.cfg.address, this.where + ": device number " + hex16(dev) + ", expected " + hex16(DEVICE_NUMBER) + "; another AFE at this address?")
     }
 
     private async batteryStatus(): Promise<number> {
@@ -298,7 +293,7 @@ export class Bq76907 {
     /** Enter CONFIG_UPDATE (the chip opens its FETs there); callers leave it in a `finally`. */
     private async enterConfigUpdate(): Promise<void> {
         await this.command(BQ76907_SUB.SET_CFGUPDATE)
-        if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, this.where() + ": did not enter CONFIG_UPDATE")
+        if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, this.where + ": did not enter CONFIG_UPDATE")
     }
 
     private async dm8(addr: number): Promise<number> {
@@ -321,9 +316,9 @@ export class Bq76907 {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
         const mode = await this.dm8(BQ76907_DM.VCELL_MODE)
-        if (mode !== want) throw new DeviceError(a, this.where() + ": Vcell Mode reads " + mode + ", wrote " + want)
+        if (mode !== want) throw new DeviceError(a, this.where + ": Vcell Mode reads " + mode + ", wrote " + want)
         const fo2 = await this.dm8(BQ76907_DM.FET_OPTIONS)
-        if (fo2 !== fo) throw new DeviceError(a, this.where() + ": FET Options reads " + hex8(fo2) + ", wrote " + hex8(fo))
+        if (fo2 !== fo) throw new DeviceError(a, this.where + ": FET Options reads " + hex8(fo2) + ", wrote " + hex8(fo))
     }
 
     /**
@@ -523,7 +518,7 @@ export class Bq76907 {
     /** Accumulated charge (C, positive = discharge) and the time it covers (s). */
     async readPassq(): Promise<{ charge_C: number; time_s: number }> {
         const d = await this.subcommand(BQ76907_SUB.PASSQ)
-        if (d.length < 12) throw new DeviceError(this.cfg.address, this.where() + ": PASSQ returned " + d.length + " bytes")
+        if (d.length < 12) throw new DeviceError(this.cfg.address, this.where + ": PASSQ returned " + d.length + " bytes")
         // 48-bit two's complement: the low 32 bits, then the upper 16 sign-extended to 32 bits.
         let hi = le(d, 4, 4)
         if (hi >= 0x80000000) hi -= 0x100000000
