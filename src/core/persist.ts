@@ -63,10 +63,6 @@ export class SettingsWriter {
         this.pending[key] = value
     }
 
-    hasPending(): boolean {
-        return Object.keys(this.pending).length > 0
-    }
-
     private take(key: string, now_ms: number): boolean {
         let t = this.tokens[key]
         if (t === undefined) t = this.burst

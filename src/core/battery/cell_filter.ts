@@ -89,13 +89,6 @@ export class CellFilter {
         P[8] = P[8] * a2 * a2 + qv
     }
 
-    private shortenDrift(before: number): void {
-        if (!(before > 0)) return
-        const k = this.P[0] / before
-        this.drift_s *= k
-        this.moved *= k
-    }
-
     /**
      * Correct with a measured terminal voltage `v` at current `I`; `r_V2` is the measurement noise
      * variance (ADC plus model error). Returns the innovation (V).
@@ -153,11 +146,11 @@ export class CellFilter {
         P[5] = s12
         P[7] = s12
         if (P[0] < 1e-10) P[0] = 1e-10
-        this.shortenDrift(before)
-    }
-
-    /** Widen the uncertainty (unknown time switched off, a detected fault). */
-    inflate(sigma: number): void {
-        this.P[0] += sigma * sigma
+        // The drift ages shrink as much as the SOC variance did.
+        if (before > 0) {
+            const k = P[0] / before
+            this.drift_s *= k
+            this.moved *= k
+        }
     }
 }

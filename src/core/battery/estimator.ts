@@ -178,7 +178,7 @@ export class BatteryEstimator {
     private tteHigh = -1
     private ttf = -1
     /** The runtime walk under way, if any, and the load it was started for. */
-    private walk: RuntimeWalk = undefined
+    private walk: RuntimeWalk
     private walkEmpty = true
     private walkPower_W = 0
     private prevI = 0
@@ -186,7 +186,7 @@ export class BatteryEstimator {
     /** The present pass's provisional capacities (see capacity_trend.ts), restarted whenever one is learned. */
     private trend = new CapacityTrend()
     private trendLearned = -1
-    private last: BatteryEstimate = undefined
+    private last: BatteryEstimate
 
     constructor(pack: PackConfig, cfg: EstimatorConfig, restored?: LearnedState) {
         const chem = chemistryById(pack.chemistry)
@@ -238,6 +238,8 @@ export class BatteryEstimator {
         const n = this.pack.series
         const c = this.chem
         const I = inp.current_A
+        const r = this.restored
+        const fromSaved = r && r.soc.length === n
         for (let i = 0; i < n; i++) {
             const v = inp.cell_mV[i]
             // The OCV under a current: remove the ohmic drop; the RC pairs' share is unknown (somewhere between
@@ -249,18 +251,19 @@ export class BatteryEstimator {
             const slope = ocvSlope_mV(c, clamp01(soc)) / 1000
             const pol = 0.03 + Math.abs(rc_mV) / 1000
             let sigma = Math.sqrt(pol * pol + this.restVariance()) / (slope > 0.05 ? slope : 0.05)
-            if (this.restored && this.restored.soc.length === n) {
-                const r = this.restored
+            if (fromSaved) {
                 soc = r.soc[i]
                 sigma = Math.sqrt(r.socSigma[i] * r.socSigma[i] + this.cfg.restartSigma * this.cfg.restartSigma)
             }
             if (sigma > 0.3) sigma = 0.3
-            const f = new CellFilter(this.restored && this.restored.soc.length === n ? soc : clamp01(soc), sigma)
+            const f = new CellFilter(fromSaved ? soc : clamp01(soc), sigma)
             // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
-            f.v1 = (I * p.r1) / 2
-            f.v2 = (I * p.r2) / 2
-            f.P[4] = ((I * p.r1) / 2) * ((I * p.r1) / 2) + 1e-6
-            f.P[8] = 0.02 * 0.02 + ((I * p.r2) / 2) * ((I * p.r2) / 2)
+            const half1 = (I * p.r1) / 2
+            const half2 = (I * p.r2) / 2
+            f.v1 = half1
+            f.v2 = half2
+            f.P[4] = half1 * half1 + 1e-6
+            f.P[8] = 0.02 * 0.02 + half2 * half2
             this.groups.push(f)
             this.prevV.push(v / 1000)
         }
@@ -422,7 +425,7 @@ export class BatteryEstimator {
             if (this.fullSince_s < 0) this.fullSince_s = t
             if (!this.fullDone && t - this.fullSince_s >= cfg.fullHold_s) {
                 this.fullDone = true
-                this.anchor("full", this.loadedAnchor(inp, I), this.loadedVariance(I))
+                this.loadedAnchor("full", inp, I)
             }
         } else {
             this.fullSince_s = -1
@@ -432,32 +435,28 @@ export class BatteryEstimator {
         if (I > cfg.restC * qA && vMin <= c.cutoff_mV + 20) {
             if (!this.emptyDone) {
                 this.emptyDone = true
-                this.anchor("empty", this.loadedAnchor(inp, I), this.loadedVariance(I))
+                this.loadedAnchor("empty", inp, I)
             }
         } else if (I < 0) this.emptyDone = false
     }
 
-    /** SOC per group from a voltage under load, removing the modelled polarisation. */
-    private loadedAnchor(inp: BatteryInputs, I: number): number[] {
-        const out: number[] = []
+    /**
+     * An anchor from voltages under load: the SOC per group with the modelled polarisation removed, and its
+     * variance (the polarisation model's error, 30 % of the drop, counts as noise).
+     */
+    private loadedAnchor(kind: string, inp: BatteryInputs, I: number): void {
+        const soc: number[] = []
+        const vr: number[] = []
         for (let i = 0; i < this.groups.length; i++) {
             const f = this.groups[i]
             const p = this.params(i, inp.temp_C)
-            out.push(socAtOcv(this.chem, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
-        }
-        return out
-    }
-
-    private loadedVariance(I: number): number[] {
-        const out: number[] = []
-        for (let i = 0; i < this.groups.length; i++) {
-            const f = this.groups[i]
-            const p = this.params(i, 25)
-            const e = 0.3 * (Math.abs(I) * p.r0 + Math.abs(f.v1) + Math.abs(f.v2))
+            soc.push(socAtOcv(this.chem, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
+            const p25 = this.params(i, 25)
+            const e = 0.3 * (Math.abs(I) * p25.r0 + Math.abs(f.v1) + Math.abs(f.v2))
             const slope = ocvSlope_mV(this.chem, clamp01(f.soc)) / 1000
-            out.push((this.restVariance() + e * e) / (slope * slope))
+            vr.push((this.restVariance() + e * e) / (slope * slope))
         }
-        return out
+        this.anchor(kind, soc, vr)
     }
 
     private anchor(kind: string, soc: number[], variance: number[]): void {
@@ -494,8 +493,9 @@ export class BatteryEstimator {
             const s = f.soc
             if (q * s < rem) rem = q * s
             if (q * (1 - s) < room) room = q * (1 - s)
-            if (f.sigma() > sigma) sigma = f.sigma()
-            groups.push({ soc: s, sigma: f.sigma(), q_Ah: q, v: inp.cell_mV[i] / 1000 })
+            const sg = f.sigma()
+            if (sg > sigma) sigma = sg
+            groups.push({ soc: s, sigma: sg, q_Ah: q, v: inp.cell_mV[i] / 1000 })
         }
         const cap = rem + room
         const soc = clamp01(cap > 0 ? rem / cap : 0)
@@ -578,11 +578,6 @@ export class BatteryEstimator {
         if (this.walkEmpty) this.publishRuntimes(w.result_s, -1)
         else this.publishRuntimes(-1, w.result_s)
         return true
-    }
-
-    /** startRuntimes and the whole walk at once (Node tools; the firmware goes through runtimeWork). */
-    refreshRuntimes(now_ms: number, temp_C: number): void {
-        if (this.startRuntimes(now_ms, temp_C)) this.runtimeWork(1000)
     }
 
     private publishRuntimes(tte: number, ttf: number): void {
