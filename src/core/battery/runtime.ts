@@ -44,28 +44,48 @@ export interface RuntimeWalk {
     result_s: number
 }
 
+/** What both walks share: the groups' SOCs as they walk, their base resistances, the step count and clock. */
+abstract class Walk implements RuntimeWalk {
+    result_s = -1
+    protected soc: number[]
+    protected rBase: number[]
+    protected k = 0
+    protected t = 0
+    protected finished = false
+
+    constructor(protected c: Chemistry, protected groups: RuntimeGroup[], temp_C: number) {
+        this.soc = groups.map(g => g.soc)
+        this.rBase = baseResistances(c, groups, temp_C)
+    }
+
+    run(steps: number): boolean {
+        for (let s = 0; s < steps && !this.finished; s++) this.step()
+        return this.finished
+    }
+
+    protected finish(t: number): void {
+        this.result_s = t
+        this.finished = true
+    }
+
+    protected abstract step(): void
+}
+
 /**
  * Time until the first group reaches the cut-off at a constant pack power (W, from the pack); -1 when
  * nothing is drawn. Capped at maxSeconds.
  */
-export class EmptyWalk implements RuntimeWalk {
-    result_s = -1
-    private soc: number[]
-    private rBase: number[]
+export class EmptyWalk extends Walk {
     private ocv: number[] = []
     private res: number[] = []
     private dAh: number
     private cutoff: number
-    private k = 0
-    private t = 0
     private prevMargin = 1e9
     private prevT = 0
     private prevI = 0
-    private finished = false
 
-    constructor(private c: Chemistry, private groups: RuntimeGroup[], temp_C: number, private power_W: number, private maxSeconds: number) {
-        this.soc = groups.map(g => g.soc)
-        this.rBase = baseResistances(c, groups, temp_C)
+    constructor(c: Chemistry, groups: RuntimeGroup[], temp_C: number, private power_W: number, private maxSeconds: number) {
+        super(c, groups, temp_C)
         for (let i = 0; i < groups.length; i++) {
             this.ocv.push(0)
             this.res.push(0)
@@ -75,17 +95,12 @@ export class EmptyWalk implements RuntimeWalk {
         if (!(power_W > 0)) this.finished = true
     }
 
-    run(steps: number): boolean {
-        for (let s = 0; s < steps && !this.finished; s++) this.step()
-        return this.finished
-    }
-
-    private finish(t: number): void {
+    protected override finish(t: number): void {
         this.result_s = t < this.maxSeconds ? t : this.maxSeconds
         this.finished = true
     }
 
-    private step(): void {
+    protected step(): void {
         const n = this.groups.length
         const soc = this.soc
         const ocv = this.ocv
@@ -128,33 +143,16 @@ export class EmptyWalk implements RuntimeWalk {
  * Time to charge from now to `targetSoc` (the highest group) at `current_A`, with the charger's
  * constant-voltage limit `cvPerCell_V`; the taper below it ends at `tail_A`. -1 when not charging.
  */
-export class FullWalk implements RuntimeWalk {
-    result_s = -1
-    private soc: number[]
-    private rBase: number[]
+export class FullWalk extends Walk {
     private qMin: number
-    private k = 0
-    private t = 0
-    private finished = false
 
-    constructor(private c: Chemistry, private groups: RuntimeGroup[], temp_C: number, private current_A: number, private targetSoc: number, private cvPerCell_V: number, private tail_A: number) {
-        this.soc = groups.map(g => g.soc)
-        this.rBase = baseResistances(c, groups, temp_C)
+    constructor(c: Chemistry, groups: RuntimeGroup[], temp_C: number, private current_A: number, private targetSoc: number, private cvPerCell_V: number, private tail_A: number) {
+        super(c, groups, temp_C)
         this.qMin = smallestCapacity_Ah(groups)
         if (!(current_A > 0)) this.finished = true
     }
 
-    run(steps: number): boolean {
-        for (let s = 0; s < steps && !this.finished; s++) this.step()
-        return this.finished
-    }
-
-    private finish(t: number): void {
-        this.result_s = t
-        this.finished = true
-    }
-
-    private step(): void {
+    protected step(): void {
         const n = this.groups.length
         const soc = this.soc
         if (this.k >= MAX_STEPS) return this.finish(this.t)
