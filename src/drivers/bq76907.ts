@@ -475,26 +475,6 @@ export class Bq76907 {
         return out
     }
 
-    /** Safety Alert A/B (condition present) and Safety Status A/B (tripped), in one read. */
-    async readSafety(): Promise<AfeSafety> {
-        const b = await this.readBytes(BQ76907_CMD.SAFETY_ALERT_A, 4)
-        const st = b[1]
-        const P = BQ76907_PROT
-        return {
-            cov: (st & P.COV) !== 0,
-            cuv: (st & P.CUV) !== 0,
-            occ: (st & P.OCC) !== 0,
-            ocd: (st & (P.OCD1 | P.OCD2)) !== 0,
-            scd: (st & P.SCD) !== 0,
-            otd: (b[3] & 0x80) !== 0,
-            otc: (b[3] & 0x40) !== 0,
-            utd: (b[3] & 0x20) !== 0,
-            utc: (b[3] & 0x10) !== 0,
-            alertBits: b[0] | (b[2] << 8),
-            statusBits: b[1] | (b[3] << 8),
-        }
-    }
-
     /**
      * The host's wish for the pack path. It can only hold a FET off (FET Control CHG_OFF / DSG_OFF); a FET
      * asked on is on unless one of the chip's protections holds it off. Turns autonomous control back on if
@@ -503,16 +483,6 @@ export class Bq76907 {
     async setFets(chg: boolean, dsg: boolean): Promise<void> {
         if (((await this.batteryStatus()) & BS_FET_EN) === 0) await this.command(BQ76907_SUB.FET_ENABLE)
         await this.writeBytes(BQ76907_CMD.FET_CONTROL, [(chg ? 0 : FC_CHG_OFF) | (dsg ? 0 : FC_DSG_OFF)])
-    }
-
-    /** What the FET drivers do now (Battery Status CHG and DSG). */
-    async fetState(): Promise<{ chg: boolean; dsg: boolean }> {
-        const s = await this.batteryStatus()
-        return { chg: (s & BS_CHG) !== 0, dsg: (s & BS_DSG) !== 0 }
-    }
-
-    async resetPassq(): Promise<void> {
-        await this.command(BQ76907_SUB.RESET_PASSQ)
     }
 
     /** Accumulated charge (C, positive = discharge) and the time it covers (s). */
@@ -563,4 +533,38 @@ export class Bq76907 {
             batteryStatus: status,
         }
     }
+}
+
+// Diagnostics the firmware does not need (it gets the same registers from read()): free functions rather
+// than methods, so an image that never calls them does not carry them (DeviceScript keeps every method).
+
+/** Safety Alert A/B (condition present) and Safety Status A/B (tripped), in one read. */
+export async function bq76907Safety(afe: Bq76907): Promise<AfeSafety> {
+    const b = await afe.readBytes(BQ76907_CMD.SAFETY_ALERT_A, 4)
+    const st = b[1]
+    const P = BQ76907_PROT
+    return {
+        cov: (st & P.COV) !== 0,
+        cuv: (st & P.CUV) !== 0,
+        occ: (st & P.OCC) !== 0,
+        ocd: (st & (P.OCD1 | P.OCD2)) !== 0,
+        scd: (st & P.SCD) !== 0,
+        otd: (b[3] & 0x80) !== 0,
+        otc: (b[3] & 0x40) !== 0,
+        utd: (b[3] & 0x20) !== 0,
+        utc: (b[3] & 0x10) !== 0,
+        alertBits: b[0] | (b[2] << 8),
+        statusBits: b[1] | (b[3] << 8),
+    }
+}
+
+/** What the FET drivers do now (Battery Status CHG and DSG). */
+export async function bq76907FetState(afe: Bq76907): Promise<{ chg: boolean; dsg: boolean }> {
+    const s = le(await afe.readBytes(BQ76907_CMD.BATTERY_STATUS, 2), 0, 2)
+    return { chg: (s & BS_CHG) !== 0, dsg: (s & BS_DSG) !== 0 }
+}
+
+/** Restart the accumulated charge (PASSQ) at zero. */
+export async function bq76907ResetPassq(afe: Bq76907): Promise<void> {
+    await afe.command(BQ76907_SUB.RESET_PASSQ)
 }

@@ -391,8 +391,10 @@ export class BatteryEstimator {
         const n = this.groups.length
         const qA = this.learner.q_Ah[0]
         const t = this.t_s
+        // Below this current the pack is at rest.
+        const rest_A = cfg.restC * qA
         // Rest: a relaxed voltage is an OCV; only where the curve is steep enough to say something.
-        if (Math.abs(I) < cfg.restC * qA) {
+        if (Math.abs(I) < rest_A) {
             if (this.restSince_s < 0) this.restSince_s = t
             if (!this.restDone && t - this.restSince_s >= c.rest_s) {
                 this.restDone = true
@@ -429,10 +431,10 @@ export class BatteryEstimator {
             }
         } else {
             this.fullSince_s = -1
-            if (I > cfg.restC * qA) this.fullDone = false
+            if (I > rest_A) this.fullDone = false
         }
         // Empty: discharging into the cut-off.
-        if (I > cfg.restC * qA && vMin <= c.cutoff_mV + 20) {
+        if (I > rest_A && vMin <= c.cutoff_mV + 20) {
             if (!this.emptyDone) {
                 this.emptyDone = true
                 this.loadedAnchor("empty", inp, I)
