@@ -203,18 +203,18 @@ export class BatteryEstimator {
             this.rFactor.push(1)
             this.rSteps.push(0)
         }
-        this.learner = new CapacityLearner(qs, qsig)
+        // A saved state (for this many groups) starts from what was learned instead of the label.
+        const r = restored && restored.q_Ah.length === pack.series ? restored : undefined
+        this.learner = r ? new CapacityLearner(r.q_Ah, r.qSigma_Ah) : new CapacityLearner(qs, qsig)
         this.cal = new CurrentCalibrator(cfg.quiescent_mA / 1000, cfg.quiescentSigma_mA / 1000, 0.05, 0.03)
-        if (restored && restored.q_Ah.length === pack.series) {
-            this.restored = restored
-            this.learner.q_Ah = restored.q_Ah.slice(0)
-            this.learner.qVar = restored.qSigma_Ah.map(s => s * s)
-            this.rFactor = restored.rFactor.slice(0)
-            this.cal.restore(restored.offset_A, restored.gain, restored.offsetSigma_A, restored.gainSigma)
-            this.dischargeAh = restored.dischargeAh
-            this.energyIn_Wh = restored.energyIn_Wh
-            this.energyOut_Wh = restored.energyOut_Wh
-            this.learner.learned = restored.capacityLearned
+        if (r) {
+            this.restored = r
+            this.rFactor = r.rFactor.slice(0)
+            this.cal.restore(r.offset_A, r.gain, r.offsetSigma_A, r.gainSigma)
+            this.dischargeAh = r.dischargeAh
+            this.energyIn_Wh = r.energyIn_Wh
+            this.energyOut_Wh = r.energyOut_Wh
+            this.learner.learned = r.capacityLearned
         }
     }
 
@@ -278,7 +278,10 @@ export class BatteryEstimator {
         const cfg = this.cfg
         const dt = inp.dt_s > 0 ? inp.dt_s : 0
         this.t_s = inp.t_ms / 1000
-        const n = this.groups.length
+        const groups = this.groups
+        const n = groups.length
+        const cal = this.cal
+        const learner = this.learner
         // 1. The current sensor, calibrated against the output meters when nothing else moves charge, over
         //    windows of a minute: both count in steps (a conversion, a CC1 period), and a second holds 19 or 20
         //    INA228 conversions, a 5 % jitter that a minute brings down to 0.1 %.
@@ -287,7 +290,7 @@ export class BatteryEstimator {
             this.calOutputs_C += inp.outputs_C
             this.calTime_s += dt
             if (this.calTime_s >= 60) {
-                this.cal.observe(this.calMeasured_C, this.calOutputs_C, this.calTime_s)
+                cal.observe(this.calMeasured_C, this.calOutputs_C, this.calTime_s)
                 this.calMeasured_C = 0
                 this.calOutputs_C = 0
                 this.calTime_s = 0
@@ -297,19 +300,19 @@ export class BatteryEstimator {
             this.calOutputs_C = 0
             this.calTime_s = 0
         }
-        const charge_C = dt > 0 ? this.cal.correctCharge_C(inp.charge_C, dt) : 0
-        const meanI = dt > 0 ? charge_C / dt : this.cal.correct_A(inp.current_A)
-        const I = this.cal.correct_A(inp.current_A)
+        const charge_C = dt > 0 ? cal.correctCharge_C(inp.charge_C, dt) : 0
+        const I = cal.correct_A(inp.current_A)
+        const meanI = dt > 0 ? charge_C / dt : I
         let dAh = charge_C / 3600
         if (dAh < 0) dAh *= c.chargeEfficiency
-        const biasSigma = this.cal.sigma_A(meanI)
+        const biasSigma = cal.sigma_A(meanI)
         // 2. Every group: count, then (ekf) correct with its voltage.
         let vPack = 0
         for (let i = 0; i < n; i++) {
-            const f = this.groups[i]
+            const f = groups[i]
             const p = this.params(i, inp.temp_C)
             const sd = (c.selfDischargePerDay * dt) / 86400
-            const qRel = Math.sqrt(this.learner.qVar[i]) / this.learner.q_Ah[i]
+            const qRel = Math.sqrt(learner.qVar[i]) / learner.q_Ah[i]
             f.predict(c, p, dAh + sd * p.q_Ah, meanI, dt, qRel, biasSigma + (sd > 0 ? (0.5 * c.selfDischargePerDay * p.q_Ah) / 24 : 0))
             const v = inp.cell_mV[i] / 1000
             vPack += v
@@ -344,14 +347,14 @@ export class BatteryEstimator {
         // 4. Anchors: moments when the voltage alone says where each group is.
         this.detectAnchors(inp, I, vPack)
         // 5. Provisional capacities for this pass.
-        if (this.learner.learned !== this.trendLearned) {
-            this.trendLearned = this.learner.learned
-            this.trend.restart(this.groups.map(f => f.soc), this.groups.map(f => f.sigma()), this.counter_Ah)
-        } else for (let i = 0; i < n; i++) this.trend.observe(i, this.groups[i].soc, this.groups[i].sigma(), this.counter_Ah, this.learner.q_Ah[i])
+        if (learner.learned !== this.trendLearned) {
+            this.trendLearned = learner.learned
+            this.trend.restart(groups.map(f => f.soc), groups.map(f => f.sigma()), this.counter_Ah)
+        } else for (let i = 0; i < n; i++) this.trend.observe(i, groups[i].soc, groups[i].sigma(), this.counter_Ah, learner.q_Ah[i])
         // 6. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
         //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
-        if (meanI < cfg.tailC * this.learner.q_Ah[0] || !this.powerInit) {
+        if (meanI < cfg.tailC * learner.q_Ah[0] || !this.powerInit) {
             this.avgPower_W = power
             this.powerVar = 0
             this.session_s = 0
@@ -485,6 +488,7 @@ export class BatteryEstimator {
 
     private assemble(inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
         const n = this.groups.length
+        const learner = this.learner
         let rem = 1e9
         let room = 1e9
         let sigma = 0
@@ -501,12 +505,12 @@ export class BatteryEstimator {
         }
         const cap = rem + room
         const soc = clamp01(cap > 0 ? rem / cap : 0)
-        let qMin = this.learner.q_Ah[0]
-        let qSig = this.learner.sigma_Ah(0)
+        let qMin = learner.q_Ah[0]
+        let qSig = learner.sigma_Ah(0)
         for (let i = 1; i < n; i++)
-            if (this.learner.q_Ah[i] < qMin) {
-                qMin = this.learner.q_Ah[i]
-                qSig = this.learner.sigma_Ah(i)
+            if (learner.q_Ah[i] < qMin) {
+                qMin = learner.q_Ah[i]
+                qSig = learner.sigma_Ah(i)
             }
         const nominal = (this.pack.cellCapacity_mAh * this.pack.parallel) / 1000
         return {
@@ -518,7 +522,7 @@ export class BatteryEstimator {
             capacity_Ah: cap,
             capacitySigma_Ah: qSig,
             soh: qMin / nominal,
-            capacityMeasured: this.learner.learned > 0,
+            capacityMeasured: learner.learned > 0,
             groups,
             packVoltage_V: vPack,
             current_A: I,

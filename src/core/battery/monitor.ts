@@ -90,7 +90,7 @@ export class BatteryMonitor {
     readonly cfg: BatteryConfig
     pack: PackConfig
     afe: Bq76907
-    est: BatteryEstimator = undefined
+    est: BatteryEstimator
     private bus: Bus
     private store: SettingsStore
     private settings: SettingsWriter
@@ -103,12 +103,12 @@ export class BatteryMonitor {
     private nextRetry_ms = 0
     private lastQ_C = 0
     private lastQt_s = -1
-    private last: BatteryEstimate = undefined
+    private last: BatteryEstimate
     /** The AFE's latest reading and when it came (for the protections); -1 before the first. */
-    reading: AfeReading = undefined
+    reading: AfeReading
     reading_ms = -1
     /** What the AFE's own protections were armed with (undefined until armed and verified). */
-    armed: AfeProtectionConfig = undefined
+    armed: AfeProtectionConfig
     private armProblem = "AFE protections not armed yet"
     private lastVerify_ms = 0
     private fetsKnown = false

@@ -119,6 +119,7 @@ export class EmptyWalk extends Walk {
         const I = (e - Math.sqrt(disc)) / (2 * r)
         // The step that led here took its charge at the mean of 1/I at its ends (trapezoid rule).
         if (this.k > 0) this.t += (this.dAh * 3600 * (1 / this.prevI + 1 / I)) / 2
+        const t = this.t
         let margin = 1e9
         for (let i = 0; i < n; i++) {
             const m = ocv[i] - I * res[i] - this.cutoff
@@ -127,12 +128,12 @@ export class EmptyWalk extends Walk {
         if (margin <= 0) {
             // Interpolate between the last step above the cut-off and this one.
             const pm = this.prevMargin
-            if (pm < 1e8 && pm > 0) return this.finish(this.prevT + ((this.t - this.prevT) * pm) / (pm - margin))
-            return this.finish(this.t)
+            if (pm < 1e8 && pm > 0) return this.finish(this.prevT + ((t - this.prevT) * pm) / (pm - margin))
+            return this.finish(t)
         }
-        if (this.t > this.maxSeconds) return this.finish(this.maxSeconds)
+        if (t > this.maxSeconds) return this.finish(this.maxSeconds)
         this.prevMargin = margin
-        this.prevT = this.t
+        this.prevT = t
         this.prevI = I
         for (let i = 0; i < n; i++) soc[i] -= this.dAh / this.groups[i].q_Ah
         this.k++
@@ -155,24 +156,25 @@ export class FullWalk extends Walk {
     protected step(): void {
         const n = this.groups.length
         const soc = this.soc
+        const I = this.current_A
         if (this.k >= MAX_STEPS) return this.finish(this.t)
         let sMax = soc[0]
         let vMax = 0
         for (let i = 0; i < n; i++) {
             if (soc[i] > sMax) sMax = soc[i]
-            const v = ocvAt_mV(this.c, soc[i]) / 1000 + this.current_A * this.rBase[i] * socResistanceFactor(soc[i])
+            const v = ocvAt_mV(this.c, soc[i]) / 1000 + I * this.rBase[i] * socResistanceFactor(soc[i])
             if (v > vMax) vMax = v
         }
         if (sMax >= this.targetSoc) return this.finish(this.t)
         if (vMax >= this.cvPerCell_V) {
             // Constant voltage: the current decays roughly exponentially while the remaining charge goes in.
             const remaining_Ah = (this.targetSoc - sMax) * this.qMin
-            const tau_s = (remaining_Ah * 3600) / this.current_A
-            const ratio = this.current_A / (this.tail_A > 0 ? this.tail_A : this.current_A * 0.05)
+            const tau_s = (remaining_Ah * 3600) / I
+            const ratio = I / (this.tail_A > 0 ? this.tail_A : I * 0.05)
             return this.finish(this.t + tau_s * Math.log(ratio > 1 ? ratio : 1))
         }
         const dAh = this.qMin * STEP_FRACTION
-        this.t += (dAh * 3600) / this.current_A
+        this.t += (dAh * 3600) / I
         for (let i = 0; i < n; i++) soc[i] += dAh / this.groups[i].q_Ah
         this.k++
     }
