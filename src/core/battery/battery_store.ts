@@ -147,17 +147,19 @@ export class BatterySaver {
         for (const q of s.q_Ah) q_Ah += q
         const energy_Wh = s.energyIn_Wh + s.energyOut_Wh
         const counted = energy_Wh - this.savedEnergy_Wh >= 0.01 * q_Ah * 3.2
-        if (moved || periodic) keys.push(KEY_SOC)
+        const soc = moved || periodic
+        const learned = s.capacityLearned !== this.savedLearned
+        if (soc) keys.push(KEY_SOC)
         if (counted || periodic) {
             keys.push(KEY_COUNTERS)
             this.savedEnergy_Wh = energy_Wh
         }
-        if (s.capacityLearned !== this.savedLearned) keys.push(KEY_CAPACITY)
+        if (learned) keys.push(KEY_CAPACITY)
         if (periodic) {
             keys.push(KEY_CAL)
-            if (keys.indexOf(KEY_CAPACITY) < 0) keys.push(KEY_CAPACITY)
+            if (!learned) keys.push(KEY_CAPACITY)
         }
-        if (keys.indexOf(KEY_SOC) >= 0) {
+        if (soc) {
             this.savedSoc = s.soc.slice(0)
             if (periodic) this.lastSave_s = now_s
         }

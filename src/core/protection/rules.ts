@@ -122,23 +122,44 @@ export function rule(id: string, what: string, above: boolean, trip: number, rel
 }
 
 /**
- * The pack-level rules, a row each: id, what, 1 when above the trip (0 below), unit, debounce_ms, retry_ms,
- * action, 1 when latching. Their trip and release points come from the chemistry and box (packRules).
+ * Rules as tables, a row each: id (after the channel's prefix), what, 1 when above the trip (0 below), unit,
+ * debounce_ms, retry_ms, action, 1 when latching, tier. Their trip and release points come from the chemistry
+ * and box (packRules, channelRules).
  */
 const PACK_RULES: any[] = [
-    "cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ACTION_CHARGE, 0,
-    "cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ACTION_ALL, 1,
-    "cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ACTION_DISCHARGE, 0,
-    "cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ACTION_ALL, 1,
-    "pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ACTION_DISCHARGE, 0,
-    "pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ACTION_CHARGE, 0,
-    "temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ACTION_CHARGE, 0,
-    "temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ACTION_CHARGE, 0,
-    "temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ACTION_DISCHARGE, 0,
-    "temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ACTION_DISCHARGE, 0,
-    "temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ACTION_ALL, 0,
-    "kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ACTION_DISCHARGE, 0,
+    "cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ACTION_CHARGE, 0, "trip",
+    "cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ACTION_ALL, 1, "trip",
+    "cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ACTION_DISCHARGE, 0, "trip",
+    "cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ACTION_ALL, 1, "trip",
+    "pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ACTION_DISCHARGE, 0, "trip",
+    "pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ACTION_CHARGE, 0, "trip",
+    "temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ACTION_CHARGE, 0, "trip",
+    "temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ACTION_CHARGE, 0, "trip",
+    "temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ACTION_DISCHARGE, 0, "trip",
+    "temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ACTION_DISCHARGE, 0, "trip",
+    "temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ACTION_ALL, 0, "trip",
+    "kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ACTION_DISCHARGE, 0, "trip",
 ]
+const CHANNEL_RULES: any[] = [
+    "stage.warm", "output stage warm: derating", 1, "C", 2000, 0, ACTION_NONE, 0, "derate",
+    "stage.hot", "output stage too hot", 1, "C", 1000, 30000, ACTION_CHANNEL, 0, "trip",
+    "ov", "output over-voltage", 1, "mV", 300, 10000, ACTION_CHANNEL, 0, "trip",
+    "uv", "output under-voltage (overload or failing source)", 0, "mV", 500, 10000, ACTION_CHANNEL, 0, "trip",
+    // Current through an output the firmware holds off: its switch is stuck closed. Only the pack's
+    // DSG FET can stop it, and a person must look at the switch.
+    "switch.stuck", "output switch stuck on (current while off)", 1, "mA", 500, 0, ACTION_DISCHARGE, 1, "trip",
+]
+
+/** The rules of a table with their trip and release points (`at`, two per row), for `channel` (-1: the pack). */
+function rulesFrom(rows: any[], at: number[], prefix: string, channel: number): FaultRule[] {
+    const out: FaultRule[] = []
+    for (let k = 0; k < rows.length; k += 9) {
+        const j = (k / 9) * 2
+        const how: RuleHow = { debounce_ms: rows[k + 4], retry_ms: rows[k + 5], action: rows[k + 6], latching: rows[k + 7] === 1, tier: rows[k + 8], channel }
+        out.push(rule(prefix + rows[k], rows[k + 1], rows[k + 2] === 1, at[j], at[j + 1], rows[k + 3], how))
+    }
+    return out
+}
 
 /** The pack-level rules for a chemistry and box. */
 export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
@@ -158,25 +179,18 @@ export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
         p.boardTrip_C, p.boardTrip_C - 10,
         p.kirchhoffTolerance_mA, p.kirchhoffTolerance_mA / 2,
     ]
-    const out: FaultRule[] = []
-    for (let k = 0; k < PACK_RULES.length; k += 8) {
-        const r = PACK_RULES
-        const j = k / 4
-        out.push(rule(r[k], r[k + 1], r[k + 2] === 1, at[j], at[j + 1], r[k + 3], { debounce_ms: r[k + 4], retry_ms: r[k + 5], action: r[k + 6], latching: r[k + 7] === 1 }))
-    }
-    return out
+    return rulesFrom(PACK_RULES, at, "", -1)
 }
 
 /** One output channel's rules: its power stage's temperature and its output voltage window. */
 export function channelRules(channel: number, p: PackProtectionConfig, minOut_mV: number, maxOut_mV: number): FaultRule[] {
-    const at = "ch" + channel + "."
-    return [
-        rule(at + "stage.warm", "output stage warm: derating", true, p.stageWarn_C, p.stageWarn_C - 5, "C", { debounce_ms: 2000, retry_ms: 0, action: ACTION_NONE, tier: "derate", channel: channel }),
-        rule(at + "stage.hot", "output stage too hot", true, p.stageTrip_C, p.stageWarn_C - 10, "C", { debounce_ms: 1000, retry_ms: 30000, action: ACTION_CHANNEL, channel: channel }),
-        rule(at + "ov", "output over-voltage", true, maxOut_mV, maxOut_mV - 500, "mV", { debounce_ms: 300, retry_ms: 10000, action: ACTION_CHANNEL, channel: channel }),
-        rule(at + "uv", "output under-voltage (overload or failing source)", false, minOut_mV, minOut_mV + 500, "mV", { debounce_ms: 500, retry_ms: 10000, action: ACTION_CHANNEL, channel: channel }),
-        // Current through an output the firmware holds off: its switch is stuck closed. Only the pack's
-        // DSG FET can stop it, and a person must look at the switch.
-        rule(at + "switch.stuck", "output switch stuck on (current while off)", true, 100, 50, "mA", { debounce_ms: 500, retry_ms: 0, action: ACTION_DISCHARGE, latching: true, channel: channel }),
+    // Trip and release of each row of CHANNEL_RULES.
+    const at = [
+        p.stageWarn_C, p.stageWarn_C - 5,
+        p.stageTrip_C, p.stageWarn_C - 10,
+        maxOut_mV, maxOut_mV - 500,
+        minOut_mV, minOut_mV + 500,
+        100, 50,
     ]
+    return rulesFrom(CHANNEL_RULES, at, "ch" + channel + ".", channel)
 }
