@@ -296,10 +296,6 @@ export class Bq76907 {
         if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, this.where + ": did not enter CONFIG_UPDATE")
     }
 
-    private async dm8(addr: number): Promise<number> {
-        return (await this.readDataMemory(addr, 1))[0]
-    }
-
     /**
      * Tell the chip how many cells are connected and hand it the FETs (autonomous control, host turn-off
      * allowed: the firmware enables the pack path at boot), and check both took.
@@ -307,7 +303,7 @@ export class Bq76907 {
     async configure(): Promise<void> {
         const a = this.cfg.address
         const want = this.cfg.cells === 7 ? 0 : this.cfg.cells
-        const fo = (await this.dm8(BQ76907_DM.FET_OPTIONS)) | FO_FET_EN | FO_HOST_FETOFF_EN
+        const fo = (await dm8(this, BQ76907_DM.FET_OPTIONS)) | FO_FET_EN | FO_HOST_FETOFF_EN
         try {
             await this.enterConfigUpdate()
             await this.writeDataMemory(BQ76907_DM.VCELL_MODE, [want])
@@ -315,97 +311,10 @@ export class Bq76907 {
         } finally {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
-        const mode = await this.dm8(BQ76907_DM.VCELL_MODE)
+        const mode = await dm8(this, BQ76907_DM.VCELL_MODE)
         if (mode !== want) throw new DeviceError(a, this.where + ": Vcell Mode reads " + mode + ", wrote " + want)
-        const fo2 = await this.dm8(BQ76907_DM.FET_OPTIONS)
+        const fo2 = await dm8(this, BQ76907_DM.FET_OPTIONS)
         if (fo2 !== fo) throw new DeviceError(a, this.where + ": FET Options reads " + hex8(fo2) + ", wrote " + hex8(fo))
-    }
-
-    /**
-     * One ADSCAN (the unit of the COV/CUV delays), ms: a slot per configured cell plus the shared slot, each
-     * 768 ticks of the 262.144 kHz LFO (ADC speeds and loop speed at their defaults: the firmware never changes
-     * them; verifyProtections checks the cell count).
-     */
-    private scan_ms(): number {
-        return ((this.cfg.cells + 1) * 768) / 262.144
-    }
-
-    /** One FULLSCAN (the TS measurement period, the unit of the temperature delays), s. */
-    private fullscan_s(): number {
-        return (5 * this.scan_ms()) / 1000
-    }
-
-    /** TS counts for a thermistor at temp_C (the inverse of tsToCelsius). */
-    celsiusToTs(temp_C: number): number {
-        const r = this.cfg.ntcR25_Ohm * Math.exp(this.cfg.ntcB_K * (1 / (temp_C + 273.15) - 1 / 298.15))
-        return (19660.8 * r) / (r + 20000)
-    }
-
-    /**
-     * Codes of the temperature protections asked for, flat: index i (TEMP_DM's order), threshold, delay, recovery.
-     * OT thresholds in more counts (cooler), UT in fewer (warmer): never looser than asked.
-     */
-    private encodeTemp(p: AfeProtectionConfig): number[] {
-        const req = [p.otc_C, p.otd_C, p.utc_C, p.utd_C]
-        const d = p.tempDelay_s
-        const dly = d === undefined ? TEMP_DLY : clampInt(Math.floor(d / this.fullscan_s() + EPS), 1, 255)
-        const out: number[] = []
-        for (let i = 0; i < 4; i++) {
-            const t = req[i]
-            if (t === undefined) continue
-            const c = this.celsiusToTs(t) / TEMP_STEP[i]
-            const thr = i < 2 ? clampInt(Math.ceil(c - EPS), 1, 255) : clampInt(Math.floor(c + EPS), 0, 255)
-            out.push(i, thr, dly, clampInt(i < 2 ? thr + TEMP_HYS : thr - TEMP_HYS, 0, 255))
-        }
-        return out
-    }
-
-    /** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
-    private tempValue(i: number, j: number, c: number): number {
-        return j === 1 ? c * this.fullscan_s() : this.tsToCelsius(c * TEMP_STEP[i])
-    }
-
-    /** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
-    private bitPlan(tc: number[]): number[] {
-        const b = PROT_BITS.slice(0)
-        let en = 0
-        for (let k = 0; k < tc.length; k += 4) {
-            const i = tc[k]
-            en |= TEMP_EN_B[i]
-            b[(i & 1) === 0 ? 4 : 7] |= TEMP_FET[i]
-        }
-        if (en !== 0) b.push(0x9025, en, 0)
-        return b
-    }
-
-    /**
-     * Register codes (PROT_DM's order): thresholds toward safety (lower COV, higher CUV, lower currents) and
-     * delays toward shorter, within each register's range.
-     */
-    private encode(p: AfeProtectionConfig, scan_ms: number): number[] {
-        const toMv = this.cfg.shunt_mOhm / 1000
-        return [
-            clampInt(Math.floor(p.cov_mV + EPS), 0, 5500),
-            clampInt(Math.floor(p.covDelay_ms / scan_ms + EPS), 1, 255),
-            clampInt(Math.ceil(p.cuv_mV - EPS), 0, 5500),
-            clampInt(Math.floor(p.cuvDelay_ms / scan_ms + EPS), 1, 255),
-            clampInt(Math.floor((p.occ_mA * toMv) / 2 + EPS), 2, 62),
-            ocDelayCode(p.occDelay_ms),
-            clampInt(Math.floor((p.ocd_mA * toMv) / 2 + EPS), 2, 100),
-            ocDelayCode(p.ocdDelay_ms),
-            tableFloor(SCD_MV, p.scd_mA * toMv),
-            tableFloor(SCD_US, p.scdDelay_us),
-        ]
-    }
-
-    /** What code `c` of register i (PROT_DM's order) stands for: mV, ms, mA or us. */
-    private value(i: number, c: number, scan_ms: number): number {
-        const toMa = 1000 / this.cfg.shunt_mOhm
-        if (i === 0 || i === 2) return c
-        if (i === 1 || i === 3) return c * scan_ms
-        if (i === 8) return SCD_MV[c & 15] * toMa
-        if (i === 9) return SCD_US[Math.min(10, c & 15)]
-        return (i & 1) === 0 ? c * 2 * toMa : bq76907OcDelay_ms(c)
     }
 
     /**
@@ -415,12 +324,12 @@ export class Bq76907 {
      * UTC open CHG, OTD and UTD DSG) are armed too, with their recovery TEMP_HYS steps back. Returns what was armed.
      */
     async armProtections(p: AfeProtectionConfig): Promise<AfeProtectionConfig> {
-        const scan = this.scan_ms()
-        const c = this.encode(p, scan)
-        const tc = this.encodeTemp(p)
-        const b = this.bitPlan(tc)
+        const scan = scan_ms(this)
+        const c = encode(this, p, scan)
+        const tc = encodeTemp(this, p)
+        const b = bitPlan(tc)
         const bits: number[] = []
-        for (let k = 0; k < b.length; k += 3) bits.push(((await this.dm8(b[k])) | b[k + 1]) & ~b[k + 2])
+        for (let k = 0; k < b.length; k += 3) bits.push(((await dm8(this, b[k])) | b[k + 1]) & ~b[k + 2])
         try {
             await this.enterConfigUpdate()
             for (let i = 0; i < PROT_DM.length; i++) await this.writeDataMemory(PROT_DM[i], i === 0 || i === 2 ? [c[i] & 0xff, c[i] >> 8] : [c[i]])
@@ -430,10 +339,10 @@ export class Bq76907 {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
         const r: any = {}
-        for (let i = 0; i < c.length; i++) r[PROT_KEYS[i]] = this.value(i, c[i], scan)
+        for (let i = 0; i < c.length; i++) r[PROT_KEYS[i]] = value(this, i, c[i], scan)
         for (let k = 0; k < tc.length; k += 4) {
-            r[TEMP_KEYS[tc[k]]] = this.tempValue(tc[k], 0, tc[k + 1])
-            r.tempDelay_s = this.tempValue(0, 1, tc[k + 2])
+            r[TEMP_KEYS[tc[k]]] = tempValue(this, tc[k], 0, tc[k + 1])
+            r.tempDelay_s = tempValue(this, 0, 1, tc[k + 2])
         }
         return r
     }
@@ -443,32 +352,32 @@ export class Bq76907 {
      * depends on; one line per mismatch, [] when all match.
      */
     async verifyProtections(armed: AfeProtectionConfig): Promise<string[]> {
-        const scan = this.scan_ms()
-        const want = this.encode(armed, scan)
+        const scan = scan_ms(this)
+        const want = encode(this, armed, scan)
         const out: string[] = []
         for (let i = 0; i < PROT_DM.length; i++) {
             const n = i === 0 || i === 2 ? 2 : 1
             const got = le(await this.readDataMemory(PROT_DM[i], n), 0, n)
             const key = PROT_KEYS[i]
             if (got !== want[i])
-                out.push(misread(PROT_NAMES[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), this.value(i, got, scan), this.value(i, want[i], scan), " " + key.slice(key.length - 2)))
+                out.push(misread(PROT_NAMES[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
         }
-        const vm = await this.dm8(BQ76907_DM.VCELL_MODE)
+        const vm = await dm8(this, BQ76907_DM.VCELL_MODE)
         const cells = this.cfg.cells === 7 ? 0 : this.cfg.cells
         if (vm !== cells) out.push("Vcell Mode reads " + vm + ", configured " + cells + " (the COV/CUV delays are counted in ADSCANs)")
-        const tc = this.encodeTemp(armed)
+        const tc = encodeTemp(this, armed)
         for (let k = 0; k < tc.length; k += 4) {
             const i = tc[k]
             for (let j = 0; j < 3; j++) {
-                const got = await this.dm8(TEMP_DM[i] + j)
+                const got = await dm8(this, TEMP_DM[i] + j)
                 const w = tc[k + 1 + j]
                 if (got !== w)
-                    out.push(misread(TEMP_KEYS[i].slice(0, 3).toUpperCase() + TEMP_REG_NAMES[j], this.tempValue(i, j, got), this.tempValue(i, j, w), j === 1 ? " s" : " °C"))
+                    out.push(misread(TEMP_KEYS[i].slice(0, 3).toUpperCase() + TEMP_REG_NAMES[j], tempValue(this, i, j, got), tempValue(this, i, j, w), j === 1 ? " s" : " °C"))
             }
         }
-        const b = this.bitPlan(tc)
+        const b = bitPlan(tc)
         for (let k = 0; k < b.length; k += 3) {
-            const got = await this.dm8(b[k])
+            const got = await dm8(this, b[k])
             if ((got & b[k + 1]) !== b[k + 1] || (got & b[k + 2]) !== 0)
                 out.push(PROT_BIT_NAMES[k / 3] + " reads " + hex8(got) + ", armed with " + hex8(b[k + 1]) + " set" + (b[k + 2] !== 0 ? " and " + hex8(b[k + 2]) + " clear" : ""))
         }
@@ -533,6 +442,101 @@ export class Bq76907 {
             batteryStatus: status,
         }
     }
+}
+
+
+// Protection encoding and small reads, as functions (a method costs more code in DeviceScript).
+
+/** One data-memory byte. */
+async function dm8(afe: Bq76907, addr: number): Promise<number> {
+    return (await afe.readDataMemory(addr, 1))[0]
+}
+
+/**
+ * One ADSCAN (the unit of the COV/CUV delays), ms: a slot per configured cell plus the shared slot, each
+ * 768 ticks of the 262.144 kHz LFO (ADC speeds and loop speed at their defaults: the firmware never changes
+ * them; verifyProtections checks the cell count).
+ */
+function scan_ms(afe: Bq76907): number {
+    return ((afe.cfg.cells + 1) * 768) / 262.144
+}
+
+/** One FULLSCAN (the TS measurement period, the unit of the temperature delays), s. */
+function fullscan_s(afe: Bq76907): number {
+    return (5 * scan_ms(afe)) / 1000
+}
+
+/** TS counts for a thermistor at temp_C (the inverse of tsToCelsius). */
+function celsiusToTs(afe: Bq76907, temp_C: number): number {
+    const r = afe.cfg.ntcR25_Ohm * Math.exp(afe.cfg.ntcB_K * (1 / (temp_C + 273.15) - 1 / 298.15))
+    return (19660.8 * r) / (r + 20000)
+}
+
+/**
+ * Codes of the temperature protections asked for, flat: index i (TEMP_DM's order), threshold, delay, recovery.
+ * OT thresholds in more counts (cooler), UT in fewer (warmer): never looser than asked.
+ */
+function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
+    const req = [p.otc_C, p.otd_C, p.utc_C, p.utd_C]
+    const d = p.tempDelay_s
+    const dly = d === undefined ? TEMP_DLY : clampInt(Math.floor(d / fullscan_s(afe) + EPS), 1, 255)
+    const out: number[] = []
+    for (let i = 0; i < 4; i++) {
+        const t = req[i]
+        if (t === undefined) continue
+        const c = celsiusToTs(afe, t) / TEMP_STEP[i]
+        const thr = i < 2 ? clampInt(Math.ceil(c - EPS), 1, 255) : clampInt(Math.floor(c + EPS), 0, 255)
+        out.push(i, thr, dly, clampInt(i < 2 ? thr + TEMP_HYS : thr - TEMP_HYS, 0, 255))
+    }
+    return out
+}
+
+/** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
+function tempValue(afe: Bq76907, i: number, j: number, c: number): number {
+    return j === 1 ? c * fullscan_s(afe) : afe.tsToCelsius(c * TEMP_STEP[i])
+}
+
+/** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
+function bitPlan(tc: number[]): number[] {
+    const b = PROT_BITS.slice(0)
+    let en = 0
+    for (let k = 0; k < tc.length; k += 4) {
+        const i = tc[k]
+        en |= TEMP_EN_B[i]
+        b[(i & 1) === 0 ? 4 : 7] |= TEMP_FET[i]
+    }
+    if (en !== 0) b.push(0x9025, en, 0)
+    return b
+}
+
+/**
+ * Register codes (PROT_DM's order): thresholds toward safety (lower COV, higher CUV, lower currents) and
+ * delays toward shorter, within each register's range.
+ */
+function encode(afe: Bq76907, p: AfeProtectionConfig, scan_ms: number): number[] {
+    const toMv = afe.cfg.shunt_mOhm / 1000
+    return [
+        clampInt(Math.floor(p.cov_mV + EPS), 0, 5500),
+        clampInt(Math.floor(p.covDelay_ms / scan_ms + EPS), 1, 255),
+        clampInt(Math.ceil(p.cuv_mV - EPS), 0, 5500),
+        clampInt(Math.floor(p.cuvDelay_ms / scan_ms + EPS), 1, 255),
+        clampInt(Math.floor((p.occ_mA * toMv) / 2 + EPS), 2, 62),
+        ocDelayCode(p.occDelay_ms),
+        clampInt(Math.floor((p.ocd_mA * toMv) / 2 + EPS), 2, 100),
+        ocDelayCode(p.ocdDelay_ms),
+        tableFloor(SCD_MV, p.scd_mA * toMv),
+        tableFloor(SCD_US, p.scdDelay_us),
+    ]
+}
+
+/** What code `c` of register i (PROT_DM's order) stands for: mV, ms, mA or us. */
+function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
+    const toMa = 1000 / afe.cfg.shunt_mOhm
+    if (i === 0 || i === 2) return c
+    if (i === 1 || i === 3) return c * scan_ms
+    if (i === 8) return SCD_MV[c & 15] * toMa
+    if (i === 9) return SCD_US[Math.min(10, c & 15)]
+    return (i & 1) === 0 ? c * 2 * toMa : bq76907OcDelay_ms(c)
 }
 
 // Diagnostics the firmware does not need (it gets the same registers from read()): free functions rather
