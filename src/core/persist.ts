@@ -90,7 +90,7 @@ export class SettingsWriter {
                 this.writes++
                 if (this.pending[key] === value) delete this.pending[key]
             } catch (e) {
-                problems.push("could not save setting " + key + ": " + errorText(e))
+                problems.push(`could not save setting ${key}: ${errorText(e)}`)
             }
         }
         return problems

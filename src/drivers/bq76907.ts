@@ -158,7 +158,7 @@ function tableFloor(table: number[], x: number): number {
 
 /** One read-back mismatch: what `name` reads and what it was armed with, to 0.01 `unit`. */
 function misread(name: string, got: number, want: number, unit: string): string {
-    return name + " reads " + Math.round(got * 100) / 100 + unit + ", armed " + Math.round(want * 100) / 100 + unit
+    return `${name} reads ${Math.round(got * 100) / 100}${unit}, armed ${Math.round(want * 100) / 100}${unit}`
 }
 
 export interface AfeReading {
@@ -228,13 +228,13 @@ export class Bq76907 {
         const crc = this.cfg.crc
         const len = crc ? 2 * n : n
         const b = await this.bus.transfer(a, [cmd], len)
-        if (!b || b.length !== len) throw new BusError(a, "short read from " + this.where + " at " + hex8(cmd))
+        if (!b || b.length !== len) throw new BusError(a, `short read from ${this.where} at ${hex8(cmd)}`)
         if (!crc) return b
         const out: number[] = []
         for (let i = 0; i < n; i++) {
             const d = b[2 * i]
             const want = crc8(i === 0 ? [(a << 1) & 0xff, cmd, ((a << 1) | 1) & 0xff, d] : [d])
-            if (b[2 * i + 1] !== want) throw new DeviceError(a, this.where + ": CRC error reading " + hex8(cmd) + " (garbled transfer)")
+            if (b[2 * i + 1] !== want) throw new DeviceError(a, `${this.where}: CRC error reading ${hex8(cmd)} (garbled transfer)`)
             out.push(d)
         }
         return out
@@ -247,19 +247,19 @@ export class Bq76907 {
             const echo = await this.readBytes(BQ76907_CMD.SUBCMD, 2)
             if (le(echo, 0, 2) === id) return
         }
-        throw new DeviceError(this.cfg.address, this.where + ": subcommand " + hex16(id) + " never completed")
+        throw new DeviceError(this.cfg.address, `${this.where}: subcommand ${hex16(id)} never completed`)
     }
 
     /** Run a subcommand and return its data, checked against the chip's checksum and length. */
     async subcommand(id: number): Promise<number[]> {
         await this.command(id)
         const len = (await this.readBytes(BQ76907_CMD.LENGTH, 1))[0]
-        if (len < 4 || len > 36) throw new DeviceError(this.cfg.address, this.where + ": subcommand " + hex16(id) + " reports length " + len)
+        if (len < 4 || len > 36) throw new DeviceError(this.cfg.address, `${this.where}: subcommand ${hex16(id)} reports length ${len}`)
         const data = len > 4 ? await this.readBytes(BQ76907_CMD.BUFFER, len - 4) : []
         const sum = (await this.readBytes(BQ76907_CMD.CHECKSUM, 1))[0]
         let s = (id & 0xff) + ((id >> 8) & 0xff)
         for (const d of data) s += d
-        if (((~s) & 0xff) !== sum) throw new DeviceError(this.cfg.address, this.where + ": checksum mismatch on subcommand " + hex16(id))
+        if (((~s) & 0xff) !== sum) throw new DeviceError(this.cfg.address, `${this.where}: checksum mismatch on subcommand ${hex16(id)}`)
         return data
     }
 
@@ -275,7 +275,7 @@ export class Bq76907 {
 
     async readDataMemory(addr: number, n: number): Promise<number[]> {
         const d = await this.subcommand(addr)
-        if (d.length < n) throw new DeviceError(this.cfg.address, this.where + ": data memory " + hex16(addr) + " returned " + d.length + " bytes")
+        if (d.length < n) throw new DeviceError(this.cfg.address, `${this.where}: data memory ${hex16(addr)} returned ${d.length} bytes`)
         return d.slice(0, n)
     }
 
@@ -283,7 +283,7 @@ export class Bq76907 {
         const d = await this.subcommand(BQ76907_SUB.DEVICE_NUMBER)
         const dev = le(d, 0, 2)
         if (d.length < 2 || dev !== DEVICE_NUMBER)
-            throw new DeviceError(this.cfg.address, this.where + ": device number " + hex16(dev) + ", expected " + hex16(DEVICE_NUMBER) + "; another AFE at this address?")
+            throw new DeviceError(this.cfg.address, `${this.where}: device number ${hex16(dev)}, expected ${hex16(DEVICE_NUMBER)}; another AFE at this address?`)
     }
 
     private async batteryStatus(): Promise<number> {
@@ -293,7 +293,7 @@ export class Bq76907 {
     /** Enter CONFIG_UPDATE (the chip opens its FETs there); callers leave it in a `finally`. */
     private async enterConfigUpdate(): Promise<void> {
         await this.command(BQ76907_SUB.SET_CFGUPDATE)
-        if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, this.where + ": did not enter CONFIG_UPDATE")
+        if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, `${this.where}: did not enter CONFIG_UPDATE`)
     }
 
     /**
@@ -312,9 +312,9 @@ export class Bq76907 {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
         const mode = await dm8(this, BQ76907_DM.VCELL_MODE)
-        if (mode !== want) throw new DeviceError(a, this.where + ": Vcell Mode reads " + mode + ", wrote " + want)
+        if (mode !== want) throw new DeviceError(a, `${this.where}: Vcell Mode reads ${mode}, wrote ${want}`)
         const fo2 = await dm8(this, BQ76907_DM.FET_OPTIONS)
-        if (fo2 !== fo) throw new DeviceError(a, this.where + ": FET Options reads " + hex8(fo2) + ", wrote " + hex8(fo))
+        if (fo2 !== fo) throw new DeviceError(a, `${this.where}: FET Options reads ${hex8(fo2)}, wrote ${hex8(fo)}`)
     }
 
     /**
@@ -364,7 +364,7 @@ export class Bq76907 {
         }
         const vm = await dm8(this, BQ76907_DM.VCELL_MODE)
         const cells = this.cfg.cells === 7 ? 0 : this.cfg.cells
-        if (vm !== cells) out.push("Vcell Mode reads " + vm + ", configured " + cells + " (the COV/CUV delays are counted in ADSCANs)")
+        if (vm !== cells) out.push(`Vcell Mode reads ${vm}, configured ${cells} (the COV/CUV delays are counted in ADSCANs)`)
         const tc = encodeTemp(this, armed)
         for (let k = 0; k < tc.length; k += 4) {
             const i = tc[k]
@@ -379,7 +379,7 @@ export class Bq76907 {
         for (let k = 0; k < b.length; k += 3) {
             const got = await dm8(this, b[k])
             if ((got & b[k + 1]) !== b[k + 1] || (got & b[k + 2]) !== 0)
-                out.push(PROT_BIT_NAMES[k / 3] + " reads " + hex8(got) + ", armed with " + hex8(b[k + 1]) + " set" + (b[k + 2] !== 0 ? " and " + hex8(b[k + 2]) + " clear" : ""))
+                out.push(`${PROT_BIT_NAMES[k / 3]} reads ${hex8(got)}, armed with ${hex8(b[k + 1])} set${b[k + 2] !== 0 ? ` and ${hex8(b[k + 2])} clear` : ""}`)
         }
         return out
     }
@@ -397,7 +397,7 @@ export class Bq76907 {
     /** Accumulated charge (C, positive = discharge) and the time it covers (s). */
     async readPassq(): Promise<{ charge_C: number; time_s: number }> {
         const d = await this.subcommand(BQ76907_SUB.PASSQ)
-        if (d.length < 12) throw new DeviceError(this.cfg.address, this.where + ": PASSQ returned " + d.length + " bytes")
+        if (d.length < 12) throw new DeviceError(this.cfg.address, `${this.where}: PASSQ returned ${d.length} bytes`)
         // 48-bit two's complement: the low 32 bits, then the upper 16 sign-extended to 32 bits.
         let hi = le(d, 4, 4)
         if (hi >= 0x80000000) hi -= 0x100000000

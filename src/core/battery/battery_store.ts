@@ -104,7 +104,7 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
         if (ok[i] && !isInts(recs[i][FIELDS[f + 2]], FIELDS[f + 6] === 1 ? series : -1, FIELDS[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
     }
     for (let i = 0; i < recs.length; i++)
-        if (!ok[i]) problems.push(RECORD_WHAT[i] + " (" + BATTERY_KEYS[i] + ")" + (present(recs[i]) ? " unusable: " : " missing: ") + RECORD_THEN[i])
+        if (!ok[i]) problems.push(`${RECORD_WHAT[i]} (${BATTERY_KEYS[i]})${present(recs[i]) ? " unusable: " : " missing: "}${RECORD_THEN[i]}`)
     // Fallbacks in FIELDS' order: the label capacity, no SOC (NaN: an empty list, measured again), resistances
     // as typical, no calibration, counters at zero.
     const fallback = [nominal_Ah, nominal_Ah * labelSigma, 0, NaN, NaN, 1, 0, 0.05, 0, 0.03, 0, 0, 0]

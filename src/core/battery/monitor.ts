@@ -132,11 +132,11 @@ export class BatteryMonitor {
         try {
             saved = await this.store.read(KEY_PACK)
         } catch (e) {
-            this.note("setting", "could not read the pack configuration (" + errorText(e) + "); using the default")
+            this.note("setting", `could not read the pack configuration (${errorText(e)}); using the default`)
         }
         if (saved !== undefined && saved !== null) {
             const problems = checkPackConfig(saved, this.cfg.limits)
-            if (problems.length > 0) this.note("setting", "saved pack configuration refused (" + problems.join("; ") + "); using the default")
+            if (problems.length > 0) this.note("setting", `saved pack configuration refused (${problems.join("; ")}); using the default`)
             else this.pack = saved
         }
         const records: { [key: string]: any } = {}
@@ -144,7 +144,7 @@ export class BatteryMonitor {
             try {
                 records[k] = await this.store.read(k)
             } catch (e) {
-                this.note("setting", "could not read " + k + " (" + errorText(e) + ")")
+                this.note("setting", `could not read ${k} (${errorText(e)})`)
             }
         }
         const d = decodeLearned(k => records[k], this.pack.series, packCapacity_mAh(this.pack) / 1000, this.cfg.estimator.labelCapacitySigma)
@@ -228,7 +228,7 @@ export class BatteryMonitor {
             this.fetsKnown = true
         } catch (e) {
             this.fetsKnown = false
-            this.note("protection", "could not set the pack FETs (" + errorText(e) + "); retrying")
+            this.note("protection", `could not set the pack FETs (${errorText(e)}); retrying`)
         }
     }
 
@@ -252,7 +252,7 @@ export class BatteryMonitor {
             if (this.failures >= 3) {
                 this.ready = false
                 this.nextRetry_ms = now_ms + 5000
-                this.fault("AFE not responding (" + errorText(e) + ")")
+                this.fault(`AFE not responding (${errorText(e)})`)
             }
             return
         }
@@ -268,11 +268,11 @@ export class BatteryMonitor {
             try {
                 const wrong = this.armed ? await this.afe.verifyProtections(this.armed) : ["never armed"]
                 if (wrong.length > 0) {
-                    this.note("protection", "AFE protections read back wrong (" + wrong.join("; ") + "); arming again")
+                    this.note("protection", `AFE protections read back wrong (${wrong.join("; ")}); arming again`)
                     await this.armAfe(now_ms)
                 }
             } catch (e) {
-                this.armProblem = "AFE protections could not be verified (" + errorText(e) + ")"
+                this.armProblem = `AFE protections could not be verified (${errorText(e)})`
             }
         }
         // The AFE's own clock covers the counted charge; a reset of the chip restarts both at zero.
@@ -314,7 +314,7 @@ export class BatteryMonitor {
         this.est = new BatteryEstimator(p, this.cfg.estimator, undefined)
         this.last = undefined
         await this.initAfe(now_ms)
-        this.note("battery", "pack set to " + p.series + "S" + p.parallel + "P " + p.chemistry + " " + p.cellCapacity_mAh + " mAh cells; capacity and health will be measured again")
+        this.note("battery", `pack set to ${p.series}S${p.parallel}P ${p.chemistry} ${p.cellCapacity_mAh} mAh cells; capacity and health will be measured again`)
     }
 
     /** Start recomputing time to empty / full when due; true when a walk started (advance it with runtimeWork). */

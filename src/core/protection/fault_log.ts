@@ -70,14 +70,14 @@ export class FaultLog {
             head = await store.read(KEY_LOG_HEAD)
             boots = await store.read(KEY_BOOTS)
         } catch (e) {
-            problems.push("could not read the fault log (" + errorText(e) + ")")
+            problems.push(`could not read the fault log (${errorText(e)})`)
         }
         this.boot = typeof boots === "number" && boots >= 0 && Math.floor(boots) === boots ? boots + 1 : 1
-        if (boots !== undefined && boots !== null && this.boot === 1 && boots !== 0) problems.push("boot counter " + JSON.stringify(boots) + " unusable; counting from 1")
+        if (boots !== undefined && boots !== null && this.boot === 1 && boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
         this.settings.set(KEY_BOOTS, this.boot)
         if (head === undefined || head === null) return problems
         if (typeof head !== "object" || typeof head.n !== "number" || typeof head.c !== "number" || head.n < 0 || head.n >= LOG_SLOTS || Math.floor(head.n) !== head.n) {
-            problems.push("fault log head " + JSON.stringify(head) + " unusable; the log starts afresh")
+            problems.push(`fault log head ${JSON.stringify(head)} unusable; the log starts afresh`)
             return problems
         }
         this.next = head.n
@@ -94,7 +94,7 @@ export class FaultLog {
             if (x === undefined || x === null) continue
             const e = entryOf(x)
             if (e) this.entries.push(e)
-            else problems.push("fault log slot " + i + " unusable; skipped")
+            else problems.push(`fault log slot ${i} unusable; skipped`)
         }
         return problems
     }
