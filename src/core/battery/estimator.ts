@@ -479,10 +479,9 @@ export class BatteryEstimator {
         return this.trend.effective(i, this.learner.q_Ah[i], this.learner.qVar[i])
     }
 
-    private runtimeGroups(shift: number): RuntimeGroup[] {
+    private runtimeGroups(): RuntimeGroup[] {
         const out: RuntimeGroup[] = []
-        for (let i = 0; i < this.groups.length; i++)
-            out.push({ soc: this.groups[i].soc + shift * this.groups[i].sigma(), q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
+        for (let i = 0; i < this.groups.length; i++) out.push({ soc: this.groups[i].soc, q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
         return out
     }
 
@@ -562,10 +561,10 @@ export class BatteryEstimator {
         const c = this.chem
         this.walkPower_W = P
         if (P > 0.2) {
-            this.walk = new EmptyWalk(c, this.runtimeGroups(0), temp_C, P, MAX_RUNTIME_S)
+            this.walk = new EmptyWalk(c, this.runtimeGroups(), temp_C, P, MAX_RUNTIME_S)
             this.walkEmpty = true
         } else if (P < -0.2 && e.current_A < 0) {
-            this.walk = new FullWalk(c, this.runtimeGroups(0), temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
+            this.walk = new FullWalk(c, this.runtimeGroups(), temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
             this.walkEmpty = false
         } else {
             this.walk = undefined
@@ -587,10 +586,8 @@ export class BatteryEstimator {
     }
 
     private publishRuntimes(tte: number, ttf: number): void {
-        this.tte = tte
-        this.tteLow = -1
-        this.tteHigh = -1
-        this.ttf = ttf
+        let low = -1
+        let high = -1
         const e = this.last
         if (tte >= 0 && e) {
             // Band: the SOC's two-sigma in charge terms, the capacity's (before it is measured, the label may be
@@ -606,23 +603,27 @@ export class BatteryEstimator {
             const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
             const pSig = Math.sqrt(this.powerVar > 0 ? this.powerVar : 0)
             const pRel = pSig / this.walkPower_W
-            this.tteLow = (tte * (1 - rel)) / (1 + pRel)
-            this.tteHigh = (tte * (1 + rel)) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
-            if (this.tteLow < 0) this.tteLow = 0
-            if (this.tteHigh > MAX_RUNTIME_S) this.tteHigh = MAX_RUNTIME_S
+            low = (tte * (1 - rel)) / (1 + pRel)
+            high = (tte * (1 + rel)) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
+            if (low < 0) low = 0
+            if (high > MAX_RUNTIME_S) high = MAX_RUNTIME_S
         }
+        this.tte = tte
+        this.tteLow = low
+        this.tteHigh = high
+        this.ttf = ttf
         if (e) {
-            e.tte_s = this.tte
-            e.tteLow_s = this.tteLow
-            e.tteHigh_s = this.tteHigh
-            e.ttf_s = this.ttf
+            e.tte_s = tte
+            e.tteLow_s = low
+            e.tteHigh_s = high
+            e.ttf_s = ttf
         }
     }
 
     /** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
     emptyWalkAt(power_W: number, temp_C: number): EmptyWalk {
         if (!this.started) return undefined
-        return new EmptyWalk(this.chem, this.runtimeGroups(0), temp_C, power_W, MAX_RUNTIME_S)
+        return new EmptyWalk(this.chem, this.runtimeGroups(), temp_C, power_W, MAX_RUNTIME_S)
     }
 
     estimate(): BatteryEstimate {
