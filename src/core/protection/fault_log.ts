@@ -49,6 +49,11 @@ function entryOf(x: any): FaultLogEntry {
     return e
 }
 
+/** A whole number in [lo, hi]. */
+function isWhole(v: any, lo: number, hi: number): boolean {
+    return typeof v === "number" && v >= lo && v <= hi && Math.floor(v) === v
+}
+
 export class FaultLog {
     private settings: SettingsWriter
     /** Oldest first. */
@@ -72,11 +77,11 @@ export class FaultLog {
         } catch (e) {
             problems.push(`could not read the fault log (${errorText(e)})`)
         }
-        this.boot = typeof boots === "number" && boots >= 0 && Math.floor(boots) === boots ? boots + 1 : 1
+        this.boot = isWhole(boots, 0, Infinity) ? boots + 1 : 1
         if (boots !== undefined && boots !== null && this.boot === 1 && boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
         this.settings.set(KEY_BOOTS, this.boot)
         if (head === undefined || head === null) return problems
-        if (typeof head !== "object" || typeof head.n !== "number" || typeof head.c !== "number" || head.n < 0 || head.n >= LOG_SLOTS || Math.floor(head.n) !== head.n) {
+        if (typeof head !== "object" || typeof head.c !== "number" || !isWhole(head.n, 0, LOG_SLOTS - 1)) {
             problems.push(`fault log head ${JSON.stringify(head)} unusable; the log starts afresh`)
             return problems
         }
