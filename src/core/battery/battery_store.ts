@@ -15,23 +15,26 @@ const VERSION = 1
  * The stored fields, a row each: the LearnedState field; its record (index in BATTERY_KEYS) and name there;
  * the scale (stored as round(value * scale), restored as stored / scale); the range a stored value must lie
  * in (hi -1: twice the label capacity, mAh); 1 for a list with a value per group, 0 for one value.
- * A record's rows are together and in its key order (the stored JSON keeps that order).
+ * A record's rows are together and in its key order (the stored JSON keeps that order). JSON parsed once:
+ * in DeviceScript a string is data, while an array literal is code that builds it.
  */
-const FIELDS: any[] = [
-    "q_Ah", 0, "q", 1000, 1, -1, 1,
-    "qSigma_Ah", 0, "qs", 1000, 0, -1, 1,
-    "capacityLearned", 0, "n", 1, 0, 1e9, 0,
-    "soc", 1, "s", 10000, -5000, 15000, 1,
-    "socSigma", 1, "ss", 10000, 0, 10000, 1,
-    "rFactor", 1, "r", 1000, 100, 10000, 1,
-    "offset_A", 2, "o", 1e6, -1e6, 1e6, 0,
-    "offsetSigma_A", 2, "os", 1e6, 0, 1e6, 0,
-    "gain", 2, "g", 1e6, -200000, 200000, 0,
-    "gainSigma", 2, "gs", 1e6, 0, 200000, 0,
-    "dischargeAh", 3, "d", 1000, 0, 2e12, 0,
-    "energyIn_Wh", 3, "i", 1000, 0, 2e12, 0,
-    "energyOut_Wh", 3, "o", 1000, 0, 2e12, 0,
-]
+const FIELDS: any[] = JSON.parse(
+    "[" +
+    '"q_Ah", 0, "q", 1000, 1, -1, 1,' +
+    '"qSigma_Ah", 0, "qs", 1000, 0, -1, 1,' +
+    '"capacityLearned", 0, "n", 1, 0, 1e9, 0,' +
+    '"soc", 1, "s", 10000, -5000, 15000, 1,' +
+    '"socSigma", 1, "ss", 10000, 0, 10000, 1,' +
+    '"rFactor", 1, "r", 1000, 100, 10000, 1,' +
+    '"offset_A", 2, "o", 1e6, -1e6, 1e6, 0,' +
+    '"offsetSigma_A", 2, "os", 1e6, 0, 1e6, 0,' +
+    '"gain", 2, "g", 1e6, -200000, 200000, 0,' +
+    '"gainSigma", 2, "gs", 1e6, 0, 200000, 0,' +
+    '"dischargeAh", 3, "d", 1000, 0, 2e12, 0,' +
+    '"energyIn_Wh", 3, "i", 1000, 0, 2e12, 0,' +
+    '"energyOut_Wh", 3, "o", 1000, 0, 2e12, 0' +
+    "]",
+)
 const ROW = 7
 /** Per record (BATTERY_KEYS' order): what it holds, and what happens without it. */
 const RECORD_WHAT = ["saved capacity", "saved state of charge", "saved current calibration", "saved lifetime counters"]

@@ -59,28 +59,33 @@ export interface BatterySnapshot {
 
 export type Note = (kind: string, message: string) => void
 
-/** Snapshot fields that are an estimate's field times a scale, rounded: snapshot field, estimate field, scale. */
-const SNAPSHOT_SCALED: any[] = [
-    "soc_pm", "soc", 1000,
-    "socLow_pm", "socLow", 1000,
-    "socHigh_pm", "socHigh", 1000,
-    "capacity_mAh", "capacity_Ah", 1000,
-    "capacitySigma_mAh", "capacitySigma_Ah", 1000,
-    "tte_s", "tte_s", 1,
-    "tteLow_s", "tteLow_s", 1,
-    "tteHigh_s", "tteHigh_s", 1,
-    "ttf_s", "ttf_s", 1,
-    "voltage_mV", "packVoltage_V", 1000,
-    "current_mA", "current_A", 1000,
-    "power_mW", "power_W", 1000,
-    "temp_dC", "temp_C", 10,
-    "cycles_c", "equivalentCycles", 100,
-    "energyIn_Wh", "energyIn_Wh", 1,
-    "energyOut_Wh", "energyOut_Wh", 1,
-    "anchorAge_s", "anchorAge_s", 1,
-    "offset_uA", "offset_A", 1e6,
-    "gain_ppm", "gain", 1e6,
-]
+/**
+ * Snapshot fields that are an estimate's field times a scale, rounded: snapshot field, estimate field, scale.
+ * JSON parsed once (a string is data; an array literal is code).
+ */
+const SNAPSHOT_SCALED: any[] = JSON.parse(
+    "[" +
+    '"soc_pm", "soc", 1000,' +
+    '"socLow_pm", "socLow", 1000,' +
+    '"socHigh_pm", "socHigh", 1000,' +
+    '"capacity_mAh", "capacity_Ah", 1000,' +
+    '"capacitySigma_mAh", "capacitySigma_Ah", 1000,' +
+    '"tte_s", "tte_s", 1,' +
+    '"tteLow_s", "tteLow_s", 1,' +
+    '"tteHigh_s", "tteHigh_s", 1,' +
+    '"ttf_s", "ttf_s", 1,' +
+    '"voltage_mV", "packVoltage_V", 1000,' +
+    '"current_mA", "current_A", 1000,' +
+    '"power_mW", "power_W", 1000,' +
+    '"temp_dC", "temp_C", 10,' +
+    '"cycles_c", "equivalentCycles", 100,' +
+    '"energyIn_Wh", "energyIn_Wh", 1,' +
+    '"energyOut_Wh", "energyOut_Wh", 1,' +
+    '"anchorAge_s", "anchorAge_s", 1,' +
+    '"offset_uA", "offset_A", 1e6,' +
+    '"gain_ppm", "gain", 1e6' +
+    "]",
+)
 
 function pm(x: number): number {
     return Math.round(x * 1000)

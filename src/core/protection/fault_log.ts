@@ -26,16 +26,18 @@ export interface FaultLogEntry {
     unit: string
 }
 
-/** Each entry field, its key in the stored record and its type (numbers are stored rounded). */
-const ENTRY_FIELDS = [
-    "boot", "b", "number",
-    "t_s", "t", "number",
-    "event", "e", "string",
-    "id", "i", "string",
-    "value", "x", "number",
-    "threshold", "k", "number",
-    "unit", "u", "string",
-]
+/** Each entry field, its key in the stored record and its type (numbers are stored rounded); JSON, as data. */
+const ENTRY_FIELDS: string[] = JSON.parse(
+    "[" +
+    '"boot", "b", "number",' +
+    '"t_s", "t", "number",' +
+    '"event", "e", "string",' +
+    '"id", "i", "string",' +
+    '"value", "x", "number",' +
+    '"threshold", "k", "number",' +
+    '"unit", "u", "string"' +
+    "]",
+)
 
 /** The entry a stored record holds, or undefined when it is not one. */
 function entryOf(x: any): FaultLogEntry {

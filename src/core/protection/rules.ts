@@ -124,31 +124,35 @@ export function rule(id: string, what: string, above: boolean, trip: number, rel
 /**
  * Rules as tables, a row each: id (after the channel's prefix), what, 1 when above the trip (0 below), unit,
  * debounce_ms, retry_ms, action, 1 when latching, tier. Their trip and release points come from the chemistry
- * and box (packRules, channelRules).
+ * and box (packRules, channelRules). JSON parsed once (a string is data; an array literal is code).
  */
-const PACK_RULES: any[] = [
-    "cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ACTION_CHARGE, 0, "trip",
-    "cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ACTION_ALL, 1, "trip",
-    "cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ACTION_DISCHARGE, 0, "trip",
-    "cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ACTION_ALL, 1, "trip",
-    "pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ACTION_DISCHARGE, 0, "trip",
-    "pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ACTION_CHARGE, 0, "trip",
-    "temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ACTION_CHARGE, 0, "trip",
-    "temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ACTION_CHARGE, 0, "trip",
-    "temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ACTION_DISCHARGE, 0, "trip",
-    "temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ACTION_DISCHARGE, 0, "trip",
-    "temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ACTION_ALL, 0, "trip",
-    "kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ACTION_DISCHARGE, 0, "trip",
-]
-const CHANNEL_RULES: any[] = [
-    "stage.warm", "output stage warm: derating", 1, "C", 2000, 0, ACTION_NONE, 0, "derate",
-    "stage.hot", "output stage too hot", 1, "C", 1000, 30000, ACTION_CHANNEL, 0, "trip",
-    "ov", "output over-voltage", 1, "mV", 300, 10000, ACTION_CHANNEL, 0, "trip",
-    "uv", "output under-voltage (overload or failing source)", 0, "mV", 500, 10000, ACTION_CHANNEL, 0, "trip",
+const PACK_RULES: any[] = JSON.parse(
+    "[" +
+    '"cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ' + ACTION_CHARGE + ', 0, "trip",' +
+    '"cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ' + ACTION_ALL + ', 1, "trip",' +
+    '"cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ' + ACTION_DISCHARGE + ', 0, "trip",' +
+    '"cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ' + ACTION_ALL + ', 1, "trip",' +
+    '"pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ' + ACTION_DISCHARGE + ', 0, "trip",' +
+    '"pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ' + ACTION_CHARGE + ', 0, "trip",' +
+    '"temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ' + ACTION_CHARGE + ', 0, "trip",' +
+    '"temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ' + ACTION_CHARGE + ', 0, "trip",' +
+    '"temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ' + ACTION_DISCHARGE + ', 0, "trip",' +
+    '"temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ' + ACTION_DISCHARGE + ', 0, "trip",' +
+    '"temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ' + ACTION_ALL + ', 0, "trip",' +
+    '"kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ' + ACTION_DISCHARGE + ', 0, "trip"' +
+    "]",
+)
+const CHANNEL_RULES: any[] = JSON.parse(
+    "[" +
+    '"stage.warm", "output stage warm: derating", 1, "C", 2000, 0, ' + ACTION_NONE + ', 0, "derate",' +
+    '"stage.hot", "output stage too hot", 1, "C", 1000, 30000, ' + ACTION_CHANNEL + ', 0, "trip",' +
+    '"ov", "output over-voltage", 1, "mV", 300, 10000, ' + ACTION_CHANNEL + ', 0, "trip",' +
+    '"uv", "output under-voltage (overload or failing source)", 0, "mV", 500, 10000, ' + ACTION_CHANNEL + ', 0, "trip",' +
     // Current through an output the firmware holds off: its switch is stuck closed. Only the pack's
     // DSG FET can stop it, and a person must look at the switch.
-    "switch.stuck", "output switch stuck on (current while off)", 1, "mA", 500, 0, ACTION_DISCHARGE, 1, "trip",
-]
+    '"switch.stuck", "output switch stuck on (current while off)", 1, "mA", 500, 0, ' + ACTION_DISCHARGE + ', 1, "trip"' +
+    "]",
+)
 
 /** The rules of a table with their trip and release points (`at`, two per row), for `channel` (-1: the pack). */
 function rulesFrom(rows: any[], at: number[], prefix: string, channel: number): FaultRule[] {
