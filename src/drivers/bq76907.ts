@@ -39,22 +39,25 @@ export const enum BQ76907_DM {
     FET_OPTIONS = 0x901e,
 }
 
+// Tables of names and decimal numbers are JSON parsed once: in DeviceScript a string is data, while an array
+// literal is code that builds the array (hex tables stay literals, for reading).
+
 /**
  * The protection registers armProtections writes and verifyProtections reads, in the order of encode(): their
  * data-memory addresses (the thresholds at 0 and 2 are 2 bytes, the rest 1), names and the unit of the value
  * each code stands for.
  */
 const PROT_DM = [0x9032, 0x9034, 0x902e, 0x9030, 0x9036, 0x9037, 0x9038, 0x9039, 0x903c, 0x903d]
-const PROT_NAMES = ["COV", "CUV", "OCC", "OCD1", "SCD"]
+const PROT_NAMES: string[] = JSON.parse('["COV", "CUV", "OCC", "OCD1", "SCD"]')
 /** The AfeProtectionConfig field of each (its suffix is the unit). */
-const PROT_KEYS = ["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]
+const PROT_KEYS: string[] = JSON.parse('["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]')
 /**
  * Bit registers: Enabled Protections A (7 COV, 6 CUV, 5 SCD, 4 OCD1, 3 OCD2, 2 OCC) gets the five armed;
  * CHG FET Protections A (7 COV, 6 SCD, 5 OCC) gets COV and OCC, and loses SCD; DSG FET Protections A
  * (7 CUV, 6 SCD, 5 OCD1, 4 OCD2) gets CUV, SCD and OCD1. Address, bits set, bits cleared, ...
  */
 const PROT_BITS = [0x9024, 0xf4, 0, 0x9027, 0xa0, 0x40, 0x9026, 0xe0, 0]
-const PROT_BIT_NAMES = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
+const PROT_BIT_NAMES: string[] = JSON.parse('["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]')
 /**
  * Temperature protections OTC, OTD, UTC, UTD (armed only when asked for): data-memory address of the threshold
  * (delay at +1, recovery at +2), TS counts per threshold step, Enabled Protections B bit (5 OTD, 4 OTC, 3 UTD,
@@ -64,8 +67,8 @@ const TEMP_DM = [0x9040, 0x9043, 0x9049, 0x904c]
 const TEMP_STEP = [54, 54, 77, 77]
 const TEMP_EN_B = [0x10, 0x20, 0x04, 0x08]
 const TEMP_FET = [0x04, 0x04, 0x02, 0x02]
-const TEMP_KEYS = ["otc_C", "otd_C", "utc_C", "utd_C"]
-const TEMP_REG_NAMES = [" threshold", " delay", " recovery"]
+const TEMP_KEYS: string[] = JSON.parse('["otc_C", "otd_C", "utc_C", "utd_C"]')
+const TEMP_REG_NAMES: string[] = JSON.parse('[" threshold", " delay", " recovery"]')
 /** Recovery this many threshold steps back toward normal (our choice; facts section 8); delay 15 unless asked. */
 const TEMP_HYS = 5
 const TEMP_DLY = 15
@@ -79,12 +82,12 @@ const BS_FET_EN = 0x0100
 const BS_CHG = 0x0008
 const BS_DSG = 0x0004
 /** SCD threshold codes 0..15 in mV and delay codes 0..10 in µs (TRM tables; the emulator uses them too). */
-export const BQ76907_SCD_MV = [10, 20, 40, 60, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500]
-export const BQ76907_SCD_US = [0, 15, 31, 61, 122, 244, 488, 977, 1953, 3906, 7797]
+export const BQ76907_SCD_MV: number[] = JSON.parse('[10, 20, 40, 60, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500]')
+export const BQ76907_SCD_US: number[] = JSON.parse('[0, 15, 31, 61, 122, 244, 488, 977, 1953, 3906, 7797]')
 const SCD_MV = BQ76907_SCD_MV
 const SCD_US = BQ76907_SCD_US
 /** OCC/OCD delay codes: 0 is the fastest (~0.46 ms), then four linear ranges: first code, last, base ms, step ms. */
-const OC_RANGES = [1, 64, 1.22, 0.305, 65, 128, 22.875, 2.44, 129, 192, 181.475, 4.88, 193, 255, 498.675, 9.76]
+const OC_RANGES: number[] = JSON.parse('[1, 64, 1.22, 0.305, 65, 128, 22.875, 2.44, 129, 192, 181.475, 4.88, 193, 255, 498.675, 9.76]')
 const OC_FASTEST_MS = 0.46
 const EPS = 1e-6
 
