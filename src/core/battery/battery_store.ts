@@ -37,8 +37,8 @@ const FIELDS: any[] = JSON.parse(
 )
 const ROW = 7
 /** Per record (BATTERY_KEYS' order): what it holds, and what happens without it. */
-const RECORD_WHAT = ["saved capacity", "saved state of charge", "saved current calibration", "saved lifetime counters"]
-const RECORD_THEN = ["capacity back to the label, health unknown", "it will be measured again", "calibrating again", "they restart at zero"]
+const RECORD_WHAT: string[] = JSON.parse('["saved capacity", "saved state of charge", "saved current calibration", "saved lifetime counters"]')
+const RECORD_THEN: string[] = JSON.parse('["capacity back to the label, health unknown", "it will be measured again", "calibrating again", "they restart at zero"]')
 
 /** Stored integers in [lo, hi]: a list of n when n >= 0, else a single value. */
 function isInts(v: any, n: number, lo: number, hi: number): boolean {
