@@ -54,16 +54,19 @@ export interface PackProtectionConfig {
     kirchhoffTolerance_mA: number
 }
 
+/** A fresh default configuration (JSON: in DeviceScript a string is data, an object literal is code). */
 export function defaultPackProtection(): PackProtectionConfig {
-    return {
-        maxDischarge_mA: 20000,
-        maxCharge_mA: 6000,
-        shortCircuit_mA: 40000,
-        stageWarn_C: 85,
-        stageTrip_C: 100,
-        boardTrip_C: 85,
-        kirchhoffTolerance_mA: 500,
-    }
+    return JSON.parse(
+        "{" +
+            '"maxDischarge_mA": 20000,' +
+            '"maxCharge_mA": 6000,' +
+            '"shortCircuit_mA": 40000,' +
+            '"stageWarn_C": 85,' +
+            '"stageTrip_C": 100,' +
+            '"boardTrip_C": 85,' +
+            '"kirchhoffTolerance_mA": 500' +
+            "}",
+    )
 }
 
 /** Sensor sanity bounds: outside these a cell reading is a broken sensor or wire, not a cell. */
@@ -89,8 +92,8 @@ export interface CellVoltageLimits {
 }
 
 export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
-    if (c.id === "LFP") return { overVoltage_mV: 3750, safetyOverVoltage_mV: 3850, underVoltage_mV: 2500, deepDischarge_mV: 2000 }
-    return { overVoltage_mV: 4250, safetyOverVoltage_mV: 4300, underVoltage_mV: 2800, deepDischarge_mV: 2500 }
+    if (c.id === "LFP") return JSON.parse('{"overVoltage_mV": 3750, "safetyOverVoltage_mV": 3850, "underVoltage_mV": 2500, "deepDischarge_mV": 2000}')
+    return JSON.parse('{"overVoltage_mV": 4250, "safetyOverVoltage_mV": 4300, "underVoltage_mV": 2800, "deepDischarge_mV": 2500}')
 }
 
 /** Timing, action and scope of a rule (DeviceScript: functions take few arguments, so these travel together). */
