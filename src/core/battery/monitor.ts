@@ -87,6 +87,42 @@ const SNAPSHOT_SCALED: any[] = JSON.parse(
     "]",
 )
 
+/**
+ * A battery snapshot before the first estimate, in BatterySnapshot's key order; snapshot() fills in the status
+ * and the pack (JSON parsed per call: in DeviceScript a string is data, an object literal is code).
+ */
+const SNAPSHOT_EMPTY =
+    "{" +
+    '"status": "",' +
+    '"reason": "",' +
+    '"chemistry": "",' +
+    '"series": 0,' +
+    '"parallel": 0,' +
+    '"soc_pm": 0,' +
+    '"socLow_pm": 0,' +
+    '"socHigh_pm": 1000,' +
+    '"capacity_mAh": 0,' +
+    '"capacitySigma_mAh": 0,' +
+    '"health_pm": 0,' +
+    '"tte_s": -1,' +
+    '"tteLow_s": -1,' +
+    '"tteHigh_s": -1,' +
+    '"ttf_s": -1,' +
+    '"voltage_mV": 0,' +
+    '"current_mA": 0,' +
+    '"power_mW": 0,' +
+    '"temp_dC": 0,' +
+    '"cells_mV": [],' +
+    '"cellSoc_pm": [],' +
+    '"cycles_c": 0,' +
+    '"energyIn_Wh": 0,' +
+    '"energyOut_Wh": 0,' +
+    '"anchor": "none",' +
+    '"anchorAge_s": -1,' +
+    '"offset_uA": 0,' +
+    '"gain_ppm": 0' +
+    "}"
+
 function pm(x: number): number {
     return Math.round(x * 1000)
 }
@@ -341,36 +377,13 @@ export class BatteryMonitor {
     snapshot(): BatterySnapshot {
         const e = this.est ? this.est.estimate() : undefined
         const p = this.pack
-        const base: BatterySnapshot = {
-            status: this.status,
-            reason: this.reason,
-            chemistry: p.chemistry,
-            series: p.series,
-            parallel: p.parallel,
-            soc_pm: 0,
-            socLow_pm: 0,
-            socHigh_pm: 1000,
-            capacity_mAh: packCapacity_mAh(p),
-            capacitySigma_mAh: 0,
-            health_pm: 0,
-            tte_s: -1,
-            tteLow_s: -1,
-            tteHigh_s: -1,
-            ttf_s: -1,
-            voltage_mV: 0,
-            current_mA: 0,
-            power_mW: 0,
-            temp_dC: 0,
-            cells_mV: [],
-            cellSoc_pm: [],
-            cycles_c: 0,
-            energyIn_Wh: 0,
-            energyOut_Wh: 0,
-            anchor: "none",
-            anchorAge_s: -1,
-            offset_uA: 0,
-            gain_ppm: 0,
-        }
+        const base: BatterySnapshot = JSON.parse(SNAPSHOT_EMPTY)
+        base.status = this.status
+        base.reason = this.reason
+        base.chemistry = p.chemistry
+        base.series = p.series
+        base.parallel = p.parallel
+        base.capacity_mAh = packCapacity_mAh(p)
         if (!e) return base
         const est: any = e
         const out: any = base
