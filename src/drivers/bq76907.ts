@@ -39,8 +39,9 @@ export const enum BQ76907_DM {
     FET_OPTIONS = 0x901e,
 }
 
-// Tables of names and decimal numbers are JSON parsed once: in DeviceScript a string is data, while an array
-// literal is code that builds the array (hex tables stay literals, for reading).
+// Tables of decimal numbers are JSON parsed once: in DeviceScript a string is data, while an array literal is
+// code that builds the array. Hex tables stay literals, for reading; so do tables of names (parsed strings
+// would stay on the heap, literal ones are in the image's data).
 
 /**
  * The protection registers armProtections writes and verifyProtections reads, in the order of encode(): their
@@ -48,16 +49,16 @@ export const enum BQ76907_DM {
  * each code stands for.
  */
 const PROT_DM = [0x9032, 0x9034, 0x902e, 0x9030, 0x9036, 0x9037, 0x9038, 0x9039, 0x903c, 0x903d]
-const PROT_NAMES: string[] = JSON.parse('["COV", "CUV", "OCC", "OCD1", "SCD"]')
+const PROT_NAMES = ["COV", "CUV", "OCC", "OCD1", "SCD"]
 /** The AfeProtectionConfig field of each (its suffix is the unit). */
-const PROT_KEYS: string[] = JSON.parse('["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]')
+const PROT_KEYS = ["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]
 /**
  * Bit registers: Enabled Protections A (7 COV, 6 CUV, 5 SCD, 4 OCD1, 3 OCD2, 2 OCC) gets the five armed;
  * CHG FET Protections A (7 COV, 6 SCD, 5 OCC) gets COV and OCC, and loses SCD; DSG FET Protections A
  * (7 CUV, 6 SCD, 5 OCD1, 4 OCD2) gets CUV, SCD and OCD1. Address, bits set, bits cleared, ...
  */
 const PROT_BITS = [0x9024, 0xf4, 0, 0x9027, 0xa0, 0x40, 0x9026, 0xe0, 0]
-const PROT_BIT_NAMES: string[] = JSON.parse('["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]')
+const PROT_BIT_NAMES = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
 /**
  * Temperature protections OTC, OTD, UTC, UTD (armed only when asked for): data-memory address of the threshold
  * (delay at +1, recovery at +2), TS counts per threshold step, Enabled Protections B bit (5 OTD, 4 OTC, 3 UTD,
@@ -67,8 +68,8 @@ const TEMP_DM = [0x9040, 0x9043, 0x9049, 0x904c]
 const TEMP_STEP = [54, 54, 77, 77]
 const TEMP_EN_B = [0x10, 0x20, 0x04, 0x08]
 const TEMP_FET = [0x04, 0x04, 0x02, 0x02]
-const TEMP_KEYS: string[] = JSON.parse('["otc_C", "otd_C", "utc_C", "utd_C"]')
-const TEMP_REG_NAMES: string[] = JSON.parse('[" threshold", " delay", " recovery"]')
+const TEMP_KEYS = ["otc_C", "otd_C", "utc_C", "utd_C"]
+const TEMP_REG_NAMES = [" threshold", " delay", " recovery"]
 /** Recovery this many threshold steps back toward normal (our choice; facts section 8); delay 15 unless asked. */
 const TEMP_HYS = 5
 const TEMP_DLY = 15

@@ -15,30 +15,30 @@ const VERSION = 1
  * The stored fields, a row each: the LearnedState field; its record (index in BATTERY_KEYS) and name there;
  * the scale (stored as round(value * scale), restored as stored / scale); the range a stored value must lie
  * in (hi -1: twice the label capacity, mAh); 1 for a list with a value per group, 0 for one value.
- * A record's rows are together and in its key order (the stored JSON keeps that order). JSON parsed once:
- * in DeviceScript a string is data, while an array literal is code that builds it.
+ * A record's rows are together and in its key order (the stored JSON keeps that order). JSON, parsed per
+ * use: in DeviceScript a string literal is data while an array literal is code, and a table parsed once would
+ * keep its strings on the heap for good.
  */
-const FIELDS: any[] = JSON.parse(
-    "[" +
-    '"q_Ah", 0, "q", 1000, 1, -1, 1,' +
-    '"qSigma_Ah", 0, "qs", 1000, 0, -1, 1,' +
-    '"capacityLearned", 0, "n", 1, 0, 1e9, 0,' +
-    '"soc", 1, "s", 10000, -5000, 15000, 1,' +
-    '"socSigma", 1, "ss", 10000, 0, 10000, 1,' +
-    '"rFactor", 1, "r", 1000, 100, 10000, 1,' +
-    '"offset_A", 2, "o", 1e6, -1e6, 1e6, 0,' +
-    '"offsetSigma_A", 2, "os", 1e6, 0, 1e6, 0,' +
-    '"gain", 2, "g", 1e6, -200000, 200000, 0,' +
-    '"gainSigma", 2, "gs", 1e6, 0, 200000, 0,' +
-    '"dischargeAh", 3, "d", 1000, 0, 2e12, 0,' +
-    '"energyIn_Wh", 3, "i", 1000, 0, 2e12, 0,' +
-    '"energyOut_Wh", 3, "o", 1000, 0, 2e12, 0' +
-    "]",
-)
+function fields(): any[] {
+    return JSON.parse(
+        "[" +
+        '"q_Ah", 0, "q", 1000, 1, -1, 1,' +
+        '"qSigma_Ah", 0, "qs", 1000, 0, -1, 1,' +
+        '"capacityLearned", 0, "n", 1, 0, 1e9, 0,' +
+        '"soc", 1, "s", 10000, -5000, 15000, 1,' +
+        '"socSigma", 1, "ss", 10000, 0, 10000, 1,' +
+        '"rFactor", 1, "r", 1000, 100, 10000, 1,' +
+        '"offset_A", 2, "o", 1e6, -1e6, 1e6, 0,' +
+        '"offsetSigma_A", 2, "os", 1e6, 0, 1e6, 0,' +
+        '"gain", 2, "g", 1e6, -200000, 200000, 0,' +
+        '"gainSigma", 2, "gs", 1e6, 0, 200000, 0,' +
+        '"dischargeAh", 3, "d", 1000, 0, 2e12, 0,' +
+        '"energyIn_Wh", 3, "i", 1000, 0, 2e12, 0,' +
+        '"energyOut_Wh", 3, "o", 1000, 0, 2e12, 0' +
+        "]",
+    )
+}
 const ROW = 7
-/** Per record (BATTERY_KEYS' order): what it holds, and what happens without it. */
-const RECORD_WHAT: string[] = JSON.parse('["saved capacity", "saved state of charge", "saved current calibration", "saved lifetime counters"]')
-const RECORD_THEN: string[] = JSON.parse('["capacity back to the label, health unknown", "it will be measured again", "calibrating again", "they restart at zero"]')
 
 /** Stored integers in [lo, hi]: a list of n when n >= 0, else a single value. */
 function isInts(v: any, n: number, lo: number, hi: number): boolean {
@@ -65,8 +65,8 @@ export function encodeLearned(s: LearnedState): { [key: string]: any } {
     const out: { [key: string]: any } = {}
     for (const k of BATTERY_KEYS) out[k] = { v: VERSION }
     const st: any = s
-    for (let f = 0; f < FIELDS.length; f += ROW)
-        out[BATTERY_KEYS[FIELDS[f + 1]]][FIELDS[f + 2]] = convert(st[FIELDS[f]], FIELDS[f + 3], true, FIELDS[f + 6] === 1)
+    const F = fields()
+    for (let f = 0; f < F.length; f += ROW) out[BATTERY_KEYS[F[f + 1]]][F[f + 2]] = convert(st[F[f]], F[f + 3], true, F[f + 6] === 1)
     return out
 }
 
@@ -101,28 +101,32 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
     }
     if (!anySaved) return { state: undefined, problems }
     const maxQ = Math.round(nominal_Ah * 1000 * 2)
-    for (let f = 0; f < FIELDS.length; f += ROW) {
-        const i = FIELDS[f + 1]
-        const hi = FIELDS[f + 5]
-        if (ok[i] && !isInts(recs[i][FIELDS[f + 2]], FIELDS[f + 6] === 1 ? series : -1, FIELDS[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
+    const F = fields()
+    for (let f = 0; f < F.length; f += ROW) {
+        const i = F[f + 1]
+        const hi = F[f + 5]
+        if (ok[i] && !isInts(recs[i][F[f + 2]], F[f + 6] === 1 ? series : -1, F[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
     }
+    // Per record (BATTERY_KEYS' order): what it holds, and what happens without it.
+    const what = ["saved capacity", "saved state of charge", "saved current calibration", "saved lifetime counters"]
+    const then = ["capacity back to the label, health unknown", "it will be measured again", "calibrating again", "they restart at zero"]
     for (let i = 0; i < recs.length; i++)
-        if (!ok[i]) problems.push(`${RECORD_WHAT[i]} (${BATTERY_KEYS[i]})${present(recs[i]) ? " unusable: " : " missing: "}${RECORD_THEN[i]}`)
-    // Fallbacks in FIELDS' order: the label capacity, no SOC (NaN: an empty list, measured again), resistances
+        if (!ok[i]) problems.push(`${what[i]} (${BATTERY_KEYS[i]})${present(recs[i]) ? " unusable: " : " missing: "}${then[i]}`)
+    // Fallbacks in F' order: the label capacity, no SOC (NaN: an empty list, measured again), resistances
     // as typical, no calibration, counters at zero.
     const fallback = [nominal_Ah, nominal_Ah * labelSigma, 0, NaN, NaN, 1, 0, 0.05, 0, 0.03, 0, 0, 0]
     const state: any = {}
-    for (let f = 0; f < FIELDS.length; f += ROW) {
-        const i = FIELDS[f + 1]
-        const list = FIELDS[f + 6] === 1
+    for (let f = 0; f < F.length; f += ROW) {
+        const i = F[f + 1]
+        const list = F[f + 6] === 1
         const fb = fallback[f / ROW]
         let v: any = fb
-        if (ok[i]) v = convert(recs[i][FIELDS[f + 2]], FIELDS[f + 3], false, list)
+        if (ok[i]) v = convert(recs[i][F[f + 2]], F[f + 3], false, list)
         else if (list) {
             v = []
             if (fb === fb) for (let g = 0; g < series; g++) v.push(fb)
         }
-        state[FIELDS[f]] = v
+        state[F[f]] = v
     }
     return { state, problems }
 }

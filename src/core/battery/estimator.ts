@@ -41,25 +41,22 @@ export interface EstimatorConfig {
     restartSigma: number
 }
 
-/** A fresh default configuration (JSON: in DeviceScript a string is data, an object literal is code). */
 export function defaultEstimatorConfig(): EstimatorConfig {
-    return JSON.parse(
-        "{" +
-            '"mode": "ekf",' +
-            '"quiescent_mA": 15,' +
-            '"quiescentSigma_mA": 3,' +
-            '"adcSigma_mV": 2,' +
-            '"modelSigma_mV": 8,' +
-            '"restC": 0.01,' +
-            '"tailC": 0.05,' +
-            '"fullHold_s": 120,' +
-            '"knownSigma": 0.04,' +
-            '"labelCapacitySigma": 0.15,' +
-            '"powerAverage_s": 3600,' +
-            '"runtimeEvery_s": 10,' +
-            '"restartSigma": 0.03' +
-            "}",
-    )
+    return {
+        mode: "ekf",
+        quiescent_mA: 15,
+        quiescentSigma_mA: 3,
+        adcSigma_mV: 2,
+        modelSigma_mV: 8,
+        restC: 0.01,
+        tailC: 0.05,
+        fullHold_s: 120,
+        knownSigma: 0.04,
+        labelCapacitySigma: 0.15,
+        powerAverage_s: 3600,
+        runtimeEvery_s: 10,
+        restartSigma: 0.03,
+    }
 }
 
 export interface BatteryInputs {
@@ -273,6 +270,8 @@ export class BatteryEstimator {
         this.prevI = inp.current_A
         this.epoch++
         this.started = true
+        // Only start() reads the restored state: let it go.
+        this.restored = undefined
     }
 
     step(inp: BatteryInputs): BatteryEstimate {

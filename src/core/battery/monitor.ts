@@ -59,70 +59,6 @@ export interface BatterySnapshot {
 
 export type Note = (kind: string, message: string) => void
 
-/**
- * Snapshot fields that are an estimate's field times a scale, rounded: snapshot field, estimate field, scale.
- * JSON parsed once (a string is data; an array literal is code).
- */
-const SNAPSHOT_SCALED: any[] = JSON.parse(
-    "[" +
-    '"soc_pm", "soc", 1000,' +
-    '"socLow_pm", "socLow", 1000,' +
-    '"socHigh_pm", "socHigh", 1000,' +
-    '"capacity_mAh", "capacity_Ah", 1000,' +
-    '"capacitySigma_mAh", "capacitySigma_Ah", 1000,' +
-    '"tte_s", "tte_s", 1,' +
-    '"tteLow_s", "tteLow_s", 1,' +
-    '"tteHigh_s", "tteHigh_s", 1,' +
-    '"ttf_s", "ttf_s", 1,' +
-    '"voltage_mV", "packVoltage_V", 1000,' +
-    '"current_mA", "current_A", 1000,' +
-    '"power_mW", "power_W", 1000,' +
-    '"temp_dC", "temp_C", 10,' +
-    '"cycles_c", "equivalentCycles", 100,' +
-    '"energyIn_Wh", "energyIn_Wh", 1,' +
-    '"energyOut_Wh", "energyOut_Wh", 1,' +
-    '"anchorAge_s", "anchorAge_s", 1,' +
-    '"offset_uA", "offset_A", 1e6,' +
-    '"gain_ppm", "gain", 1e6' +
-    "]",
-)
-
-/**
- * A battery snapshot before the first estimate, in BatterySnapshot's key order; snapshot() fills in the status
- * and the pack (JSON parsed per call: in DeviceScript a string is data, an object literal is code).
- */
-const SNAPSHOT_EMPTY =
-    "{" +
-    '"status": "",' +
-    '"reason": "",' +
-    '"chemistry": "",' +
-    '"series": 0,' +
-    '"parallel": 0,' +
-    '"soc_pm": 0,' +
-    '"socLow_pm": 0,' +
-    '"socHigh_pm": 1000,' +
-    '"capacity_mAh": 0,' +
-    '"capacitySigma_mAh": 0,' +
-    '"health_pm": 0,' +
-    '"tte_s": -1,' +
-    '"tteLow_s": -1,' +
-    '"tteHigh_s": -1,' +
-    '"ttf_s": -1,' +
-    '"voltage_mV": 0,' +
-    '"current_mA": 0,' +
-    '"power_mW": 0,' +
-    '"temp_dC": 0,' +
-    '"cells_mV": [],' +
-    '"cellSoc_pm": [],' +
-    '"cycles_c": 0,' +
-    '"energyIn_Wh": 0,' +
-    '"energyOut_Wh": 0,' +
-    '"anchor": "none",' +
-    '"anchorAge_s": -1,' +
-    '"offset_uA": 0,' +
-    '"gain_ppm": 0' +
-    "}"
-
 function pm(x: number): number {
     return Math.round(x * 1000)
 }
@@ -377,17 +313,62 @@ export class BatteryMonitor {
     snapshot(): BatterySnapshot {
         const e = this.est ? this.est.estimate() : undefined
         const p = this.pack
-        const base: BatterySnapshot = JSON.parse(SNAPSHOT_EMPTY)
-        base.status = this.status
-        base.reason = this.reason
-        base.chemistry = p.chemistry
-        base.series = p.series
-        base.parallel = p.parallel
-        base.capacity_mAh = packCapacity_mAh(p)
+        const base: BatterySnapshot = {
+            status: this.status,
+            reason: this.reason,
+            chemistry: p.chemistry,
+            series: p.series,
+            parallel: p.parallel,
+            soc_pm: 0,
+            socLow_pm: 0,
+            socHigh_pm: 1000,
+            capacity_mAh: packCapacity_mAh(p),
+            capacitySigma_mAh: 0,
+            health_pm: 0,
+            tte_s: -1,
+            tteLow_s: -1,
+            tteHigh_s: -1,
+            ttf_s: -1,
+            voltage_mV: 0,
+            current_mA: 0,
+            power_mW: 0,
+            temp_dC: 0,
+            cells_mV: [],
+            cellSoc_pm: [],
+            cycles_c: 0,
+            energyIn_Wh: 0,
+            energyOut_Wh: 0,
+            anchor: "none",
+            anchorAge_s: -1,
+            offset_uA: 0,
+            gain_ppm: 0,
+        }
         if (!e) return base
+        // Fields that are an estimate's field times a scale, rounded: snapshot field, estimate field, scale.
+        const scaled: any[] = [
+            "soc_pm", "soc", 1000,
+            "socLow_pm", "socLow", 1000,
+            "socHigh_pm", "socHigh", 1000,
+            "capacity_mAh", "capacity_Ah", 1000,
+            "capacitySigma_mAh", "capacitySigma_Ah", 1000,
+            "tte_s", "tte_s", 1,
+            "tteLow_s", "tteLow_s", 1,
+            "tteHigh_s", "tteHigh_s", 1,
+            "ttf_s", "ttf_s", 1,
+            "voltage_mV", "packVoltage_V", 1000,
+            "current_mA", "current_A", 1000,
+            "power_mW", "power_W", 1000,
+            "temp_dC", "temp_C", 10,
+            "cycles_c", "equivalentCycles", 100,
+            "energyIn_Wh", "energyIn_Wh", 1,
+            "energyOut_Wh", "energyOut_Wh", 1,
+            "anchorAge_s", "anchorAge_s", 1,
+            "offset_uA", "offset_A", 1e6,
+            "gain_ppm", "gain", 1e6,
+        ]
         const est: any = e
         const out: any = base
-        for (let k = 0; k < SNAPSHOT_SCALED.length; k += 3) out[SNAPSHOT_SCALED[k]] = Math.round(est[SNAPSHOT_SCALED[k + 1]] * SNAPSHOT_SCALED[k + 2])
+        for (let k = 0; k < scaled.length; k += 3) out[scaled[k]] = Math.round(est[scaled[k + 1]] * scaled[k + 2])
         base.health_pm = e.capacityMeasured ? pm(e.soh) : 0
         base.cells_mV = e.groups.map(g => Math.round(g.v * 1000))
         base.cellSoc_pm = e.groups.map(g => pm(g.soc))

@@ -27,9 +27,6 @@ export function packCapacity_mAh(p: PackConfig): number {
     return p.cellCapacity_mAh * p.parallel
 }
 
-/** The fields a pack configuration may have (JSON: a string is data, an array literal is code). */
-const PACK_FIELDS: string[] = JSON.parse('["chemistry", "series", "parallel", "cellCapacity_mAh"]')
-
 function isInt(v: any): boolean {
     return typeof v === "number" && Math.floor(v) === v && v === v
 }
@@ -39,7 +36,7 @@ export function checkPackConfig(p: any, limits: PackLimits): string[] {
     const out: string[] = []
     if (p === null || p === undefined || typeof p !== "object" || Array.isArray(p)) return ["a pack configuration must be an object"]
     for (const k of Object.keys(p))
-        if (PACK_FIELDS.indexOf(k) < 0) {
+        if (["chemistry", "series", "parallel", "cellCapacity_mAh"].indexOf(k) < 0) {
             // The first one only: a reason must not grow with its input.
             out.push(`unknown field '${clip(k)}'`)
             break

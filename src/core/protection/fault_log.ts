@@ -26,27 +26,31 @@ export interface FaultLogEntry {
     unit: string
 }
 
-/** Each entry field, its key in the stored record and its type (numbers are stored rounded); JSON, as data. */
-const ENTRY_FIELDS: string[] = JSON.parse(
-    "[" +
-    '"boot", "b", "number",' +
-    '"t_s", "t", "number",' +
-    '"event", "e", "string",' +
-    '"id", "i", "string",' +
-    '"value", "x", "number",' +
-    '"threshold", "k", "number",' +
-    '"unit", "u", "string"' +
-    "]",
-)
+/**
+ * Each entry field, its key in the stored record and its type (numbers are stored rounded). Built per use, as
+ * literals: the entries' keys stay in the image's data and nothing of the table stays on the heap.
+ */
+function entryFields(): string[] {
+    return [
+        "boot", "b", "number",
+        "t_s", "t", "number",
+        "event", "e", "string",
+        "id", "i", "string",
+        "value", "x", "number",
+        "threshold", "k", "number",
+        "unit", "u", "string",
+    ]
+}
 
 /** The entry a stored record holds, or undefined when it is not one. */
 function entryOf(x: any): FaultLogEntry {
     if (x === null || typeof x !== "object" || x.v !== VERSION) return undefined
     const e: any = {}
-    for (let k = 0; k < ENTRY_FIELDS.length; k += 3) {
-        const v = x[ENTRY_FIELDS[k + 1]]
-        if (typeof v !== ENTRY_FIELDS[k + 2]) return undefined
-        e[ENTRY_FIELDS[k]] = v
+    const F = entryFields()
+    for (let k = 0; k < F.length; k += 3) {
+        const v = x[F[k + 1]]
+        if (typeof v !== F[k + 2]) return undefined
+        e[F[k]] = v
     }
     return e
 }
@@ -111,9 +115,10 @@ export class FaultLog {
         if (this.entries.length > LOG_SLOTS) this.entries.shift()
         const rec: any = { v: VERSION }
         const ev: any = e
-        for (let k = 0; k < ENTRY_FIELDS.length; k += 3) {
-            const v = ev[ENTRY_FIELDS[k]]
-            rec[ENTRY_FIELDS[k + 1]] = ENTRY_FIELDS[k + 2] === "number" ? Math.round(v) : v
+        const F = entryFields()
+        for (let k = 0; k < F.length; k += 3) {
+            const v = ev[F[k]]
+            rec[F[k + 1]] = F[k + 2] === "number" ? Math.round(v) : v
         }
         this.settings.set(logSlotKey(this.next), rec)
         this.next = (this.next + 1) % LOG_SLOTS

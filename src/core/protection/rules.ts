@@ -54,19 +54,16 @@ export interface PackProtectionConfig {
     kirchhoffTolerance_mA: number
 }
 
-/** A fresh default configuration (JSON: in DeviceScript a string is data, an object literal is code). */
 export function defaultPackProtection(): PackProtectionConfig {
-    return JSON.parse(
-        "{" +
-            '"maxDischarge_mA": 20000,' +
-            '"maxCharge_mA": 6000,' +
-            '"shortCircuit_mA": 40000,' +
-            '"stageWarn_C": 85,' +
-            '"stageTrip_C": 100,' +
-            '"boardTrip_C": 85,' +
-            '"kirchhoffTolerance_mA": 500' +
-            "}",
-    )
+    return {
+        maxDischarge_mA: 20000,
+        maxCharge_mA: 6000,
+        shortCircuit_mA: 40000,
+        stageWarn_C: 85,
+        stageTrip_C: 100,
+        boardTrip_C: 85,
+        kirchhoffTolerance_mA: 500,
+    }
 }
 
 /** Sensor sanity bounds: outside these a cell reading is a broken sensor or wire, not a cell. */
@@ -126,38 +123,10 @@ export function rule(id: string, what: string, above: boolean, trip: number, rel
 
 /**
  * Rules as tables, a row each: id (after the channel's prefix), what, 1 when above the trip (0 below), unit,
- * debounce_ms, retry_ms, action, 1 when latching, tier. Their trip and release points come from the chemistry
- * and box (packRules, channelRules). JSON parsed once (a string is data; an array literal is code).
+ * debounce_ms, retry_ms, action, 1 when latching, tier; `at` holds their trip and release points, from the
+ * chemistry and box. The tables are built per call (literals: their strings stay in the image's data, and
+ * nothing stays on the heap but the rules).
  */
-const PACK_RULES: any[] = JSON.parse(
-    "[" +
-    '"cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ' + ACTION_CHARGE + ', 0, "trip",' +
-    '"cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ' + ACTION_ALL + ', 1, "trip",' +
-    '"cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ' + ACTION_DISCHARGE + ', 0, "trip",' +
-    '"cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ' + ACTION_ALL + ', 1, "trip",' +
-    '"pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ' + ACTION_DISCHARGE + ', 0, "trip",' +
-    '"pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ' + ACTION_CHARGE + ', 0, "trip",' +
-    '"temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ' + ACTION_CHARGE + ', 0, "trip",' +
-    '"temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ' + ACTION_CHARGE + ', 0, "trip",' +
-    '"temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ' + ACTION_DISCHARGE + ', 0, "trip",' +
-    '"temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ' + ACTION_DISCHARGE + ', 0, "trip",' +
-    '"temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ' + ACTION_ALL + ', 0, "trip",' +
-    '"kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ' + ACTION_DISCHARGE + ', 0, "trip"' +
-    "]",
-)
-const CHANNEL_RULES: any[] = JSON.parse(
-    "[" +
-    '"stage.warm", "output stage warm: derating", 1, "C", 2000, 0, ' + ACTION_NONE + ', 0, "derate",' +
-    '"stage.hot", "output stage too hot", 1, "C", 1000, 30000, ' + ACTION_CHANNEL + ', 0, "trip",' +
-    '"ov", "output over-voltage", 1, "mV", 300, 10000, ' + ACTION_CHANNEL + ', 0, "trip",' +
-    '"uv", "output under-voltage (overload or failing source)", 0, "mV", 500, 10000, ' + ACTION_CHANNEL + ', 0, "trip",' +
-    // Current through an output the firmware holds off: its switch is stuck closed. Only the pack's
-    // DSG FET can stop it, and a person must look at the switch.
-    '"switch.stuck", "output switch stuck on (current while off)", 1, "mA", 500, 0, ' + ACTION_DISCHARGE + ', 1, "trip"' +
-    "]",
-)
-
-/** The rules of a table with their trip and release points (`at`, two per row), for `channel` (-1: the pack). */
 function rulesFrom(rows: any[], at: number[], prefix: string, channel: number): FaultRule[] {
     const out: FaultRule[] = []
     for (let k = 0; k < rows.length; k += 9) {
@@ -171,7 +140,21 @@ function rulesFrom(rows: any[], at: number[], prefix: string, channel: number): 
 /** The pack-level rules for a chemistry and box. */
 export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
     const v = cellVoltageLimits(c)
-    // Trip and release of each row of PACK_RULES.
+    const rows: any[] = [
+        "cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ACTION_CHARGE, 0, "trip",
+        "cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ACTION_ALL, 1, "trip",
+        "cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ACTION_DISCHARGE, 0, "trip",
+        "cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ACTION_ALL, 1, "trip",
+        "pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ACTION_DISCHARGE, 0, "trip",
+        "pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ACTION_CHARGE, 0, "trip",
+        "temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ACTION_CHARGE, 0, "trip",
+        "temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ACTION_CHARGE, 0, "trip",
+        "temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ACTION_DISCHARGE, 0, "trip",
+        "temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ACTION_DISCHARGE, 0, "trip",
+        "temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ACTION_ALL, 0, "trip",
+        "kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ACTION_DISCHARGE, 0, "trip",
+    ]
+    // Trip and release of each row.
     const at = [
         v.overVoltage_mV, c.maxCharge_mV - 100,
         v.safetyOverVoltage_mV, c.maxCharge_mV,
@@ -186,12 +169,21 @@ export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
         p.boardTrip_C, p.boardTrip_C - 10,
         p.kirchhoffTolerance_mA, p.kirchhoffTolerance_mA / 2,
     ]
-    return rulesFrom(PACK_RULES, at, "", -1)
+    return rulesFrom(rows, at, "", -1)
 }
 
 /** One output channel's rules: its power stage's temperature and its output voltage window. */
 export function channelRules(channel: number, p: PackProtectionConfig, minOut_mV: number, maxOut_mV: number): FaultRule[] {
-    // Trip and release of each row of CHANNEL_RULES.
+    const rows: any[] = [
+        "stage.warm", "output stage warm: derating", 1, "C", 2000, 0, ACTION_NONE, 0, "derate",
+        "stage.hot", "output stage too hot", 1, "C", 1000, 30000, ACTION_CHANNEL, 0, "trip",
+        "ov", "output over-voltage", 1, "mV", 300, 10000, ACTION_CHANNEL, 0, "trip",
+        "uv", "output under-voltage (overload or failing source)", 0, "mV", 500, 10000, ACTION_CHANNEL, 0, "trip",
+        // Current through an output the firmware holds off: its switch is stuck closed. Only the pack's
+        // DSG FET can stop it, and a person must look at the switch.
+        "switch.stuck", "output switch stuck on (current while off)", 1, "mA", 500, 0, ACTION_DISCHARGE, 1, "trip",
+    ]
+    // Trip and release of each row.
     const at = [
         p.stageWarn_C, p.stageWarn_C - 5,
         p.stageTrip_C, p.stageWarn_C - 10,
@@ -199,5 +191,5 @@ export function channelRules(channel: number, p: PackProtectionConfig, minOut_mV
         minOut_mV, minOut_mV + 500,
         100, 50,
     ]
-    return rulesFrom(CHANNEL_RULES, at, "ch" + channel + ".", channel)
+    return rulesFrom(rows, at, "ch" + channel + ".", channel)
 }
