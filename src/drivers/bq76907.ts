@@ -40,8 +40,9 @@ export const enum BQ76907_DM {
 }
 
 // Tables of decimal numbers are JSON parsed once: in DeviceScript a string is data, while an array literal is
-// code that builds the array. Hex tables stay literals, for reading; so do tables of names (parsed strings
-// would stay on the heap, literal ones are in the image's data).
+// code that builds the array. Hex tables stay literals, for reading. Tables of names are built where they are
+// used (parsed strings would stay on the heap; module-level literals take the first, short string-table
+// slots, which the names the code uses most should get).
 
 /**
  * The protection registers armProtections writes and verifyProtections reads, in the order of encode(): their
@@ -49,16 +50,12 @@ export const enum BQ76907_DM {
  * each code stands for.
  */
 const PROT_DM = [0x9032, 0x9034, 0x902e, 0x9030, 0x9036, 0x9037, 0x9038, 0x9039, 0x903c, 0x903d]
-const PROT_NAMES = ["COV", "CUV", "OCC", "OCD1", "SCD"]
-/** The AfeProtectionConfig field of each (its suffix is the unit). */
-const PROT_KEYS = ["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]
 /**
  * Bit registers: Enabled Protections A (7 COV, 6 CUV, 5 SCD, 4 OCD1, 3 OCD2, 2 OCC) gets the five armed;
  * CHG FET Protections A (7 COV, 6 SCD, 5 OCC) gets COV and OCC, and loses SCD; DSG FET Protections A
  * (7 CUV, 6 SCD, 5 OCD1, 4 OCD2) gets CUV, SCD and OCD1. Address, bits set, bits cleared, ...
  */
 const PROT_BITS = [0x9024, 0xf4, 0, 0x9027, 0xa0, 0x40, 0x9026, 0xe0, 0]
-const PROT_BIT_NAMES = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
 /**
  * Temperature protections OTC, OTD, UTC, UTD (armed only when asked for): data-memory address of the threshold
  * (delay at +1, recovery at +2), TS counts per threshold step, Enabled Protections B bit (5 OTD, 4 OTC, 3 UTD,
@@ -68,8 +65,16 @@ const TEMP_DM = [0x9040, 0x9043, 0x9049, 0x904c]
 const TEMP_STEP = [54, 54, 77, 77]
 const TEMP_EN_B = [0x10, 0x20, 0x04, 0x08]
 const TEMP_FET = [0x04, 0x04, 0x02, 0x02]
-const TEMP_KEYS = ["otc_C", "otd_C", "utc_C", "utd_C"]
-const TEMP_REG_NAMES = [" threshold", " delay", " recovery"]
+/** The AfeProtectionConfig field of each PROT_DM register (its suffix is the unit). */
+function protKeys(): string[] {
+    return ["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]
+}
+
+/** The AfeProtectionConfig field of each temperature protection (TEMP_DM's order). */
+function tempKeys(): string[] {
+    return ["otc_C", "otd_C", "utc_C", "utd_C"]
+}
+
 /** Recovery this many threshold steps back toward normal (our choice; facts section 8); delay 15 unless asked. */
 const TEMP_HYS = 5
 const TEMP_DLY = 15
@@ -343,9 +348,11 @@ export class Bq76907 {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
         const r: any = {}
-        for (let i = 0; i < c.length; i++) r[PROT_KEYS[i]] = value(this, i, c[i], scan)
+        const keys = protKeys()
+        const temps = tempKeys()
+        for (let i = 0; i < c.length; i++) r[keys[i]] = value(this, i, c[i], scan)
         for (let k = 0; k < tc.length; k += 4) {
-            r[TEMP_KEYS[tc[k]]] = tempValue(this, tc[k], 0, tc[k + 1])
+            r[temps[tc[k]]] = tempValue(this, tc[k], 0, tc[k + 1])
             r.tempDelay_s = tempValue(this, 0, 1, tc[k + 2])
         }
         return r
@@ -359,31 +366,36 @@ export class Bq76907 {
         const scan = scan_ms(this)
         const want = encode(this, armed, scan)
         const out: string[] = []
+        const names = ["COV", "CUV", "OCC", "OCD1", "SCD"]
+        const keys = protKeys()
         for (let i = 0; i < PROT_DM.length; i++) {
             const n = i === 0 || i === 2 ? 2 : 1
             const got = le(await this.readDataMemory(PROT_DM[i], n), 0, n)
-            const key = PROT_KEYS[i]
+            const key = keys[i]
             if (got !== want[i])
-                out.push(misread(PROT_NAMES[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
+                out.push(misread(names[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
         }
         const vm = await dm8(this, BQ76907_DM.VCELL_MODE)
         const cells = this.cfg.cells === 7 ? 0 : this.cfg.cells
         if (vm !== cells) out.push(`Vcell Mode reads ${vm}, configured ${cells} (the COV/CUV delays are counted in ADSCANs)`)
         const tc = encodeTemp(this, armed)
+        const temps = tempKeys()
+        const parts = [" threshold", " delay", " recovery"]
         for (let k = 0; k < tc.length; k += 4) {
             const i = tc[k]
             for (let j = 0; j < 3; j++) {
                 const got = await dm8(this, TEMP_DM[i] + j)
                 const w = tc[k + 1 + j]
                 if (got !== w)
-                    out.push(misread(TEMP_KEYS[i].slice(0, 3).toUpperCase() + TEMP_REG_NAMES[j], tempValue(this, i, j, got), tempValue(this, i, j, w), j === 1 ? " s" : " °C"))
+                    out.push(misread(temps[i].slice(0, 3).toUpperCase() + parts[j], tempValue(this, i, j, got), tempValue(this, i, j, w), j === 1 ? " s" : " °C"))
             }
         }
         const b = bitPlan(tc)
+        const bitNames = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
         for (let k = 0; k < b.length; k += 3) {
             const got = await dm8(this, b[k])
             if ((got & b[k + 1]) !== b[k + 1] || (got & b[k + 2]) !== 0)
-                out.push(`${PROT_BIT_NAMES[k / 3]} reads ${hex8(got)}, armed with ${hex8(b[k + 1])} set${b[k + 2] !== 0 ? ` and ${hex8(b[k + 2])} clear` : ""}`)
+                out.push(`${bitNames[k / 3]} reads ${hex8(got)}, armed with ${hex8(b[k + 1])} set${b[k + 2] !== 0 ? ` and ${hex8(b[k + 2])} clear` : ""}`)
         }
         return out
     }

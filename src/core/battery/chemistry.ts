@@ -83,15 +83,23 @@ function presets(): Chemistry[] {
     return out
 }
 
-export const CHEMISTRIES: Chemistry[] = presets()
+/**
+ * The presets, built on first use rather than at start: module-level code takes the first, short slots of the
+ * image's string table, which the names the code uses most should get.
+ */
+let built: Chemistry[] = undefined
+function chemistries(): Chemistry[] {
+    if (!built) built = presets()
+    return built
+}
 
 export function chemistryById(id: string): Chemistry {
-    for (const c of CHEMISTRIES) if (c.id === id) return c
+    for (const c of chemistries()) if (c.id === id) return c
     return undefined
 }
 
 export function chemistryIds(): string[] {
-    return CHEMISTRIES.map(c => c.id)
+    return chemistries().map(c => c.id)
 }
 
 const STEPS = 20
