@@ -123,15 +123,15 @@ export function rule(id: string, what: string, above: boolean, trip: number, rel
 
 /**
  * Rules as tables, a row each: id (after the channel's prefix), what, 1 when above the trip (0 below), unit,
- * debounce_ms, retry_ms, action, 1 when latching, tier; `at` holds their trip and release points, from the
- * chemistry and box. The tables are built per call (literals: their strings stay in the image's data, and
- * nothing stays on the heap but the rules).
+ * debounce_ms, retry_ms, action, 1 when latching, 1 for a warning that derates (tier "derate", else "trip");
+ * `at` holds their trip and release points, from the chemistry and box. The tables are built per call
+ * (literals: their strings stay in the image's data, and nothing stays on the heap but the rules).
  */
 function rulesFrom(rows: any[], at: number[], prefix: string, channel: number): FaultRule[] {
     const out: FaultRule[] = []
     for (let k = 0; k < rows.length; k += 9) {
         const j = (k / 9) * 2
-        const how: RuleHow = { debounce_ms: rows[k + 4], retry_ms: rows[k + 5], action: rows[k + 6], latching: rows[k + 7] === 1, tier: rows[k + 8], channel }
+        const how: RuleHow = { debounce_ms: rows[k + 4], retry_ms: rows[k + 5], action: rows[k + 6], latching: rows[k + 7] === 1, tier: rows[k + 8] === 1 ? "derate" : "trip", channel }
         out.push(rule(prefix + rows[k], rows[k + 1], rows[k + 2] === 1, at[j], at[j + 1], rows[k + 3], how))
     }
     return out
@@ -141,18 +141,18 @@ function rulesFrom(rows: any[], at: number[], prefix: string, channel: number): 
 export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
     const v = cellVoltageLimits(c)
     const rows: any[] = [
-        "cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ACTION_CHARGE, 0, "trip",
-        "cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ACTION_ALL, 1, "trip",
-        "cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ACTION_DISCHARGE, 0, "trip",
-        "cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ACTION_ALL, 1, "trip",
-        "pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ACTION_DISCHARGE, 0, "trip",
-        "pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ACTION_CHARGE, 0, "trip",
-        "temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ACTION_CHARGE, 0, "trip",
-        "temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ACTION_CHARGE, 0, "trip",
-        "temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ACTION_DISCHARGE, 0, "trip",
-        "temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ACTION_DISCHARGE, 0, "trip",
-        "temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ACTION_ALL, 0, "trip",
-        "kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ACTION_DISCHARGE, 0, "trip",
+        "cell.ov", "a cell above its charge limit", 1, "mV", 1000, 10000, ACTION_CHARGE, 0, 0,
+        "cell.ov.safety", "a cell past its safety limit", 1, "mV", 500, 0, ACTION_ALL, 1, 0,
+        "cell.uv", "a cell below its cut-off", 0, "mV", 2000, 30000, ACTION_DISCHARGE, 0, 0,
+        "cell.uv.deep", "a cell deeply discharged", 0, "mV", 2000, 0, ACTION_ALL, 1, 0,
+        "pack.ocd", "pack discharge over-current", 1, "mA", 2000, 10000, ACTION_DISCHARGE, 0, 0,
+        "pack.occ", "pack charge over-current", 1, "mA", 2000, 10000, ACTION_CHARGE, 0, 0,
+        "temp.charge.hot", "cells too hot to charge", 1, "C", 2000, 0, ACTION_CHARGE, 0, 0,
+        "temp.charge.cold", "cells too cold to charge", 0, "C", 2000, 0, ACTION_CHARGE, 0, 0,
+        "temp.discharge.hot", "cells too hot to discharge", 1, "C", 2000, 0, ACTION_DISCHARGE, 0, 0,
+        "temp.discharge.cold", "cells too cold to discharge", 0, "C", 2000, 0, ACTION_DISCHARGE, 0, 0,
+        "temp.board.hot", "the board (AFE die) too hot", 1, "C", 2000, 0, ACTION_ALL, 0, 0,
+        "kirchhoff", "pack current does not match the outputs and charger", 1, "mA", 3000, 60000, ACTION_DISCHARGE, 0, 0,
     ]
     // Trip and release of each row.
     const at = [
@@ -175,13 +175,13 @@ export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
 /** One output channel's rules: its power stage's temperature and its output voltage window. */
 export function channelRules(channel: number, p: PackProtectionConfig, minOut_mV: number, maxOut_mV: number): FaultRule[] {
     const rows: any[] = [
-        "stage.warm", "output stage warm: derating", 1, "C", 2000, 0, ACTION_NONE, 0, "derate",
-        "stage.hot", "output stage too hot", 1, "C", 1000, 30000, ACTION_CHANNEL, 0, "trip",
-        "ov", "output over-voltage", 1, "mV", 300, 10000, ACTION_CHANNEL, 0, "trip",
-        "uv", "output under-voltage (overload or failing source)", 0, "mV", 500, 10000, ACTION_CHANNEL, 0, "trip",
+        "stage.warm", "output stage warm: derating", 1, "C", 2000, 0, ACTION_NONE, 0, 1,
+        "stage.hot", "output stage too hot", 1, "C", 1000, 30000, ACTION_CHANNEL, 0, 0,
+        "ov", "output over-voltage", 1, "mV", 300, 10000, ACTION_CHANNEL, 0, 0,
+        "uv", "output under-voltage (overload or failing source)", 0, "mV", 500, 10000, ACTION_CHANNEL, 0, 0,
         // Current through an output the firmware holds off: its switch is stuck closed. Only the pack's
         // DSG FET can stop it, and a person must look at the switch.
-        "switch.stuck", "output switch stuck on (current while off)", 1, "mA", 500, 0, ACTION_DISCHARGE, 1, "trip",
+        "switch.stuck", "output switch stuck on (current while off)", 1, "mA", 500, 0, ACTION_DISCHARGE, 1, 0,
     ]
     // Trip and release of each row.
     const at = [
