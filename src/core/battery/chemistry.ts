@@ -44,16 +44,16 @@ export interface Chemistry {
 
 /**
  * The presets, built from a table (cheaper in code than object literals): a row per Chemistry field, in
- * the interface's order; a column per chemistry, NMC then LFP. Not JSON: parsed strings and keys would live
- * on the heap for good, where literals stay in the image's data.
+ * the interface's order; a column per chemistry, NMC then LFP. Not JSON, but for the OCV tables (numbers
+ * only): parsed strings and keys would live on the heap for good, where literals stay in the image's data.
  */
 function presets(): Chemistry[] {
     const t: any[] = [
         "id", "NMC", "LFP",
         "name", "Li-ion NMC/NCA", "LiFePO4",
         "ocv_mV",
-        [2800, 3588, 3684, 3702, 3726, 3745, 3764, 3787, 3803, 3819, 3838, 3858, 3883, 3924, 3962, 3993, 4026, 4056, 4089, 4135, 4198],
-        [2833, 3132, 3177, 3190, 3213, 3226, 3240, 3252, 3262, 3264, 3265, 3268, 3271, 3275, 3283, 3296, 3304, 3308, 3309, 3314, 3392],
+        JSON.parse("[2800, 3588, 3684, 3702, 3726, 3745, 3764, 3787, 3803, 3819, 3838, 3858, 3883, 3924, 3962, 3993, 4026, 4056, 4089, 4135, 4198]"),
+        JSON.parse("[2833, 3132, 3177, 3190, 3213, 3226, 3240, 3252, 3262, 3264, 3265, 3268, 3271, 3275, 3283, 3296, 3304, 3308, 3309, 3314, 3392]"),
         "hysteresis_mV", 0, 15,
         "hysteresisSoc", 0.05, 0.07,
         "maxCharge_mV", 4200, 3650,
