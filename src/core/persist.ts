@@ -63,10 +63,6 @@ export class SettingsWriter {
         this.pending[key] = value
     }
 
-    hasPending(): boolean {
-        return Object.keys(this.pending).length > 0
-    }
-
     private take(key: string, now_ms: number): boolean {
         let t = this.tokens[key]
         if (t === undefined) t = this.burst
@@ -94,7 +90,7 @@ export class SettingsWriter {
                 this.writes++
                 if (this.pending[key] === value) delete this.pending[key]
             } catch (e) {
-                problems.push("could not save setting " + key + ": " + errorText(e))
+                problems.push(`could not save setting ${key}: ${errorText(e)}`)
             }
         }
         return problems

@@ -7,7 +7,7 @@
 // (HOST_FETOFF_EN); setFets() then only ever forces a FET off, so the chip's own protections always win.
 import { Bus, BusError, DeviceError, hex16, hex8 } from "./bus"
 
-export enum BQ76907_CMD {
+export const enum BQ76907_CMD {
     SAFETY_ALERT_A = 0x02,
     SAFETY_STATUS_A = 0x03,
     SAFETY_ALERT_B = 0x04,
@@ -25,7 +25,7 @@ export enum BQ76907_CMD {
     LENGTH = 0x61,
 }
 
-export enum BQ76907_SUB {
+export const enum BQ76907_SUB {
     DEVICE_NUMBER = 0x0001,
     PASSQ = 0x0004,
     RESET_PASSQ = 0x0005,
@@ -34,10 +34,15 @@ export enum BQ76907_SUB {
     EXIT_CFGUPDATE = 0x0092,
 }
 
-export enum BQ76907_DM {
+export const enum BQ76907_DM {
     VCELL_MODE = 0x901b,
     FET_OPTIONS = 0x901e,
 }
+
+// Tables of decimal numbers are JSON parsed once: in DeviceScript a string is data, while an array literal is
+// code that builds the array. Hex tables stay literals, for reading. Tables of names are built where they are
+// used (parsed strings would stay on the heap; module-level literals take the first, short string-table
+// slots, which the names the code uses most should get).
 
 /**
  * The protection registers armProtections writes and verifyProtections reads, in the order of encode(): their
@@ -45,14 +50,12 @@ export enum BQ76907_DM {
  * each code stands for.
  */
 const PROT_DM = [0x9032, 0x9034, 0x902e, 0x9030, 0x9036, 0x9037, 0x9038, 0x9039, 0x903c, 0x903d]
-const PROT_NAMES = ["COV", "CUV", "OCC", "OCD1", "SCD"]
 /**
  * Bit registers: Enabled Protections A (7 COV, 6 CUV, 5 SCD, 4 OCD1, 3 OCD2, 2 OCC) gets the five armed;
  * CHG FET Protections A (7 COV, 6 SCD, 5 OCC) gets COV and OCC, and loses SCD; DSG FET Protections A
  * (7 CUV, 6 SCD, 5 OCD1, 4 OCD2) gets CUV, SCD and OCD1. Address, bits set, bits cleared, ...
  */
 const PROT_BITS = [0x9024, 0xf4, 0, 0x9027, 0xa0, 0x40, 0x9026, 0xe0, 0]
-const PROT_BIT_NAMES = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
 /**
  * Temperature protections OTC, OTD, UTC, UTD (armed only when asked for): data-memory address of the threshold
  * (delay at +1, recovery at +2), TS counts per threshold step, Enabled Protections B bit (5 OTD, 4 OTC, 3 UTD,
@@ -62,19 +65,21 @@ const TEMP_DM = [0x9040, 0x9043, 0x9049, 0x904c]
 const TEMP_STEP = [54, 54, 77, 77]
 const TEMP_EN_B = [0x10, 0x20, 0x04, 0x08]
 const TEMP_FET = [0x04, 0x04, 0x02, 0x02]
-const TEMP_KEYS = ["otc_C", "otd_C", "utc_C", "utd_C"]
+/** The AfeProtectionConfig field of each PROT_DM register (its suffix is the unit). */
+function protKeys(): string[] {
+    return ["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]
+}
+
+/** The AfeProtectionConfig field of each temperature protection (TEMP_DM's order). */
+function tempKeys(): string[] {
+    return ["otc_C", "otd_C", "utc_C", "utd_C"]
+}
+
 /** Recovery this many threshold steps back toward normal (our choice; facts section 8); delay 15 unless asked. */
 const TEMP_HYS = 5
 const TEMP_DLY = 15
 /** Safety Alert/Status A and Enabled Protections A bits. */
-export enum BQ76907_PROT {
-    COV = 0x80,
-    CUV = 0x40,
-    SCD = 0x20,
-    OCD1 = 0x10,
-    OCD2 = 0x08,
-    OCC = 0x04,
-}
+export const BQ76907_PROT = { COV: 0x80, CUV: 0x40, SCD: 0x20, OCD1: 0x10, OCD2: 0x08, OCC: 0x04 }
 const FO_FET_EN = 0x04
 const FO_HOST_FETOFF_EN = 0x40
 const FC_DSG_OFF = 0x04
@@ -83,12 +88,12 @@ const BS_FET_EN = 0x0100
 const BS_CHG = 0x0008
 const BS_DSG = 0x0004
 /** SCD threshold codes 0..15 in mV and delay codes 0..10 in µs (TRM tables; the emulator uses them too). */
-export const BQ76907_SCD_MV = [10, 20, 40, 60, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500]
-export const BQ76907_SCD_US = [0, 15, 31, 61, 122, 244, 488, 977, 1953, 3906, 7797]
+export const BQ76907_SCD_MV: number[] = JSON.parse('[10, 20, 40, 60, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500]')
+export const BQ76907_SCD_US: number[] = JSON.parse('[0, 15, 31, 61, 122, 244, 488, 977, 1953, 3906, 7797]')
 const SCD_MV = BQ76907_SCD_MV
 const SCD_US = BQ76907_SCD_US
 /** OCC/OCD delay codes: 0 is the fastest (~0.46 ms), then four linear ranges: first code, last, base ms, step ms. */
-const OC_RANGES = [1, 64, 1.22, 0.305, 65, 128, 22.875, 2.44, 129, 192, 181.475, 4.88, 193, 255, 498.675, 9.76]
+const OC_RANGES: number[] = JSON.parse('[1, 64, 1.22, 0.305, 65, 128, 22.875, 2.44, 129, 192, 181.475, 4.88, 193, 255, 498.675, 9.76]')
 const OC_FASTEST_MS = 0.46
 const EPS = 1e-6
 
@@ -160,6 +165,11 @@ function tableFloor(table: number[], x: number): number {
     return code
 }
 
+/** One read-back mismatch: what `name` reads and what it was armed with, to 0.01 `unit`. */
+function misread(name: string, got: number, want: number, unit: string): string {
+    return `${name} reads ${Math.round(got * 100) / 100}${unit}, armed ${Math.round(want * 100) / 100}${unit}`
+}
+
 export interface AfeReading {
     cell_mV: number[]
     stack_mV: number
@@ -199,30 +209,24 @@ function s16(v: number): number {
 export class Bq76907 {
     readonly cfg: Bq76907Config
     private bus: Bus
+    /** "BQ76907 at 0x..", for messages. */
+    private where: string
 
     constructor(bus: Bus, cfg: Bq76907Config) {
         if (!(cfg.cells >= 2 && cfg.cells <= 7)) throw new DeviceError(cfg.address, "BQ76907 supports 2 to 7 cells, not " + cfg.cells)
         this.bus = bus
         this.cfg = cfg
-    }
-
-    private where(): string {
-        return "BQ76907 at " + hex8(this.cfg.address)
+        this.where = "BQ76907 at " + hex8(cfg.address)
     }
 
     /** Write `data` to command address `cmd` (CRC per byte when enabled). */
     async writeBytes(cmd: number, data: number[]): Promise<void> {
         const a = this.cfg.address
-        if (!this.cfg.crc) {
-            const out = [cmd]
-            for (const d of data) out.push(d & 0xff)
-            await this.bus.transfer(a, out, 0)
-            return
-        }
         const out = [cmd]
         for (let i = 0; i < data.length; i++) {
-            out.push(data[i] & 0xff)
-            out.push(i === 0 ? crc8([(a << 1) & 0xff, cmd, data[0] & 0xff]) : crc8([data[i] & 0xff]))
+            const d = data[i] & 0xff
+            out.push(d)
+            if (this.cfg.crc) out.push(crc8(i === 0 ? [(a << 1) & 0xff, cmd, d] : [d]))
         }
         await this.bus.transfer(a, out, 0)
     }
@@ -230,48 +234,42 @@ export class Bq76907 {
     /** Read `n` bytes from command address `cmd` (checking and stripping CRCs when enabled). */
     async readBytes(cmd: number, n: number): Promise<number[]> {
         const a = this.cfg.address
-        if (!this.cfg.crc) {
-            const b = await this.bus.transfer(a, [cmd], n)
-            if (!b || b.length !== n) throw new BusError(a, "short read from " + this.where() + " at " + hex8(cmd))
-            return b
-        }
-        const b = await this.bus.transfer(a, [cmd], 2 * n)
-        if (!b || b.length !== 2 * n) throw new BusError(a, "short read from " + this.where() + " at " + hex8(cmd))
+        const crc = this.cfg.crc
+        const len = crc ? 2 * n : n
+        const b = await this.bus.transfer(a, [cmd], len)
+        if (!b || b.length !== len) throw new BusError(a, `short read from ${this.where} at ${hex8(cmd)}`)
+        if (!crc) return b
         const out: number[] = []
         for (let i = 0; i < n; i++) {
             const d = b[2 * i]
-            const want = i === 0 ? crc8([(a << 1) & 0xff, cmd, ((a << 1) | 1) & 0xff, d]) : crc8([d])
-            if (b[2 * i + 1] !== want) throw new DeviceError(a, this.where() + ": CRC error reading " + hex8(cmd) + " (garbled transfer)")
+            const want = crc8(i === 0 ? [(a << 1) & 0xff, cmd, ((a << 1) | 1) & 0xff, d] : [d])
+            if (b[2 * i + 1] !== want) throw new DeviceError(a, `${this.where}: CRC error reading ${hex8(cmd)} (garbled transfer)`)
             out.push(d)
         }
         return out
     }
 
-    private async startSub(id: number): Promise<void> {
+    /** Start a subcommand and wait for the chip to take it (a command-only subcommand is then done). */
+    async command(id: number): Promise<void> {
         await this.writeBytes(BQ76907_CMD.SUBCMD, [id & 0xff, (id >> 8) & 0xff])
         for (let i = 0; i < POLLS; i++) {
             const echo = await this.readBytes(BQ76907_CMD.SUBCMD, 2)
             if (le(echo, 0, 2) === id) return
         }
-        throw new DeviceError(this.cfg.address, this.where() + ": subcommand " + hex16(id) + " never completed")
+        throw new DeviceError(this.cfg.address, `${this.where}: subcommand ${hex16(id)} never completed`)
     }
 
     /** Run a subcommand and return its data, checked against the chip's checksum and length. */
     async subcommand(id: number): Promise<number[]> {
-        await this.startSub(id)
+        await this.command(id)
         const len = (await this.readBytes(BQ76907_CMD.LENGTH, 1))[0]
-        if (len < 4 || len > 36) throw new DeviceError(this.cfg.address, this.where() + ": subcommand " + hex16(id) + " reports length " + len)
+        if (len < 4 || len > 36) throw new DeviceError(this.cfg.address, `${this.where}: subcommand ${hex16(id)} reports length ${len}`)
         const data = len > 4 ? await this.readBytes(BQ76907_CMD.BUFFER, len - 4) : []
         const sum = (await this.readBytes(BQ76907_CMD.CHECKSUM, 1))[0]
         let s = (id & 0xff) + ((id >> 8) & 0xff)
         for (const d of data) s += d
-        if (((~s) & 0xff) !== sum) throw new DeviceError(this.cfg.address, this.where() + ": checksum mismatch on subcommand " + hex16(id))
+        if (((~s) & 0xff) !== sum) throw new DeviceError(this.cfg.address, `${this.where}: checksum mismatch on subcommand ${hex16(id)}`)
         return data
-    }
-
-    /** A command-only subcommand. */
-    async command(id: number): Promise<void> {
-        await this.startSub(id)
     }
 
     /** Write a data-memory entry (inside CONFIG_UPDATE). */
@@ -286,7 +284,7 @@ export class Bq76907 {
 
     async readDataMemory(addr: number, n: number): Promise<number[]> {
         const d = await this.subcommand(addr)
-        if (d.length < n) throw new DeviceError(this.cfg.address, this.where() + ": data memory " + hex16(addr) + " returned " + d.length + " bytes")
+        if (d.length < n) throw new DeviceError(this.cfg.address, `${this.where}: data memory ${hex16(addr)} returned ${d.length} bytes`)
         return d.slice(0, n)
     }
 
@@ -294,7 +292,7 @@ export class Bq76907 {
         const d = await this.subcommand(BQ76907_SUB.DEVICE_NUMBER)
         const dev = le(d, 0, 2)
         if (d.length < 2 || dev !== DEVICE_NUMBER)
-            throw new DeviceError(this.cfg.address, this.where() + ": device number " + hex16(dev) + ", expected " + hex16(DEVICE_NUMBER) + "; another AFE at this address?")
+            throw new DeviceError(this.cfg.address, `${this.where}: device number ${hex16(dev)}, expected ${hex16(DEVICE_NUMBER)}; another AFE at this address?`)
     }
 
     private async batteryStatus(): Promise<number> {
@@ -304,11 +302,7 @@ export class Bq76907 {
     /** Enter CONFIG_UPDATE (the chip opens its FETs there); callers leave it in a `finally`. */
     private async enterConfigUpdate(): Promise<void> {
         await this.command(BQ76907_SUB.SET_CFGUPDATE)
-        if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, this.where() + ": did not enter CONFIG_UPDATE")
-    }
-
-    private async dm8(addr: number): Promise<number> {
-        return (await this.readDataMemory(addr, 1))[0]
+        if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, `${this.where}: did not enter CONFIG_UPDATE`)
     }
 
     /**
@@ -318,7 +312,7 @@ export class Bq76907 {
     async configure(): Promise<void> {
         const a = this.cfg.address
         const want = this.cfg.cells === 7 ? 0 : this.cfg.cells
-        const fo = (await this.dm8(BQ76907_DM.FET_OPTIONS)) | FO_FET_EN | FO_HOST_FETOFF_EN
+        const fo = (await dm8(this, BQ76907_DM.FET_OPTIONS)) | FO_FET_EN | FO_HOST_FETOFF_EN
         try {
             await this.enterConfigUpdate()
             await this.writeDataMemory(BQ76907_DM.VCELL_MODE, [want])
@@ -326,97 +320,10 @@ export class Bq76907 {
         } finally {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
-        const mode = await this.dm8(BQ76907_DM.VCELL_MODE)
-        if (mode !== want) throw new DeviceError(a, this.where() + ": Vcell Mode reads " + mode + ", wrote " + want)
-        const fo2 = await this.dm8(BQ76907_DM.FET_OPTIONS)
-        if (fo2 !== fo) throw new DeviceError(a, this.where() + ": FET Options reads " + hex8(fo2) + ", wrote " + hex8(fo))
-    }
-
-    /**
-     * One ADSCAN (the unit of the COV/CUV delays), ms: a slot per configured cell plus the shared slot, each
-     * 768 ticks of the 262.144 kHz LFO (ADC speeds and loop speed at their defaults: the firmware never changes
-     * them; verifyProtections checks the cell count).
-     */
-    private scan_ms(): number {
-        return ((this.cfg.cells + 1) * 768) / 262.144
-    }
-
-    /** One FULLSCAN (the TS measurement period, the unit of the temperature delays), s. */
-    private fullscan_s(): number {
-        return (5 * this.scan_ms()) / 1000
-    }
-
-    /** TS counts for a thermistor at temp_C (the inverse of tsToCelsius). */
-    celsiusToTs(temp_C: number): number {
-        const r = this.cfg.ntcR25_Ohm * Math.exp(this.cfg.ntcB_K * (1 / (temp_C + 273.15) - 1 / 298.15))
-        return (19660.8 * r) / (r + 20000)
-    }
-
-    /**
-     * Codes of the temperature protections asked for, flat: index i (TEMP_DM's order), threshold, delay, recovery.
-     * OT thresholds in more counts (cooler), UT in fewer (warmer): never looser than asked.
-     */
-    private encodeTemp(p: AfeProtectionConfig): number[] {
-        const req = [p.otc_C, p.otd_C, p.utc_C, p.utd_C]
-        const d = p.tempDelay_s
-        const dly = d === undefined ? TEMP_DLY : clampInt(Math.floor(d / this.fullscan_s() + EPS), 1, 255)
-        const out: number[] = []
-        for (let i = 0; i < 4; i++) {
-            const t = req[i]
-            if (t === undefined) continue
-            const c = this.celsiusToTs(t) / TEMP_STEP[i]
-            const thr = i < 2 ? clampInt(Math.ceil(c - EPS), 1, 255) : clampInt(Math.floor(c + EPS), 0, 255)
-            out.push(i, thr, dly, clampInt(i < 2 ? thr + TEMP_HYS : thr - TEMP_HYS, 0, 255))
-        }
-        return out
-    }
-
-    /** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
-    private tempValue(i: number, j: number, c: number): number {
-        return j === 1 ? c * this.fullscan_s() : this.tsToCelsius(c * TEMP_STEP[i])
-    }
-
-    /** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
-    private bitPlan(tc: number[]): number[] {
-        const b = PROT_BITS.slice(0)
-        let en = 0
-        for (let k = 0; k < tc.length; k += 4) {
-            const i = tc[k]
-            en |= TEMP_EN_B[i]
-            b[(i & 1) === 0 ? 4 : 7] |= TEMP_FET[i]
-        }
-        if (en !== 0) b.push(0x9025, en, 0)
-        return b
-    }
-
-    /**
-     * Register codes (PROT_DM's order): thresholds toward safety (lower COV, higher CUV, lower currents) and
-     * delays toward shorter, within each register's range.
-     */
-    private encode(p: AfeProtectionConfig, scan_ms: number): number[] {
-        const toMv = this.cfg.shunt_mOhm / 1000
-        return [
-            clampInt(Math.floor(p.cov_mV + EPS), 0, 5500),
-            clampInt(Math.floor(p.covDelay_ms / scan_ms + EPS), 1, 255),
-            clampInt(Math.ceil(p.cuv_mV - EPS), 0, 5500),
-            clampInt(Math.floor(p.cuvDelay_ms / scan_ms + EPS), 1, 255),
-            clampInt(Math.floor((p.occ_mA * toMv) / 2 + EPS), 2, 62),
-            ocDelayCode(p.occDelay_ms),
-            clampInt(Math.floor((p.ocd_mA * toMv) / 2 + EPS), 2, 100),
-            ocDelayCode(p.ocdDelay_ms),
-            tableFloor(SCD_MV, p.scd_mA * toMv),
-            tableFloor(SCD_US, p.scdDelay_us),
-        ]
-    }
-
-    /** What code `c` of register i (PROT_DM's order) stands for: mV, ms, mA or us. */
-    private value(i: number, c: number, scan_ms: number): number {
-        const toMa = 1000 / this.cfg.shunt_mOhm
-        if (i === 0 || i === 2) return c
-        if (i === 1 || i === 3) return c * scan_ms
-        if (i === 8) return SCD_MV[c & 15] * toMa
-        if (i === 9) return SCD_US[Math.min(10, c & 15)]
-        return (i & 1) === 0 ? c * 2 * toMa : bq76907OcDelay_ms(c)
+        const mode = await dm8(this, BQ76907_DM.VCELL_MODE)
+        if (mode !== want) throw new DeviceError(a, `${this.where}: Vcell Mode reads ${mode}, wrote ${want}`)
+        const fo2 = await dm8(this, BQ76907_DM.FET_OPTIONS)
+        if (fo2 !== fo) throw new DeviceError(a, `${this.where}: FET Options reads ${hex8(fo2)}, wrote ${hex8(fo)}`)
     }
 
     /**
@@ -426,12 +333,12 @@ export class Bq76907 {
      * UTC open CHG, OTD and UTD DSG) are armed too, with their recovery TEMP_HYS steps back. Returns what was armed.
      */
     async armProtections(p: AfeProtectionConfig): Promise<AfeProtectionConfig> {
-        const scan = this.scan_ms()
-        const c = this.encode(p, scan)
-        const tc = this.encodeTemp(p)
-        const b = this.bitPlan(tc)
+        const scan = scan_ms(this)
+        const c = encode(this, p, scan)
+        const tc = encodeTemp(this, p)
+        const b = bitPlan(tc)
         const bits: number[] = []
-        for (let k = 0; k < b.length; k += 3) bits.push(((await this.dm8(b[k])) | b[k + 1]) & ~b[k + 2])
+        for (let k = 0; k < b.length; k += 3) bits.push(((await dm8(this, b[k])) | b[k + 1]) & ~b[k + 2])
         try {
             await this.enterConfigUpdate()
             for (let i = 0; i < PROT_DM.length; i++) await this.writeDataMemory(PROT_DM[i], i === 0 || i === 2 ? [c[i] & 0xff, c[i] >> 8] : [c[i]])
@@ -440,15 +347,13 @@ export class Bq76907 {
         } finally {
             await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
         }
-        const v: number[] = []
-        for (let i = 0; i < c.length; i++) v.push(this.value(i, c[i], scan))
-        const r: any = {
-            cov_mV: v[0], covDelay_ms: v[1], cuv_mV: v[2], cuvDelay_ms: v[3], occ_mA: v[4],
-            occDelay_ms: v[5], ocd_mA: v[6], ocdDelay_ms: v[7], scd_mA: v[8], scdDelay_us: v[9],
-        }
+        const r: any = {}
+        const keys = protKeys()
+        const temps = tempKeys()
+        for (let i = 0; i < c.length; i++) r[keys[i]] = value(this, i, c[i], scan)
         for (let k = 0; k < tc.length; k += 4) {
-            r[TEMP_KEYS[tc[k]]] = this.tempValue(tc[k], 0, tc[k + 1])
-            r.tempDelay_s = this.tempValue(0, 1, tc[k + 2])
+            r[temps[tc[k]]] = tempValue(this, tc[k], 0, tc[k + 1])
+            r.tempDelay_s = tempValue(this, 0, 1, tc[k + 2])
         }
         return r
     }
@@ -458,60 +363,41 @@ export class Bq76907 {
      * depends on; one line per mismatch, [] when all match.
      */
     async verifyProtections(armed: AfeProtectionConfig): Promise<string[]> {
-        const scan = this.scan_ms()
-        const want = this.encode(armed, scan)
+        const scan = scan_ms(this)
+        const want = encode(this, armed, scan)
         const out: string[] = []
+        const names = ["COV", "CUV", "OCC", "OCD1", "SCD"]
+        const keys = protKeys()
         for (let i = 0; i < PROT_DM.length; i++) {
             const n = i === 0 || i === 2 ? 2 : 1
             const got = le(await this.readDataMemory(PROT_DM[i], n), 0, n)
-            if (got !== want[i]) {
-                const u = i === 9 ? " us" : (i & 1) === 1 ? " ms" : i < 4 ? " mV" : " mA"
-                const name = PROT_NAMES[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold")
-                out.push(name + " reads " + Math.round(this.value(i, got, scan) * 100) / 100 + u + ", armed " + Math.round(this.value(i, want[i], scan) * 100) / 100 + u)
-            }
+            const key = keys[i]
+            if (got !== want[i])
+                out.push(misread(names[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
         }
-        const vm = await this.dm8(BQ76907_DM.VCELL_MODE)
+        const vm = await dm8(this, BQ76907_DM.VCELL_MODE)
         const cells = this.cfg.cells === 7 ? 0 : this.cfg.cells
-        if (vm !== cells) out.push("Vcell Mode reads " + vm + ", configured " + cells + " (the COV/CUV delays are counted in ADSCANs)")
-        const tc = this.encodeTemp(armed)
+        if (vm !== cells) out.push(`Vcell Mode reads ${vm}, configured ${cells} (the COV/CUV delays are counted in ADSCANs)`)
+        const tc = encodeTemp(this, armed)
+        const temps = tempKeys()
+        const parts = [" threshold", " delay", " recovery"]
         for (let k = 0; k < tc.length; k += 4) {
             const i = tc[k]
             for (let j = 0; j < 3; j++) {
-                const got = await this.dm8(TEMP_DM[i] + j)
+                const got = await dm8(this, TEMP_DM[i] + j)
                 const w = tc[k + 1 + j]
-                if (got !== w) {
-                    const u = j === 1 ? " s" : " °C"
-                    const name = TEMP_KEYS[i].slice(0, 3).toUpperCase() + (j === 0 ? " threshold" : j === 1 ? " delay" : " recovery")
-                    out.push(name + " reads " + Math.round(this.tempValue(i, j, got) * 100) / 100 + u + ", armed " + Math.round(this.tempValue(i, j, w) * 100) / 100 + u)
-                }
+                if (got !== w)
+                    out.push(misread(temps[i].slice(0, 3).toUpperCase() + parts[j], tempValue(this, i, j, got), tempValue(this, i, j, w), j === 1 ? " s" : " °C"))
             }
         }
-        const b = this.bitPlan(tc)
+        const b = bitPlan(tc)
+        const bitNames = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
         for (let k = 0; k < b.length; k += 3) {
-            const got = await this.dm8(b[k])
+            const got = await dm8(this, b[k])
             if ((got & b[k + 1]) !== b[k + 1] || (got & b[k + 2]) !== 0)
-                out.push(PROT_BIT_NAMES[k / 3] + " reads " + hex8(got) + ", armed with " + hex8(b[k + 1]) + " set" + (b[k + 2] !== 0 ? " and " + hex8(b[k + 2]) + " clear" : ""))
+                out.push(`${bitNames[k / 3]} reads ${hex8(got)}, armed with ${hex8(b[k + 1])} set${b[k + 2] !== 0 ? ` and ${hex8(b[k + 2])} clear` : ""}`)
         }
         return out
-    }
-
-    /** Safety Alert A/B (condition present) and Safety Status A/B (tripped), in one read. */
-    async readSafety(): Promise<AfeSafety> {
-        const b = await this.readBytes(BQ76907_CMD.SAFETY_ALERT_A, 4)
-        const st = b[1]
-        return {
-            cov: (st & BQ76907_PROT.COV) !== 0,
-            cuv: (st & BQ76907_PROT.CUV) !== 0,
-            occ: (st & BQ76907_PROT.OCC) !== 0,
-            ocd: (st & (BQ76907_PROT.OCD1 | BQ76907_PROT.OCD2)) !== 0,
-            scd: (st & BQ76907_PROT.SCD) !== 0,
-            otd: (b[3] & 0x80) !== 0,
-            otc: (b[3] & 0x40) !== 0,
-            utd: (b[3] & 0x20) !== 0,
-            utc: (b[3] & 0x10) !== 0,
-            alertBits: b[0] | (b[2] << 8),
-            statusBits: b[1] | (b[3] << 8),
-        }
     }
 
     /**
@@ -524,20 +410,10 @@ export class Bq76907 {
         await this.writeBytes(BQ76907_CMD.FET_CONTROL, [(chg ? 0 : FC_CHG_OFF) | (dsg ? 0 : FC_DSG_OFF)])
     }
 
-    /** What the FET drivers do now (Battery Status CHG and DSG). */
-    async fetState(): Promise<{ chg: boolean; dsg: boolean }> {
-        const s = await this.batteryStatus()
-        return { chg: (s & BS_CHG) !== 0, dsg: (s & BS_DSG) !== 0 }
-    }
-
-    async resetPassq(): Promise<void> {
-        await this.command(BQ76907_SUB.RESET_PASSQ)
-    }
-
     /** Accumulated charge (C, positive = discharge) and the time it covers (s). */
     async readPassq(): Promise<{ charge_C: number; time_s: number }> {
         const d = await this.subcommand(BQ76907_SUB.PASSQ)
-        if (d.length < 12) throw new DeviceError(this.cfg.address, this.where() + ": PASSQ returned " + d.length + " bytes")
+        if (d.length < 12) throw new DeviceError(this.cfg.address, `${this.where}: PASSQ returned ${d.length} bytes`)
         // 48-bit two's complement: the low 32 bits, then the upper 16 sign-extended to 32 bits.
         let hi = le(d, 4, 4)
         if (hi >= 0x80000000) hi -= 0x100000000
@@ -582,4 +458,133 @@ export class Bq76907 {
             batteryStatus: status,
         }
     }
+}
+
+
+// Protection encoding and small reads, as functions (a method costs more code in DeviceScript).
+
+/** One data-memory byte. */
+async function dm8(afe: Bq76907, addr: number): Promise<number> {
+    return (await afe.readDataMemory(addr, 1))[0]
+}
+
+/**
+ * One ADSCAN (the unit of the COV/CUV delays), ms: a slot per configured cell plus the shared slot, each
+ * 768 ticks of the 262.144 kHz LFO (ADC speeds and loop speed at their defaults: the firmware never changes
+ * them; verifyProtections checks the cell count).
+ */
+function scan_ms(afe: Bq76907): number {
+    return ((afe.cfg.cells + 1) * 768) / 262.144
+}
+
+/** One FULLSCAN (the TS measurement period, the unit of the temperature delays), s. */
+function fullscan_s(afe: Bq76907): number {
+    return (5 * scan_ms(afe)) / 1000
+}
+
+/** TS counts for a thermistor at temp_C (the inverse of tsToCelsius). */
+function celsiusToTs(afe: Bq76907, temp_C: number): number {
+    const r = afe.cfg.ntcR25_Ohm * Math.exp(afe.cfg.ntcB_K * (1 / (temp_C + 273.15) - 1 / 298.15))
+    return (19660.8 * r) / (r + 20000)
+}
+
+/**
+ * Codes of the temperature protections asked for, flat: index i (TEMP_DM's order), threshold, delay, recovery.
+ * OT thresholds in more counts (cooler), UT in fewer (warmer): never looser than asked.
+ */
+function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
+    const req = [p.otc_C, p.otd_C, p.utc_C, p.utd_C]
+    const d = p.tempDelay_s
+    const dly = d === undefined ? TEMP_DLY : clampInt(Math.floor(d / fullscan_s(afe) + EPS), 1, 255)
+    const out: number[] = []
+    for (let i = 0; i < 4; i++) {
+        const t = req[i]
+        if (t === undefined) continue
+        const c = celsiusToTs(afe, t) / TEMP_STEP[i]
+        const thr = i < 2 ? clampInt(Math.ceil(c - EPS), 1, 255) : clampInt(Math.floor(c + EPS), 0, 255)
+        out.push(i, thr, dly, clampInt(i < 2 ? thr + TEMP_HYS : thr - TEMP_HYS, 0, 255))
+    }
+    return out
+}
+
+/** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
+function tempValue(afe: Bq76907, i: number, j: number, c: number): number {
+    return j === 1 ? c * fullscan_s(afe) : afe.tsToCelsius(c * TEMP_STEP[i])
+}
+
+/** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
+function bitPlan(tc: number[]): number[] {
+    const b = PROT_BITS.slice(0)
+    let en = 0
+    for (let k = 0; k < tc.length; k += 4) {
+        const i = tc[k]
+        en |= TEMP_EN_B[i]
+        b[(i & 1) === 0 ? 4 : 7] |= TEMP_FET[i]
+    }
+    if (en !== 0) b.push(0x9025, en, 0)
+    return b
+}
+
+/**
+ * Register codes (PROT_DM's order): thresholds toward safety (lower COV, higher CUV, lower currents) and
+ * delays toward shorter, within each register's range.
+ */
+function encode(afe: Bq76907, p: AfeProtectionConfig, scan_ms: number): number[] {
+    const toMv = afe.cfg.shunt_mOhm / 1000
+    return [
+        clampInt(Math.floor(p.cov_mV + EPS), 0, 5500),
+        clampInt(Math.floor(p.covDelay_ms / scan_ms + EPS), 1, 255),
+        clampInt(Math.ceil(p.cuv_mV - EPS), 0, 5500),
+        clampInt(Math.floor(p.cuvDelay_ms / scan_ms + EPS), 1, 255),
+        clampInt(Math.floor((p.occ_mA * toMv) / 2 + EPS), 2, 62),
+        ocDelayCode(p.occDelay_ms),
+        clampInt(Math.floor((p.ocd_mA * toMv) / 2 + EPS), 2, 100),
+        ocDelayCode(p.ocdDelay_ms),
+        tableFloor(SCD_MV, p.scd_mA * toMv),
+        tableFloor(SCD_US, p.scdDelay_us),
+    ]
+}
+
+/** What code `c` of register i (PROT_DM's order) stands for: mV, ms, mA or us. */
+function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
+    const toMa = 1000 / afe.cfg.shunt_mOhm
+    if (i === 0 || i === 2) return c
+    if (i === 1 || i === 3) return c * scan_ms
+    if (i === 8) return SCD_MV[c & 15] * toMa
+    if (i === 9) return SCD_US[Math.min(10, c & 15)]
+    return (i & 1) === 0 ? c * 2 * toMa : bq76907OcDelay_ms(c)
+}
+
+// Diagnostics the firmware does not need (it gets the same registers from read()): free functions rather
+// than methods, so an image that never calls them does not carry them (DeviceScript keeps every method).
+
+/** Safety Alert A/B (condition present) and Safety Status A/B (tripped), in one read. */
+export async function bq76907Safety(afe: Bq76907): Promise<AfeSafety> {
+    const b = await afe.readBytes(BQ76907_CMD.SAFETY_ALERT_A, 4)
+    const st = b[1]
+    const P = BQ76907_PROT
+    return {
+        cov: (st & P.COV) !== 0,
+        cuv: (st & P.CUV) !== 0,
+        occ: (st & P.OCC) !== 0,
+        ocd: (st & (P.OCD1 | P.OCD2)) !== 0,
+        scd: (st & P.SCD) !== 0,
+        otd: (b[3] & 0x80) !== 0,
+        otc: (b[3] & 0x40) !== 0,
+        utd: (b[3] & 0x20) !== 0,
+        utc: (b[3] & 0x10) !== 0,
+        alertBits: b[0] | (b[2] << 8),
+        statusBits: b[1] | (b[3] << 8),
+    }
+}
+
+/** What the FET drivers do now (Battery Status CHG and DSG). */
+export async function bq76907FetState(afe: Bq76907): Promise<{ chg: boolean; dsg: boolean }> {
+    const s = le(await afe.readBytes(BQ76907_CMD.BATTERY_STATUS, 2), 0, 2)
+    return { chg: (s & BS_CHG) !== 0, dsg: (s & BS_DSG) !== 0 }
+}
+
+/** Restart the accumulated charge (PASSQ) at zero. */
+export async function bq76907ResetPassq(afe: Bq76907): Promise<void> {
+    await afe.command(BQ76907_SUB.RESET_PASSQ)
 }

@@ -3,7 +3,7 @@
 import { EmulatedBus, I2cDevice } from "../../sim/emulators/emulated_bus"
 import { Bq76907Emulator } from "../../sim/emulators/bq76907"
 import { Bus, BusError, DeviceError } from "../../src/drivers/bus"
-import { AfeProtectionConfig, Bq76907, bq76907Defaults, crc8 } from "../../src/drivers/bq76907"
+import { AfeProtectionConfig, Bq76907, bq76907Defaults, bq76907FetState, bq76907ResetPassq, bq76907Safety, crc8 } from "../../src/drivers/bq76907"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync } from "../harness/api"
 
 const SHUNT = 0.001
@@ -107,7 +107,7 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
         t.test("PASSQ: the charge counted over an hour, and its time", async () => {
             const s = setup(4, false)
             await s.drv.configure()
-            await s.drv.resetPassq()
+            await bq76907ResetPassq(s.drv)
             s.emu.setErrors({ currentNoise_A: 0 })
             s.emu.setInputs(volts(4, 3.7), 3, 25, 25)
             for (let k = 0; k < 60; k++) {
@@ -122,7 +122,7 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
         t.test("PASSQ carries the sensor's offset and gain (the estimator has to calibrate them out)", async () => {
             const s = setup(4, false)
             await s.drv.configure()
-            await s.drv.resetPassq()
+            await bq76907ResetPassq(s.drv)
             // 20 mA offset in the chip's sign (charge positive), 1 % gain.
             s.emu.setErrors({ currentNoise_A: 0, currentOffset_A: 0.02, currentGain: 1.01 })
             s.emu.setInputs(volts(4, 3.7), 2, 25, 25)
@@ -264,10 +264,10 @@ export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
     t.describe("BQ76907 driver: protections and FETs", () => {
         t.test("configure hands the FETs to the chip (autonomous, host turn-off allowed); fetState follows", async () => {
             const s = setup(4, false)
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: false, dsg: false }), "blank part: FETs off")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: false, dsg: false }), "blank part: FETs off")
             await s.drv.configure()
             await t.pause()
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "on after configure")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: true, dsg: true }), "on after configure")
             assertEq(await dmU(s, 0x901e, 1), 0x18 | 0x04 | 0x40, "FET Options: FET_EN | HOST_FETOFF_EN kept with the defaults")
             assertTrue(s.emu.chgOn() && s.emu.dsgOn(), "the chip agrees")
         })
@@ -375,13 +375,13 @@ export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
             await t.pause()
             s.emu.setInputs(volts(4, 3.7), 30, 25, 25) // 30 A > 24 A for longer than 98.5 ms
             s.emu.step(0.05)
-            let f = await s.drv.readSafety()
+            let f = await bq76907Safety(s.drv)
             assertTrue(!f.ocd && f.alertBits === 0x10 && f.statusBits === 0, "alert only at 50 ms: " + JSON.stringify(f))
             s.emu.step(0.05)
-            f = await s.drv.readSafety()
+            f = await bq76907Safety(s.drv)
             assertTrue(f.ocd && !f.cov && !f.cuv && !f.occ && !f.scd, "OCD tripped: " + JSON.stringify(f))
             assertEq(f.statusBits, 0x10, "Safety Status A = OCD1")
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: false }), "DSG off")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: true, dsg: false }), "DSG off")
             const r = await s.drv.read()
             assertEq(r.safetyStatusA, 0x10, "read() carries it too")
         })
@@ -392,27 +392,27 @@ export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
             await s.drv.armProtections(sampleConfig())
             await t.pause()
             await s.drv.setFets(false, true)
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: false, dsg: true }), "CHG held off")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: false, dsg: true }), "CHG held off")
             await s.drv.setFets(true, false)
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: false }), "DSG held off")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: true, dsg: false }), "DSG held off")
             await s.drv.setFets(true, true)
             await t.pause()
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "both on")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: true, dsg: true }), "both on")
             // a cell below CUV for 34 ADSCANs: the chip opens DSG, and the host cannot close it
             s.emu.setInputs([3.7, 2.4, 3.7, 3.7], 0, 25, 25)
             s.emu.step(0.6)
-            assertTrue((await s.drv.readSafety()).cuv, "CUV tripped")
+            assertTrue((await bq76907Safety(s.drv)).cuv, "CUV tripped")
             await s.drv.setFets(true, true)
             await t.pause()
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: false }), "DSG stays off")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: true, dsg: false }), "DSG stays off")
             // someone toggled autonomous control off: setFets turns it back on
             const t2 = await armed(4, false)
             await t.pause()
             await t2.bus.transfer(0x08, [0x3e, 0x22, 0x00], 0)
-            assertEq(JSON.stringify(await t2.drv.fetState()), JSON.stringify({ chg: false, dsg: false }), "FET_EN cleared behind our back")
+            assertEq(JSON.stringify(await bq76907FetState(t2.drv)), JSON.stringify({ chg: false, dsg: false }), "FET_EN cleared behind our back")
             await t2.drv.setFets(true, true)
             await t.pause()
-            assertEq(JSON.stringify(await t2.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "back on")
+            assertEq(JSON.stringify(await bq76907FetState(t2.drv)), JSON.stringify({ chg: true, dsg: true }), "back on")
         })
 
         t.test("temperature protections: armed only when asked, rounded toward safety, written and verified", async () => {
@@ -493,29 +493,29 @@ export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
             const v = volts(4, 3.7)
             s.emu.setInputs(v, 0, 25, 60)
             s.emu.step(0.9) // 61 ADSCANs: 12 TS measurements
-            let f = await s.drv.readSafety()
+            let f = await bq76907Safety(s.drv)
             assertTrue(!f.otc && f.alertBits === 0x4000 && f.statusBits === 0, "0.9 s: OTC alert only: " + JSON.stringify(f))
             s.emu.step(0.1)
-            f = await s.drv.readSafety()
+            f = await bq76907Safety(s.drv)
             assertTrue(f.otc && !f.otd && !f.utc && !f.utd && !f.cov, "OTC tripped: " + JSON.stringify(f))
             assertEq(f.statusBits, 0x4000, "Safety Status B = OTC")
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: false, dsg: true }), "CHG off")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: false, dsg: true }), "CHG off")
             const r = await s.drv.read()
             assertEq(r.safetyStatusB, 0x40, "read() carries it too")
             s.emu.setInputs(v, 0, 25, 25)
             s.emu.step(0.1)
-            f = await s.drv.readSafety()
+            f = await bq76907Safety(s.drv)
             assertTrue(!f.otc && f.statusBits === 0, "recovered at 25 °C")
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: true }), "both on")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: true, dsg: true }), "both on")
             // OTD not armed: heat above any OTD setting trips nothing else
             s.emu.setInputs(v, 0, 25, -25)
             s.emu.step(1.1)
-            f = await s.drv.readSafety()
+            f = await bq76907Safety(s.drv)
             assertTrue(f.utc && f.utd && !f.otc && !f.otd, "cold: UTC and UTD: " + JSON.stringify(f))
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: false, dsg: false }), "both off")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: false, dsg: false }), "both off")
             s.emu.setInputs(v, 0, 25, 25)
             s.emu.step(0.1)
-            f = await s.drv.readSafety()
+            f = await bq76907Safety(s.drv)
             assertTrue(!f.utc && !f.utd, "recovered")
         })
 
@@ -536,12 +536,12 @@ export const bq76907DriverProtectionSpec: Spec = (t: TestApi) => {
             s.emu.setInputs(volts(4, 3.7), 80, 25, 25) // 80 mV across the shunt, SCD at 40 mV after 244 us
             s.emu.step(0.0001)
             s.emu.step(0.0001)
-            assertTrue(!(await s.drv.readSafety()).scd, "not at 200 us")
+            assertTrue(!(await bq76907Safety(s.drv)).scd, "not at 200 us")
             s.emu.step(0.0001)
-            const f = await s.drv.readSafety()
+            const f = await bq76907Safety(s.drv)
             assertTrue(f.scd, "SCD at 300 us")
             assertNear(s.emu.lastTripTime_s() - t0, 0.000244, 1e-9, "244 us after the short")
-            assertEq(JSON.stringify(await s.drv.fetState()), JSON.stringify({ chg: true, dsg: false }), "DSG off, CHG on")
+            assertEq(JSON.stringify(await bq76907FetState(s.drv)), JSON.stringify({ chg: true, dsg: false }), "DSG off, CHG on")
         })
     })
 }

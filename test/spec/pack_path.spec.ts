@@ -5,7 +5,7 @@
 import { World } from "../../sim/board/world"
 import { OutputPathParams } from "../../sim/plant/output_path"
 import { PackParams } from "../../sim/plant/pack"
-import { Bq76907, bq76907Defaults } from "../../src/drivers/bq76907"
+import { Bq76907, bq76907Defaults, bq76907Safety } from "../../src/drivers/bq76907"
 import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
 
 /** The reference box by hand: a 4S2P NMC pack at 80 %, one DC output (INA228 0x44, 5 mOhm), the AFE at 0x08 on 1 mOhm. */
@@ -42,7 +42,7 @@ export const packPathSpec: Spec = (t: TestApi) => {
                 world.step(0.001)
                 board.heartbeatPin().write(i % 2 === 0)
             }
-            assertTrue((await drv.readSafety()).ocd, "OCD tripped on the pack current")
+            assertTrue((await bq76907Safety(drv)).ocd, "OCD tripped on the pack current")
             assertTrue(!board.afe.dsgOn() && board.afe.chgOn(), "the board reports DSG off")
             assertTrue(board.afeAlert(), "ALERT asserted")
             assertEq(world.plant.outputs[0].current_A, 0, "no output current")

@@ -11,27 +11,62 @@ export const KEY_COUNTERS = "bat.cnt"
 export const BATTERY_KEYS = [KEY_CAPACITY, KEY_SOC, KEY_CAL, KEY_COUNTERS]
 const VERSION = 1
 
-function isIntArray(v: any, n: number, lo: number, hi: number): boolean {
-    if (!Array.isArray(v) || v.length !== n) return false
-    for (const x of v) if (typeof x !== "number" || Math.floor(x) !== x || x < lo || x > hi) return false
-    return true
+/**
+ * The stored fields, a row each: the LearnedState field; its record (index in BATTERY_KEYS) and name there;
+ * the scale (stored as round(value * scale), restored as stored / scale); the range a stored value must lie
+ * in (hi -1: twice the label capacity, mAh); 1 for a list with a value per group, 0 for one value.
+ * A record's rows are together and in its key order (the stored JSON keeps that order). JSON, parsed per
+ * use: in DeviceScript a string literal is data while an array literal is code, and a table parsed once would
+ * keep its strings on the heap for good.
+ */
+function fields(): any[] {
+    return JSON.parse(
+        "[" +
+        '"q_Ah", 0, "q", 1000, 1, -1, 1,' +
+        '"qSigma_Ah", 0, "qs", 1000, 0, -1, 1,' +
+        '"capacityLearned", 0, "n", 1, 0, 1e9, 0,' +
+        '"soc", 1, "s", 10000, -5000, 15000, 1,' +
+        '"socSigma", 1, "ss", 10000, 0, 10000, 1,' +
+        '"rFactor", 1, "r", 1000, 100, 10000, 1,' +
+        '"offset_A", 2, "o", 1e6, -1e6, 1e6, 0,' +
+        '"offsetSigma_A", 2, "os", 1e6, 0, 1e6, 0,' +
+        '"gain", 2, "g", 1e6, -200000, 200000, 0,' +
+        '"gainSigma", 2, "gs", 1e6, 0, 200000, 0,' +
+        '"dischargeAh", 3, "d", 1000, 0, 2e12, 0,' +
+        '"energyIn_Wh", 3, "i", 1000, 0, 2e12, 0,' +
+        '"energyOut_Wh", 3, "o", 1000, 0, 2e12, 0' +
+        "]",
+    )
 }
+const ROW = 7
 
-function isIntIn(v: any, lo: number, hi: number): boolean {
-    return typeof v === "number" && Math.floor(v) === v && v >= lo && v <= hi
+/** Stored integers in [lo, hi]: a list of n when n >= 0, else a single value. */
+function isInts(v: any, n: number, lo: number, hi: number): boolean {
+    const xs = n < 0 ? [v] : v
+    if (!Array.isArray(xs) || xs.length !== (n < 0 ? 1 : n)) return false
+    for (const x of xs) if (typeof x !== "number" || Math.floor(x) !== x || x < lo || x > hi) return false
+    return true
 }
 
 function isRecord(v: any): boolean {
     return v !== null && v !== undefined && typeof v === "object" && !Array.isArray(v) && v.v === VERSION
 }
 
+/** A value (or each of a list) to its stored integer (round(x * scale)) or back (x / scale). */
+function convert(v: any, scale: number, store: boolean, list: boolean): any {
+    if (!list) return store ? Math.round(v * scale) : v / scale
+    const out: number[] = []
+    for (const x of v) out.push(store ? Math.round(x * scale) : x / scale)
+    return out
+}
+
 /** The records to write for a learned state. */
 export function encodeLearned(s: LearnedState): { [key: string]: any } {
     const out: { [key: string]: any } = {}
-    out[KEY_CAPACITY] = { v: VERSION, q: s.q_Ah.map(x => Math.round(x * 1000)), qs: s.qSigma_Ah.map(x => Math.round(x * 1000)), n: s.capacityLearned }
-    out[KEY_SOC] = { v: VERSION, s: s.soc.map(x => Math.round(x * 10000)), ss: s.socSigma.map(x => Math.round(x * 10000)), r: s.rFactor.map(x => Math.round(x * 1000)) }
-    out[KEY_CAL] = { v: VERSION, o: Math.round(s.offset_A * 1e6), os: Math.round(s.offsetSigma_A * 1e6), g: Math.round(s.gain * 1e6), gs: Math.round(s.gainSigma * 1e6) }
-    out[KEY_COUNTERS] = { v: VERSION, d: Math.round(s.dischargeAh * 1000), i: Math.round(s.energyIn_Wh * 1000), o: Math.round(s.energyOut_Wh * 1000) }
+    for (const k of BATTERY_KEYS) out[k] = { v: VERSION }
+    const st: any = s
+    const F = fields()
+    for (let f = 0; f < F.length; f += ROW) out[BATTERY_KEYS[F[f + 1]]][F[f + 2]] = convert(st[F[f]], F[f + 3], true, F[f + 6] === 1)
     return out
 }
 
@@ -55,68 +90,43 @@ function present(x: any): boolean {
  */
 export function decodeLearned(read: (key: string) => any, series: number, nominal_Ah: number, labelSigma = 0.15): DecodedLearned {
     const problems: string[] = []
-    const cap = read(KEY_CAPACITY)
-    const soc = read(KEY_SOC)
-    const cal = read(KEY_CAL)
-    const cnt = read(KEY_COUNTERS)
-    if (!present(cap) && !present(soc) && !present(cal) && !present(cnt)) return { state: undefined, problems }
+    const recs: any[] = []
+    const ok: boolean[] = []
+    let anySaved = false
+    for (const k of BATTERY_KEYS) {
+        const r = read(k)
+        recs.push(r)
+        ok.push(isRecord(r))
+        if (present(r)) anySaved = true
+    }
+    if (!anySaved) return { state: undefined, problems }
     const maxQ = Math.round(nominal_Ah * 1000 * 2)
-    const capOk = isRecord(cap) && isIntArray(cap.q, series, 1, maxQ) && isIntArray(cap.qs, series, 0, maxQ) && isIntIn(cap.n, 0, 1e9)
-    const socOk = isRecord(soc) && isIntArray(soc.s, series, -5000, 15000) && isIntArray(soc.ss, series, 0, 10000) && isIntArray(soc.r, series, 100, 10000)
-    const calOk = isRecord(cal) && isIntIn(cal.o, -1e6, 1e6) && isIntIn(cal.os, 0, 1e6) && isIntIn(cal.g, -200000, 200000) && isIntIn(cal.gs, 0, 200000)
-    const cntOk = isRecord(cnt) && isIntIn(cnt.d, 0, 2e12) && isIntIn(cnt.i, 0, 2e12) && isIntIn(cnt.o, 0, 2e12)
-    const say = (x: any, ok: boolean, what: string, then: string) => {
-        if (!present(x)) problems.push(what + " missing: " + then)
-        else if (!ok) problems.push(what + " unusable: " + then)
+    const F = fields()
+    for (let f = 0; f < F.length; f += ROW) {
+        const i = F[f + 1]
+        const hi = F[f + 5]
+        if (ok[i] && !isInts(recs[i][F[f + 2]], F[f + 6] === 1 ? series : -1, F[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
     }
-    say(cap, capOk, "saved capacity (" + KEY_CAPACITY + ")", "capacity back to the label, health unknown")
-    say(soc, socOk, "saved state of charge (" + KEY_SOC + ")", "it will be measured again")
-    say(cal, calOk, "saved current calibration (" + KEY_CAL + ")", "calibrating again")
-    say(cnt, cntOk, "saved lifetime counters (" + KEY_COUNTERS + ")", "they restart at zero")
-    const label: number[] = []
-    const labelSig: number[] = []
-    const ones: number[] = []
-    for (let i = 0; i < series; i++) {
-        label.push(nominal_Ah)
-        labelSig.push(nominal_Ah * labelSigma)
-        ones.push(1)
-    }
-    // The defaults, then each usable record over them.
-    const state: LearnedState = {
-        q_Ah: label,
-        qSigma_Ah: labelSig,
-        capacityLearned: 0,
-        soc: [],
-        socSigma: [],
-        rFactor: ones,
-        offset_A: 0,
-        offsetSigma_A: 0.05,
-        gain: 0,
-        gainSigma: 0.03,
-        dischargeAh: 0,
-        energyIn_Wh: 0,
-        energyOut_Wh: 0,
-    }
-    if (capOk) {
-        state.q_Ah = cap.q.map((x: number) => x / 1000)
-        state.qSigma_Ah = cap.qs.map((x: number) => x / 1000)
-        state.capacityLearned = cap.n
-    }
-    if (socOk) {
-        state.soc = soc.s.map((x: number) => x / 10000)
-        state.socSigma = soc.ss.map((x: number) => x / 10000)
-        state.rFactor = soc.r.map((x: number) => x / 1000)
-    }
-    if (calOk) {
-        state.offset_A = cal.o / 1e6
-        state.offsetSigma_A = cal.os / 1e6
-        state.gain = cal.g / 1e6
-        state.gainSigma = cal.gs / 1e6
-    }
-    if (cntOk) {
-        state.dischargeAh = cnt.d / 1000
-        state.energyIn_Wh = cnt.i / 1000
-        state.energyOut_Wh = cnt.o / 1000
+    // Per record (BATTERY_KEYS' order): what it holds, and what happens without it.
+    const what = ["saved capacity", "saved state of charge", "saved current calibration", "saved lifetime counters"]
+    const then = ["capacity back to the label, health unknown", "it will be measured again", "calibrating again", "they restart at zero"]
+    for (let i = 0; i < recs.length; i++)
+        if (!ok[i]) problems.push(`${what[i]} (${BATTERY_KEYS[i]})${present(recs[i]) ? " unusable: " : " missing: "}${then[i]}`)
+    // Fallbacks in F' order: the label capacity, no SOC (NaN: an empty list, measured again), resistances
+    // as typical, no calibration, counters at zero.
+    const fallback = [nominal_Ah, nominal_Ah * labelSigma, 0, NaN, NaN, 1, 0, 0.05, 0, 0.03, 0, 0, 0]
+    const state: any = {}
+    for (let f = 0; f < F.length; f += ROW) {
+        const i = F[f + 1]
+        const list = F[f + 6] === 1
+        const fb = fallback[f / ROW]
+        let v: any = fb
+        if (ok[i]) v = convert(recs[i][F[f + 2]], F[f + 3], false, list)
+        else if (list) {
+            v = []
+            if (fb === fb) for (let g = 0; g < series; g++) v.push(fb)
+        }
+        state[F[f]] = v
     }
     return { state, problems }
 }
@@ -144,17 +154,19 @@ export class BatterySaver {
         for (const q of s.q_Ah) q_Ah += q
         const energy_Wh = s.energyIn_Wh + s.energyOut_Wh
         const counted = energy_Wh - this.savedEnergy_Wh >= 0.01 * q_Ah * 3.2
-        if (moved || periodic) keys.push(KEY_SOC)
+        const soc = moved || periodic
+        const learned = s.capacityLearned !== this.savedLearned
+        if (soc) keys.push(KEY_SOC)
         if (counted || periodic) {
             keys.push(KEY_COUNTERS)
             this.savedEnergy_Wh = energy_Wh
         }
-        if (s.capacityLearned !== this.savedLearned) keys.push(KEY_CAPACITY)
+        if (learned) keys.push(KEY_CAPACITY)
         if (periodic) {
             keys.push(KEY_CAL)
-            if (keys.indexOf(KEY_CAPACITY) < 0) keys.push(KEY_CAPACITY)
+            if (!learned) keys.push(KEY_CAPACITY)
         }
-        if (keys.indexOf(KEY_SOC) >= 0) {
+        if (soc) {
             this.savedSoc = s.soc.slice(0)
             if (periodic) this.lastSave_s = now_s
         }

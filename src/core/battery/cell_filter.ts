@@ -21,6 +21,9 @@ export function cellParams(c: Chemistry, q_Ah: number, temp_C: number, soc: numb
     return { q_Ah, r0: c.r0_mOhmAh * k * r0Factor, r1: c.r1_mOhmAh * k, tau1: c.tau1_s, r2: c.r2_mOhmAh * k, tau2: c.tau2_s }
 }
 
+/** Index pairs of P's mirrored off-diagonal elements. */
+const SYM = [1, 3, 2, 6, 5, 7]
+
 export class CellFilter {
     soc: number
     v1 = 0
@@ -89,13 +92,6 @@ export class CellFilter {
         P[8] = P[8] * a2 * a2 + qv
     }
 
-    private shortenDrift(before: number): void {
-        if (!(before > 0)) return
-        const k = this.P[0] / before
-        this.drift_s *= k
-        this.moved *= k
-    }
-
     /**
      * Correct with a measured terminal voltage `v` at current `I`; `r_V2` is the measurement noise
      * variance (ADC plus model error). Returns the innovation (V).
@@ -134,30 +130,21 @@ export class CellFilter {
         this.soc += k0 * innov
         this.v1 += k1 * innov
         this.v2 += k2 * innov
-        P[0] -= k0 * PH0
-        P[1] -= k0 * PH1
-        P[2] -= k0 * PH2
-        P[3] -= k1 * PH0
-        P[4] -= k1 * PH1
-        P[5] -= k1 * PH2
-        P[6] -= k2 * PH0
-        P[7] -= k2 * PH1
-        P[8] -= k2 * PH2
-        const s01 = (P[1] + P[3]) / 2
-        const s02 = (P[2] + P[6]) / 2
-        const s12 = (P[5] + P[7]) / 2
-        P[1] = s01
-        P[3] = s01
-        P[2] = s02
-        P[6] = s02
-        P[5] = s12
-        P[7] = s12
+        // P -= K PH', then the mirrored off-diagonal pairs (1, 3), (2, 6), (5, 7) set to their mean.
+        const K = [k0, k1, k2]
+        const PH = [PH0, PH1, PH2]
+        for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) P[3 * i + j] -= K[i] * PH[j]
+        for (let m = 0; m < 6; m += 2) {
+            const s = (P[SYM[m]] + P[SYM[m + 1]]) / 2
+            P[SYM[m]] = s
+            P[SYM[m + 1]] = s
+        }
         if (P[0] < 1e-10) P[0] = 1e-10
-        this.shortenDrift(before)
-    }
-
-    /** Widen the uncertainty (unknown time switched off, a detected fault). */
-    inflate(sigma: number): void {
-        this.P[0] += sigma * sigma
+        // The drift ages shrink as much as the SOC variance did.
+        if (before > 0) {
+            const k = P[0] / before
+            this.drift_s *= k
+            this.moved *= k
+        }
     }
 }

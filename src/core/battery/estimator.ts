@@ -178,7 +178,7 @@ export class BatteryEstimator {
     private tteHigh = -1
     private ttf = -1
     /** The runtime walk under way, if any, and the load it was started for. */
-    private walk: RuntimeWalk = undefined
+    private walk: RuntimeWalk
     private walkEmpty = true
     private walkPower_W = 0
     private prevI = 0
@@ -186,7 +186,7 @@ export class BatteryEstimator {
     /** The present pass's provisional capacities (see capacity_trend.ts), restarted whenever one is learned. */
     private trend = new CapacityTrend()
     private trendLearned = -1
-    private last: BatteryEstimate = undefined
+    private last: BatteryEstimate
 
     constructor(pack: PackConfig, cfg: EstimatorConfig, restored?: LearnedState) {
         const chem = chemistryById(pack.chemistry)
@@ -203,18 +203,18 @@ export class BatteryEstimator {
             this.rFactor.push(1)
             this.rSteps.push(0)
         }
-        this.learner = new CapacityLearner(qs, qsig)
+        // A saved state (for this many groups) starts from what was learned instead of the label.
+        const r = restored && restored.q_Ah.length === pack.series ? restored : undefined
+        this.learner = r ? new CapacityLearner(r.q_Ah, r.qSigma_Ah) : new CapacityLearner(qs, qsig)
         this.cal = new CurrentCalibrator(cfg.quiescent_mA / 1000, cfg.quiescentSigma_mA / 1000, 0.05, 0.03)
-        if (restored && restored.q_Ah.length === pack.series) {
-            this.restored = restored
-            this.learner.q_Ah = restored.q_Ah.slice(0)
-            this.learner.qVar = restored.qSigma_Ah.map(s => s * s)
-            this.rFactor = restored.rFactor.slice(0)
-            this.cal.restore(restored.offset_A, restored.gain, restored.offsetSigma_A, restored.gainSigma)
-            this.dischargeAh = restored.dischargeAh
-            this.energyIn_Wh = restored.energyIn_Wh
-            this.energyOut_Wh = restored.energyOut_Wh
-            this.learner.learned = restored.capacityLearned
+        if (r) {
+            this.restored = r
+            this.rFactor = r.rFactor.slice(0)
+            this.cal.restore(r.offset_A, r.gain, r.offsetSigma_A, r.gainSigma)
+            this.dischargeAh = r.dischargeAh
+            this.energyIn_Wh = r.energyIn_Wh
+            this.energyOut_Wh = r.energyOut_Wh
+            this.learner.learned = r.capacityLearned
         }
     }
 
@@ -238,6 +238,8 @@ export class BatteryEstimator {
         const n = this.pack.series
         const c = this.chem
         const I = inp.current_A
+        const r = this.restored
+        const fromSaved = r && r.soc.length === n
         for (let i = 0; i < n; i++) {
             const v = inp.cell_mV[i]
             // The OCV under a current: remove the ohmic drop; the RC pairs' share is unknown (somewhere between
@@ -249,24 +251,27 @@ export class BatteryEstimator {
             const slope = ocvSlope_mV(c, clamp01(soc)) / 1000
             const pol = 0.03 + Math.abs(rc_mV) / 1000
             let sigma = Math.sqrt(pol * pol + this.restVariance()) / (slope > 0.05 ? slope : 0.05)
-            if (this.restored && this.restored.soc.length === n) {
-                const r = this.restored
+            if (fromSaved) {
                 soc = r.soc[i]
                 sigma = Math.sqrt(r.socSigma[i] * r.socSigma[i] + this.cfg.restartSigma * this.cfg.restartSigma)
             }
             if (sigma > 0.3) sigma = 0.3
-            const f = new CellFilter(this.restored && this.restored.soc.length === n ? soc : clamp01(soc), sigma)
+            const f = new CellFilter(fromSaved ? soc : clamp01(soc), sigma)
             // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
-            f.v1 = (I * p.r1) / 2
-            f.v2 = (I * p.r2) / 2
-            f.P[4] = ((I * p.r1) / 2) * ((I * p.r1) / 2) + 1e-6
-            f.P[8] = 0.02 * 0.02 + ((I * p.r2) / 2) * ((I * p.r2) / 2)
+            const half1 = (I * p.r1) / 2
+            const half2 = (I * p.r2) / 2
+            f.v1 = half1
+            f.v2 = half2
+            f.P[4] = half1 * half1 + 1e-6
+            f.P[8] = 0.02 * 0.02 + half2 * half2
             this.groups.push(f)
             this.prevV.push(v / 1000)
         }
         this.prevI = inp.current_A
         this.epoch++
         this.started = true
+        // Only start() reads the restored state: let it go.
+        this.restored = undefined
     }
 
     step(inp: BatteryInputs): BatteryEstimate {
@@ -275,7 +280,10 @@ export class BatteryEstimator {
         const cfg = this.cfg
         const dt = inp.dt_s > 0 ? inp.dt_s : 0
         this.t_s = inp.t_ms / 1000
-        const n = this.groups.length
+        const groups = this.groups
+        const n = groups.length
+        const cal = this.cal
+        const learner = this.learner
         // 1. The current sensor, calibrated against the output meters when nothing else moves charge, over
         //    windows of a minute: both count in steps (a conversion, a CC1 period), and a second holds 19 or 20
         //    INA228 conversions, a 5 % jitter that a minute brings down to 0.1 %.
@@ -284,7 +292,7 @@ export class BatteryEstimator {
             this.calOutputs_C += inp.outputs_C
             this.calTime_s += dt
             if (this.calTime_s >= 60) {
-                this.cal.observe(this.calMeasured_C, this.calOutputs_C, this.calTime_s)
+                cal.observe(this.calMeasured_C, this.calOutputs_C, this.calTime_s)
                 this.calMeasured_C = 0
                 this.calOutputs_C = 0
                 this.calTime_s = 0
@@ -294,19 +302,19 @@ export class BatteryEstimator {
             this.calOutputs_C = 0
             this.calTime_s = 0
         }
-        const charge_C = dt > 0 ? this.cal.correctCharge_C(inp.charge_C, dt) : 0
-        const meanI = dt > 0 ? charge_C / dt : this.cal.correct_A(inp.current_A)
-        const I = this.cal.correct_A(inp.current_A)
+        const charge_C = dt > 0 ? cal.correctCharge_C(inp.charge_C, dt) : 0
+        const I = cal.correct_A(inp.current_A)
+        const meanI = dt > 0 ? charge_C / dt : I
         let dAh = charge_C / 3600
         if (dAh < 0) dAh *= c.chargeEfficiency
-        const biasSigma = this.cal.sigma_A(meanI)
+        const biasSigma = cal.sigma_A(meanI)
         // 2. Every group: count, then (ekf) correct with its voltage.
         let vPack = 0
         for (let i = 0; i < n; i++) {
-            const f = this.groups[i]
+            const f = groups[i]
             const p = this.params(i, inp.temp_C)
             const sd = (c.selfDischargePerDay * dt) / 86400
-            const qRel = Math.sqrt(this.learner.qVar[i]) / this.learner.q_Ah[i]
+            const qRel = Math.sqrt(learner.qVar[i]) / learner.q_Ah[i]
             f.predict(c, p, dAh + sd * p.q_Ah, meanI, dt, qRel, biasSigma + (sd > 0 ? (0.5 * c.selfDischargePerDay * p.q_Ah) / 24 : 0))
             const v = inp.cell_mV[i] / 1000
             vPack += v
@@ -341,14 +349,14 @@ export class BatteryEstimator {
         // 4. Anchors: moments when the voltage alone says where each group is.
         this.detectAnchors(inp, I, vPack)
         // 5. Provisional capacities for this pass.
-        if (this.learner.learned !== this.trendLearned) {
-            this.trendLearned = this.learner.learned
-            this.trend.restart(this.groups.map(f => f.soc), this.groups.map(f => f.sigma()), this.counter_Ah)
-        } else for (let i = 0; i < n; i++) this.trend.observe(i, this.groups[i].soc, this.groups[i].sigma(), this.counter_Ah, this.learner.q_Ah[i])
+        if (learner.learned !== this.trendLearned) {
+            this.trendLearned = learner.learned
+            this.trend.restart(groups.map(f => f.soc), groups.map(f => f.sigma()), this.counter_Ah)
+        } else for (let i = 0; i < n; i++) this.trend.observe(i, groups[i].soc, groups[i].sigma(), this.counter_Ah, learner.q_Ah[i])
         // 6. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
         //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
-        if (meanI < cfg.tailC * this.learner.q_Ah[0] || !this.powerInit) {
+        if (meanI < cfg.tailC * learner.q_Ah[0] || !this.powerInit) {
             this.avgPower_W = power
             this.powerVar = 0
             this.session_s = 0
@@ -388,8 +396,10 @@ export class BatteryEstimator {
         const n = this.groups.length
         const qA = this.learner.q_Ah[0]
         const t = this.t_s
+        // Below this current the pack is at rest.
+        const rest_A = cfg.restC * qA
         // Rest: a relaxed voltage is an OCV; only where the curve is steep enough to say something.
-        if (Math.abs(I) < cfg.restC * qA) {
+        if (Math.abs(I) < rest_A) {
             if (this.restSince_s < 0) this.restSince_s = t
             if (!this.restDone && t - this.restSince_s >= c.rest_s) {
                 this.restDone = true
@@ -422,42 +432,38 @@ export class BatteryEstimator {
             if (this.fullSince_s < 0) this.fullSince_s = t
             if (!this.fullDone && t - this.fullSince_s >= cfg.fullHold_s) {
                 this.fullDone = true
-                this.anchor("full", this.loadedAnchor(inp, I), this.loadedVariance(I))
+                this.loadedAnchor("full", inp, I)
             }
         } else {
             this.fullSince_s = -1
-            if (I > cfg.restC * qA) this.fullDone = false
+            if (I > rest_A) this.fullDone = false
         }
         // Empty: discharging into the cut-off.
-        if (I > cfg.restC * qA && vMin <= c.cutoff_mV + 20) {
+        if (I > rest_A && vMin <= c.cutoff_mV + 20) {
             if (!this.emptyDone) {
                 this.emptyDone = true
-                this.anchor("empty", this.loadedAnchor(inp, I), this.loadedVariance(I))
+                this.loadedAnchor("empty", inp, I)
             }
         } else if (I < 0) this.emptyDone = false
     }
 
-    /** SOC per group from a voltage under load, removing the modelled polarisation. */
-    private loadedAnchor(inp: BatteryInputs, I: number): number[] {
-        const out: number[] = []
+    /**
+     * An anchor from voltages under load: the SOC per group with the modelled polarisation removed, and its
+     * variance (the polarisation model's error, 30 % of the drop, counts as noise).
+     */
+    private loadedAnchor(kind: string, inp: BatteryInputs, I: number): void {
+        const soc: number[] = []
+        const vr: number[] = []
         for (let i = 0; i < this.groups.length; i++) {
             const f = this.groups[i]
             const p = this.params(i, inp.temp_C)
-            out.push(socAtOcv(this.chem, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
-        }
-        return out
-    }
-
-    private loadedVariance(I: number): number[] {
-        const out: number[] = []
-        for (let i = 0; i < this.groups.length; i++) {
-            const f = this.groups[i]
-            const p = this.params(i, 25)
-            const e = 0.3 * (Math.abs(I) * p.r0 + Math.abs(f.v1) + Math.abs(f.v2))
+            soc.push(socAtOcv(this.chem, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
+            const p25 = this.params(i, 25)
+            const e = 0.3 * (Math.abs(I) * p25.r0 + Math.abs(f.v1) + Math.abs(f.v2))
             const slope = ocvSlope_mV(this.chem, clamp01(f.soc)) / 1000
-            out.push((this.restVariance() + e * e) / (slope * slope))
+            vr.push((this.restVariance() + e * e) / (slope * slope))
         }
-        return out
+        this.anchor(kind, soc, vr)
     }
 
     private anchor(kind: string, soc: number[], variance: number[]): void {
@@ -475,15 +481,15 @@ export class BatteryEstimator {
         return this.trend.effective(i, this.learner.q_Ah[i], this.learner.qVar[i])
     }
 
-    private runtimeGroups(shift: number): RuntimeGroup[] {
+    private runtimeGroups(): RuntimeGroup[] {
         const out: RuntimeGroup[] = []
-        for (let i = 0; i < this.groups.length; i++)
-            out.push({ soc: this.groups[i].soc + shift * this.groups[i].sigma(), q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
+        for (let i = 0; i < this.groups.length; i++) out.push({ soc: this.groups[i].soc, q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
         return out
     }
 
     private assemble(inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
         const n = this.groups.length
+        const learner = this.learner
         let rem = 1e9
         let room = 1e9
         let sigma = 0
@@ -494,17 +500,18 @@ export class BatteryEstimator {
             const s = f.soc
             if (q * s < rem) rem = q * s
             if (q * (1 - s) < room) room = q * (1 - s)
-            if (f.sigma() > sigma) sigma = f.sigma()
-            groups.push({ soc: s, sigma: f.sigma(), q_Ah: q, v: inp.cell_mV[i] / 1000 })
+            const sg = f.sigma()
+            if (sg > sigma) sigma = sg
+            groups.push({ soc: s, sigma: sg, q_Ah: q, v: inp.cell_mV[i] / 1000 })
         }
         const cap = rem + room
         const soc = clamp01(cap > 0 ? rem / cap : 0)
-        let qMin = this.learner.q_Ah[0]
-        let qSig = this.learner.sigma_Ah(0)
+        let qMin = learner.q_Ah[0]
+        let qSig = learner.sigma_Ah(0)
         for (let i = 1; i < n; i++)
-            if (this.learner.q_Ah[i] < qMin) {
-                qMin = this.learner.q_Ah[i]
-                qSig = this.learner.sigma_Ah(i)
+            if (learner.q_Ah[i] < qMin) {
+                qMin = learner.q_Ah[i]
+                qSig = learner.sigma_Ah(i)
             }
         const nominal = (this.pack.cellCapacity_mAh * this.pack.parallel) / 1000
         return {
@@ -516,7 +523,7 @@ export class BatteryEstimator {
             capacity_Ah: cap,
             capacitySigma_Ah: qSig,
             soh: qMin / nominal,
-            capacityMeasured: this.learner.learned > 0,
+            capacityMeasured: learner.learned > 0,
             groups,
             packVoltage_V: vPack,
             current_A: I,
@@ -556,10 +563,10 @@ export class BatteryEstimator {
         const c = this.chem
         this.walkPower_W = P
         if (P > 0.2) {
-            this.walk = new EmptyWalk(c, this.runtimeGroups(0), temp_C, P, MAX_RUNTIME_S)
+            this.walk = new EmptyWalk(c, this.runtimeGroups(), temp_C, P, MAX_RUNTIME_S)
             this.walkEmpty = true
         } else if (P < -0.2 && e.current_A < 0) {
-            this.walk = new FullWalk(c, this.runtimeGroups(0), temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
+            this.walk = new FullWalk(c, this.runtimeGroups(), temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
             this.walkEmpty = false
         } else {
             this.walk = undefined
@@ -580,16 +587,9 @@ export class BatteryEstimator {
         return true
     }
 
-    /** startRuntimes and the whole walk at once (Node tools; the firmware goes through runtimeWork). */
-    refreshRuntimes(now_ms: number, temp_C: number): void {
-        if (this.startRuntimes(now_ms, temp_C)) this.runtimeWork(1000)
-    }
-
     private publishRuntimes(tte: number, ttf: number): void {
-        this.tte = tte
-        this.tteLow = -1
-        this.tteHigh = -1
-        this.ttf = ttf
+        let low = -1
+        let high = -1
         const e = this.last
         if (tte >= 0 && e) {
             // Band: the SOC's two-sigma in charge terms, the capacity's (before it is measured, the label may be
@@ -605,23 +605,27 @@ export class BatteryEstimator {
             const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
             const pSig = Math.sqrt(this.powerVar > 0 ? this.powerVar : 0)
             const pRel = pSig / this.walkPower_W
-            this.tteLow = (tte * (1 - rel)) / (1 + pRel)
-            this.tteHigh = (tte * (1 + rel)) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
-            if (this.tteLow < 0) this.tteLow = 0
-            if (this.tteHigh > MAX_RUNTIME_S) this.tteHigh = MAX_RUNTIME_S
+            low = (tte * (1 - rel)) / (1 + pRel)
+            high = (tte * (1 + rel)) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
+            if (low < 0) low = 0
+            if (high > MAX_RUNTIME_S) high = MAX_RUNTIME_S
         }
+        this.tte = tte
+        this.tteLow = low
+        this.tteHigh = high
+        this.ttf = ttf
         if (e) {
-            e.tte_s = this.tte
-            e.tteLow_s = this.tteLow
-            e.tteHigh_s = this.tteHigh
-            e.ttf_s = this.ttf
+            e.tte_s = tte
+            e.tteLow_s = low
+            e.tteHigh_s = high
+            e.ttf_s = ttf
         }
     }
 
     /** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
     emptyWalkAt(power_W: number, temp_C: number): EmptyWalk {
         if (!this.started) return undefined
-        return new EmptyWalk(this.chem, this.runtimeGroups(0), temp_C, power_W, MAX_RUNTIME_S)
+        return new EmptyWalk(this.chem, this.runtimeGroups(), temp_C, power_W, MAX_RUNTIME_S)
     }
 
     estimate(): BatteryEstimate {

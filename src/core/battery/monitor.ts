@@ -67,7 +67,7 @@ export class BatteryMonitor {
     readonly cfg: BatteryConfig
     pack: PackConfig
     afe: Bq76907
-    est: BatteryEstimator = undefined
+    est: BatteryEstimator
     private bus: Bus
     private store: SettingsStore
     private settings: SettingsWriter
@@ -80,12 +80,12 @@ export class BatteryMonitor {
     private nextRetry_ms = 0
     private lastQ_C = 0
     private lastQt_s = -1
-    private last: BatteryEstimate = undefined
+    private last: BatteryEstimate
     /** The AFE's latest reading and when it came (for the protections); -1 before the first. */
-    reading: AfeReading = undefined
+    reading: AfeReading
     reading_ms = -1
     /** What the AFE's own protections were armed with (undefined until armed and verified). */
-    armed: AfeProtectionConfig = undefined
+    armed: AfeProtectionConfig
     private armProblem = "AFE protections not armed yet"
     private lastVerify_ms = 0
     private fetsKnown = false
@@ -109,11 +109,11 @@ export class BatteryMonitor {
         try {
             saved = await this.store.read(KEY_PACK)
         } catch (e) {
-            this.note("setting", "could not read the pack configuration (" + errorText(e) + "); using the default")
+            this.note("setting", `could not read the pack configuration (${errorText(e)}); using the default`)
         }
         if (saved !== undefined && saved !== null) {
             const problems = checkPackConfig(saved, this.cfg.limits)
-            if (problems.length > 0) this.note("setting", "saved pack configuration refused (" + problems.join("; ") + "); using the default")
+            if (problems.length > 0) this.note("setting", `saved pack configuration refused (${problems.join("; ")}); using the default`)
             else this.pack = saved
         }
         const records: { [key: string]: any } = {}
@@ -121,7 +121,7 @@ export class BatteryMonitor {
             try {
                 records[k] = await this.store.read(k)
             } catch (e) {
-                this.note("setting", "could not read " + k + " (" + errorText(e) + ")")
+                this.note("setting", `could not read ${k} (${errorText(e)})`)
             }
         }
         const d = decodeLearned(k => records[k], this.pack.series, packCapacity_mAh(this.pack) / 1000, this.cfg.estimator.labelCapacitySigma)
@@ -205,7 +205,7 @@ export class BatteryMonitor {
             this.fetsKnown = true
         } catch (e) {
             this.fetsKnown = false
-            this.note("protection", "could not set the pack FETs (" + errorText(e) + "); retrying")
+            this.note("protection", `could not set the pack FETs (${errorText(e)}); retrying`)
         }
     }
 
@@ -229,7 +229,7 @@ export class BatteryMonitor {
             if (this.failures >= 3) {
                 this.ready = false
                 this.nextRetry_ms = now_ms + 5000
-                this.fault("AFE not responding (" + errorText(e) + ")")
+                this.fault(`AFE not responding (${errorText(e)})`)
             }
             return
         }
@@ -245,11 +245,11 @@ export class BatteryMonitor {
             try {
                 const wrong = this.armed ? await this.afe.verifyProtections(this.armed) : ["never armed"]
                 if (wrong.length > 0) {
-                    this.note("protection", "AFE protections read back wrong (" + wrong.join("; ") + "); arming again")
+                    this.note("protection", `AFE protections read back wrong (${wrong.join("; ")}); arming again`)
                     await this.armAfe(now_ms)
                 }
             } catch (e) {
-                this.armProblem = "AFE protections could not be verified (" + errorText(e) + ")"
+                this.armProblem = `AFE protections could not be verified (${errorText(e)})`
             }
         }
         // The AFE's own clock covers the counted charge; a reset of the chip restarts both at zero.
@@ -291,7 +291,7 @@ export class BatteryMonitor {
         this.est = new BatteryEstimator(p, this.cfg.estimator, undefined)
         this.last = undefined
         await this.initAfe(now_ms)
-        this.note("battery", "pack set to " + p.series + "S" + p.parallel + "P " + p.chemistry + " " + p.cellCapacity_mAh + " mAh cells; capacity and health will be measured again")
+        this.note("battery", `pack set to ${p.series}S${p.parallel}P ${p.chemistry} ${p.cellCapacity_mAh} mAh cells; capacity and health will be measured again`)
     }
 
     /** Start recomputing time to empty / full when due; true when a walk started (advance it with runtimeWork). */
@@ -344,29 +344,35 @@ export class BatteryMonitor {
             gain_ppm: 0,
         }
         if (!e) return base
-        base.soc_pm = pm(e.soc)
-        base.socLow_pm = pm(e.socLow)
-        base.socHigh_pm = pm(e.socHigh)
-        base.capacity_mAh = Math.round(e.capacity_Ah * 1000)
-        base.capacitySigma_mAh = Math.round(e.capacitySigma_Ah * 1000)
+        // Fields that are an estimate's field times a scale, rounded: snapshot field, estimate field, scale.
+        const scaled: any[] = [
+            "soc_pm", "soc", 1000,
+            "socLow_pm", "socLow", 1000,
+            "socHigh_pm", "socHigh", 1000,
+            "capacity_mAh", "capacity_Ah", 1000,
+            "capacitySigma_mAh", "capacitySigma_Ah", 1000,
+            "tte_s", "tte_s", 1,
+            "tteLow_s", "tteLow_s", 1,
+            "tteHigh_s", "tteHigh_s", 1,
+            "ttf_s", "ttf_s", 1,
+            "voltage_mV", "packVoltage_V", 1000,
+            "current_mA", "current_A", 1000,
+            "power_mW", "power_W", 1000,
+            "temp_dC", "temp_C", 10,
+            "cycles_c", "equivalentCycles", 100,
+            "energyIn_Wh", "energyIn_Wh", 1,
+            "energyOut_Wh", "energyOut_Wh", 1,
+            "anchorAge_s", "anchorAge_s", 1,
+            "offset_uA", "offset_A", 1e6,
+            "gain_ppm", "gain", 1e6,
+        ]
+        const est: any = e
+        const out: any = base
+        for (let k = 0; k < scaled.length; k += 3) out[scaled[k]] = Math.round(est[scaled[k + 1]] * scaled[k + 2])
         base.health_pm = e.capacityMeasured ? pm(e.soh) : 0
-        base.tte_s = Math.round(e.tte_s)
-        base.tteLow_s = Math.round(e.tteLow_s)
-        base.tteHigh_s = Math.round(e.tteHigh_s)
-        base.ttf_s = Math.round(e.ttf_s)
-        base.voltage_mV = Math.round(e.packVoltage_V * 1000)
-        base.current_mA = Math.round(e.current_A * 1000)
-        base.power_mW = Math.round(e.power_W * 1000)
-        base.temp_dC = Math.round(e.temp_C * 10)
         base.cells_mV = e.groups.map(g => Math.round(g.v * 1000))
         base.cellSoc_pm = e.groups.map(g => pm(g.soc))
-        base.cycles_c = Math.round(e.equivalentCycles * 100)
-        base.energyIn_Wh = Math.round(e.energyIn_Wh)
-        base.energyOut_Wh = Math.round(e.energyOut_Wh)
         base.anchor = e.anchorKind
-        base.anchorAge_s = Math.round(e.anchorAge_s)
-        base.offset_uA = Math.round(e.offset_A * 1e6)
-        base.gain_ppm = Math.round(e.gain * 1e6)
         return base
     }
 }

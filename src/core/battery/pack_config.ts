@@ -38,16 +38,16 @@ export function checkPackConfig(p: any, limits: PackLimits): string[] {
     for (const k of Object.keys(p))
         if (["chemistry", "series", "parallel", "cellCapacity_mAh"].indexOf(k) < 0) {
             // The first one only: a reason must not grow with its input.
-            out.push("unknown field '" + clip(k) + "'")
+            out.push(`unknown field '${clip(k)}'`)
             break
         }
     if (typeof p.chemistry !== "string" || !chemistryById(p.chemistry))
-        out.push("chemistry must be one of " + chemistryIds().join(", ") + ", got " + quote(p.chemistry))
+        out.push(`chemistry must be one of ${chemistryIds().join(", ")}, got ${quote(p.chemistry)}`)
     if (!isInt(p.series)) out.push("series must be a whole number of cells, got " + quote(p.series))
     else if (p.series < limits.minSeries || p.series > limits.maxSeries)
-        out.push(p.series + "S is outside this board's " + limits.minSeries + "S-" + limits.maxSeries + "S range (its AFE and charger)")
+        out.push(`${p.series}S is outside this board's ${limits.minSeries}S-${limits.maxSeries}S range (its AFE and charger)`)
     if (!isInt(p.parallel) || p.parallel < 1 || p.parallel > limits.maxParallel)
-        out.push("parallel must be a whole number 1.." + limits.maxParallel + ", got " + quote(p.parallel))
+        out.push(`parallel must be a whole number 1..${limits.maxParallel}, got ${quote(p.parallel)}`)
     if (typeof p.cellCapacity_mAh !== "number" || !(p.cellCapacity_mAh >= 100 && p.cellCapacity_mAh <= 1000000))
         out.push("cellCapacity_mAh must be a number 100..1000000, got " + quote(p.cellCapacity_mAh))
     return out

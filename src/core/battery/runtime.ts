@@ -44,28 +44,48 @@ export interface RuntimeWalk {
     result_s: number
 }
 
+/** What both walks share: the groups' SOCs as they walk, their base resistances, the step count and clock. */
+abstract class Walk implements RuntimeWalk {
+    result_s = -1
+    protected soc: number[]
+    protected rBase: number[]
+    protected k = 0
+    protected t = 0
+    protected finished = false
+
+    constructor(protected c: Chemistry, protected groups: RuntimeGroup[], temp_C: number) {
+        this.soc = groups.map(g => g.soc)
+        this.rBase = baseResistances(c, groups, temp_C)
+    }
+
+    run(steps: number): boolean {
+        for (let s = 0; s < steps && !this.finished; s++) this.step()
+        return this.finished
+    }
+
+    protected finish(t: number): void {
+        this.result_s = t
+        this.finished = true
+    }
+
+    protected abstract step(): void
+}
+
 /**
  * Time until the first group reaches the cut-off at a constant pack power (W, from the pack); -1 when
  * nothing is drawn. Capped at maxSeconds.
  */
-export class EmptyWalk implements RuntimeWalk {
-    result_s = -1
-    private soc: number[]
-    private rBase: number[]
+export class EmptyWalk extends Walk {
     private ocv: number[] = []
     private res: number[] = []
     private dAh: number
     private cutoff: number
-    private k = 0
-    private t = 0
     private prevMargin = 1e9
     private prevT = 0
     private prevI = 0
-    private finished = false
 
-    constructor(private c: Chemistry, private groups: RuntimeGroup[], temp_C: number, private power_W: number, private maxSeconds: number) {
-        this.soc = groups.map(g => g.soc)
-        this.rBase = baseResistances(c, groups, temp_C)
+    constructor(c: Chemistry, groups: RuntimeGroup[], temp_C: number, private power_W: number, private maxSeconds: number) {
+        super(c, groups, temp_C)
         for (let i = 0; i < groups.length; i++) {
             this.ocv.push(0)
             this.res.push(0)
@@ -75,17 +95,12 @@ export class EmptyWalk implements RuntimeWalk {
         if (!(power_W > 0)) this.finished = true
     }
 
-    run(steps: number): boolean {
-        for (let s = 0; s < steps && !this.finished; s++) this.step()
-        return this.finished
-    }
-
-    private finish(t: number): void {
+    protected override finish(t: number): void {
         this.result_s = t < this.maxSeconds ? t : this.maxSeconds
         this.finished = true
     }
 
-    private step(): void {
+    protected step(): void {
         const n = this.groups.length
         const soc = this.soc
         const ocv = this.ocv
@@ -104,6 +119,7 @@ export class EmptyWalk implements RuntimeWalk {
         const I = (e - Math.sqrt(disc)) / (2 * r)
         // The step that led here took its charge at the mean of 1/I at its ends (trapezoid rule).
         if (this.k > 0) this.t += (this.dAh * 3600 * (1 / this.prevI + 1 / I)) / 2
+        const t = this.t
         let margin = 1e9
         for (let i = 0; i < n; i++) {
             const m = ocv[i] - I * res[i] - this.cutoff
@@ -112,12 +128,12 @@ export class EmptyWalk implements RuntimeWalk {
         if (margin <= 0) {
             // Interpolate between the last step above the cut-off and this one.
             const pm = this.prevMargin
-            if (pm < 1e8 && pm > 0) return this.finish(this.prevT + ((this.t - this.prevT) * pm) / (pm - margin))
-            return this.finish(this.t)
+            if (pm < 1e8 && pm > 0) return this.finish(this.prevT + ((t - this.prevT) * pm) / (pm - margin))
+            return this.finish(t)
         }
-        if (this.t > this.maxSeconds) return this.finish(this.maxSeconds)
+        if (t > this.maxSeconds) return this.finish(this.maxSeconds)
         this.prevMargin = margin
-        this.prevT = this.t
+        this.prevT = t
         this.prevI = I
         for (let i = 0; i < n; i++) soc[i] -= this.dAh / this.groups[i].q_Ah
         this.k++
@@ -128,53 +144,37 @@ export class EmptyWalk implements RuntimeWalk {
  * Time to charge from now to `targetSoc` (the highest group) at `current_A`, with the charger's
  * constant-voltage limit `cvPerCell_V`; the taper below it ends at `tail_A`. -1 when not charging.
  */
-export class FullWalk implements RuntimeWalk {
-    result_s = -1
-    private soc: number[]
-    private rBase: number[]
+export class FullWalk extends Walk {
     private qMin: number
-    private k = 0
-    private t = 0
-    private finished = false
 
-    constructor(private c: Chemistry, private groups: RuntimeGroup[], temp_C: number, private current_A: number, private targetSoc: number, private cvPerCell_V: number, private tail_A: number) {
-        this.soc = groups.map(g => g.soc)
-        this.rBase = baseResistances(c, groups, temp_C)
+    constructor(c: Chemistry, groups: RuntimeGroup[], temp_C: number, private current_A: number, private targetSoc: number, private cvPerCell_V: number, private tail_A: number) {
+        super(c, groups, temp_C)
         this.qMin = smallestCapacity_Ah(groups)
         if (!(current_A > 0)) this.finished = true
     }
 
-    run(steps: number): boolean {
-        for (let s = 0; s < steps && !this.finished; s++) this.step()
-        return this.finished
-    }
-
-    private finish(t: number): void {
-        this.result_s = t
-        this.finished = true
-    }
-
-    private step(): void {
+    protected step(): void {
         const n = this.groups.length
         const soc = this.soc
+        const I = this.current_A
         if (this.k >= MAX_STEPS) return this.finish(this.t)
         let sMax = soc[0]
         let vMax = 0
         for (let i = 0; i < n; i++) {
             if (soc[i] > sMax) sMax = soc[i]
-            const v = ocvAt_mV(this.c, soc[i]) / 1000 + this.current_A * this.rBase[i] * socResistanceFactor(soc[i])
+            const v = ocvAt_mV(this.c, soc[i]) / 1000 + I * this.rBase[i] * socResistanceFactor(soc[i])
             if (v > vMax) vMax = v
         }
         if (sMax >= this.targetSoc) return this.finish(this.t)
         if (vMax >= this.cvPerCell_V) {
             // Constant voltage: the current decays roughly exponentially while the remaining charge goes in.
             const remaining_Ah = (this.targetSoc - sMax) * this.qMin
-            const tau_s = (remaining_Ah * 3600) / this.current_A
-            const ratio = this.current_A / (this.tail_A > 0 ? this.tail_A : this.current_A * 0.05)
+            const tau_s = (remaining_Ah * 3600) / I
+            const ratio = I / (this.tail_A > 0 ? this.tail_A : I * 0.05)
             return this.finish(this.t + tau_s * Math.log(ratio > 1 ? ratio : 1))
         }
         const dAh = this.qMin * STEP_FRACTION
-        this.t += (dAh * 3600) / this.current_A
+        this.t += (dAh * 3600) / I
         for (let i = 0; i < n; i++) soc[i] += dAh / this.groups[i].q_Ah
         this.k++
     }

@@ -31,16 +31,12 @@ export class FaultState {
         this.rule = r
     }
 
-    private beyond(v: number, threshold: number): boolean {
-        return this.rule.above ? v > threshold : v < threshold
-    }
-
     /** Judge one value at now_ms. */
     evaluate(v: number, now_ms: number): number {
         const r = this.rule
         const measured = v === v
         if (!this.active) {
-            if (measured && this.beyond(v, r.trip)) {
+            if (measured && (r.above ? v > r.trip : v < r.trip)) {
                 if (this.pending_ms < 0) this.pending_ms = now_ms
                 if (now_ms - this.pending_ms >= r.debounce_ms) {
                     this.active = true
@@ -92,10 +88,5 @@ export class FaultState {
         this.latched = true
         this.trippedAt_ms = now_ms
         this.clear_ms = -1
-    }
-
-    /** When an automatic fault may release at the earliest (ms), for the user's message. */
-    retryAt(): number {
-        return this.retryAt_ms
     }
 }

@@ -26,19 +26,38 @@ export interface FaultLogEntry {
     unit: string
 }
 
-function isEntry(x: any): boolean {
-    return (
-        x !== null &&
-        typeof x === "object" &&
-        x.v === VERSION &&
-        typeof x.b === "number" &&
-        typeof x.t === "number" &&
-        typeof x.e === "string" &&
-        typeof x.i === "string" &&
-        typeof x.x === "number" &&
-        typeof x.k === "number" &&
-        typeof x.u === "string"
-    )
+/**
+ * Each entry field, its key in the stored record and its type (numbers are stored rounded). Built per use, as
+ * literals: the entries' keys stay in the image's data and nothing of the table stays on the heap.
+ */
+function entryFields(): string[] {
+    return [
+        "boot", "b", "number",
+        "t_s", "t", "number",
+        "event", "e", "string",
+        "id", "i", "string",
+        "value", "x", "number",
+        "threshold", "k", "number",
+        "unit", "u", "string",
+    ]
+}
+
+/** The entry a stored record holds, or undefined when it is not one. */
+function entryOf(x: any): FaultLogEntry {
+    if (x === null || typeof x !== "object" || x.v !== VERSION) return undefined
+    const e: any = {}
+    const F = entryFields()
+    for (let k = 0; k < F.length; k += 3) {
+        const v = x[F[k + 1]]
+        if (typeof v !== F[k + 2]) return undefined
+        e[F[k]] = v
+    }
+    return e
+}
+
+/** A whole number in [lo, hi]. */
+function isWhole(v: any, lo: number, hi: number): boolean {
+    return typeof v === "number" && v >= lo && v <= hi && Math.floor(v) === v
 }
 
 export class FaultLog {
@@ -62,14 +81,14 @@ export class FaultLog {
             head = await store.read(KEY_LOG_HEAD)
             boots = await store.read(KEY_BOOTS)
         } catch (e) {
-            problems.push("could not read the fault log (" + errorText(e) + ")")
+            problems.push(`could not read the fault log (${errorText(e)})`)
         }
-        this.boot = typeof boots === "number" && boots >= 0 && Math.floor(boots) === boots ? boots + 1 : 1
-        if (boots !== undefined && boots !== null && this.boot === 1 && boots !== 0) problems.push("boot counter " + JSON.stringify(boots) + " unusable; counting from 1")
+        this.boot = isWhole(boots, 0, Infinity) ? boots + 1 : 1
+        if (boots !== undefined && boots !== null && this.boot === 1 && boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
         this.settings.set(KEY_BOOTS, this.boot)
         if (head === undefined || head === null) return problems
-        if (typeof head !== "object" || typeof head.n !== "number" || typeof head.c !== "number" || head.n < 0 || head.n >= LOG_SLOTS || Math.floor(head.n) !== head.n) {
-            problems.push("fault log head " + JSON.stringify(head) + " unusable; the log starts afresh")
+        if (typeof head !== "object" || typeof head.c !== "number" || !isWhole(head.n, 0, LOG_SLOTS - 1)) {
+            problems.push(`fault log head ${JSON.stringify(head)} unusable; the log starts afresh`)
             return problems
         }
         this.next = head.n
@@ -84,11 +103,9 @@ export class FaultLog {
                 x = undefined
             }
             if (x === undefined || x === null) continue
-            if (!isEntry(x)) {
-                problems.push("fault log slot " + i + " unusable; skipped")
-                continue
-            }
-            this.entries.push({ boot: x.b, t_s: x.t, event: x.e, id: x.i, value: x.x, threshold: x.k, unit: x.u })
+            const e = entryOf(x)
+            if (e) this.entries.push(e)
+            else problems.push(`fault log slot ${i} unusable; skipped`)
         }
         return problems
     }
@@ -96,7 +113,13 @@ export class FaultLog {
     add(e: FaultLogEntry): void {
         this.entries.push(e)
         if (this.entries.length > LOG_SLOTS) this.entries.shift()
-        const rec = { v: VERSION, b: e.boot, t: Math.round(e.t_s), e: e.event, i: e.id, x: Math.round(e.value), k: Math.round(e.threshold), u: e.unit }
+        const rec: any = { v: VERSION }
+        const ev: any = e
+        const F = entryFields()
+        for (let k = 0; k < F.length; k += 3) {
+            const v = ev[F[k]]
+            rec[F[k + 1]] = F[k + 2] === "number" ? Math.round(v) : v
+        }
         this.settings.set(logSlotKey(this.next), rec)
         this.next = (this.next + 1) % LOG_SLOTS
         this.total++
