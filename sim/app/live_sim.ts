@@ -14,7 +14,9 @@ import { CHANNEL_STATES } from "../../src/core/snapshot"
 import { validateLoad } from "../runner/scenario"
 
 const STEP_MS = 10
-const POLL_MS = 250
+const POLL_MS = 1000
+/** A channel's registers the view reads besides its telemetry (round robin, or all after a change). */
+const SLOW_REGS = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannelReg.MaxCurrent, CoopChannelReg.Priority, CoopChannelReg.OutputVoltage, CoopChannelReg.DailyQuota, CoopChannelReg.EnergyToday]
 /** No word from the VM for this long: the MCU is gone, its pins float low (the board's pull-downs). */
 const LINK_TIMEOUT_MS = 5000
 const LIVE_WATCHDOG_S = 5
@@ -131,6 +133,10 @@ export class LiveSim {
     linkMessages = 0
     private logSeq = 0
     private polls = 0
+    private polling = false
+    private pollAgain = false
+    /** Channels written by the user: their strings are read on the next few polls (the write takes a tick or two). */
+    private dirty = new Map<number, number>()
     private batteryPolls = 0
 
     constructor(bus: JDBus, cfg: BoxConfig = simulatorConfig()) {
@@ -243,14 +249,36 @@ export class LiveSim {
     }
 
     /**
-     * Refresh what the view shows. One packed `telemetry` read per channel (each VM send costs ~20 ms);
-     * the strings only when the state changed or every few seconds.
+     * Refresh what the view shows. The VM sends about 50 Jacdac packets a second in all, and every I2C
+     * transaction of the firmware is one of them: the view must leave most of that to the firmware or a
+     * six-output tick outlasts the watchdog. So: one packed `telemetry` read per channel per poll (each
+     * costs the firmware about three transactions' time), the battery's summary, a channel's strings when its state changed or it was just written, and
+     * otherwise one string register per poll, round robin. Polls never overlap.
      */
     async pollFirmware(): Promise<void> {
+        if (this.polling) {
+            this.pollAgain = true
+            return
+        }
+        this.polling = true
+        try {
+            do {
+                this.pollAgain = false
+                await this.pollOnce()
+            } while (this.pollAgain)
+        } finally {
+            this.polling = false
+        }
+    }
+
+    private async pollOnce(): Promise<void> {
         const svcs = this.channelServices()
         this.polls++
-        if (this.polls % 4 === 0) await this.pollBattery()
-        for (let i = 0; i < svcs.length && i < this.firmware.length; i++) {
+        await this.pollBattery()
+        const n = Math.min(svcs.length, this.firmware.length)
+        // The round robin's next (channel, register).
+        const slow = this.polls % (n * SLOW_REGS.length || 1)
+        for (let i = 0; i < n; i++) {
             const s = svcs[i]
             const tel = s.register(CoopChannelReg.Telemetry)
             if (!(await tel.refresh())) continue
@@ -259,18 +287,20 @@ export class LiveSim {
             const f = this.firmware[i]
             const [voltage, current, power, energy, limit, state, enabled] = v as number[]
             const newState = CHANNEL_STATES[state] || "unknown"
-            const slow = this.polls % 8 === 1
-            if (newState !== f.state || slow) {
-                const strs = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannelReg.MaxCurrent, CoopChannelReg.Priority, CoopChannelReg.OutputVoltage, CoopChannelReg.DailyQuota, CoopChannelReg.EnergyToday]
-                for (const code of strs) await s.register(code).refresh()
-                f.reason = s.register(CoopChannelReg.StateReason).stringValue || ""
-                f.label = s.register(CoopChannelReg.Label).stringValue || f.label
-                f.max_mA = s.register(CoopChannelReg.MaxCurrent).uintValue
-                f.priority = PRIORITIES[s.register(CoopChannelReg.Priority).uintValue] || "?"
-                f.setVoltage_mV = s.register(CoopChannelReg.OutputVoltage).uintValue
-                f.quota_Wh = s.register(CoopChannelReg.DailyQuota).uintValue
-                f.today_mWh = s.register(CoopChannelReg.EnergyToday).uintValue
-            }
+            const left = this.dirty.get(i) || 0
+            const all = newState !== f.state || left > 0
+            if (left > 1) this.dirty.set(i, left - 1)
+            else this.dirty.delete(i)
+            for (let k = 0; k < SLOW_REGS.length; k++) if (all || slow === i * SLOW_REGS.length + k) await s.register(SLOW_REGS[k]).refresh()
+            f.reason = s.register(CoopChannelReg.StateReason).stringValue || f.reason
+            f.label = s.register(CoopChannelReg.Label).stringValue || f.label
+            const u = (code: number, old: number) => (s.register(code).data ? s.register(code).uintValue : old)
+            f.max_mA = u(CoopChannelReg.MaxCurrent, f.max_mA)
+            const pr = s.register(CoopChannelReg.Priority)
+            if (pr.data) f.priority = PRIORITIES[pr.uintValue] || "?"
+            f.setVoltage_mV = u(CoopChannelReg.OutputVoltage, f.setVoltage_mV)
+            f.quota_Wh = u(CoopChannelReg.DailyQuota, f.quota_Wh)
+            f.today_mWh = u(CoopChannelReg.EnergyToday, f.today_mWh)
             if (newState !== f.state) this.note(`firmware ch${i}: ${newState} (${f.reason})`)
             Object.assign(f, { voltage_mV: voltage, current_mA: current, power_mW: power, energy_mWh: energy, limit_mA: limit, state: newState, enabled: !!enabled, updated_ms: performance.now() })
         }
@@ -331,17 +361,20 @@ export class LiveSim {
 
     /** Switch a channel through the firmware (a Jacdac write, like a phone would). */
     async setEnabled(ch: number, on: boolean): Promise<void> {
+        this.dirty.set(ch, 4)
         this.note(`user: ch${ch} ${on ? "on" : "off"}`)
         await this.service(ch).register(CoopChannelReg.Enabled).sendSetBoolAsync(on, true)
     }
 
     async setLimit(ch: number, limit_mA: number): Promise<void> {
+        this.dirty.set(ch, 4)
         this.note(`user: ch${ch} limit ${limit_mA} mA`)
         await this.service(ch).register(CoopChannelReg.CurrentLimit).sendSetPackedAsync([limit_mA], true)
     }
 
     /** A channel setting through its register, sent as-is: the firmware's validator decides (and says why not). */
     async setChannel(ch: number, field: string, value: any): Promise<void> {
+        this.dirty.set(ch, 4)
         const regs: { [k: string]: number } = { name: CoopChannelReg.Name, priority: CoopChannelReg.Priority, quota_Wh: CoopChannelReg.DailyQuota, voltage_mV: CoopChannelReg.OutputVoltage }
         const code = regs[field]
         if (code === undefined) throw new Error("field must be one of " + Object.keys(regs).join(", "))

@@ -202,15 +202,15 @@ export class ChannelControl {
         }
     }
 
-    /** One supervisor period: read, judge, drive. Never throws. */
-    async poll(now_ms: number, failLimit: number, retry_ms: number): Promise<void> {
+    /** One supervisor period: read (`full`: the accumulators too), judge, drive. Never throws. */
+    async poll(now_ms: number, failLimit: number, retry_ms: number, full: boolean): Promise<void> {
         if (!this.meterReady) {
             if (now_ms >= this.nextRetry_ms) await this.init(now_ms, retry_ms)
             return
         }
         let r: Ina228Reading
         try {
-            r = await this.meter.read()
+            r = await this.meter.read(full)
             this.convStatus = this.conv ? await this.conv.readStatus() : 0
         } catch (e) {
             this.fresh = false

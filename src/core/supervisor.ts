@@ -17,6 +17,7 @@ import { RUNTIME_STEPS_PER_SLICE, RuntimeWalk } from "./battery/runtime"
 import { chemistryById } from "./battery/chemistry"
 import { FaultLog } from "./protection/fault_log"
 import { implausibleCell_mV, ruleWhat } from "./protection/rules"
+import { FF } from "./protection/fault"
 import { STAGE_EFF_MIN, AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, ChannelReading, Protector } from "./protection/protector"
 import { BQ76907_PROT } from "../drivers/bq76907"
 
@@ -155,7 +156,10 @@ export class Supervisor {
         // The boot self-check, outputs still off: one reading of every meter (with its switch open, so a
         // stuck switch shows) and of the pack, judged by every protection. Until it passes, each tick
         // judges again and every output is refused.
-        for (const ch of this.channels) await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.meterRetry_ms)
+        for (const ch of this.channels) {
+            await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.meterRetry_ms, true)
+            this.countEnergy(ch, now_ms)
+        }
         await this.pauseHere()
         await this.battery.step(now_ms, NaN)
         this.lastBattery_ms = now_ms
@@ -190,10 +194,10 @@ export class Supervisor {
             afeTrips: r ? afeTrips(r.safetyStatusA, r.safetyStatusB) : 0,
         })
         for (let i = 0; i < this.channels.length; i++) {
-            const f = this.protector.holding(i)
+            const k = this.protector.holding(i)
             const ch = this.channels[i]
-            if (f) {
-                const why = f.rule.id + ": " + ruleWhat(f.rule) + (f.latched ? " (latched: fault.clear once fixed)" : "")
+            if (k >= 0) {
+                const why = this.protector.sentence(k) + (this.protector.faults[k][FF.LATCHED] !== 0 ? ": fault.clear once fixed" : "")
                 if (ch.holdReason !== why) ch.hold(why)
             } else ch.release()
         }
@@ -217,7 +221,8 @@ export class Supervisor {
         if (bad === bad) return "implausible cell reading " + bad + " mV"
         const why = b.protectionProblem()
         if (why !== "") return why
-        for (const f of this.protector.faults) if (f.active && f.rule.id.indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(f.rule)
+        const p = this.protector
+        for (let k = 0; k < p.faults.length; k++) if (p.faults[k][FF.ACTIVE] !== 0 && p.ids[k].indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(p.rows[k])
         // The output-switch test: every switch held open long enough for the stuck-switch rule to judge it.
         if (now_ms - this.boot_ms < SWITCH_TEST_ms) return "output switch test running"
         return ""
@@ -371,11 +376,14 @@ export class Supervisor {
         this.now_ms = now_ms
         if (!this.started) await this.start(now_ms)
         await this.applyQueued()
+        // The meters' accumulators are read when the battery steps (it counts their charge) and energy
+        // is counted then; the other ticks read voltage, current and flags only.
+        const batteryDue = now_ms - this.lastBattery_ms >= this.cfg.battery.period_ms
         for (const ch of this.channels) {
-            await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.meterRetry_ms)
-            this.countEnergy(ch, now_ms)
+            await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.meterRetry_ms, batteryDue)
+            if (batteryDue) this.countEnergy(ch, now_ms)
         }
-        if (now_ms - this.lastBattery_ms >= this.cfg.battery.period_ms) {
+        if (batteryDue) {
             this.lastBattery_ms = now_ms
             await this.pauseHere()
             await this.battery.step(now_ms, this.outputsCharge_C())

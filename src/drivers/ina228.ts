@@ -104,6 +104,10 @@ export class Ina228 {
     /** Effective current LSB in A, from the SHUNT_CAL actually programmed (not the ideal one). */
     currentLsb_A = 0
     private alertLimit_mA = -1
+    /** From the last full reading (NaN before the first). */
+    private dieTemp_C = NaN
+    private energy_J = NaN
+    private charge_C = NaN
 
     constructor(bus: Bus, cfg: Ina228Config) {
         this.bus = bus
@@ -224,28 +228,36 @@ export class Ina228 {
         return 1099511627776 * 51.2 * this.currentLsb_A
     }
 
-    /** One full reading: 7 register reads. */
-    async read(): Promise<Ina228Reading> {
+    /**
+     * A reading. `full`: 6 register reads, the accumulators and the die temperature included; otherwise 3
+     * (DIAG_ALRT, VBUS, CURRENT) and the accumulators and temperature of the last full reading. The
+     * supervisor reads in full once per battery period, where the charge and energy are counted: every
+     * tick in full would be twice the bus traffic for numbers nobody looks at more often. POWER is not
+     * read: the chip computes it as |CURRENT| x VBUS from the same averaged results.
+     */
+    async read(full: boolean): Promise<Ina228Reading> {
         const a = this.cfg.address
         const lsb = this.currentLsb_A
-        // DIAG_ALRT first: reading ENERGY / CHARGE clears their overflow flags.
-        const diag = await this.readDiag()
+        // DIAG_ALRT first: reading ENERGY / CHARGE clears their overflow flags. Between full readings
+        // those flags are left for the next full one (the accumulator values here are that one's).
+        let diag = await this.readDiag()
         const vbus = await readRegBE(this.bus, a, INA228_REG.VBUS, 3)
         const cur = signed(await readRegBE(this.bus, a, INA228_REG.CURRENT, 3), 24)
-        const pwr = await readRegBE(this.bus, a, INA228_REG.POWER, 3)
-        const temp = signed(await readRegBE(this.bus, a, INA228_REG.DIETEMP, 2), 16)
-        const energy = await readRegBE(this.bus, a, INA228_REG.ENERGY, 5)
-        const charge = signed(await readRegBE(this.bus, a, INA228_REG.CHARGE, 5), 40)
+        if (full) {
+            this.dieTemp_C = signed(await readRegBE(this.bus, a, INA228_REG.DIETEMP, 2), 16) * DIETEMP_LSB_C
+            this.energy_J = (await readRegBE(this.bus, a, INA228_REG.ENERGY, 5)) * 51.2 * lsb
+            this.charge_C = signed(await readRegBE(this.bus, a, INA228_REG.CHARGE, 5), 40) * lsb
+        } else diag = diag & ~(INA228_DIAG.ENERGYOF | INA228_DIAG.CHARGEOF)
         // VBUS and CURRENT hold 20-bit results in bits 23:4; the low nibble is always 0.
         const current_mA = (cur / 16) * lsb * 1000
-        const power_mW = pwr * 3.2 * lsb * 1000
+        const busVoltage_mV = (vbus / 16) * VBUS_LSB_V * 1000
         return {
-            busVoltage_mV: (vbus / 16) * VBUS_LSB_V * 1000,
+            busVoltage_mV,
             current_mA,
-            power_mW: current_mA < 0 ? -power_mW : power_mW,
-            dieTemp_C: temp * DIETEMP_LSB_C,
-            energy_J: energy * 51.2 * lsb,
-            charge_C: charge * lsb,
+            power_mW: (current_mA * busVoltage_mV) / 1000,
+            dieTemp_C: this.dieTemp_C,
+            energy_J: this.energy_J,
+            charge_C: this.charge_C,
             diag,
         }
     }

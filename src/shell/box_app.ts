@@ -17,6 +17,33 @@ export interface BoxApp {
     last(): Snapshot
 }
 
+type DsServerHook = typeof ds & { _onServerPacket(pkt: ds.Packet): Promise<void> }
+
+/**
+ * Jacdac requests handled at once, across every server. Each one holds a fiber, its packet and its answer
+ * until the answer is sent; a client asking faster than the box answers (a dashboard polling six outputs,
+ * or a slow sim link) would otherwise pile them up until the 64 KB heap runs out. Beyond the bound a
+ * register read is dropped (clients ask again). Writes and commands are never dropped: a packet may be acknowledged on
+ * arrival, before it is handled, so a dropped write could be a user's command lost silently (and they
+ * only queue a command and return).
+ */
+const MAX_REQUESTS = 3
+
+function boundRequests(): void {
+    const d = ds as DsServerHook
+    const inner = d._onServerPacket
+    let busy = 0
+    d._onServerPacket = async (pkt: ds.Packet) => {
+        if (busy >= MAX_REQUESTS && pkt.isRegGet) return
+        busy++
+        try {
+            await inner(pkt)
+        } finally {
+            busy--
+        }
+    }
+}
+
 function logEvents(s: Snapshot): void {
     for (const e of s.events) {
         const who = e.channel >= 0 ? "ch" + e.channel : "box"
@@ -46,6 +73,7 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
     }
     const battery = new CoopBatteryServer(last.battery, submit)
     startServer(battery, { roleName: "battery" })
+    boundRequests()
     let busy = false
     let overruns = 0
     setInterval(async () => {

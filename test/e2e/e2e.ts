@@ -153,7 +153,7 @@ async function run(): Promise<void> {
 }
 
 /** The simulator board's 12 V barrel output (a 6 ohm load takes about 2 A from its 12 V stage). */
-const CH = 1
+const CH = 4
 
 /** A changed setting is written by the next supervisor tick; give it that long before pulling the plug. */
 const rearmedSaveWait_ms = 500

@@ -290,16 +290,16 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("configure() again does not reset the energy and charge accumulators", async () => {
             const r = await configured(R10, 10000)
             r.run(2, 12, 25, 100) // 2 A at 12 V for 100 s: ~2400 J, ~200 C
-            const before = await r.drv.read()
+            const before = await r.drv.read(true)
             assertNear(before.energy_J, 2400, 5, "energy before reconfiguring")
             assertNear(before.charge_C, 200, 0.5, "charge before reconfiguring")
             await r.drv.configure()
-            const after = await r.drv.read()
+            const after = await r.drv.read(true)
             assertEq(after.energy_J, before.energy_J, "energy after configure()")
             assertEq(after.charge_C, before.charge_C, "charge after configure()")
             // and keeps accumulating from there
             r.run(2, 12, 25, 100)
-            const later = await r.drv.read()
+            const later = await r.drv.read(true)
             assertNear(later.energy_J, 4800, 5, "energy keeps accumulating")
         })
 
@@ -349,13 +349,13 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("read(): bus voltage within half a 195.3125 uV LSB", async () => {
             const r = await configured(R10, 10000)
             r.run(0, 12, 25, 0.2)
-            assertNear((await r.drv.read()).busVoltage_mV, 12000, 1e-9, "12 V is exact (61440 LSB)")
+            assertNear((await r.drv.read(true)).busVoltage_mV, 12000, 1e-9, "12 V is exact (61440 LSB)")
             r.run(0, 12.3456, 25, 0.2)
-            assertNear((await r.drv.read()).busVoltage_mV, 12345.6, 0.0977, "12.3456 V")
+            assertNear((await r.drv.read(true)).busVoltage_mV, 12345.6, 0.0977, "12.3456 V")
             r.run(0, 3.3, 25, 0.2)
-            assertNear((await r.drv.read()).busVoltage_mV, 3300, 0.0977, "3.3 V")
+            assertNear((await r.drv.read(true)).busVoltage_mV, 3300, 0.0977, "3.3 V")
             r.run(0, 84.99, 25, 0.2)
-            assertNear((await r.drv.read()).busVoltage_mV, 84990, 0.0977, "84.99 V")
+            assertNear((await r.drv.read(true)).busVoltage_mV, 84990, 0.0977, "84.99 V")
         })
 
         t.test("read(): current positive and negative, power follows the sign", async () => {
@@ -363,21 +363,21 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             // tolerance: half a VSHUNT LSB (15.6 uA) + CURRENT truncation (1 LSB = 19.07 uA)
             const curTol_mA = (VSH_HALF_LSB_A + I10_LSB_A) * 1000
             r.run(2, 12, 25, 0.2)
-            let rd = await r.drv.read()
+            let rd = await r.drv.read(true)
             assertNear(rd.current_mA, 2000, curTol_mA, "+2 A")
             // power: current error x 12 V + POWER truncation (3.2 x I_LSB = 61 uW) + VBUS half LSB x 2 A
             const pTol_mW = curTol_mA * 12 + 3.2 * I10_LSB_A * 1000 + 0.5 * 195.3125e-6 * 2 * 1000
             assertNear(rd.power_mW, 24000, pTol_mW, "+2 A at 12 V")
             r.run(-1.5, 12, 25, 0.2)
-            rd = await r.drv.read()
+            rd = await r.drv.read(true)
             assertNear(rd.current_mA, -1500, curTol_mA, "-1.5 A")
             assertTrue(rd.power_mW < 0, "power is negative when the current is (" + rd.power_mW + ")")
             assertNear(rd.power_mW, -18000, pTol_mW, "-1.5 A at 12 V")
             r.run(0.0123, 5, 25, 0.2)
-            rd = await r.drv.read()
+            rd = await r.drv.read(true)
             assertNear(rd.current_mA, 12.3, curTol_mA, "12.3 mA")
             r.run(0, 5, 25, 0.2)
-            rd = await r.drv.read()
+            rd = await r.drv.read(true)
             assertNear(rd.current_mA, 0, 1e-9, "0 A")
             assertNear(rd.power_mW, 0, 1e-9, "no power at 0 A")
         })
@@ -387,19 +387,19 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             // VSHUNT LSB 78.125 nV over 5 mOhm = 15.625 uA (half: 7.8 uA); I_LSB = 6.25 / 2^19 = 11.92 uA
             const curTol_mA = ((0.5 * 78.125e-9) / 0.005 + 6.25 / 524288) * 1000
             r.run(4.321, 12, 25, 0.2)
-            assertNear((await r.drv.read()).current_mA, 4321, curTol_mA, "4.321 A")
+            assertNear((await r.drv.read(true)).current_mA, 4321, curTol_mA, "4.321 A")
             r.run(-0.25, 12, 25, 0.2)
-            assertNear((await r.drv.read()).current_mA, -250, curTol_mA, "-0.25 A")
+            assertNear((await r.drv.read(true)).current_mA, -250, curTol_mA, "-0.25 A")
         })
 
         t.test("read(): die temperature within half a 7.8125 m°C LSB", async () => {
             const r = await configured(R10, 10000)
             r.run(0, 12, 31.5, 0.2)
-            assertNear((await r.drv.read()).dieTemp_C, 31.5, 1e-9, "31.5 C is exact (4032 LSB)")
+            assertNear((await r.drv.read(true)).dieTemp_C, 31.5, 1e-9, "31.5 C is exact (4032 LSB)")
             r.run(0, 12, 47.3, 0.2)
-            assertNear((await r.drv.read()).dieTemp_C, 47.3, 0.0039, "47.3 C")
+            assertNear((await r.drv.read(true)).dieTemp_C, 47.3, 0.0039, "47.3 C")
             r.run(0, 12, -12.3, 0.2)
-            assertNear((await r.drv.read()).dieTemp_C, -12.3, 0.0039, "-12.3 C (negative, sign-extended)")
+            assertNear((await r.drv.read(true)).dieTemp_C, -12.3, 0.0039, "-12.3 C (negative, sign-extended)")
         })
 
         t.test("read(): energy_J and charge_C after 2 A at 12 V for one hour", async () => {
@@ -409,7 +409,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
                 r.emu.step(10)
                 if (i % 60 === 59) await t.pause()
             }
-            const rd = await r.drv.read()
+            const rd = await r.drv.read(true)
             // 2 A x 12 V x 3600 s = 86400 J; 2 A x 3600 s = 7200 C.
             // Tolerances: CURRENT/POWER quantisation (<= 34.7 uA of 2 A and 1 POWER LSB of 393213, ~1.2e-5
             // relative), the last conversion cycle not yet accumulated (50.5 ms) and one accumulator LSB.
@@ -424,7 +424,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("read(): charge_C is negative for reverse current, energy_J still grows", async () => {
             const r = await configured(R10, 10000)
             r.run(-3, 20, 25, 600) // -3 A at 20 V for 600 s: -1800 C, 36000 J
-            const rd = await r.drv.read()
+            const rd = await r.drv.read(true)
             const qTol = 1800 * ((VSH_HALF_LSB_A + I10_LSB_A) / 3) + 3 * DEFAULT_PERIOD_S + I10_LSB_A
             const eTol = 36000 * ((VSH_HALF_LSB_A + I10_LSB_A) / 3 + 1 / 983037) + 60 * DEFAULT_PERIOD_S + 51.2 * I10_LSB_A
             assertNear(rd.charge_C, -1800, qTol, "charge_C")
@@ -437,7 +437,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             // after 1677721.6 s. Run 1.6e6 s: ~1.0486e12 counts (bits 39..32 in use), ~1.024e9 J.
             r.emu.setInputs(8, 80, 25)
             for (let i = 0; i < 16; i++) r.emu.step(100000)
-            const rd = await r.drv.read()
+            const rd = await r.drv.read(true)
             const rawE = await readRegBE(r.bus, ADDR, ENERGY, 5)
             const rawQ = await readRegBE(r.bus, ADDR, CHARGE, 5)
             assertTrue(rawE > 4294967296 * 200, "ENERGY uses the top byte (" + rawE + ")")
@@ -453,9 +453,9 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             const r = await configured(R10, 10000)
             r.emu.setInputs(8, 80, 25)
             for (let i = 0; i < 16; i++) r.emu.step(100000)
-            const before = await r.drv.read()
+            const before = await r.drv.read(true)
             r.emu.step(100000) // 1.7e6 s in all: past 1677721.6 s
-            const after = await r.drv.read()
+            const after = await r.drv.read(true)
             const full_J = 1099511627776 * 51.2 * I10_LSB_A // 2^40 counts = 1.0737e9 J
             assertTrue(after.energy_J < before.energy_J, "the counter dropped (" + after.energy_J + ")")
             assertNear(after.energy_J, 640 * 1.7e6 - full_J, 640 * 1.7e6 * 5e-5, "energy_J after the wrap")
@@ -502,7 +502,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             assertEq((await r.drv.readDiag()) & INA228_DIAG.SHNTOL, 0, "no new SHNTOL at 1 A")
             // a trip seen through read() (which reads DIAG_ALRT last)
             r.run(5, 12, 25, 0.2)
-            const rd = await r.drv.read()
+            const rd = await r.drv.read(true)
             assertEq(rd.diag & INA228_DIAG.SHNTOL, INA228_DIAG.SHNTOL, "read().diag shows SHNTOL")
         })
 
@@ -522,15 +522,15 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("resetAccumulators() clears energy and charge and keeps the configuration", async () => {
             const r = await configured(5, 6250)
             r.run(2, 12, 25, 60)
-            const before = await r.drv.read()
+            const before = await r.drv.read(true)
             assertTrue(before.energy_J > 1000 && before.charge_C > 100, "accumulated first")
             await ina228ResetAccumulators(r.drv)
-            const after = await r.drv.read()
+            const after = await r.drv.read(true)
             assertEq(after.energy_J, 0, "energy_J after reset")
             assertEq(after.charge_C, 0, "charge_C after reset")
             await r.drv.verify() // CONFIG still has ADCRANGE=1
             r.run(2, 12, 25, 10)
-            assertNear((await r.drv.read()).energy_J, 240, 0.5 + 24 * DEFAULT_PERIOD_S, "accumulates again from 0")
+            assertNear((await r.drv.read(true)).energy_J, 240, 0.5 + 24 * DEFAULT_PERIOD_S, "accumulates again from 0")
         })
 
         t.test("a BusError in the middle of read() propagates", async () => {
@@ -545,13 +545,13 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
                 return undefined
             }
             const e = await catchAsync(async () => {
-                await r.drv.read()
+                await r.drv.read(true)
             })
             assertEq(seen, 1, "the ENERGY read was attempted once")
             assertEq(errName(e), "BusError", "error type")
             assertContains(errMessage(e), "arbitration lost", "message from the bus")
             r.bus.faultHook = undefined
-            const rd = await r.drv.read()
+            const rd = await r.drv.read(true)
             assertNear(rd.current_mA, 2000, 0.04, "next read works again")
         })
 
@@ -566,7 +566,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
                     await r.drv.configure()
                 },
                 async () => {
-                    await r.drv.read()
+                    await r.drv.read(true)
                 },
                 async () => {
                     await r.drv.setAlertLimit(1000)
@@ -592,7 +592,7 @@ export const ina228DriverOverflowSpec: Spec = (t: TestApi) => {
             r.emu.setInputs(8, 80, 25)
             for (let i = 0; i < 17; i++) r.emu.step(100000) // 1.7e6 s > 1677721.6 s: ENERGY wrapped
             assertEq(r.emu.reg(DIAG) & INA228_DIAG.ENERGYOF, INA228_DIAG.ENERGYOF, "the chip has ENERGYOF set")
-            const rd = await r.drv.read()
+            const rd = await r.drv.read(true)
             assertEq(rd.diag & INA228_DIAG.ENERGYOF, INA228_DIAG.ENERGYOF, "read().diag ENERGYOF")
         })
     })

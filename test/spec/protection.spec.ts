@@ -1,35 +1,24 @@
 // The protection core's units: one fault's debounce, hysteresis, back-off and latching; the catalogue's
 // thresholds per chemistry; the persistent fault log; the protector's decisions from readings.
 // Shared: runs in the VM and in Node.
-import { FAULT_NONE, FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "../../src/core/protection/fault"
+import { FAULT_NONE, FAULT_RELEASED, FAULT_TRIPPED, FF, FLAG_ABOVE, FLAG_LATCHING, clearFaultLatch, evaluateFault, faultAction, faultFlags, faultRecord } from "../../src/core/protection/fault"
 import { FaultLog, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../src/core/protection/fault_log"
 import { AFE_SCD, AFE_TEMP_CHG, ChannelReading, ProtectionInputs, Protector } from "../../src/core/protection/protector"
-import { ACTION_CHARGE, ACTION_DISCHARGE, FaultRule, cellVoltageLimits, defaultPackProtection, packRules } from "../../src/core/protection/rules"
+import { ACTION_CHARGE, ACTION_DISCHARGE, FaultTable, cellVoltageLimits, defaultPackProtection, packRules } from "../../src/core/protection/rules"
 import { chemistryById } from "../../src/core/battery/chemistry"
 import { SettingsWriter, ShadowedStore } from "../../src/core/persist"
 import { MemoryStore } from "../../sim/board/memory_store"
 import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
 
-function ruleOf(o: { above: boolean; trip: number; release: number; debounce_ms: number; latching: boolean; retry_ms: number }): FaultRule {
-    return {
-        id: "test",
-        row: "test|a test fault|1|mV|0|0|2|0|trip|0",
-        above: o.above,
-        trip: o.trip,
-        release: o.release,
-        debounce_ms: o.debounce_ms,
-        latching: o.latching,
-        retry_ms: o.retry_ms,
-        action: ACTION_CHARGE,
-        channel: -1,
-        quantity: 0,
-    }
+/** A pack fault record that stops charging. */
+function ruleOf(o: { above: boolean; trip: number; release: number; debounce_ms: number; latching: boolean; retry_ms: number }): number[] {
+    return faultRecord(faultFlags(o.above, o.latching, ACTION_CHARGE, 0), o.trip, o.release, o.debounce_ms, o.retry_ms, -1)
 }
 
 /** Feed `v` every 100 ms from t0 to t1 (exclusive); returns the first change and when it happened. */
-function run(f: FaultState, v: number, t0: number, t1: number): { change: number; at: number } {
+function run(f: number[], v: number, t0: number, t1: number): { change: number; at: number } {
     for (let t = t0; t < t1; t += 100) {
-        const c = f.evaluate(v, t)
+        const c = evaluateFault(f, v, t)
         if (c !== FAULT_NONE) return { change: c, at: t }
     }
     return { change: FAULT_NONE, at: -1 }
@@ -54,18 +43,18 @@ export const protectionSpec: Spec = (t: TestApi) => {
 
     t.describe("protection core", () => {
         t.test("fault: trips only after the debounce, and a blip restarts the count", async () => {
-            const f = new FaultState(ruleOf({ above: true, trip: 4250, release: 4100, debounce_ms: 1000, latching: false, retry_ms: 0 }))
+            const f = (ruleOf({ above: true, trip: 4250, release: 4100, debounce_ms: 1000, latching: false, retry_ms: 0 }))
             assertEq(run(f, 4260, 0, 900).change, FAULT_NONE, "0.9 s above")
-            assertEq(f.evaluate(4200, 900), FAULT_NONE, "a blip below")
+            assertEq(evaluateFault(f, 4200, 900), FAULT_NONE, "a blip below")
             const r = run(f, 4260, 1000, 5000)
             assertEq(r.change, FAULT_TRIPPED, "trips")
             assertEq(r.at, 2000, "1 s after the blip")
-            assertEq(f.tripValue, 4260, "value at the trip")
+            assertEq(f[FF.TRIP_VALUE], 4260, "value at the trip")
         })
 
         t.test("fault: releases only past the hysteresis, after the hold", async () => {
-            const f = new FaultState(ruleOf({ above: true, trip: 4250, release: 4100, debounce_ms: 0, latching: false, retry_ms: 0 }))
-            assertEq(f.evaluate(4300, 0), FAULT_TRIPPED, "trips at once")
+            const f = (ruleOf({ above: true, trip: 4250, release: 4100, debounce_ms: 0, latching: false, retry_ms: 0 }))
+            assertEq(evaluateFault(f, 4300, 0), FAULT_TRIPPED, "trips at once")
             assertEq(run(f, 4150, 100, 10000).change, FAULT_NONE, "between release and trip: stays")
             const r = run(f, 4050, 10000, 20000)
             assertEq(r.change, FAULT_RELEASED, "releases")
@@ -73,11 +62,11 @@ export const protectionSpec: Spec = (t: TestApi) => {
         })
 
         t.test("fault: the retry back-off doubles with each trip", async () => {
-            const f = new FaultState(ruleOf({ above: true, trip: 100, release: 50, debounce_ms: 0, latching: false, retry_ms: 10000 }))
+            const f = (ruleOf({ above: true, trip: 100, release: 50, debounce_ms: 0, latching: false, retry_ms: 10000 }))
             let t = 0
             const waits: number[] = []
             for (let k = 0; k < 3; k++) {
-                assertEq(f.evaluate(200, t), FAULT_TRIPPED, "trip " + k)
+                assertEq(evaluateFault(f, 200, t), FAULT_TRIPPED, "trip " + k)
                 const r = run(f, 0, t + 100, t + 200000)
                 assertEq(r.change, FAULT_RELEASED, "release " + k)
                 waits.push(r.at - t)
@@ -87,17 +76,17 @@ export const protectionSpec: Spec = (t: TestApi) => {
         })
 
         t.test("fault: a latched fault stays until a person clears it, and only once the cause is gone", async () => {
-            const f = new FaultState(ruleOf({ above: false, trip: 2500, release: 2800, debounce_ms: 0, latching: true, retry_ms: 0 }))
-            assertEq(f.evaluate(2400, 0), FAULT_TRIPPED, "trips")
-            assertEq(f.latched, true, "latched")
-            assertTrue(f.clearLatch(100) !== "", "refused while still low")
+            const f = (ruleOf({ above: false, trip: 2500, release: 2800, debounce_ms: 0, latching: true, retry_ms: 0 }))
+            assertEq(evaluateFault(f, 2400, 0), FAULT_TRIPPED, "trips")
+            assertEq(f[FF.LATCHED], 1, "latched")
+            assertTrue(clearFaultLatch(f, 100) !== "", "refused while still low")
             assertEq(run(f, 3000, 100, 60000).change, FAULT_NONE, "never releases by itself")
-            assertEq(f.clearLatch(60000), "", "cleared by a person once the cause is gone")
-            assertEq(f.active, false, "inactive")
-            const g = new FaultState(ruleOf({ above: false, trip: 2500, release: 2800, debounce_ms: 0, latching: true, retry_ms: 0 }))
-            g.evaluate(2400, 0)
+            assertEq(clearFaultLatch(f, 60000), "", "cleared by a person once the cause is gone")
+            assertEq(f[FF.ACTIVE], 0, "inactive")
+            const g = (ruleOf({ above: false, trip: 2500, release: 2800, debounce_ms: 0, latching: true, retry_ms: 0 }))
+            evaluateFault(g, 2400, 0)
             assertEq(run(g, NaN, 100, 60000).change, FAULT_NONE, "an unmeasured value does not clear a latch")
-            assertTrue(g.clearLatch(60000) !== "", "nor can a person clear it blind")
+            assertTrue(clearFaultLatch(g, 60000) !== "", "nor can a person clear it blind")
         })
 
         t.test("rules: cell thresholds per chemistry, latching where a person must look", async () => {
@@ -105,12 +94,15 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const lfp = cellVoltageLimits(chemistryById("LFP"))
             assertEq(nmc.overVoltage_mV + "/" + nmc.safetyOverVoltage_mV + "/" + nmc.underVoltage_mV + "/" + nmc.deepDischarge_mV, "4250/4300/2800/2500", "NMC")
             assertEq(lfp.overVoltage_mV + "/" + lfp.safetyOverVoltage_mV + "/" + lfp.underVoltage_mV + "/" + lfp.deepDischarge_mV, "3750/3850/2500/2000", "LFP")
-            const rules = packRules(chemistryById("LFP"), defaultPackProtection())
-            const latching = rules.filter(r => r.latching).map(r => r.id).join(",")
+            const rules: FaultTable = { ids: [], rows: [], faults: [] }
+            packRules(rules, chemistryById("LFP"), defaultPackProtection())
+            const latching = rules.ids.filter((id, k) => (rules.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0).join(",")
             assertEq(latching, "cell.ov.safety,cell.uv.deep", "latching pack rules")
-            for (const r of rules) {
-                assertTrue(r.above ? r.release < r.trip : r.release > r.trip, r.id + ": release on the safe side of the trip")
-                assertTrue(r.debounce_ms >= 0 && r.action !== 0, r.id + ": has a safe action")
+            for (let k = 0; k < rules.ids.length; k++) {
+                const r = rules.faults[k]
+                const above = (r[FF.FLAGS] & FLAG_ABOVE) !== 0
+                assertTrue(above ? r[FF.RELEASE] < r[FF.TRIP] : r[FF.RELEASE] > r[FF.TRIP], rules.ids[k] + ": release on the safe side of the trip")
+                assertTrue(r[FF.DEBOUNCE_ms] >= 0 && faultAction(r) !== 0, rules.ids[k] + ": has a safe action")
             }
         })
 
@@ -196,7 +188,7 @@ export const protectionSpec: Spec = (t: TestApi) => {
             await feed(p, 0, 1000, now => inputs(now, [4100, 4262, 4100, 4100], -2000, 25, ch))
             assertEq(p.chargeAllowed(), false, "charging stopped")
             assertEq(p.dischargeAllowed(), true, "discharging allowed")
-            assertEq(p.holding(0), undefined, "the output is not held")
+            assertEq(p.holding(0), -1, "the output is not held")
             assertEq(log.entries.length, 1, "logged")
             assertEq(log.entries[0].id + " " + log.entries[0].value, "cell.ov 4262", "with the value")
             assertTrue(notes[0].indexOf("4262 mV") >= 0, "the event says the value: " + notes[0])
@@ -207,14 +199,14 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
             await feed(p, 0, 2000, now => inputs(now, [3200, 3200, 2450, 3200], 500, 25, channel(true, 12000, 400, 40)))
             assertEq(p.chargeAllowed() || p.dischargeAllowed(), false, "everything off")
-            assertTrue(p.holding(0) !== undefined, "the output is held")
+            assertTrue(p.holding(0) >= 0, "the output is held")
             assertEq(p.latchedIds().join(","), "cell.uv.deep", "latched")
             // The plain under-voltage fault releases on its own (after its 30 s back-off); the deep one does not.
             await feed(p, 2100, 40000, now => inputs(now, [3300, 3300, 3300, 3300], 0, 25, channel(false, 0, 0, 30)))
-            assertEq(p.find("cell.uv").active, false, "cell.uv released by itself")
-            assertTrue(p.holding(0) !== undefined, "still held after the cells recovered")
+            assertEq(p.isActive("cell.uv"), false, "cell.uv released by itself")
+            assertTrue(p.holding(0) >= 0, "still held after the cells recovered")
             assertEq(p.clear("", 40000), "", "a person clears it")
-            assertEq(p.holding(0), undefined, "released")
+            assertEq(p.holding(0), -1, "released")
             assertTrue(p.clear("", 40100) !== "", "nothing left to clear")
         })
 
@@ -230,9 +222,9 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
             const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
             await feed(p, 0, 5000, now => inputs(now, [3800, 3800, 3800, 3800], 2000 + 15 + 300, 25, channel(true, 15000, 2000, 30)))
-            assertEq(p.find("kirchhoff").active, false, "300 mA of mismatch is within tolerance")
+            assertEq(p.isActive("kirchhoff"), false, "300 mA of mismatch is within tolerance")
             await feed(p, 5100, 9000, now => inputs(now, [3800, 3800, 3800, 3800], 2000 + 15 + 900, 25, channel(true, 15000, 2000, 30)))
-            assertEq(p.find("kirchhoff").active, true, "900 mA unaccounted for")
+            assertEq(p.isActive("kirchhoff"), true, "900 mA unaccounted for")
             assertTrue((p.actions() & ACTION_DISCHARGE) !== 0, "discharge off")
         })
 
@@ -264,7 +256,7 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const silent = inputs(3100, [3300, 3300, 3300, 3300], 0, 20, channel(false, 0, 0, 30))
             silent.afeAge_ms = 4000
             p.evaluate(silent)
-            assertEq(p.find("sensor.afe.stale").active, true, "stale")
+            assertEq(p.isActive("sensor.afe.stale"), true, "stale")
             assertEq(p.dischargeAllowed(), false, "held")
         })
     })

@@ -4,8 +4,8 @@
 // It decides; the supervisor applies. Portable.
 import { Chemistry } from "../battery/chemistry"
 import { FaultLog } from "./fault_log"
-import { FAULT_RELEASED, FAULT_TRIPPED, FaultState } from "./fault"
-import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultRule, PackProtectionConfig, channelRules, packRules, ruleWhat, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP } from "./rules"
+import { FAULT_RELEASED, FAULT_TRIPPED, FF, clearFaultLatch, evaluateFault, faultAction, faultQuantity, relatchFault, FLAG_LATCHING } from "./fault"
+import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultTable, PackProtectionConfig, channelRules, packRules, ruleWhat, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP } from "./rules"
 
 /** Pessimistic efficiency of a regulated output stage (the plant's are 0.90-0.95). */
 export const STAGE_EFF_MIN = 0.85
@@ -78,9 +78,9 @@ const SENSOR_RULES = [
     "afe.temp.discharge|the AFE stopped discharging: cells outside its discharge temperatures|1||0|0|4|0|trip|16",
 ]
 
-function sensorRules(): FaultRule[] {
+function sensorRules(t: FaultTable): void {
     // prettier-ignore
-    return rulesFrom(SENSOR_RULES, [
+    rulesFrom(t, SENSOR_RULES, [
         CELL_MIN_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV + 1, // sensor.cell.open
         CELL_MAX_PLAUSIBLE_mV, CELL_MAX_PLAUSIBLE_mV - 1, // sensor.cell.range
         0, 1, // sensor.temp.range
@@ -105,8 +105,11 @@ function afeBit(id: string): number {
     return id === "afe.temp.charge" ? AFE_TEMP_CHG : AFE_TEMP_DSG
 }
 
-export class Protector {
-    readonly faults: FaultState[] = []
+export class Protector implements FaultTable {
+    /** Fault k: its id, its catalogue row and its record (fault.ts). */
+    readonly ids: string[] = []
+    readonly rows: string[] = []
+    readonly faults: number[][] = []
     private log: FaultLog
     private note: ProtectionNote
     private lastCells: number[] = []
@@ -115,20 +118,28 @@ export class Protector {
     constructor(chem: Chemistry, cfg: PackProtectionConfig, outputs: { minOut_mV: number; maxOut_mV: number }[], log: FaultLog, note: ProtectionNote) {
         this.log = log
         this.note = note
-        for (const r of packRules(chem, cfg)) this.faults.push(new FaultState(r))
-        for (const r of sensorRules()) this.faults.push(new FaultState(r))
-        for (const r of channelRules(outputs, cfg)) this.faults.push(new FaultState(r))
+        packRules(this, chem, cfg)
+        sensorRules(this)
+        channelRules(this, outputs, cfg)
     }
 
-    find(id: string): FaultState {
-        for (const f of this.faults) if (f.rule.id === id) return f
-        return undefined
+    /** The index of fault `id`, or -1. */
+    find(id: string): number {
+        return this.ids.indexOf(id)
+    }
+
+    /** Fault `id` is active (false for an unknown id). */
+    isActive(id: string): boolean {
+        const k = this.find(id)
+        return k >= 0 && this.faults[k][FF.ACTIVE] !== 0
     }
 
     /** The value each rule judges now (NaN: not measured now), by the rule's quantity code. */
-    private valueFor(q: number, r: FaultRule, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
-        if (r.channel >= 0) {
-            const c = inp.channels[r.channel]
+    private valueFor(k: number, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
+        const f = this.faults[k]
+        const q = faultQuantity(f)
+        if (f[FF.CHANNEL] >= 0) {
+            const c = inp.channels[f[FF.CHANNEL]]
             if (!c || !c.fresh) return NaN
             if (q === Q_STAGE_TEMP) return c.dieTemp_C
             if (q === Q_OFF_CURRENT) return c.on ? NaN : c.current_mA
@@ -136,7 +147,7 @@ export class Protector {
             return c.on ? c.voltage_mV : NaN
         }
         if (q === Q_AFE_AGE) return inp.afeAge_ms / inp.afePeriod_ms
-        if (q === Q_AFE_TRIP) return (inp.afeTrips & afeBit(r.id)) !== 0 ? 1 : 0
+        if (q === Q_AFE_TRIP) return (inp.afeTrips & afeBit(this.ids[k])) !== 0 ? 1 : 0
         if (inp.afeAge_ms >= AFE_STALE_PERIODS * inp.afePeriod_ms || inp.cell_mV.length === 0) return NaN
         if (q === Q_STUCK) return this.stuckSince_ms < 0 ? 0 : inp.now_ms - this.stuckSince_ms
         if (q === Q_CELL_MIN_RAW) return cellMin
@@ -187,32 +198,33 @@ export class Protector {
         const temps = [inp.cellTemp_C, inp.boardTemp_C]
         for (const t of temps) if (t === t && (t < TEMP_MIN_PLAUSIBLE_C || t > TEMP_MAX_PLAUSIBLE_C)) tempOut = 1
         for (let k = 0; k < this.faults.length; k++) {
-            const f = this.faults[k]
-            const v = this.valueFor(f.rule.quantity, f.rule, inp, cellMax, cellMin, tempOut)
-            const change = f.evaluate(v, inp.now_ms)
-            if (change === FAULT_TRIPPED) this.record(f, "trip", v, inp.now_ms)
-            else if (change === FAULT_RELEASED) this.record(f, "release", v, inp.now_ms)
+            const v = this.valueFor(k, inp, cellMax, cellMin, tempOut)
+            const change = evaluateFault(this.faults[k], v, inp.now_ms)
+            if (change === FAULT_TRIPPED) this.record(k, "trip", v, inp.now_ms)
+            else if (change === FAULT_RELEASED) this.record(k, "release", v, inp.now_ms)
         }
     }
 
-    private record(f: FaultState, event: string, v: number, now_ms: number): void {
-        const r = f.rule
+    private record(k: number, event: string, v: number, now_ms: number): void {
+        const f = this.faults[k]
+        const id = this.ids[k]
         const value = v === v ? v : 0
         // Words from the catalogue row, split only here (runtime strings live on the heap).
-        const w = r.row.split("|")
+        const w = this.rows[k].split("|")
         const unit = w[3]
-        this.log.add({ boot: this.log.boot, t_s: now_ms / 1000, event, id: r.id, value, threshold: r.trip, unit })
+        const trip = f[FF.TRIP]
+        this.log.add({ boot: this.log.boot, t_s: now_ms / 1000, event, id, value, threshold: trip, unit })
         let message: string
-        if (event === "trip") message = w[1] + ": " + Math.round(value) + " " + unit + " (limit " + Math.round(r.trip) + " " + unit + ")" + (r.latching ? "; latched until a person clears it" : "")
+        if (event === "trip") message = w[1] + ": " + Math.round(value) + " " + unit + " (limit " + Math.round(trip) + " " + unit + ")" + ((f[FF.FLAGS] & FLAG_LATCHING) !== 0 ? "; latched until a person clears it" : "")
         else if (event === "release") message = w[1] + ": cleared at " + Math.round(value) + " " + unit
         else message = w[1] + ": cleared by a person"
-        this.note(r.channel, "protection", r.id + " " + event + ": " + message)
+        this.note(f[FF.CHANNEL], "protection", id + " " + event + ": " + message)
     }
 
     /** OR of the actions of every active fault. */
     actions(): number {
         let a = 0
-        for (const f of this.faults) if (f.active) a |= f.rule.action
+        for (const f of this.faults) if (f[FF.ACTIVE] !== 0) a |= faultAction(f)
         return a
     }
 
@@ -224,28 +236,35 @@ export class Protector {
         return (this.actions() & ACTION_DISCHARGE) === 0
     }
 
-    /** The active fault that holds output i off, or undefined. */
-    holding(i: number): FaultState {
-        for (const f of this.faults) {
-            if (!f.active) continue
-            const a = f.rule.action
-            if ((a & ACTION_DISCHARGE) !== 0 || ((a & ACTION_CHANNEL) !== 0 && f.rule.channel === i)) return f
+    /** The index of an active fault that holds output i off, or -1. */
+    holding(i: number): number {
+        for (let k = 0; k < this.faults.length; k++) {
+            const f = this.faults[k]
+            if (f[FF.ACTIVE] === 0) continue
+            const a = faultAction(f)
+            if ((a & ACTION_DISCHARGE) !== 0 || ((a & ACTION_CHANNEL) !== 0 && f[FF.CHANNEL] === i)) return k
         }
-        return undefined
+        return -1
+    }
+
+    /** Fault k for a person: "id: what is wrong", and that it is latched. */
+    sentence(k: number): string {
+        return this.ids[k] + ": " + ruleWhat(this.rows[k]) + (this.faults[k][FF.LATCHED] !== 0 ? " (latched)" : "")
     }
 
     /** A person clears latched faults (all, or one id). Returns "" or why nothing was cleared. */
     clear(id: string, now_ms: number): string {
         let cleared = 0
         const refusals: string[] = []
-        for (const f of this.faults) {
-            if (id !== "" && f.rule.id !== id) continue
-            if (!f.active || !f.latched) continue
-            const why = f.clearLatch(now_ms)
+        for (let k = 0; k < this.faults.length; k++) {
+            const f = this.faults[k]
+            if (id !== "" && this.ids[k] !== id) continue
+            if (f[FF.ACTIVE] === 0 || f[FF.LATCHED] === 0) continue
+            const why = clearFaultLatch(f, now_ms)
             if (why === "") {
                 cleared++
-                this.record(f, "clear", NaN, now_ms)
-            } else refusals.push(f.rule.id + ": " + why)
+                this.record(k, "clear", NaN, now_ms)
+            } else refusals.push(this.ids[k] + ": " + why)
         }
         if (cleared > 0) return ""
         if (refusals.length > 0) return refusals.join("; ")
@@ -255,7 +274,7 @@ export class Protector {
     /** Ids of the latched faults (saved, so a restart cannot clear what needs a person). */
     latchedIds(): string[] {
         const out: string[] = []
-        for (const f of this.faults) if (f.active && f.latched) out.push(f.rule.id)
+        for (let k = 0; k < this.faults.length; k++) if (this.faults[k][FF.LATCHED] !== 0) out.push(this.ids[k])
         return out
     }
 
@@ -263,8 +282,8 @@ export class Protector {
     restoreLatched(ids: string[], now_ms: number): string[] {
         const unknown: string[] = []
         for (const id of ids) {
-            const f = this.find(id)
-            if (f && f.rule.latching) f.relatch(now_ms)
+            const k = this.find(id)
+            if (k >= 0 && (this.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0) relatchFault(this.faults[k], now_ms)
             else unknown.push(id)
         }
         return unknown
@@ -273,7 +292,7 @@ export class Protector {
     /** One sentence per active fault. */
     describe(): string[] {
         const out: string[] = []
-        for (const f of this.faults) if (f.active) out.push("protection " + f.rule.id + ": " + ruleWhat(f.rule) + (f.latched ? " (latched)" : ""))
+        for (let k = 0; k < this.faults.length; k++) if (this.faults[k][FF.ACTIVE] !== 0) out.push("protection " + this.sentence(k))
         return out
     }
 }

@@ -3,6 +3,7 @@
 // with a growing back-off, and the safe state it commands. docs/fault-catalogue.md is the readable form;
 // the spec checks the two agree on the fault ids. Portable; values in mV, mA, °C and ms.
 import { Chemistry } from "../battery/chemistry"
+import { faultFlags, faultRecord } from "./fault"
 
 /** What a fault does while active. */
 export const ACTION_NONE = 0
@@ -14,25 +15,14 @@ export const ACTION_CHARGE = 2
 export const ACTION_DISCHARGE = 4
 export const ACTION_ALL = ACTION_CHARGE | ACTION_DISCHARGE
 
-export interface FaultRule {
-    id: string
-    /** True when the fault is a value above `trip`, false when below. */
-    above: boolean
-    trip: number
-    /** The value must be back past this (hysteresis) before the fault may release. */
-    release: number
-    debounce_ms: number
-    /** A person must clear it (`fault.clear`) once the condition is gone. */
-    latching: boolean
-    /** First automatic retry delay; doubles with each trip, up to 16 times. 0: release as soon as clear. */
-    retry_ms: number
-    action: number
-    /** -1 for the pack; the output channel otherwise. */
-    channel: number
-    /** Its catalogue row (an image constant: no heap); `ruleWhat()` and `ruleUnit()` read it when a person needs words. */
-    row: string
-    /** What the rule judges (Q_*): the protector measures it once per evaluation. */
-    quantity: number
+/**
+ * The faults a protector judges: for fault k, its id ("cell.ov", "ch2.ov"), its catalogue row (an image
+ * constant, shared by every output's copy: no heap) and its record (fault.ts).
+ */
+export interface FaultTable {
+    ids: string[]
+    rows: string[]
+    faults: number[][]
 }
 
 export interface PackProtectionConfig {
@@ -109,6 +99,11 @@ export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
     return { overVoltage_mV: 4250, safetyOverVoltage_mV: 4300, underVoltage_mV: 2800, deepDischarge_mV: 2500 }
 }
 
+/** What is wrong, for a person: the catalogue row's words. */
+export function ruleWhat(row: string): string {
+    return row.split("|")[1]
+}
+
 /**
  * Rules from a catalogue table: one row per rule, fields separated by "|":
  *   id | what | above (1) or below (0) | unit | debounce ms | first retry ms (0: released once clear) |
@@ -116,36 +111,20 @@ export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
  *   quantity judged (Q_* below)
  * `limits` holds each row's trip and release thresholds, in row order (per output, one block after the
  * other, when `outputs` > 0 makes one copy of each rule per output; 0 for pack-level rules). Rows are data because a
- * DeviceScript image's code space is tight and strings cost none of it.
+ * DeviceScript image's code space is tight and strings cost none of it. The rules are appended to `t`.
  */
-/** What is wrong, for a person. */
-export function ruleWhat(r: FaultRule): string {
-    return r.row.split("|")[1]
-}
-
-export function rulesFrom(rows: string[], limits: number[], outputs: number): FaultRule[] {
-    const out: FaultRule[] = []
+export function rulesFrom(t: FaultTable, rows: string[], limits: number[], outputs: number): void {
     for (let i = 0; i < rows.length; i++) {
         // One split per row, shared by every output's copy (the VM's String.split is slow).
         const f = rows[i].split("|")
+        const flags = faultFlags(f[2] === "1", f[7] === "1", +f[6], +f[9])
         for (let c = 0; c < (outputs > 0 ? outputs : 1); c++) {
             const k = 2 * (c * rows.length + i)
-            out.push({
-                id: (outputs > 0 ? "ch" + c + "." : "") + f[0],
-                row: rows[i],
-                above: f[2] === "1",
-                debounce_ms: +f[4],
-                retry_ms: +f[5],
-                action: +f[6],
-                latching: f[7] === "1",
-                quantity: +f[9],
-                trip: limits[k],
-                release: limits[k + 1],
-                channel: outputs > 0 ? c : -1,
-            })
+            t.ids.push((outputs > 0 ? "ch" + c + "." : "") + f[0])
+            t.rows.push(rows[i])
+            t.faults.push(faultRecord(flags, limits[k], limits[k + 1], +f[4], +f[5], outputs > 0 ? c : -1))
         }
     }
-    return out
 }
 
 const PACK_RULES = [
@@ -164,10 +143,10 @@ const PACK_RULES = [
 ]
 
 /** The pack-level rules for a chemistry and box. */
-export function packRules(c: Chemistry, p: PackProtectionConfig): FaultRule[] {
+export function packRules(t: FaultTable, c: Chemistry, p: PackProtectionConfig): void {
     const v = cellVoltageLimits(c)
     // prettier-ignore
-    return rulesFrom(PACK_RULES, [
+    rulesFrom(t, PACK_RULES, [
         v.overVoltage_mV, c.maxCharge_mV - 100, // cell.ov
         v.safetyOverVoltage_mV, c.maxCharge_mV, // cell.ov.safety
         v.underVoltage_mV, c.cutoff_mV + 100, // cell.uv
@@ -195,7 +174,7 @@ const CHANNEL_RULES = [
  * Each output's rules: its power stage's temperature, a back-fed output, its switch. (An output under its
  * window is the channel's own overload judgement, channel.ts; each rule here costs heap per output.)
  */
-export function channelRules(outputs: { minOut_mV: number; maxOut_mV: number }[], p: PackProtectionConfig): FaultRule[] {
+export function channelRules(t: FaultTable, outputs: { minOut_mV: number; maxOut_mV: number }[], p: PackProtectionConfig): void {
     const limits: number[] = []
     for (const o of outputs) {
         // prettier-ignore
@@ -206,5 +185,5 @@ export function channelRules(outputs: { minOut_mV: number; maxOut_mV: number }[]
         ]
         for (const x of own) limits.push(x)
     }
-    return rulesFrom(CHANNEL_RULES, limits, outputs.length)
+    rulesFrom(t, CHANNEL_RULES, limits, outputs.length)
 }
