@@ -74,16 +74,24 @@ async function metering(ch: number, name: string, load: LoadSpec, seconds: numbe
     rig.world.plant.setLoad(ch, load)
     if (voltage_mV) submit(rig, { kind: "channel.voltage", channel: ch, voltage_mV })
     submit(rig, { kind: "channel.enable", channel: ch, on: true })
-    await rig.advance(1000)
     const o = rig.world.plant.outputs[ch]
     const book = rig.sup.energy[ch]
-    const e0_fw = book.life_J
-    const e0_true = o.meteredEnergy_J
-    const q0 = o.meteredCharge_C
-    await rig.advance(seconds * 1000)
-    const fw = book.life_J - e0_fw
-    const truth = o.meteredEnergy_J - e0_true
-    const meanA = (o.meteredCharge_C - q0) / seconds
+    // The firmware reads the meter's accumulator once per battery period: each window edge is a tick
+    // where its count moved, compared with the plant's count at that same tick.
+    const counts: number[][] = []
+    let last = NaN
+    const follow = () => {
+        if (book.life_J !== last) counts.push([book.life_J, o.meteredEnergy_J, o.meteredCharge_C, rig.t_ms])
+        last = book.life_J
+    }
+    await rig.advance(1000, undefined, follow)
+    const first = counts.length
+    await rig.advance(seconds * 1000, undefined, follow)
+    const a = counts[first]
+    const b = counts[counts.length - 1]
+    const fw = b[0] - a[0]
+    const truth = b[1] - a[1]
+    const meanA = (b[2] - a[2]) / ((b[3] - a[3]) / 1000)
     return {
         channel: NAMES[ch],
         load: name,
