@@ -1,0 +1,6 @@
+// Spec group "charging": USB PD decoding and request policy (and, as they come, the charge policy and
+// balancing). Portable code only.
+import { Spec } from "../harness/api"
+import { chargingSpec } from "./charging.spec"
+
+export const CHARGING_SPECS: Spec[] = [chargingSpec]
