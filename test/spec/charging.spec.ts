@@ -13,7 +13,7 @@ function word(fields: number[][]): number {
 }
 
 function show(o: Offer): string {
-    return o ? o.kind + "#" + o.position + " " + o.min_mV + "-" + o.max_mV + " mV " + o.max_mA + " mA " + o.max_mW + " mW" + (o.high_mA ? " hi " + o.high_mA : "") : "none"
+    return o ? o.kind + "#" + o.position + " " + o.min_mV + "-" + o.max_mV + " mV " + o.max_mA + " mA " + o.max_mW + " mW" + (o.high_mA > 0 ? " hi " + o.high_mA : "") : "none"
 }
 
 /** A 65 W laptop charger: 5 / 9 / 15 / 20 V fixed and a 3.3-21 V 3 A PPS. */

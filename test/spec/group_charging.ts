@@ -2,5 +2,6 @@
 // balancing). Portable code only.
 import { Spec } from "../harness/api"
 import { chargingSpec } from "./charging.spec"
+import { chargePolicySpec } from "./charge_policy.spec"
 
-export const CHARGING_SPECS: Spec[] = [chargingSpec]
+export const CHARGING_SPECS: Spec[] = [chargingSpec, chargePolicySpec]

@@ -20,9 +20,15 @@ export interface Offer {
     high_mA: number
 }
 
-/** Unsigned field of `w`: `bits` wide from bit `lsb` (a PDO uses all 32 bits: no signed shifts). */
+/**
+ * Unsigned field of `w`: `bits` wide from bit `lsb`. A PDO uses all 32 bits, so neither shifts (signed in
+ * the VM) nor `%` (the DeviceScript VM takes it in 32-bit signed integers: 0x80000000 % 1024 is negative
+ * there) will do: floor division only.
+ */
 function field(w: number, lsb: number, bits: number): number {
-    return Math.floor(w / Math.pow(2, lsb)) % Math.pow(2, bits)
+    const v = Math.floor(w / Math.pow(2, lsb))
+    const m = Math.pow(2, bits)
+    return v - Math.floor(v / m) * m
 }
 
 function offer(kind: string, position: number, min_mV: number, max_mV: number, max_mA: number, max_mW: number): Offer {

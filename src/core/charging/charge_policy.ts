@@ -1,0 +1,147 @@
+// What the charger should do now: on or off, the constant-voltage target and the current limit, and why.
+// Cell care first: the chemistry's temperature window (LFP never below 0 °C), less current when cold or
+// near the top of the window, a charge ceiling that defaults to the long-life target, and a full charge
+// only when the owner asks for one ("full by" a time, computed to finish just in time) or when the state
+// of charge needs recalibrating. Portable; the supervisor applies it (charger registers, AFE CHG FET).
+import { Chemistry, ocvAt_mV } from "../battery/chemistry"
+
+/** Owner's settings (saved). */
+export interface ChargeSettings {
+    /** Stop at this state of charge, per mille (1000: full). */
+    ceiling_pm: number
+    /** Box time (ms) by which the pack should be full; -1: no trip planned. */
+    fullBy_ms: number
+}
+
+/** Default: the long-life ceiling (BU-808: a NMC cell kept at 80 % instead of 100 % lasts several times longer). */
+export const DEFAULT_CEILING_pm = 800
+/** Restart a finished charge once the state of charge has fallen this far below the ceiling. */
+export const RECHARGE_pm = 50
+/** A full charge (to the tail current at the chemistry's maximum voltage) at least this often: the full anchor recalibrates the state of charge. */
+export const RECAL_FULL_ms = 30 * 86400000
+/** Standard charge rate (a 3 Ah 18650 NMC: 1.5 A) and the cold rate (LFP below 10 °C: at most 0.2 C). */
+export const STANDARD_C = 0.5
+export const COLD_C = 0.2
+/** Within this of the window's upper end the current halves (the cells heat while charging). */
+const HOT_MARGIN_C = 5
+/** Terminate at constant voltage when the current falls to C/20. */
+export const TAIL_C = 0.05
+/** A partial ceiling's constant voltage sits this far above the ceiling's OCV (the charge stops on the state of charge). */
+const CEILING_HEADROOM_mV = 50
+/** "Full by": start the full charge this long before it is needed on top of the estimated time (the CV tail). */
+const FULL_BY_MARGIN_ms = 1800000
+
+export interface ChargeInputs {
+    now_ms: number
+    series: number
+    /** Nominal pack capacity, mAh (learned when known). */
+    capacity_mAh: number
+    soc_pm: number
+    /** Highest cell voltage and the cells' temperature (NaN: unknown). */
+    cellMax_mV: number
+    temp_C: number
+    /** Pack charge current now, mA (positive into the pack). */
+    charge_mA: number
+    /** Box time of the last full-charge anchor, -1 for never. */
+    lastFull_ms: number
+    /** Input power the source gives, mW (0: no input), and what the outputs take from it. */
+    input_mW: number
+    outputs_mW: number
+    /** The charger's efficiency at this operating point (pessimistic). */
+    efficiency: number
+    /** A protection forbids charging now (the AFE's CHG FET is held off). */
+    held: boolean
+}
+
+export interface ChargeDecision {
+    charge: boolean
+    /** Per-cell and pack constant voltage, mV; the pack's current limit, mA. */
+    cell_mV: number
+    pack_mV: number
+    current_mA: number
+    /** The ceiling in force, per mille (1000 when a full charge is due). */
+    target_pm: number
+    /** "no input", "held", "too cold", "too hot", "charging", "topping", "done", "waiting" (full-by later). */
+    phase: string
+    reason: string
+}
+
+/** The phase a charger in progress keeps between decisions (the hysteresis: done stays done until RECHARGE_pm). */
+export interface ChargeMemory {
+    done: boolean
+}
+
+function decision(charge: boolean, phase: string, reason: string, target_pm: number): ChargeDecision {
+    return { charge, cell_mV: 0, pack_mV: 0, current_mA: 0, target_pm, phase, reason }
+}
+
+/** The current the temperature allows, as a C-rate (0: none). */
+export function tempRate_C(c: Chemistry, temp_C: number): number {
+    if (!(temp_C === temp_C)) return COLD_C // unknown: the cautious rate
+    if (temp_C < c.chargeMin_C || temp_C > c.chargeMax_C) return 0
+    if (temp_C < c.chargeDerateBelow_C) return COLD_C
+    if (temp_C > c.chargeMax_C - HOT_MARGIN_C) return STANDARD_C / 2
+    return STANDARD_C
+}
+
+/** How long a charge from `soc_pm` to full takes at `current_mA`, ms (CC part; the caller adds the tail). */
+export function timeToFull_ms(soc_pm: number, capacity_mAh: number, current_mA: number): number {
+    if (!(current_mA > 0)) return Infinity
+    return (((1000 - soc_pm) / 1000) * capacity_mAh * 3600000) / current_mA
+}
+
+/**
+ * The ceiling in force and why: full when a recalibration is due or a "full by" time is near enough
+ * that a charge must start now; otherwise the owner's ceiling.
+ */
+export function ceilingNow(s: ChargeSettings, inp: ChargeInputs, rate_mA: number): number[] {
+    // [ceiling_pm, why: 0 owner's, 1 recalibration, 2 full-by due, 3 full-by later]
+    if (s.ceiling_pm >= 1000) return [1000, 0]
+    if (inp.lastFull_ms < 0 || inp.now_ms - inp.lastFull_ms >= RECAL_FULL_ms) return [1000, 1]
+    if (s.fullBy_ms >= 0) {
+        const need_ms = timeToFull_ms(inp.soc_pm, inp.capacity_mAh, rate_mA) + FULL_BY_MARGIN_ms
+        return s.fullBy_ms - inp.now_ms <= need_ms ? [1000, 2] : [s.ceiling_pm, 3]
+    }
+    return [s.ceiling_pm, 0]
+}
+
+export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs, mem: ChargeMemory): ChargeDecision {
+    const rate = tempRate_C(c, inp.temp_C)
+    const std_mA = inp.capacity_mAh * rate
+    const cz = ceilingNow(s, inp, inp.capacity_mAh * STANDARD_C)
+    const target = cz[0]
+    if (inp.held) return decision(false, "held", "a protection holds charging off", target)
+    if (rate === 0) {
+        const cold = inp.temp_C < c.chargeMin_C
+        return decision(false, cold ? "too cold" : "too hot", "cells at " + Math.round(inp.temp_C) + " °C, outside " + c.chargeMin_C + "-" + c.chargeMax_C + " °C for " + c.id, target)
+    }
+    if (!(inp.input_mW > 0)) return decision(false, "no input", "no charger connected", target)
+    // Done at the ceiling; a finished charge restarts only RECHARGE_pm below it (no trickle at the top).
+    const full = target >= 1000
+    if (mem.done) {
+        const below = full ? inp.cellMax_mV < c.maxCharge_mV - 100 && inp.soc_pm < 1000 - RECHARGE_pm : inp.soc_pm < target - RECHARGE_pm
+        if (!below) return decision(false, "done", "charged to " + target / 10 + " %; recharges below " + (target - RECHARGE_pm) / 10 + " %", target)
+        mem.done = false
+    }
+    if (!full && inp.soc_pm >= target) {
+        mem.done = true
+        return decision(false, cz[1] === 3 ? "waiting" : "done", cz[1] === 3 ? "at " + target / 10 + " %, the full charge starts in time for the trip" : "at the " + target / 10 + " % ceiling (long life)", target)
+    }
+    const cell_mV = full ? c.maxCharge_mV : Math.min(c.maxCharge_mV, Math.round(ocvAt_mV(c, target / 1000)) + CEILING_HEADROOM_mV)
+    // Outputs first: the charger gets what the input has left after them (never a negative share).
+    const pack_mV = cell_mV * inp.series
+    const share_mA = Math.max(0, ((inp.input_mW * inp.efficiency - inp.outputs_mW) * 1000) / Math.max(pack_mV, 1))
+    const current_mA = Math.floor(Math.min(std_mA, share_mA))
+    const topping = inp.cellMax_mV >= cell_mV - 10
+    if (full && topping && inp.charge_mA > 0 && inp.charge_mA <= inp.capacity_mAh * TAIL_C) {
+        mem.done = true
+        return decision(false, "done", "full: the current fell to " + Math.round(inp.charge_mA) + " mA at " + cell_mV + " mV a cell", target)
+    }
+    const why = cz[1] === 1 ? "monthly full charge to recalibrate the state of charge" : cz[1] === 2 ? "full by the trip" : "to " + target / 10 + " %"
+    const d = decision(current_mA > 0, topping ? "topping" : "charging", why + (rate < STANDARD_C ? " at " + rate + " C (temperature)" : ""), target)
+    d.cell_mV = cell_mV
+    d.pack_mV = pack_mV
+    d.current_mA = current_mA
+    if (current_mA <= 0) d.reason = "the outputs take all the input power"
+    return d
+}
