@@ -3,5 +3,6 @@
 import { Spec } from "../harness/api"
 import { chargingSpec } from "./charging.spec"
 import { chargePolicySpec } from "./charge_policy.spec"
+import { pdSinkSpec } from "./pd_sink.spec"
 
-export const CHARGING_SPECS: Spec[] = [chargingSpec, chargePolicySpec]
+export const CHARGING_SPECS: Spec[] = [chargingSpec, chargePolicySpec, pdSinkSpec]
