@@ -4,5 +4,6 @@ import { Spec } from "../harness/api"
 import { chargingSpec } from "./charging.spec"
 import { chargePolicySpec } from "./charge_policy.spec"
 import { pdSinkSpec } from "./pd_sink.spec"
+import { dcInputSpec } from "./dc_input.spec"
 
-export const CHARGING_SPECS: Spec[] = [chargingSpec, chargePolicySpec, pdSinkSpec]
+export const CHARGING_SPECS: Spec[] = [chargingSpec, chargePolicySpec, pdSinkSpec, dcInputSpec]
