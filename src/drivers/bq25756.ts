@@ -111,7 +111,7 @@ export interface Bq25756Adc {
  */
 export function bq25756Code(value: number, lsb: number, min: number, max: number, lowOk: boolean): number {
     let c = Math.floor(value / lsb + 1e-9)
-    if (c !== c) return -1
+    if (isNaN(c)) return -1
     if (c < min) c = lowOk ? min : -1
     return c > max ? max : c
 }

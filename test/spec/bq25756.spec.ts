@@ -183,6 +183,9 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             })
             assertEq(errName(e), "DeviceError", "300 mA input refused")
             assertEq(errName(await configureError(r, "prechargeCurrent_mA", 200)), "DeviceError", "200 mA precharge refused")
+            assertEq(errName(await configureError(r, "chargeCurrent_mA", NaN)), "DeviceError", "NaN charge current refused")
+            assertEq(errName(await configureError(r, "termCurrent_mA", NaN)), "DeviceError", "NaN termination refused (not clamped)")
+            assertEq(errName(await configureError(r, "dividerNominal_mV", 0)), "DeviceError", "zero divider nominal refused")
             sameRegs(before, r.emu.regs, "refusals")
             await r.drv.setInputLimits(30000, 3000)
             assertEq(r.reg16(0x06), 400 << 2, "30 A input clamps to code 400")
@@ -332,7 +335,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             assertEq(a.vbat_mV, 24000, "vbat")
             assertEq(a.ibat_mA, 3000, "ibat")
             assertEq(a.ts_pct, 50, "ts")
-            assertTrue(a.dieTemp_C !== a.dieTemp_C, "dieTemp is NaN (no such channel)")
+            assertTrue(isNaN(a.dieTemp_C), "dieTemp is NaN (no such channel)")
             // negative currents: two's complement; IBAT -2.5 A = -1250 = 0xFB1E, IAC -0.4 A = -500 = 0xFE0C
             r.emu.measure({ vbus_V: 20, ibus_A: -0.4, vbat_V: 24, ibat_A: -2.5, dieTemp_C: 40, ts_pct: 0.1 })
             assertEq(r.reg16(0x2f), 0xfb1e, "IBAT code")
