@@ -12,5 +12,6 @@ import { BOX_SPECS } from "./group_box"
 import { PROTECTION_SPECS } from "./group_protection"
 import { CHANNEL_SPECS } from "./group_channels"
 import { CHARGING_SPECS } from "./group_charging"
+import { CHARGER_SPECS } from "./group_charger"
 
-export const ALL_SPECS: Spec[] = [...CHIP_SPECS, ...AFE_SPECS, ...PLANT_SPECS, ...PACK_PATH_SPECS, ...CORE_SPECS, ...CHANNEL_SPECS, ...CHARGING_SPECS, ...PROTECTION_SPECS, ...GOLDEN_SPECS, ...GOLDEN_BATTERY_SPECS, ...BOX_SPECS]
+export const ALL_SPECS: Spec[] = [...CHIP_SPECS, ...AFE_SPECS, ...PLANT_SPECS, ...PACK_PATH_SPECS, ...CORE_SPECS, ...CHANNEL_SPECS, ...CHARGING_SPECS, ...CHARGER_SPECS, ...PROTECTION_SPECS, ...GOLDEN_SPECS, ...GOLDEN_BATTERY_SPECS, ...BOX_SPECS]

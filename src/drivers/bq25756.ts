@@ -1,0 +1,259 @@
+// BQ25756 buck-boost battery charge controller (TI), the box's charger. Portable: talks only to the Bus.
+// Register facts with sources: docs/bq25756-facts.md (datasheet SLUSEN5). In short:
+//   I2C 0x6B; 16-bit registers are LITTLE-endian (low byte at the register address), written in one transfer.
+//   00h VFB_REG bits 4:0: 1504 mV + 2 mV * code, the FB regulation point. The charge voltage itself comes from
+//       the board's FB divider: Vbat = nominal * VFB_REG / 1536 mV, so I2C only trims it by -2.08 % .. +1.95 %.
+//   02h ICHG, 10h IPRECHG, 12h ITERM: code in bits 9:2 or 10:2, 50 mA per step with the fixed 5 mOhm RBAT_SNS.
+//   06h IAC_DPM bits 10:2: 0.25 mV / RAC_SNS per step (50 mA at 5 mOhm). 08h VAC_DPM bits 13:2: 20 mV per step.
+//   14h EN_TERM/VBAT_LOWV/EN_PRECHG, 15h WATCHDOG bits 5:4, 17h WD_RST b5, EN_CHG_BIT_RESET_BEHAVIOR b3,
+//       EN_HIZ b2, EN_CHG b0. 21h CHARGE_STAT 2:0, WD_STAT b3. 22h PG_STAT b7, TS_STAT 6:4. 24h fault bits 7:1.
+//   2Bh ADC_EN b7. ADC (signed where currents): 2Dh IAC 4 uV/RAC_SNS, 2Fh IBAT 2 mA, 31h VAC 2 mV, 33h VBAT 2 mV,
+//       37h TS 100/1024 % of REGN. There is no die-temperature channel. 3Dh PART_NUM bits 6:3 = 2.
+import { Bus, BusError, DeviceError, hex16, hex8 } from "./bus"
+
+export enum BQ25756_REG {
+    VFB_REG = 0x00,
+    ICHG = 0x02,
+    IAC_DPM = 0x06,
+    VAC_DPM = 0x08,
+    IPRECHG = 0x10,
+    ITERM = 0x12,
+    PRECHG_TERM_CTRL = 0x14,
+    TIMER_CTRL = 0x15,
+    CHARGER_CTRL = 0x17,
+    STATUS1 = 0x21,
+    STATUS2 = 0x22,
+    STATUS3 = 0x23,
+    FAULT_STATUS = 0x24,
+    FAULT_FLAG = 0x27,
+    ADC_CTRL = 0x2b,
+    ADC_CHANNEL_CTRL = 0x2c,
+    IAC_ADC = 0x2d,
+    IBAT_ADC = 0x2f,
+    VAC_ADC = 0x31,
+    VBAT_ADC = 0x33,
+    TS_ADC = 0x37,
+    VFB_ADC = 0x39,
+    PART_INFO = 0x3d,
+}
+
+/** Our fault kinds, a bit mask. Bits 0..6 are FAULT_STATUS (24h) bits 1..7 shifted down by one. */
+export enum BQ25756_FAULT {
+    DRV_SUPPLY = 0x01,
+    SAFETY_TIMER = 0x02,
+    THERMAL_SHUTDOWN = 0x04,
+    BATTERY_OV = 0x08,
+    BATTERY_OC = 0x10,
+    INPUT_OV = 0x20,
+    INPUT_UV = 0x40,
+    WATCHDOG = 0x80,
+    TS_COLD = 0x100,
+    TS_HOT = 0x200,
+}
+
+/** Faults that stop charging: readStatus() says "fault". Input UV is just "no adapter", DRV_SUPPLY reads set in
+ * battery-only mode, and an expired watchdog stops charging by itself (EN_CHG resets to 0, as configured). */
+export const BQ25756_STOPPING_FAULTS =
+    BQ25756_FAULT.SAFETY_TIMER |
+    BQ25756_FAULT.THERMAL_SHUTDOWN |
+    BQ25756_FAULT.BATTERY_OV |
+    BQ25756_FAULT.BATTERY_OC |
+    BQ25756_FAULT.INPUT_OV |
+    BQ25756_FAULT.TS_COLD |
+    BQ25756_FAULT.TS_HOT
+
+export const BQ25756_ADDRESS = 0x6b
+/** The watchdog configure() programs (WATCHDOG = 01b); the chip may fire up to ~19 % early, so kick well inside. */
+export const BQ25756_WATCHDOG_ms = 40000
+/** VFB_REG: 1504 mV + 2 mV * code, code 0..31; the divider's nominal is defined at code 0x10 (1536 mV). */
+export const BQ25756_VFB_MIN_mV = 1504
+export const BQ25756_VFB_NOM_mV = 1536
+const PART_NUM = 2
+/** CHARGE_STAT codes 0..7 (1 is trickle charge, 5 reserved). */
+const STATES = ["off", "precharge", "precharge", "cc", "cv", "off", "topoff", "done"]
+
+export interface Bq25756Settings {
+    /** Pack voltage the board's FB divider gives at VFB_REG = 1536 mV (the nominal the trim works around). */
+    dividerNominal_mV: number
+    /** Per pack; must lie within the trim range of the divider, else configure() refuses. */
+    chargeVoltage_mV: number
+    chargeCurrent_mA: number
+    inputCurrent_mA: number
+    inputVoltageMin_mV: number
+    prechargeCurrent_mA: number
+    termCurrent_mA: number
+    chargeEnabled: boolean
+}
+
+export interface Bq25756Status {
+    /** "off" | "precharge" | "cc" | "cv" | "topoff" | "done" | "fault" */
+    state: string
+    /** BQ25756_FAULT bits. */
+    faults: number
+    inputPowerGood: boolean
+}
+
+export interface Bq25756Adc {
+    vbus_mV: number
+    ibus_mA: number
+    vbat_mV: number
+    /** Positive while charging (verify the sign on hardware). */
+    ibat_mA: number
+    /** Always NaN: the BQ25756 has no die-temperature ADC (only the thermal-shutdown flag). */
+    dieTemp_C: number
+    ts_pct: number
+}
+
+/**
+ * Register code for `value` in steps of `lsb`, rounded down. Above `max`: clamped to `max` (the chip would clamp
+ * too). Below `min`: clamped up to `min` when `lowOk` (the higher value is the cautious side), else -1 (refused).
+ * NaN is always refused.
+ */
+export function bq25756Code(value: number, lsb: number, min: number, max: number, lowOk: boolean): number {
+    let c = Math.floor(value / lsb + 1e-9)
+    if (isNaN(c)) return -1
+    if (c < min) c = lowOk ? min : -1
+    return c > max ? max : c
+}
+
+/** VFB_REG code for a charge voltage with a divider whose nominal is `nominal_mV`, rounded down; -1 if the trim
+ * cannot reach it (outside nominal * 1504/1536 .. nominal * 1566/1536). */
+export function bq25756VfbCode(charge_mV: number, nominal_mV: number): number {
+    const c = Math.floor(((charge_mV * BQ25756_VFB_NOM_mV) / nominal_mV - BQ25756_VFB_MIN_mV) / 2 + 1e-6)
+    return c >= 0 && c <= 31 ? c : -1
+}
+
+function signed16(v: number): number {
+    return v >= 0x8000 ? v - 0x10000 : v
+}
+
+export class Bq25756 {
+    private bus: Bus
+    readonly address: number
+    /** Input sense resistor RAC_SNS (the battery one is fixed at 5 mOhm by the datasheet). */
+    private acSense_mOhm: number
+    /** What configure() last wrote to CHARGER_CTRL (17h), for the watchdog kick. */
+    private ctrl = 0xc0
+
+    constructor(bus: Bus, address: number, acSense_mOhm = 5) {
+        this.bus = bus
+        this.address = address
+        this.acSense_mOhm = acSense_mOhm
+    }
+
+    private async read(r: number, n: number): Promise<number[]> {
+        const b = await this.bus.transfer(this.address, [r], n)
+        if (!b || b.length !== n) throw new BusError(this.address, "short read from " + hex8(this.address) + " reg " + hex8(r))
+        return b
+    }
+
+    /** Write an n-byte (1 or 2) register, little-endian in one transfer, and read it back. */
+    private async put(r: number, v: number, n: number): Promise<void> {
+        await this.bus.transfer(this.address, n === 2 ? [r, v & 0xff, v >> 8] : [r, v], 0)
+        const b = await this.read(r, n)
+        const got = n === 2 ? b[0] | (b[1] << 8) : b[0]
+        if (got !== v) throw new DeviceError(this.address, "BQ25756 register " + hex8(r) + " reads " + hex16(got) + ", wrote " + hex16(v))
+    }
+
+    /** Write register/value pairs from a flat list [reg, value, reg, value, ...]; 16-bit below 14h. */
+    private async putAll(plan: number[]): Promise<void> {
+        for (let i = 0; i < plan.length; i += 2) await this.put(plan[i], plan[i + 1], plan[i] < 0x14 ? 2 : 1)
+    }
+
+    async probe(): Promise<void> {
+        const v = (await this.read(BQ25756_REG.PART_INFO, 1))[0]
+        const pn = (v >> 3) & 15
+        if (pn !== PART_NUM)
+            throw new DeviceError(this.address, "no BQ25756 at " + hex8(this.address) + ": part information (reg 0x3d) reads " + hex8(v) + ", PART_NUM " + pn + ", expected " + PART_NUM)
+    }
+
+    /** Code for a current limit; throws on a value it refuses (see bq25756Code). */
+    private code(v: number, lsb: number, min: number, max: number, lowOk: boolean, what: string): number {
+        const c = bq25756Code(v, lsb, min, max, lowOk)
+        if (c < 0) throw new DeviceError(this.address, "BQ25756 " + what + " " + v + " is below the chip's minimum " + min * lsb)
+        return c
+    }
+
+    /**
+     * Program every limit, then the control registers, each read back. Every code is worked out before the first
+     * write, so a refused setting changes nothing. Clamped: currents above the range, VINDPM and ITERM below it
+     * (raising them is cautious). Refused: a charge voltage the trim cannot reach, charge, precharge and input
+     * currents below the minimum. The watchdog is set to 40 s and its expiry stops charging (EN_CHG resets to 0).
+     */
+    async configure(s: Bq25756Settings): Promise<void> {
+        const vfb = bq25756VfbCode(s.chargeVoltage_mV, s.dividerNominal_mV)
+        if (vfb < 0)
+            throw new DeviceError(this.address, "BQ25756 charge voltage " + s.chargeVoltage_mV + " mV is outside the trim range of the " + s.dividerNominal_mV + " mV divider")
+        const ctrl = 0xc0 | (s.chargeEnabled ? 1 : 0) // VRECHG 97.6 %, EN_CHG_BIT_RESET_BEHAVIOR 0, no HIZ
+        const plan = [
+            BQ25756_REG.VFB_REG, vfb,
+            BQ25756_REG.ICHG, this.code(s.chargeCurrent_mA, 50, 8, 400, false, "charge current mA") << 2,
+            BQ25756_REG.IAC_DPM, this.code(s.inputCurrent_mA, 250 / this.acSense_mOhm, 8, 400, false, "input current mA") << 2,
+            BQ25756_REG.VAC_DPM, this.code(s.inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV") << 2,
+            BQ25756_REG.IPRECHG, this.code(s.prechargeCurrent_mA, 50, 5, 200, false, "precharge current mA") << 2,
+            BQ25756_REG.ITERM, this.code(s.termCurrent_mA, 50, 5, 200, true, "termination current mA") << 2,
+            BQ25756_REG.PRECHG_TERM_CTRL, 0x0f, // EN_TERM, VBAT_LOWV 71.4 %, EN_PRECHG
+            BQ25756_REG.TIMER_CTRL, 0x1d, // watchdog 40 s, safety timer 12 h (x2 in DPM)
+            BQ25756_REG.ADC_CTRL, 0x80, // ADC on, continuous, 15-bit; the default channels (all but VFB) stay
+        ]
+        // Stopping charging goes first, starting it last: no moment charges with half-written limits.
+        if (!s.chargeEnabled) await this.put(BQ25756_REG.CHARGER_CTRL, ctrl, 1)
+        await this.putAll(plan)
+        await this.put(BQ25756_REG.CHARGER_CTRL, ctrl, 1)
+        this.ctrl = ctrl
+    }
+
+    /** Charge current limit (clamped at 20 A, refused below 400 mA). */
+    async setChargeCurrent_mA(mA: number): Promise<void> {
+        await this.put(BQ25756_REG.ICHG, this.code(mA, 50, 8, 400, false, "charge current mA") << 2, 2)
+    }
+
+    /** Input current limit and VINDPM, e.g. after a new PD contract (same clamping as configure). */
+    async setInputLimits(inputCurrent_mA: number, inputVoltageMin_mV: number): Promise<void> {
+        const iac = this.code(inputCurrent_mA, 250 / this.acSense_mOhm, 8, 400, false, "input current mA")
+        const vac = this.code(inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV")
+        await this.putAll([BQ25756_REG.IAC_DPM, iac << 2, BQ25756_REG.VAC_DPM, vac << 2])
+    }
+
+    async setChargeEnabled(on: boolean): Promise<void> {
+        const ctrl = (this.ctrl & 0xfe) | (on ? 1 : 0)
+        await this.put(BQ25756_REG.CHARGER_CTRL, ctrl, 1)
+        this.ctrl = ctrl
+    }
+
+    /**
+     * Reset the watchdog (WD_RST, self-clearing). If it has already expired the chip is back at its default limits
+     * (20 A charge current, not charging, ADC off): throws DeviceError without writing, so the caller configures
+     * again (a write would put it back in host mode and hide the expiry).
+     */
+    async kickWatchdog(): Promise<void> {
+        const s = (await this.read(BQ25756_REG.STATUS1, 1))[0]
+        if ((s & 8) !== 0) throw new DeviceError(this.address, "BQ25756 watchdog expired: limits are back at their defaults, configure again")
+        await this.bus.transfer(this.address, [BQ25756_REG.CHARGER_CTRL, this.ctrl | 0x20], 0)
+    }
+
+    async readStatus(): Promise<Bq25756Status> {
+        const b = await this.read(BQ25756_REG.STATUS1, 4) // 21h..24h
+        const ts = (b[1] >> 4) & 7
+        let faults = (b[3] >> 1) & 0x7f
+        if ((b[0] & 8) !== 0) faults |= BQ25756_FAULT.WATCHDOG
+        if (ts === 3) faults |= BQ25756_FAULT.TS_COLD
+        if (ts === 4) faults |= BQ25756_FAULT.TS_HOT
+        const state = (faults & BQ25756_STOPPING_FAULTS) !== 0 ? "fault" : STATES[b[0] & 7]
+        return { state, faults, inputPowerGood: (b[1] & 0x80) !== 0 }
+    }
+
+    /** The ADC results (configure() turns the ADC on). Two reads: 35h/36h are not in the register map. */
+    async readAdc(): Promise<Bq25756Adc> {
+        const b = await this.read(BQ25756_REG.IAC_ADC, 8) // 2Dh..34h: IAC, IBAT, VAC, VBAT
+        const t = await this.read(BQ25756_REG.TS_ADC, 2)
+        return {
+            vbus_mV: (b[4] | (b[5] << 8)) * 2,
+            ibus_mA: (signed16(b[0] | (b[1] << 8)) * 4) / this.acSense_mOhm,
+            vbat_mV: (b[6] | (b[7] << 8)) * 2,
+            ibat_mA: signed16(b[2] | (b[3] << 8)) * 2,
+            dieTemp_C: NaN,
+            ts_pct: ((t[0] | (t[1] << 8)) * 100) / 1024,
+        }
+    }
+}
