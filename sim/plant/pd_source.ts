@@ -14,6 +14,20 @@ export interface PdSource {
      * source can really deliver (a weak or lying charger), V.
      */
     vbus_V(contract_mV: number, load_A: number, t_s: number): number
+    /** The most power it can really give at time t, W (a benchmark's reference, not something a sink can read). */
+    real_W(t_s: number): number
+}
+
+/** The most a sink could get from `s` at time t through a cable carrying `cable_mA`: the best offer, capped by what the source can really give, W. */
+export function sourceCapability_W(s: PdSource, t_s: number, cable_mA: number): number {
+    if (!s.present(t_s)) return 0
+    let best = 0
+    for (const o of s.offers(t_s)) {
+        const mA = Math.min(o.max_mA, cable_mA)
+        const w = (o.max_mV * mA) / 1e6
+        if (w > best) best = w
+    }
+    return Math.min(best, s.real_W(t_s))
 }
 
 export function fixedOffer(position: number, mV: number, mA: number): Offer {
@@ -38,6 +52,9 @@ class SimpleSource implements PdSource {
     }
     offers(t_s: number): Offer[] {
         return this.list
+    }
+    real_W(t_s: number): number {
+        return this.limit_W
     }
     present(t_s: number): boolean {
         return true
@@ -87,8 +104,11 @@ export class MultiPortCharger implements PdSource {
     present(t_s: number): boolean {
         return true
     }
+    real_W(t_s: number): number {
+        return this.shared(t_s) ? 66 : 101
+    }
     vbus_V(contract_mV: number, load_A: number, t_s: number): number {
-        const limit_W = this.shared(t_s) ? 66 : 101
+        const limit_W = this.real_W(t_s)
         const v = contract_mV / 1000 - load_A * 0.05
         return load_A > 0 && v * load_A > limit_W ? limit_W / load_A : v
     }
@@ -114,5 +134,8 @@ export class FlakySource implements PdSource {
     }
     vbus_V(contract_mV: number, load_A: number, t_s: number): number {
         return this.present(t_s) ? this.inner.vbus_V(contract_mV, load_A, t_s) : 0
+    }
+    real_W(t_s: number): number {
+        return this.present(t_s) ? this.inner.real_W(t_s) : 0
     }
 }

@@ -1,5 +1,6 @@
 // Node-only specs (they use files, processes or Node APIs the VM does not have).
 import { Spec } from "../harness/api"
 import { scenarioSpec } from "./scenario.spec"
+import { chargeLoopSpec } from "./charge_loop.spec"
 
-export const NODE_SPECS: Spec[] = [scenarioSpec]
+export const NODE_SPECS: Spec[] = [scenarioSpec, chargeLoopSpec]

@@ -124,7 +124,7 @@ export const pdSinkSpec: Spec = (t: TestApi) => {
             await r.run(2, { inMin_mV: 10000, inMax_mV: 16000, cable_mA: 3000, want_mW: 100000, derate: 1 }, t.pause)
             assertEq(contractText(r), "pps 16000 mV 3000 mA", "16 V window")
             const s = new Rig()
-            const five: PdSource = { name: "5 V only", offers: () => [fixedOffer(1, 5000, 2000)], present: () => true, vbus_V: (mV: number) => mV / 1000 }
+            const five: PdSource = { name: "5 V only", offers: () => [fixedOffer(1, 5000, 2000)], present: () => true, vbus_V: (mV: number) => mV / 1000, real_W: () => 10 }
             s.emu.attach(five)
             await s.run(2, { inMin_mV: 6000, inMax_mV: 28000, cable_mA: 3000, want_mW: 100000, derate: 1 }, t.pause)
             assertEq(s.sink.state, "none", "attached, no usable offer")

@@ -24,6 +24,8 @@ export const STANDARD_C = 0.5
 export const COLD_C = 0.2
 /** Within this of the window's upper end the current halves (the cells heat while charging). */
 const HOT_MARGIN_C = 5
+/** The highest cell this close to the target voltage: the current tapers (per-cell constant voltage). */
+export const CELL_TAPER_mV = 30
 /** Terminate at constant voltage when the current falls to C/20. */
 export const TAIL_C = 0.05
 /** A partial ceiling's constant voltage sits this far above the ceiling's OCV (the charge stops on the state of charge). */
@@ -131,11 +133,16 @@ export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs,
     // Outputs first: the charger gets what the input has left after them (never a negative share).
     const pack_mV = cell_mV * inp.series
     const share_mA = Math.max(0, ((inp.input_mW * inp.efficiency - inp.outputs_mW) * 1000) / Math.max(pack_mV, 1))
-    const current_mA = Math.floor(Math.min(std_mA, share_mA))
+    // Per-cell constant voltage: the charger regulates the pack's sum, so in a pack out of balance the highest
+    // cell would pass its limit. The current tapers as that cell comes within CELL_TAPER_mV of the target.
+    const headroom_mV = cell_mV - inp.cellMax_mV
+    const taper = headroom_mV >= CELL_TAPER_mV ? 1 : headroom_mV <= 0 ? 0 : headroom_mV / CELL_TAPER_mV
+    const current_mA = Math.floor(Math.min(std_mA, share_mA) * taper)
     const topping = inp.cellMax_mV >= cell_mV - 10
-    if (full && topping && inp.charge_mA > 0 && inp.charge_mA <= inp.capacity_mAh * TAIL_C) {
+    const tail_mA = inp.capacity_mAh * TAIL_C
+    if (full && topping && ((inp.charge_mA > 0 && inp.charge_mA <= tail_mA) || current_mA <= tail_mA)) {
         mem.done = true
-        return decision(false, "done", "full: the current fell to " + Math.round(inp.charge_mA) + " mA at " + cell_mV + " mV a cell", target)
+        return decision(false, "done", "full: the current fell to the C/20 tail at " + cell_mV + " mV on the highest cell", target)
     }
     const why = cz[1] === 1 ? "monthly full charge to recalibrate the state of charge" : cz[1] === 2 ? "full by the trip" : "to " + target / 10 + " %"
     const d = decision(current_mA > 0, topping ? "topping" : "charging", why + (rate < STANDARD_C ? " at " + rate + " C (temperature)" : ""), target)

@@ -133,10 +133,13 @@ export class PdSink {
         }
     }
 
-    /** Input power the contract gives now, mW (0 without one). */
+    /**
+     * Input power the contract gives now, mW (0 without one). While a new request is pending the old contract
+     * still holds (the source keeps it until it accepts another), and a PPS refresh changes nothing.
+     */
     power_mW(): number {
         const c = this.contract
-        return c && this.state === "contract" ? c.power_mW : 0
+        return c ? c.power_mW : 0
     }
 }
 

@@ -128,11 +128,6 @@ export class Protector implements FaultTable {
         return this.ids.indexOf(id)
     }
 
-    /** Fault `id` is active (false for an unknown id). */
-    isActive(id: string): boolean {
-        const k = this.find(id)
-        return k >= 0 && this.faults[k][FF.ACTIVE] !== 0
-    }
 
     /** The value each rule judges now (NaN: not measured now), by the rule's quantity code. */
     private valueFor(k: number, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
@@ -295,4 +290,10 @@ export class Protector implements FaultTable {
         for (let k = 0; k < this.faults.length; k++) if (this.faults[k][FF.ACTIVE] !== 0) out.push("protection " + this.sentence(k))
         return out
     }
+}
+
+/** Fault `id` is active (false for an unknown id). A free function: only tests ask, and an image carries every method. */
+export function faultActive(p: Protector, id: string): boolean {
+    const k = p.find(id)
+    return k >= 0 && p.faults[k][FF.ACTIVE] !== 0
 }
