@@ -158,6 +158,9 @@ export class Pack {
     readonly p: PackParams
     readonly model: CellModel
     readonly cells: Cell[] = []
+    /** Balancing bleed per series group, A (the AFE's bleed FETs; empty: none), and the energy it burnt, J. */
+    bleed_A: number[] = []
+    bleedEnergy_J = 0
     /** True SOC of each series group (a mirror of cells[i].soc, refreshed every step; read-only). */
     soc: number[] = []
     /** Charge drawn out of the pack so far, coulombs (negative while charging). */
@@ -391,9 +394,13 @@ export class Pack {
         const a2 = this.a2
         const sdT = this.sdT
         const simple = this.simple
+        const bleed = this.bleed_A
         for (let i = 0; i < n; i++) {
             const c = cells[i]
-            heat += c.advance(dt_s, current_A, a1, a2, sdT, ageing, simple)
+            // A balancing bleed draws from its cell alone; its heat is the resistor's, on the board.
+            const b = i < bleed.length ? bleed[i] : 0
+            if (b > 0) this.bleedEnergy_J += b * this.cellVoltage_V(i) * dt_s
+            heat += c.advance(dt_s, current_A + b, a1, a2, sdT, ageing, simple)
             this.soc[i] = c.soc
         }
         this.throughput_C += current_A * dt_s

@@ -39,6 +39,20 @@ export function assertNear(actual: number, expected: number, tolerance: number, 
         throw new Error(what + ": expected " + expected + " +/- " + tolerance + ", got " + actual)
 }
 
+/** `text` (a string) contains `part`. */
+export function assertContains(text: string, part: string, what: string): void {
+    assertTrue(typeof text === "string" && text.indexOf(part) >= 0, what + ": expected '" + part + "' in '" + text + "'")
+}
+
+/** A caught error's name and message ("no error" / "" when nothing was thrown). */
+export function errName(e: any): string {
+    return e ? e.name : "no error"
+}
+
+export function errMessage(e: any): string {
+    return e ? "" + e.message : ""
+}
+
 /** Runs an async function and returns the error it threw, or undefined. */
 export async function catchAsync(fn: () => Promise<any>): Promise<any> {
     try {

@@ -1,11 +1,13 @@
 // Node only (the full cell model for minutes of charge is slow in the VM): the charging controller in the
 // loop with the plant, the AP33772S and BQ25756 emulators and the charger path, as bench:charge runs it.
+// The pack state comes from the plant's truth (PackTruth): the estimator is not in this loop yet.
 import { EmulatedBus } from "../../sim/emulators/emulated_bus"
 import { Ap33772sEmulator } from "../../sim/emulators/ap33772s"
 import { Bq25756Emulator } from "../../sim/emulators/bq25756"
 import { ChargerPath } from "../../sim/plant/charger_path"
 import { laptopCharger65W } from "../../sim/plant/pd_source"
 import { Plant } from "../../sim/plant/plant"
+import { PackTruth } from "../../sim/plant/pack_truth"
 import { referencePackFull } from "../../sim/plant/plant_params"
 import { Ap33772s } from "../../src/drivers/ap33772s"
 import { BQ25756_ADDRESS, Bq25756 } from "../../src/drivers/bq25756"
@@ -33,7 +35,7 @@ function rig(soc: number, chem: string, temp_C: number) {
     usb.attach(laptopCharger65W())
     const sel = [new Pin(), new Pin()]
     const ctl = new ChargeController(new PdSink(new Ap33772s(bus, 0x52), () => {}), new Bq25756(bus, BQ25756_ADDRESS), sel[0], sel[1], chemistryById(chem), { dividerNominal_mV: nominal_mV, inMin_mV: 4200, inMax_mV: 28000, usbCable_mA: 3000, dc_mA: 10000 }, { ceiling_pm: 800, fullBy_ms: -1 })
-    return { plant, path, bq, ctl, sel, chem: chemistryById(chem) }
+    return { plant, path, bq, ctl, sel, chem: chemistryById(chem), truth: new PackTruth(1800) }
 }
 
 /** Run `s` seconds; returns the highest cell voltage seen, mV. */
@@ -47,7 +49,7 @@ async function run(r: ReturnType<typeof rig>, s: number): Promise<number> {
         let cmax = 0
         for (const v of r.plant.pack.cellVoltages_V()) if (v > cmax) cmax = v
         if (cmax * 1000 > vmax) vmax = cmax * 1000
-        await r.ctl.step(t * 1000, { series: 4, capacity_mAh: 8000, soc_pm: Math.round(r.plant.pack.trueSoc() * 1000), cellMax_mV: cmax * 1000, temp_C: r.plant.pack.temperature_C, lastFull_ms: t * 1000 }, 0, false, 0)
+        await r.ctl.step(t * 1000, r.truth.state(r.plant, t, 4, t * 1000), 0, false, 0)
     }
     return vmax
 }

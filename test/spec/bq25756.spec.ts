@@ -7,7 +7,7 @@
 import { EmulatedBus } from "../../sim/emulators/emulated_bus"
 import { Bq25756Emulator } from "../../sim/emulators/bq25756"
 import { BQ25756_FAULT, Bq25756, Bq25756Settings } from "../../src/drivers/bq25756"
-import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync } from "../harness/api"
+import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync, errName, errMessage, assertContains } from "../harness/api"
 
 const ADDR = 0x6b
 
@@ -49,18 +49,6 @@ async function configured(): Promise<Rig> {
     await r.drv.probe()
     await r.drv.configure(settings())
     return r
-}
-
-function errName(e: any): string {
-    return e ? e.name : "no error"
-}
-
-function errMessage(e: any): string {
-    return e ? "" + e.message : ""
-}
-
-function assertContains(text: string, part: string, what: string): void {
-    assertTrue(text.indexOf(part) >= 0, what + ": expected '" + part + "' in '" + text + "'")
 }
 
 function sameRegs(a: number[], b: number[], what: string): void {

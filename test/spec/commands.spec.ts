@@ -5,7 +5,7 @@ import { oneOutputConfig } from "../../sim/board/test_boards"
 import { BoxConfig, ChannelConfig, referenceConfig } from "../../src/core/box_config"
 import { checkConfig } from "../../src/core/box_config_check"
 import { COMMAND_KINDS, CommandResult, validateCommand } from "../../src/core/commands"
-import { Spec, TestApi, assertEq, assertTrue, fail } from "../harness/api"
+import { Spec, TestApi, assertEq, assertTrue, fail, assertContains } from "../harness/api"
 
 /** The reference config plus a USB-C style channel 1 with its own, lower rating. */
 function twoChannelConfig(): BoxConfig {
@@ -29,10 +29,6 @@ function show(v: any): string {
     if (v === undefined) return "undefined"
     const s = JSON.stringify(v)
     return s === undefined ? "" + v : s
-}
-
-function assertContains(text: string, part: string, what: string): void {
-    assertTrue(typeof text === "string" && text.indexOf(part) >= 0, what + ": expected '" + part + "' in '" + text + "'")
 }
 
 /** Asserts a rejection whose reason contains every string in `parts`. */

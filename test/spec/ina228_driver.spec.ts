@@ -8,7 +8,7 @@ import { EmulatedBus, I2cDevice } from "../../sim/emulators/emulated_bus"
 import { Ina228Emulator } from "../../sim/emulators/ina228"
 import { BusError, DeviceError, readRegBE, writeReg16BE } from "../../src/drivers/bus"
 import { Ina228, INA228_DIAG, ina228AlertTrip_mA, ina228Defaults, ina228ResetAccumulators } from "../../src/drivers/ina228"
-import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync, fail } from "../harness/api"
+import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync, fail, errName, errMessage, assertContains } from "../harness/api"
 
 const ADDR = 0x44
 
@@ -96,18 +96,6 @@ class ShortReadChip implements I2cDevice {
         for (let i = 0; i + 1 < readLength; i++) out.push(0x54)
         return out
     }
-}
-
-function errName(e: any): string {
-    return e ? e.name : "no error"
-}
-
-function errMessage(e: any): string {
-    return e ? "" + e.message : ""
-}
-
-function assertContains(text: string, part: string, what: string): void {
-    assertTrue(text.indexOf(part) >= 0, what + ": expected '" + part + "' in '" + text + "'")
 }
 
 /** Ina228's constructor plans the calibration; returns the error it threw, or undefined. */

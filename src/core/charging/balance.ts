@@ -53,7 +53,9 @@ export class BalancePlan {
             if (i < this.excess_mAh.length) this.excess_mAh[i] = Math.max(0, this.excess_mAh[i] - q_mAh)
             this.bled_mWh += (q_mAh * inp.cell_mV[i]) / 1000
         }
-        if (inp.atRest && !inp.charging) this.plan(inp)
+        // The SOCs are trusted at rest (the last rest before a charge included: the plan's excess charges
+        // stay true through any current the cells share).
+        if (inp.atRest) this.plan(inp)
         this.mask = chooseBleed(this.wanted(inp), inp.temp_C, this.turn++)
         return this.mask
     }

@@ -8,6 +8,7 @@ import { DigitalOut } from "../io"
 import { ChargeDecision, ChargeMemory, ChargeSettings, decideCharge } from "./charge_policy"
 import { DcInput, selectInput } from "./dc_input"
 import { PdSink } from "./pd_sink"
+import { BalancePlan } from "./balance"
 import { chargerEfficiencyFloor } from "./charge_power"
 
 /** What the controller needs to know about the pack (from the battery monitor). */
@@ -18,6 +19,13 @@ export interface PackState {
     cellMax_mV: number
     temp_C: number
     lastFull_ms: number
+    /** Per series group: voltage, SOC (0..1) and capacity; the pack at rest long enough to trust the SOCs. */
+    cell_mV: number[]
+    cellSoc: number[]
+    cellCapacity_mAh: number[]
+    atRest: boolean
+    /** The board (AFE die) temperature, for the bleed resistors. */
+    boardTemp_C: number
 }
 
 /** The board's charging hardware limits. */
@@ -48,6 +56,10 @@ export class ChargeController {
     input = ""
     decision: ChargeDecision = undefined
     private configured = false
+    /** Balancing: the plan, and where its bleed mask goes (the AFE's CB_ACTIVE_CELLS; undefined: no balancing). */
+    readonly balance = new BalancePlan()
+    bleed: (mask: number) => Promise<void> = undefined
+    private last_ms = -1
     /** The owner's rating for the DC source, mA, and whether it is a car (parked-car protection). */
     dcRating_mA = 8000
     carMode = false
@@ -102,6 +114,7 @@ export class ChargeController {
         const lo_mV = Math.ceil((b.dividerNominal_mV * 1504) / 1536)
         const hi_mV = Math.min(pack_mV, Math.floor((b.dividerNominal_mV * 1566) / 1536))
         const cv_mV = Math.max(lo_mV, Math.min(hi_mV, on ? d.pack_mV : lo_mV))
+        await this.bleedStep(now_ms, pack, on)
         const cfg = { dividerNominal_mV: b.dividerNominal_mV, chargeVoltage_mV: cv_mV, chargeCurrent_mA: on ? d.current_mA : MIN_CHARGE_mA, inputCurrent_mA: Math.max(inI, 500), inputVoltageMin_mV: inV, prechargeCurrent_mA: 250, termCurrent_mA: Math.max(250, Math.round(pack.capacity_mAh * 0.05)), chargeEnabled: on }
         if (!this.configured) {
             await this.chg.configure(cfg)
@@ -116,5 +129,13 @@ export class ChargeController {
             return
         }
         await this.chg.configure(cfg)
+    }
+
+    private async bleedStep(now_ms: number, pack: PackState, charging: boolean): Promise<void> {
+        const dt_s = this.last_ms < 0 ? 0 : (now_ms - this.last_ms) / 1000
+        this.last_ms = now_ms
+        if (!this.bleed) return
+        const mask = this.balance.step({ soc: pack.cellSoc, capacity_mAh: pack.cellCapacity_mAh, cell_mV: pack.cell_mV, atRest: pack.atRest, charging, maxCharge_mV: this.chem.maxCharge_mV, temp_C: pack.boardTemp_C }, dt_s)
+        await this.bleed(mask)
     }
 }
