@@ -154,6 +154,15 @@ export const chargePolicySpec: Spec = (t: TestApi) => {
             assertTrue(Math.abs(p.bled_mWh - (40 - EXCESS_MIN_mAh) * 3.702) < 4, "energy burnt " + p.bled_mWh + " mWh")
         })
 
+        t.test("aligned at the top: a smaller cell at the same SOC bleeds what it would otherwise be ahead by at full", async () => {
+            const p = new BalancePlan()
+            const inp = balance([0.5, 0.5, 0.5, 0.5], [3838, 3838, 3838, 3838], true, false, 25)
+            inp.capacity_mAh = [4000, 3800, 4000, 4000]
+            assertEq(bits(p.step(inp, 1), 4), "0100", "the 3.8 Ah cell")
+            // It needs 1900 mAh to be full, the others 2000: it bleeds the 100 mAh difference.
+            assertTrue(Math.abs(p.excess_mAh[1] - 100) < 1e-6, "excess " + p.excess_mAh[1])
+        })
+
         t.test("voltage-based near full while charging; nothing on voltages under load far from the top", async () => {
             const p = new BalancePlan()
             assertEq(p.step(balance([0.9, 0.9, 0.9, 0.9], [4000, 4012, 4000, 4000], false, true, 25), 1), 0, "mid-charge: voltages under current are not trusted")

@@ -1,7 +1,7 @@
 // Which cells to bleed. Two ways, as the best BMSs do:
-// * charge-based, at rest: a cell's excess charge is (its SOC - the lowest cell's SOC) x its capacity; bleed
-//   exactly that, wherever the pack is (no need to wait for the top, and no bleeding on a voltage that only
-//   reflects a cell's resistance under load);
+// * charge-based, at rest: from each cell's SOC and capacity, the charge it must lose so that every cell
+//   reaches full together (plan() below); bleed exactly that, wherever the pack is (no need to wait for the
+//   top, and no bleeding on a voltage that only reflects a cell's resistance under load);
 // * voltage-based, near full while charging: cells more than TOP_SPREAD_mV above the lowest are bled, which
 //   catches what the SOC estimates cannot see at the knee.
 // The AFE must never bleed two adjacent cells at once (BQ76907: their bleed FETs share the cell between
@@ -60,11 +60,21 @@ export class BalancePlan {
         return this.mask
     }
 
+    /**
+     * Aligned at the top: cell i still takes (1 - soc_i) x Q_i to be full; the cell that needs the most sets
+     * the pace, and every other bleeds the difference, so all reach full together. With equal capacities this
+     * is the SOC difference times the capacity; with unequal ones it also covers the smaller cell filling
+     * first, which is where a spread shows and a high cell is at risk.
+     */
     private plan(inp: BalanceInputs): void {
-        let lo = 1e9
-        for (const s of inp.soc) if (s < lo) lo = s
+        const need: number[] = []
+        let most = 0
+        for (let i = 0; i < inp.soc.length; i++) {
+            need.push((1 - inp.soc[i]) * inp.capacity_mAh[i])
+            if (need[i] > most) most = need[i]
+        }
         const ex: number[] = []
-        for (let i = 0; i < inp.soc.length; i++) ex.push((inp.soc[i] - lo) * inp.capacity_mAh[i])
+        for (const n of need) ex.push(most - n)
         this.excess_mAh = ex
     }
 
