@@ -2,7 +2,8 @@
 // The charging controller (src/core/charging/charge_controller.ts: the USB-C input's PD sink, the DC input,
 // the charge decision, the BQ25756 driver) in the loop with the plant: each source charges the reference pack
 // (4S2P 8 Ah NMC, from 5 %) through the register-level AP33772S and BQ25756 emulators and the charger path
-// (sim/plant/charger_path.ts). Per source: time from empty to the charge ceiling (80 %) and, with the ceiling
+// (sim/plant/charger_path.ts). Per source: time from empty to the charge ceiling (80 %; the text also gives the
+// time the source's own power limit would need for the same energy) and, with the ceiling
 // set to 100 %, to full; mean charge power over what the source and charger allowed; the cells' voltage spread
 // at the end; energy burnt in balancing; the worst cell voltage above the chemistry's maximum.
 // What is NOT in the loop yet (docs/charging.md): the supervisor (the controller is not in the device image
@@ -101,6 +102,8 @@ async function charge(mk: () => { pd?: PdSource; dc?: DcSource; car?: boolean },
     let overshoot = -1e9
     let lastFull = -1
     let firstSpread_mV = NaN
+    let capSum_J = 0
+    let packIn_J = 0
     /** One second unplugged: the plant, then the controller (it sees no input; balancing goes on). */
     const idle = async (t0: number): Promise<number> => {
         path.selected = ""
@@ -134,6 +137,13 @@ async function charge(mk: () => { pd?: PdSource; dc?: DcSource; car?: boolean },
             const eta = chargerEfficiency(path.vin_V > 0 ? path.vin_V : plant.bus_V, plant.bus_V)
             sumOut += path.out_W
             sumAllowed += Math.min(cap_W * eta - CHARGER_FIXED_LOSS_W, (d.current_mA / 1000) * plant.bus_V)
+        }
+        // The source's own limit: how long its real power (through the best efficiency the charger has) would
+        // need for the energy the pack took so far.
+        if (ceilingAt === null) {
+            const cap_W = src.pd ? sourceCapability_W(src.pd, t, 3000) : src.dc ? src.dc.available_W(t) : 0
+            capSum_J += Math.max(0, cap_W * 0.965 - CHARGER_FIXED_LOSS_W) * DT_s
+            packIn_J += Math.max(0, -plant.packCurrent_A * plant.bus_V) * DT_s
         }
         if (ceilingAt === null && Math.round(soc * 1000) >= DEFAULT_CEILING_pm) ceilingAt = t
         if (process.env["BENCH_DEBUG"] && t % 600 === 0) console.log(t, "soc", soc.toFixed(3), "bus", plant.bus_V.toFixed(2), "chg", plant.chargerCurrent_A.toFixed(2), plant.chargerMode, "sel", path.selected, "allowed", path.allowed_W.toFixed(1), ctl.decision ? ctl.decision.phase + " " + ctl.decision.current_mA + " " + ctl.decision.reason : "")
@@ -170,6 +180,8 @@ async function charge(mk: () => { pd?: PdSource; dc?: DcSource; car?: boolean },
         if (x < lo) lo = x
         if (x > hi) hi = x
     }
+    // The time the source's own limit needed for the same energy, over the time it took.
+    if (ceilingAt !== null && capSum_J > 0) notes.push("limit " + Math.round((packIn_J / (capSum_J / ceilingAt)) / 60) + " min")
     if (firstSpread_mV === firstSpread_mV) notes.push("spread at the end of the first charge " + Math.round(firstSpread_mV * 10) / 10 + " mV")
     return { ceiling_s: ceilingAt, full_s: fullAt, utilisation: sumAllowed > 0 ? sumOut / sumAllowed : 0, spread_mV: (hi - lo) * 1000, overshoot_mV: overshoot, bleed_Wh: plant.pack.bleedEnergy_J / 3600, notes }
 }
@@ -206,6 +218,8 @@ async function main(): Promise<void> {
         const toCeiling = await charge(s.mk, DEFAULT_CEILING_pm, false, false, 1)
         const toFull = await charge(s.mk, 1000, true, true, 2)
         if (!json) for (const n of toFull.notes.filter(x => x.indexOf("spread") === 0)) console.log("  " + s.name + ": " + n)
+        const lim = toCeiling.notes.filter(x => x.indexOf("limit ") === 0)
+        if (!json && lim.length > 0 && toCeiling.ceiling_s !== null) console.log("  " + s.name + ": to 80 % in " + Math.round(toCeiling.ceiling_s / 60) + " min; the source's own limit would need " + lim[0].slice(6) + " for that energy")
         rows.push({
             scenario: "from 5 % to 80 %; to full twice on a pack with spread (spread after the second)",
             source: s.name,
