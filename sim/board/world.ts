@@ -3,6 +3,8 @@
 import { Plant, PlantParams } from "../plant/plant"
 import { Board, BoardParams, ChannelPhysics, PackPhysics } from "./board"
 
+const BLEED_OHM = 66
+
 export class World {
     readonly plant: Plant
     readonly board: Board
@@ -34,6 +36,15 @@ export class World {
         return { cell_V: pk.cellVoltages_V(), current_A: this.plant.packCurrent_A, temp_C: pk.temperature_C, dieTemp_C: pk.temperature_C }
     }
 
+    /** The AFE's balancing FETs: each selected cell bleeds through BLEED_OHM (two 33 ohm resistors, hardware-facts 2). */
+    private bleed(mask: number): void {
+        const pack = this.plant.pack
+        if (mask === 0 && pack.bleed_A.length === 0) return
+        const b: number[] = []
+        for (let i = 0; i < pack.cells.length; i++) b.push(((mask >> i) & 1) !== 0 ? pack.cellVoltage_V(i) / BLEED_OHM : 0)
+        pack.bleed_A = mask === 0 ? [] : b
+    }
+
     step(dt_s: number): void {
         const outs = this.plant.outputs
         for (let i = 0; i < outs.length; i++) {
@@ -49,7 +60,10 @@ export class World {
         }
         // The AFE's CHG/DSG FETs in the pack path (both on without an AFE).
         const afe = this.board.afe
-        if (afe) this.plant.setPackFets(afe.chgOn(), afe.dsgOn())
+        if (afe) {
+            this.plant.setPackFets(afe.chgOn(), afe.dsgOn())
+            this.bleed(afe.balancing())
+        }
         this.plant.step(dt_s)
         for (let i = 0; i < outs.length; i++) {
             const conv = this.board.converters[i]

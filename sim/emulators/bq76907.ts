@@ -22,7 +22,8 @@
 //   FET_EN, host turn-off through FET Control, faults per CHG/DSG FET Protections A) and the ALERT pin (latched
 //   Alarm Status under Alarm Enable) [8].
 // Not modelled: watchdog and diagnostic protections, the current latch, PROT_RECOVERY, body-diode protection,
-// balancing bleed, SLEEP mode.
+// SLEEP mode. Balancing: the CB_ACTIVE_CELLS mask is kept (balancing()); the board's bleed resistors are the
+// world's (sim/board/world.ts), not the chip's.
 import { I2cDevice } from "./emulated_bus"
 import { BusError, hex8 } from "../../src/drivers/bus"
 // The chip's own code tables (TRM), shared with the driver to keep the VM image small; the specs check them
@@ -317,6 +318,11 @@ export class Bq76907Emulator implements I2cDevice {
     private dsgPwm = 0
     private chgPwm = 0
     private cbActive = 0
+
+    /** The host's balancing mask (CB_ACTIVE_CELLS): bit i bleeds cell i (0 = bottom) through the board's resistors. */
+    balancing(): number {
+        return this.cbActive
+    }
     private controlStatusOnce = false
 
     // subcommand interface

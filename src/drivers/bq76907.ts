@@ -32,6 +32,8 @@ export const enum BQ76907_SUB {
     FET_ENABLE = 0x0022,
     SET_CFGUPDATE = 0x0090,
     EXIT_CFGUPDATE = 0x0092,
+    /** Host balancing: the bit mask of cells to bleed (bit 0 = the bottom cell). */
+    CB_ACTIVE_CELLS = 0x0083,
 }
 
 export const enum BQ76907_DM {
@@ -587,4 +589,17 @@ export async function bq76907FetState(afe: Bq76907): Promise<{ chg: boolean; dsg
 /** Restart the accumulated charge (PASSQ) at zero. */
 export async function bq76907ResetPassq(afe: Bq76907): Promise<void> {
     await afe.command(BQ76907_SUB.RESET_PASSQ)
+}
+
+/**
+ * Bleed the cells in `mask` (bit 0 = the bottom cell; 0 stops balancing) through the AFE's balancing FETs
+ * (CB_ACTIVE_CELLS), read back. Two adjacent cells at once are refused: their bleed paths share the cell
+ * between them (hardware-facts 2). A free function until the supervisor uses it (code space).
+ */
+export async function bq76907SetBalancing(afe: Bq76907, mask: number): Promise<void> {
+    const m = mask & 0x7f
+    if ((m & (m >> 1)) !== 0) throw new DeviceError(afe.cfg.address, "BQ76907: balancing mask " + hex8(m) + " has adjacent cells")
+    await afe.writeDataMemory(BQ76907_SUB.CB_ACTIVE_CELLS, [m])
+    const back = (await afe.subcommand(BQ76907_SUB.CB_ACTIVE_CELLS))[0] & 0x7f
+    if (back !== m) throw new DeviceError(afe.cfg.address, "BQ76907: CB_ACTIVE_CELLS reads " + hex8(back) + ", wrote " + hex8(m))
 }
