@@ -100,7 +100,6 @@ async function charge(mk: () => { pd?: PdSource; dc?: DcSource; car?: boolean },
     let sumOut = 0
     let sumAllowed = 0
     let overshoot = -1e9
-    let lastFull = -1
     let firstSpread_mV = NaN
     let capSum_J = 0
     let packIn_J = 0
@@ -151,7 +150,8 @@ async function charge(mk: () => { pd?: PdSource; dc?: DcSource; car?: boolean },
             const cells = pack.cellVoltages_V()
             let cmax = 0
             for (const v of cells) if (v > cmax) cmax = v
-            await ctl.step(t * 1000, truth.state(plant, t, 4, lastFull < 0 ? t * 1000 : lastFull), 0, false, src.dc ? src.dc.voltage_V(0, t) * 1000 : 0)
+            // The last full charge "now": no monthly recalibration charge is due in these runs.
+            await ctl.step(t * 1000, truth.state(plant, t, 4, t * 1000), 0, false, src.dc ? src.dc.voltage_V(0, t) * 1000 : 0)
             if (ctl.decision && ctl.decision.phase === "done") {
                 if (ceiling_pm >= 1000 && fullAt === null) fullAt = t
                 if (ceiling_pm < 1000 || fullAt !== null) {

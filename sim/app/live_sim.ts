@@ -15,6 +15,8 @@ import { validateLoad } from "../runner/scenario"
 
 const STEP_MS = 10
 const POLL_MS = 1000
+/** Polls that read a channel's strings after the user wrote to it (the firmware applies a write within a tick or two). */
+const DIRTY_POLLS = 4
 /** A channel's registers the view reads besides its telemetry (round robin, or all after a change). */
 const SLOW_REGS = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannelReg.MaxCurrent, CoopChannelReg.Priority, CoopChannelReg.OutputVoltage, CoopChannelReg.DailyQuota, CoopChannelReg.EnergyToday]
 /** No word from the VM for this long: the MCU is gone, its pins float low (the board's pull-downs). */
@@ -252,8 +254,9 @@ export class LiveSim {
      * Refresh what the view shows. The VM sends about 50 Jacdac packets a second in all, and every I2C
      * transaction of the firmware is one of them: the view must leave most of that to the firmware or a
      * six-output tick outlasts the watchdog. So: one packed `telemetry` read per channel per poll (each
-     * costs the firmware about three transactions' time), the battery's summary, a channel's strings when its state changed or it was just written, and
-     * otherwise one string register per poll, round robin. Polls never overlap.
+     * costs the firmware about three transactions' time), the battery's summary, a channel's strings when
+     * its state changed or it was just written, and otherwise one string register per poll, round robin.
+     * Polls never overlap.
      */
     async pollFirmware(): Promise<void> {
         if (this.polling) {
@@ -361,20 +364,20 @@ export class LiveSim {
 
     /** Switch a channel through the firmware (a Jacdac write, like a phone would). */
     async setEnabled(ch: number, on: boolean): Promise<void> {
-        this.dirty.set(ch, 4)
+        this.dirty.set(ch, DIRTY_POLLS)
         this.note(`user: ch${ch} ${on ? "on" : "off"}`)
         await this.service(ch).register(CoopChannelReg.Enabled).sendSetBoolAsync(on, true)
     }
 
     async setLimit(ch: number, limit_mA: number): Promise<void> {
-        this.dirty.set(ch, 4)
+        this.dirty.set(ch, DIRTY_POLLS)
         this.note(`user: ch${ch} limit ${limit_mA} mA`)
         await this.service(ch).register(CoopChannelReg.CurrentLimit).sendSetPackedAsync([limit_mA], true)
     }
 
     /** A channel setting through its register, sent as-is: the firmware's validator decides (and says why not). */
     async setChannel(ch: number, field: string, value: any): Promise<void> {
-        this.dirty.set(ch, 4)
+        this.dirty.set(ch, DIRTY_POLLS)
         const regs: { [k: string]: number } = { name: CoopChannelReg.Name, priority: CoopChannelReg.Priority, quota_Wh: CoopChannelReg.DailyQuota, voltage_mV: CoopChannelReg.OutputVoltage }
         const code = regs[field]
         if (code === undefined) throw new Error("field must be one of " + Object.keys(regs).join(", "))

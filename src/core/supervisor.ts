@@ -149,7 +149,7 @@ export class Supervisor {
             // A corrupt record cannot prove nothing was latched: hold everything off until a person looks.
             const ids: string[] = ok ? latched : ["cell.uv.deep"]
             if (!ok) this.note(-1, "setting", "saved latched faults " + JSON.stringify(latched) + " unreadable; holding the outputs as if deeply discharged until a person clears it")
-            const unknown = this.protector.restoreLatched(ids, now_ms)
+            const unknown = this.protector.restoreLatched(ids)
             if (unknown.length > 0) this.note(-1, "setting", "saved latched faults not in this firmware's catalogue: " + unknown.join(", "))
             this.savedLatched = this.protector.latchedIds().join(",")
         }

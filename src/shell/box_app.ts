@@ -23,9 +23,9 @@ type DsServerHook = typeof ds & { _onServerPacket(pkt: ds.Packet): Promise<void>
  * Jacdac requests handled at once, across every server. Each one holds a fiber, its packet and its answer
  * until the answer is sent; a client asking faster than the box answers (a dashboard polling six outputs,
  * or a slow sim link) would otherwise pile them up until the 64 KB heap runs out. Beyond the bound a
- * register read is dropped (clients ask again). Writes and commands are never dropped: a packet may be acknowledged on
- * arrival, before it is handled, so a dropped write could be a user's command lost silently (and they
- * only queue a command and return).
+ * register read is dropped (clients ask again). Writes and commands are never dropped: a packet may be
+ * acknowledged on arrival, before it is handled, so a dropped one could be a user's command lost silently
+ * (and they only queue a command and return).
  */
 const MAX_REQUESTS = 3
 

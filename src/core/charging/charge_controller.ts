@@ -5,11 +5,10 @@
 import { Chemistry } from "../battery/chemistry"
 import { Bq25756 } from "../../drivers/bq25756"
 import { DigitalOut } from "../io"
-import { ChargeDecision, ChargeMemory, ChargeSettings, decideCharge } from "./charge_policy"
+import { CHARGER_EFFICIENCY_FLOOR, ChargeDecision, ChargeMemory, ChargeSettings, decideCharge } from "./charge_policy"
 import { DcInput, selectInput } from "./dc_input"
 import { PdSink } from "./pd_sink"
 import { BalancePlan } from "./balance"
-import { chargerEfficiencyFloor } from "./charge_power"
 
 /** What the controller needs to know about the pack (from the battery monitor). */
 export interface PackState {
@@ -55,7 +54,8 @@ export class ChargeController {
     /** The selected input and the last decision (for the snapshot). */
     input = ""
     decision: ChargeDecision = undefined
-    private configured = false
+    /** The settings last written to the charger ("": none yet). */
+    private written = ""
     /** Balancing: the plan, and where its bleed mask goes (the AFE's CB_ACTIVE_CELLS; undefined: no balancing). */
     readonly balance = new BalancePlan()
     bleed: (mask: number) => Promise<void> = undefined
@@ -81,7 +81,7 @@ export class ChargeController {
         const b = this.board
         const pack_mV = this.chem.maxCharge_mV * pack.series
         // What the box could use: the charge current at the standard rate plus the outputs, through the charger.
-        const want_mW = Math.round(((pack.capacity_mAh * 0.5 * pack_mV) / 1000 + outputs_mW) / chargerEfficiencyFloor())
+        const want_mW = Math.round(((pack.capacity_mAh * 0.5 * pack_mV) / 1000 + outputs_mW) / CHARGER_EFFICIENCY_FLOOR)
         await this.pd.poll(now_ms, { inMin_mV: b.inMin_mV, inMax_mV: b.inMax_mV, cable_mA: b.usbCable_mA, want_mW, derate: 1 })
         const adc = await this.chg.readAdc()
         const onDc = this.input === "dc"
@@ -98,10 +98,11 @@ export class ChargeController {
         }
         this.selUsb.write(sel === "usb")
         this.selDc.write(sel === "dc")
-        const input_mW = sel === "usb" ? usb_mW : sel === "dc" ? (onDc ? dcLim.floor_mV * dcLim.current_mA / 1000 : dc_mW) : 0
+        // The input the decision shares out: the contract, or what the DC source can give at its floor and limit.
+        const input_mW = sel === "usb" ? usb_mW : sel === "dc" ? (dcLim.floor_mV * dcLim.current_mA) / 1000 : 0
         const d = decideCharge(this.chem, this.settings, {
             now_ms, series: pack.series, capacity_mAh: pack.capacity_mAh, soc_pm: pack.soc_pm, cellMax_mV: pack.cellMax_mV, temp_C: pack.temp_C,
-            charge_mA: Math.max(0, adc.ibat_mA), lastFull_ms: pack.lastFull_ms, input_mW, outputs_mW, efficiency: chargerEfficiencyFloor(), held,
+            charge_mA: Math.max(0, adc.ibat_mA), lastFull_ms: pack.lastFull_ms, input_mW, outputs_mW, efficiency: CHARGER_EFFICIENCY_FLOOR, held,
         }, this.mem)
         this.decision = d
         const on = d.charge && d.current_mA >= MIN_CHARGE_mA
@@ -116,19 +117,19 @@ export class ChargeController {
         const cv_mV = Math.max(lo_mV, Math.min(hi_mV, on ? d.pack_mV : lo_mV))
         await this.bleedStep(now_ms, pack, on)
         const cfg = { dividerNominal_mV: b.dividerNominal_mV, chargeVoltage_mV: cv_mV, chargeCurrent_mA: on ? d.current_mA : MIN_CHARGE_mA, inputCurrent_mA: Math.max(inI, 500), inputVoltageMin_mV: inV, prechargeCurrent_mA: 250, termCurrent_mA: Math.max(250, Math.round(pack.capacity_mAh * 0.05)), chargeEnabled: on }
-        if (!this.configured) {
-            await this.chg.configure(cfg)
-            this.configured = true
-            return
-        }
-        try {
-            await this.chg.kickWatchdog()
-        } catch (e) {
-            // Expired: the chip is back at its defaults, with charging off; configure again.
-            await this.chg.configure(cfg)
-            return
+        // Written only when something changed (or the chip's watchdog expired and it forgot); otherwise only
+        // the watchdog is kicked.
+        const key = cv_mV + "," + cfg.chargeCurrent_mA + "," + cfg.inputCurrent_mA + "," + inV + "," + cfg.termCurrent_mA + "," + on
+        if (key === this.written) {
+            try {
+                await this.chg.kickWatchdog()
+                return
+            } catch (e) {
+                // Expired: the chip is back at its defaults, with charging off; configure it again below.
+            }
         }
         await this.chg.configure(cfg)
+        this.written = key
     }
 
     private async bleedStep(now_ms: number, pack: PackState, charging: boolean): Promise<void> {

@@ -26,6 +26,11 @@ export const COLD_C = 0.2
 const HOT_MARGIN_C = 5
 /** The highest cell this close to the target voltage: the current tapers (per-cell constant voltage). */
 export const CELL_TAPER_mV = 30
+/**
+ * The charger's efficiency as the policy counts it: pessimistic, so the input's share for charging is never
+ * overestimated (the plant's buck-boost is 0.93-0.965, a 0.3 W fixed loss on top).
+ */
+export const CHARGER_EFFICIENCY_FLOOR = 0.9
 /** Terminate at constant voltage when the current falls to C/20. */
 export const TAIL_C = 0.05
 /** A partial ceiling's constant voltage sits this far above the ceiling's OCV (the charge stops on the state of charge). */

@@ -27,13 +27,12 @@ export enum FF {
     /** 1 while the fault holds; latched: it stays until a person clears it. */
     ACTIVE = 6,
     LATCHED = 7,
-    /** The value at the trip, for the log. */
+    /** The value at the trip (the log has it too, with its time). */
     TRIP_VALUE = 8,
-    TRIPPED_AT_ms = 9,
-    TRIPS = 10,
-    PENDING_ms = 11,
-    CLEAR_ms = 12,
-    RETRY_AT_ms = 13,
+    TRIPS = 9,
+    PENDING_ms = 10,
+    CLEAR_ms = 11,
+    RETRY_AT_ms = 12,
 }
 
 /** FLAGS: the fault is a value above the trip (else below); a person must clear it. */
@@ -49,7 +48,7 @@ export const RELEASE_HOLD_ms = 2000
 
 /** A fault record, inactive: `flags` from faultFlags(). */
 export function faultRecord(flags: number, trip: number, release: number, debounce_ms: number, retry_ms: number, channel: number): number[] {
-    return [trip, release, debounce_ms, retry_ms, flags, channel, 0, 0, 0, -1, 0, -1, -1, 0]
+    return [trip, release, debounce_ms, retry_ms, flags, channel, 0, 0, 0, 0, -1, -1, 0]
 }
 
 export function faultFlags(above: boolean, latching: boolean, action: number, quantity: number): number {
@@ -75,7 +74,6 @@ export function evaluateFault(f: number[], v: number, now_ms: number): number {
                 f[FF.ACTIVE] = 1
                 f[FF.LATCHED] = (f[FF.FLAGS] >> 1) & 1 // FLAG_LATCHING
                 f[FF.TRIP_VALUE] = v
-                f[FF.TRIPPED_AT_ms] = now_ms
                 f[FF.TRIPS]++
                 f[FF.CLEAR_ms] = -1
                 let d = f[FF.RETRY_ms]
@@ -117,9 +115,8 @@ export function clearFaultLatch(f: number[], now_ms: number): string {
 }
 
 /** Latched again after a restart (the value at the trip is in the log, not here). */
-export function relatchFault(f: number[], now_ms: number): void {
+export function relatchFault(f: number[]): void {
     f[FF.ACTIVE] = 1
     f[FF.LATCHED] = 1
-    f[FF.TRIPPED_AT_ms] = now_ms
     f[FF.CLEAR_ms] = -1
 }

@@ -128,7 +128,6 @@ export class Protector implements FaultTable {
         return this.ids.indexOf(id)
     }
 
-
     /** The value each rule judges now (NaN: not measured now), by the rule's quantity code. */
     private valueFor(k: number, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
         const f = this.faults[k]
@@ -274,11 +273,11 @@ export class Protector implements FaultTable {
     }
 
     /** Re-latch faults saved before a restart; unknown ids are returned (a changed catalogue). */
-    restoreLatched(ids: string[], now_ms: number): string[] {
+    restoreLatched(ids: string[]): string[] {
         const unknown: string[] = []
         for (const id of ids) {
             const k = this.find(id)
-            if (k >= 0 && (this.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0) relatchFault(this.faults[k], now_ms)
+            if (k >= 0 && (this.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0) relatchFault(this.faults[k])
             else unknown.push(id)
         }
         return unknown
