@@ -11,6 +11,7 @@ import { BoxConfig, referenceConfig } from "../../src/core/box_config"
 import { Supervisor } from "../../src/core/supervisor"
 import { BoxEvent, Snapshot } from "../../src/core/snapshot"
 import { CommandResult } from "../../src/core/commands"
+import type { ChargingPort } from "../../src/core/charging/charge_controller"
 
 /** Plant time that passes between power-up and the firmware's start. */
 const POWER_UP_ms = 100
@@ -26,6 +27,8 @@ export interface RigOptions {
     world?: World
     /** The box's own draw in the plant, A (default: the plant model's). */
     quiescent_A?: number
+    /** The firmware's charger (sim/board/charge_hardware.ts builds it on the world's board). */
+    charging?: ChargingPort
 }
 
 export class Rig {
@@ -58,7 +61,7 @@ export class Rig {
         this.store = o.store ? o.store : new MemoryStore()
         const board = this.world.board
         const enables = this.cfg.channels.map((c, i) => board.enablePin(i))
-        this.sup = new Supervisor(this.cfg, { bus: board.bus, enables, heartbeat: board.heartbeatPin() }, this.store)
+        this.sup = new Supervisor(this.cfg, { bus: board.bus, enables, heartbeat: board.heartbeatPin(), charging: o.charging }, this.store)
         this.nextTick_ms = this.cfg.tick_ms
     }
 

@@ -5,9 +5,17 @@ import { Board, BoardParams, ChannelPhysics, PackPhysics } from "./board"
 
 const BLEED_OHM = 66
 
+/** The charging path's hooks around each plant step (sim/board/charge_hardware.ts). */
+export interface ChargerHooks {
+    before(plant: Plant, t_s: number): void
+    after(plant: Plant, dt_s: number): void
+}
+
 export class World {
     readonly plant: Plant
     readonly board: Board
+    /** The box's charging hardware; undefined on a box without a charger. */
+    charger: ChargerHooks = undefined
 
     constructor(plant: PlantParams, board: BoardParams) {
         if (plant.outputs.length !== board.channels.length)
@@ -64,7 +72,9 @@ export class World {
             this.plant.setPackFets(afe.chgOn(), afe.dsgOn())
             this.bleed(afe.balancing())
         }
+        if (this.charger) this.charger.before(this.plant, this.board.time_s)
         this.plant.step(dt_s)
+        if (this.charger) this.charger.after(this.plant, dt_s)
         for (let i = 0; i < outs.length; i++) {
             const conv = this.board.converters[i]
             if (conv) conv.report(outs[i].limiting, outs[i].shorted, false, outs[i].convTarget_V < this.plant.bus_V)

@@ -2,6 +2,7 @@ import { BatteryConfig } from "./battery/monitor"
 import { referencePackConfig } from "./battery/pack_config"
 import { defaultEstimatorConfig } from "./battery/estimator"
 import { PackProtectionConfig, defaultPackProtection } from "./protection/rules"
+import type { ChargeBoard } from "./charging/charge_controller"
 
 // What the firmware knows about the box it runs on. One table per board build; the simulator's
 // board is built from the same table, so firmware and emulated hardware always agree on addresses.
@@ -46,6 +47,17 @@ export interface BoxConfig {
     battery: BatteryConfig
     /** Pack and power-stage ratings behind the protections (the cell limits come with the chemistry). */
     protection: PackProtectionConfig
+    /** The charging hardware; absent on a box without a charger. */
+    charger?: ChargerConfig
+}
+
+export interface ChargerConfig {
+    /** AP33772S PD sink and BQ25756 charger on the bus. */
+    pdAddress: number
+    chargerAddress: number
+    board: ChargeBoard
+    /** The DC input's sense divider: connector mV per mV at the MCU's ADC pin. */
+    dcSenseRatio: number
 }
 
 /** Per kind: shunt mOhm, stage mV, output window mV [min, max] (hardware/README.md section 4). */
@@ -95,6 +107,14 @@ export function referenceConfig(): BoxConfig {
             estimator: defaultEstimatorConfig(),
         },
         protection: defaultPackProtection(),
+        // hardware/README.md, charging: the FB divider is sized for the reference 4S NMC pack (16.8 V); the
+        // input stage takes 4.2-28 V, 3 A through a USB-C cable, 10 A at the DC inlet; DC sense 100k/10k.
+        charger: {
+            pdAddress: 0x52,
+            chargerAddress: 0x6b,
+            board: { dividerNominal_mV: 16800, inMin_mV: 4200, inMax_mV: 28000, usbCable_mA: 3000, dc_mA: 10000 },
+            dcSenseRatio: 11,
+        },
     }
 }
 

@@ -17,6 +17,10 @@ export interface Command {
     priority?: string
     quota_Wh?: number
     voltage_mV?: number
+    /** charge.ceiling: stop charging at this state of charge, per mille. */
+    ceiling_pm?: number
+    /** charge.full_by: be full in this many hours (0 cancels). */
+    in_h?: number
 }
 
 export interface CommandResult {
@@ -27,9 +31,12 @@ export interface CommandResult {
     applied: Command
 }
 
-export const COMMAND_KINDS = ["channel.enable", "channel.limit", "channel.name", "channel.priority", "channel.quota", "channel.voltage", "pack.config", "fault.clear"]
+export const COMMAND_KINDS = ["channel.enable", "channel.limit", "channel.name", "channel.priority", "channel.quota", "channel.voltage", "pack.config", "fault.clear", "charge.ceiling", "charge.full_by"]
 /** The one value field of each channel.* kind, in COMMAND_KINDS order. */
 const CHANNEL_FIELDS = ["on", "limit_mA", "name", "priority", "quota_Wh", "voltage_mV"]
+/** The charge ceiling's range, per mille: below half the pack is barely useful; "full by" up to a week ahead. */
+export const MIN_CEILING_pm = 500
+export const MAX_FULL_BY_h = 168
 /** USB-C voltages a PD source may offer: 5-20 V in the converter's 20 mV steps. */
 const USB_C_MIN_mV = 5000
 const USB_C_MAX_mV = 20000
@@ -77,6 +84,19 @@ export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
         const id = raw.fault === undefined ? "" : raw.fault
         if (typeof id !== "string" || id.length > 40) return reject("'fault' must be a fault id (a string), got " + quote(raw.fault))
         return { ok: true, reason: "", applied: { kind, fault: id } }
+    }
+    if (kind.indexOf("charge.") === 0) {
+        const ceiling = kind === "charge.ceiling"
+        const f = ceiling ? "ceiling_pm" : "in_h"
+        const bad = checkFields(raw, ["kind", f])
+        if (bad) return reject(bad)
+        const lo = ceiling ? MIN_CEILING_pm : 0
+        const hi = ceiling ? 1000 : MAX_FULL_BY_h
+        const x = raw[f]
+        if (typeof x !== "number" || !(x >= lo && x <= hi)) return reject(f + " must be a number from " + lo + " to " + hi + ", got " + quote(x))
+        const done: any = { kind }
+        done[f] = Math.round(x)
+        return { ok: true, reason: "", applied: done }
     }
     const field = CHANNEL_FIELDS[COMMAND_KINDS.indexOf(kind)]
     const bad = checkFields(raw, ["kind", "channel", field]) || checkChannel(raw, cfg)

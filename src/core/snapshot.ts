@@ -52,11 +52,35 @@ export interface BoxEvent {
     message: string
 }
 
+export interface ChargingSnapshot {
+    /** The input in use: "usb", "dc" or "" (none). */
+    input: string
+    /** "starting", "no input", "held", "too cold", "too hot", "charging", "topping", "done", "waiting" (a full
+     * charge starts in time for the trip) or "fault" (the charger does not answer, or cannot charge this pack). */
+    phase: string
+    reason: string
+    /** The input's voltage and current now: the PD contract, or the DC source's operating point; 0 when none. */
+    input_mV: number
+    input_mA: number
+    /** Into the pack (the charger's ADC), mA. */
+    charge_mA: number
+    /** The ceiling in force (1000 while a full charge is due) and the owner's, per mille. */
+    target_pm: number
+    ceiling_pm: number
+    /** Time left until the owner's "full by", s; -1 when none is set. */
+    fullIn_s: number
+    /** Per cell (bottom first): 1 while its balancing bleed is on. And the energy bled since boot, mWh. */
+    balancing: number[]
+    bled_mWh: number
+}
+
 export interface Snapshot {
     seq: number
     t_ms: number
     channels: ChannelSnapshot[]
     battery: BatterySnapshot
+    /** Undefined on a box without a charger. */
+    charging?: ChargingSnapshot
     /** Active problems, one sentence each. */
     faults: string[]
     /** Events since the previous snapshot. */

@@ -20,6 +20,8 @@ import { implausibleCell_mV, ruleWhat } from "./protection/rules"
 import { FF } from "./protection/fault"
 import { STAGE_EFF_MIN, AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, ChannelReading, Protector } from "./protection/protector"
 import { BQ76907_PROT } from "../drivers/bq76907"
+// A type only: a box without a charger carries none of the charging code (the shell passes one in).
+import type { ChargingPort } from "./charging/charge_controller"
 
 export interface BoxHardware {
     bus: Bus
@@ -31,6 +33,8 @@ export interface BoxHardware {
      * (its slices are bounded); tests and the runner pass nothing.
      */
     pause?: () => Promise<void>
+    /** The charger (USB-C PD sink, DC input, charger, balancing); absent on a box without one. */
+    charging?: ChargingPort
 }
 
 /** Safety Status B bits (TRM; docs/bq76907-facts.md): 7 OTD, 6 OTC, 5 UTD, 4 UTC. */
@@ -62,6 +66,10 @@ export const KEY_LATCHED = "latched"
 export function limitKey(channel: number): string {
     return "lim" + channel
 }
+
+/** Settings key of the charging record [ceiling_pm, hours since the last full charge or -1]. */
+export const KEY_CHARGE = "charge"
+const HOUR_ms = 3600000
 
 /** What a channel restores, in order: its limit (own key) and the three fields of its prefs record. */
 const RESTORED_KINDS = ["channel.limit", "channel.name", "channel.priority", "channel.quota"]
@@ -98,15 +106,19 @@ export class Supervisor {
     /** Empty once the boot self-check passed; until then every output is refused, with this reason. */
     selfCheck = "not run yet"
     private boot_ms = 0
+    readonly charging: ChargingPort
+    private savedCharge = ""
 
     constructor(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore) {
         if (hw.enables.length !== cfg.channels.length) throw new Error("need one enable line per channel")
         this.cfg = cfg
         this.hw = hw
+        const self = this
+        this.charging = hw.charging
+        if (hw.charging) hw.charging.note = m => self.note(-1, "charge", m)
         // Torn writes (a power loss mid-write) fall back to the shadow copy: nothing saved is lost.
         this.store = new ShadowedStore(store)
         this.settings = new SettingsWriter(this.store, cfg.settingsWriteRefill_ms, cfg.settingsWriteBurst)
-        const self = this
         const sink = (ch: number, kind: string, state: string, message: string) => {
             self.events.push({ t_ms: self.now_ms, channel: ch, kind, state, message })
         }
@@ -135,6 +147,7 @@ export class Supervisor {
             await ch.init(now_ms, this.cfg.meterRetry_ms)
         }
         await this.battery.start(now_ms)
+        if (this.charging) await this.restoreCharge(now_ms)
         for (const p of await this.faultLog.restore(this.store)) this.note(-1, "setting", p)
         this.protector = this.makeProtector()
         let latched: any
@@ -262,6 +275,37 @@ export class Supervisor {
         if (e !== undefined && !this.energy[i].restore(e)) this.note(i, "setting", "saved energy record unreadable; counting from zero")
     }
 
+    /** The owner's charge ceiling (checked like the command) and when the pack was last full. */
+    private async restoreCharge(now_ms: number): Promise<void> {
+        const c = this.charging
+        const v = await this.saved(KEY_CHARGE, -1)
+        if (v === undefined) return
+        const r = validateCommand({ kind: "charge.ceiling", ceiling_pm: Array.isArray(v) ? v[0] : v }, this.cfg)
+        const age_h = Array.isArray(v) ? v[1] : NaN
+        if (!r.ok || typeof age_h !== "number" || !(age_h >= -1)) {
+            this.note(-1, "setting", "saved charging record " + JSON.stringify(v) + " unreadable; using the default ceiling, next charge full")
+            return
+        }
+        c.settings.ceiling_pm = r.applied.ceiling_pm
+        if (age_h >= 0) c.lastFull_ms = now_ms - age_h * HOUR_ms
+        this.savedCharge = JSON.stringify(v)
+    }
+
+    /** One charging period; its record saved when the ceiling changes or another hour passed since full. */
+    private async chargeStep(now_ms: number): Promise<void> {
+        const c = this.charging
+        let out_mW = 0
+        for (const ch of this.channels) out_mW += ch.power_W() * 1000
+        await c.stepBox(now_ms, this.battery, out_mW, !this.protector || !this.protector.chargeAllowed())
+        const since = now_ms - c.lastFull_ms
+        const rec = [c.settings.ceiling_pm, since === since ? Math.floor(since / HOUR_ms) : -1]
+        const key = JSON.stringify(rec)
+        if (key !== this.savedCharge) {
+            this.savedCharge = key
+            this.settings.set(KEY_CHARGE, rec)
+        }
+    }
+
     /** A validated name, priority or quota: applied (no hardware involved). */
     private applySetting(c: Command): boolean {
         const ch = this.channels[c.channel]
@@ -335,6 +379,10 @@ export class Supervisor {
                 return { ok: false, reason: why, applied: undefined }
             }
         }
+        if (r.ok && r.applied.kind.indexOf("charge.") === 0 && !this.charging) {
+            this.note(-1, "rejected", "this box has no charger")
+            return { ok: false, reason: "this box has no charger", applied: undefined }
+        }
         if (!r.ok) this.note(raw && typeof raw.channel === "number" ? raw.channel : -1, "rejected", r.reason)
         else this.queue.push(r.applied)
         return r
@@ -359,6 +407,9 @@ export class Supervisor {
                 }
                 continue
             }
+            if (c.kind === "charge.ceiling") this.charging.settings.ceiling_pm = c.ceiling_pm
+            if (c.kind === "charge.full_by") this.charging.settings.fullBy_ms = c.in_h > 0 ? this.now_ms + c.in_h * HOUR_ms : -1
+            if (c.kind.indexOf("charge.") === 0) continue
             const ch = this.channels[c.channel]
             if (c.kind === "channel.enable") await ch.applyEnable(c.on, this.now_ms)
             else if (this.applySetting(c)) this.settings.set(prefsKey(c.channel), [ch.name, ch.priority, this.energy[c.channel].quota_Wh])
@@ -388,6 +439,7 @@ export class Supervisor {
             await this.pauseHere()
             await this.battery.step(now_ms, this.outputsCharge_C())
             await this.manageLoads(now_ms)
+            if (this.charging) await this.chargeStep(now_ms)
             // Time to empty / full: a walk of the pack model, a few steps per VM slice.
             let done = !this.battery.startRuntimes(now_ms)
             while (!done) {
@@ -467,6 +519,8 @@ export class Supervisor {
         const battery = this.battery.snapshot()
         if (battery.status === "fault") faults.push("battery: " + battery.reason)
         if (this.protector) for (const d of this.protector.describe()) faults.push(d)
-        return { seq: this.seq, t_ms: now_ms, channels: chans, battery, faults, events }
+        const charging = this.charging ? this.charging.snapshot(now_ms) : undefined
+        if (charging && charging.phase === "fault") faults.push("charging: " + charging.reason)
+        return { seq: this.seq, t_ms: now_ms, channels: chans, battery, charging, faults, events }
     }
 }

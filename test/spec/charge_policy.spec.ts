@@ -89,8 +89,12 @@ export const chargePolicySpec: Spec = (t: TestApi) => {
             const d = decideCharge(nmc, settings(), inp, fresh())
             assertEq(d.target_pm + " " + d.cell_mV, "1000 4200", "full")
             assertTrue(d.reason.indexOf("recalibrate") >= 0, d.reason)
-            inp.lastFull_ms = -1
+            inp.lastFull_ms = NaN
             assertEq(decideCharge(nmc, settings(), inp, fresh()).target_pm, 1000, "never full: full now")
+            // Restored after a restart: five hours before this boot is negative box time, and recent.
+            inp.now_ms = 60000
+            inp.lastFull_ms = 60000 - 5 * 3600000
+            assertEq(decideCharge(nmc, settings(), inp, fresh()).target_pm, 800, "full 5 h ago, before a restart: the owner's ceiling")
         })
 
         t.test("full by a time: waits at the ceiling, then starts early enough to finish", async () => {

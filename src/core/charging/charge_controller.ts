@@ -1,14 +1,33 @@
 // Charging as one piece: each battery period it polls the USB-C input (PdSink), looks at the DC input,
-// picks the input, decides the charge (charge_policy.ts) and programs the BQ25756 (limits, enable,
-// watchdog kick). Portable. NOT YET IN THE DEVICE IMAGE: the supervisor does not call it until code space
-// is freed (docs/charging.md); the charging benchmark runs it in Node against the plant.
-import { Chemistry } from "../battery/chemistry"
-import { Bq25756 } from "../../drivers/bq25756"
+// picks the input, decides the charge (charge_policy.ts), plans balancing and programs the BQ25756 (limits,
+// enable, watchdog kick). Portable. The supervisor drives it through the ChargingPort interface: a box
+// without a charger simply has none (and its image carries none of this code).
+import { Chemistry, chemistryById } from "../battery/chemistry"
+import { Bq25756, Bq25756Adc } from "../../drivers/bq25756"
+import { Ap33772s } from "../../drivers/ap33772s"
+import { Bus } from "../../drivers/bus"
+import type { ChargerConfig } from "../box_config"
 import { DigitalOut } from "../io"
-import { CHARGER_EFFICIENCY_FLOOR, ChargeDecision, ChargeMemory, ChargeSettings, decideCharge } from "./charge_policy"
+import { errorText } from "../persist"
+import { ChargingSnapshot } from "../snapshot"
+import { BatteryMonitor } from "../battery/monitor"
+import { Bq76907, bq76907SetBalancing } from "../../drivers/bq76907"
+import { CHARGER_EFFICIENCY_FLOOR, DEFAULT_CEILING_pm, ChargeDecision, ChargeMemory, ChargeSettings, decideCharge } from "./charge_policy"
 import { DcInput, selectInput } from "./dc_input"
 import { PdSink } from "./pd_sink"
 import { BalancePlan } from "./balance"
+
+/** What the supervisor needs from a charger (src/core/supervisor.ts); ChargeController is the one there is. */
+export interface ChargingPort {
+    settings: ChargeSettings
+    /** Box time of the last full charge, NaN for never (the supervisor saves and restores its age). */
+    lastFull_ms: number
+    /** Where events go (the supervisor's log). */
+    note: (message: string) => void
+    /** One battery period: `held` when a protection forbids charging, `outputs_mW` what the outputs draw. */
+    stepBox(now_ms: number, battery: BatteryMonitor, outputs_mW: number, held: boolean): Promise<void>
+    snapshot(now_ms: number): ChargingSnapshot
+}
 
 /** What the controller needs to know about the pack (from the battery monitor). */
 export interface PackState {
@@ -40,29 +59,42 @@ export interface ChargeBoard {
 
 /** BQ25756's smallest charge current setting: below it, charging is switched off instead. */
 const MIN_CHARGE_mA = 400
+/** The pack is at rest (its SOCs OCV-anchored, balancing may plan) after this long below C/100. */
+const REST_C = 0.01
 
-export class ChargeController {
+export class ChargeController implements ChargingPort {
     readonly pd: PdSink
     readonly chg: Bq25756
     readonly dc = new DcInput()
     private selUsb: DigitalOut
     private selDc: DigitalOut
-    private chem: Chemistry
+    chem: Chemistry
     private board: ChargeBoard
     settings: ChargeSettings
     private mem: ChargeMemory = { done: false }
-    /** The selected input and the last decision (for the snapshot). */
+    /** The selected input, the last decision and charger reading (for the snapshot). */
     input = ""
     decision: ChargeDecision = undefined
+    adc: Bq25756Adc = undefined
+    lastFull_ms = NaN
+    /** Why charging cannot run at all ("" when it can): a charger that does not answer, a divider for another pack. */
+    problem = ""
+    note: (message: string) => void = undefined
     /** The settings last written to the charger ("": none yet). */
     private written = ""
-    /** Balancing: the plan, and where its bleed mask goes (the AFE's CB_ACTIVE_CELLS; undefined: no balancing). */
+    /** Balancing: the plan, and where its bleed mask goes (undefined: the AFE's CB_ACTIVE_CELLS; benchmarks bleed the plant). */
     readonly balance = new BalancePlan()
     bleed: (mask: number) => Promise<void> = undefined
+    private afe: Bq76907 = undefined
+    private bledMask = 0
+    private cells = 0
     private last_ms = -1
+    private busySince_ms = 0
     /** The owner's rating for the DC source, mA, and whether it is a car (parked-car protection). */
     dcRating_mA = 8000
     carMode = false
+    /** The DC input's open voltage at its connector (its own divider on the MCU's ADC); undefined: no DC input. */
+    dcSense: () => number = undefined
 
     constructor(pd: PdSink, chg: Bq25756, selUsb: DigitalOut, selDc: DigitalOut, chem: Chemistry, board: ChargeBoard, settings: ChargeSettings) {
         this.pd = pd
@@ -74,6 +106,57 @@ export class ChargeController {
         this.settings = settings
         selUsb.write(false)
         selDc.write(false)
+        const self = this
+        pd.note = m => self.say(m)
+    }
+
+    private say(message: string): void {
+        if (this.note) this.note(message)
+    }
+
+    /**
+     * One battery period from the box's own view of the pack: the estimator's state of charge and per-group
+     * estimates, the AFE's cells and temperatures. Without a pack reading nothing charges. Errors stay here:
+     * a charger that does not answer stops by itself when its watchdog expires.
+     */
+    async stepBox(now_ms: number, battery: BatteryMonitor, outputs_mW: number, held: boolean): Promise<void> {
+        const r = battery.reading
+        const est = battery.est
+        const e = est ? est.estimate() : undefined
+        const was = this.problem
+        this.problem = ""
+        this.afe = battery.afe
+        this.chem = chemistryById(battery.pack.chemistry)
+        if (!r || !e || battery.status === "fault") {
+            held = true
+            this.problem = "no pack reading"
+        }
+        const cells = r ? r.cell_mV : []
+        let cellMax = 0
+        for (const v of cells) if (v > cellMax) cellMax = v
+        const cap_mAh = e ? e.capacity_Ah * 1000 : 0
+        // At rest: no more than C/100 for the chemistry's rest time (the estimator anchors its SOCs then).
+        if (!r || Math.abs(r.current_A * 1000) > cap_mAh * REST_C) this.busySince_ms = now_ms
+        const soc: number[] = []
+        const q: number[] = []
+        if (e)
+            for (const g of e.groups) {
+                soc.push(g.soc)
+                q.push(g.q_Ah * 1000)
+            }
+        try {
+            await this.step(now_ms, {
+                series: battery.pack.series, capacity_mAh: cap_mAh, soc_pm: e ? Math.round(e.soc * 1000) : 0, cellMax_mV: cellMax,
+                temp_C: r ? (r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C) : NaN, lastFull_ms: this.lastFull_ms, cell_mV: cells, cellSoc: soc, cellCapacity_mAh: q,
+                atRest: now_ms - this.busySince_ms >= this.chem.rest_s * 1000, boardTemp_C: r ? r.dieTemp_C : NaN,
+            }, outputs_mW, held, this.dcSense ? this.dcSense() : 0)
+        } catch (err) {
+            this.problem = "charger: " + errorText(err)
+            // Written again once it answers: it may have reset meanwhile.
+            this.written = ""
+            this.bledMask = -1
+        }
+        if (this.problem !== was) this.say(this.problem === "" ? "charging: working again" : "charging stopped: " + this.problem)
     }
 
     /** One period. `dcOpen_mV`: the DC input's voltage at its connector (its own divider on the MCU's ADC). */
@@ -84,6 +167,7 @@ export class ChargeController {
         const want_mW = Math.round(((pack.capacity_mAh * 0.5 * pack_mV) / 1000 + outputs_mW) / CHARGER_EFFICIENCY_FLOOR)
         await this.pd.poll(now_ms, { inMin_mV: b.inMin_mV, inMax_mV: b.inMax_mV, cable_mA: b.usbCable_mA, want_mW, derate: 1 })
         const adc = await this.chg.readAdc()
+        this.adc = adc
         const onDc = this.input === "dc"
         const dcLim = this.dc.step(now_ms, onDc ? adc.vbus_mV : dcOpen_mV, onDc ? adc.ibus_mA : 0, this.dcRating_mA, b.dc_mA, this.carMode)
         // DC's power: what it gives now while selected, else what it could give at its floor and limit.
@@ -98,6 +182,16 @@ export class ChargeController {
         }
         this.selUsb.write(sel === "usb")
         this.selDc.write(sel === "dc")
+        // The charge voltage can only be trimmed -2 % .. +2 % around the board's FB divider (docs/charging.md): a
+        // partial ceiling's lower voltage is clamped up to the trim's floor, and that charge ends on the state of
+        // charge. A pack whose full voltage is below the floor (the divider was sized for another pack) is never
+        // charged: its cells would pass their limit.
+        const lo_mV = Math.ceil((b.dividerNominal_mV * 1504) / 1536)
+        const hi_mV = Math.min(pack_mV, Math.floor((b.dividerNominal_mV * 1566) / 1536))
+        if (pack_mV < lo_mV) {
+            held = true
+            this.problem = "the charger's voltage divider is for " + b.dividerNominal_mV + " mV; this pack is full at " + pack_mV + " mV"
+        }
         // The input the decision shares out: the contract, or what the DC source can give at its floor and limit.
         const input_mW = sel === "usb" ? usb_mW : sel === "dc" ? (dcLim.floor_mV * dcLim.current_mA) / 1000 : 0
         const d = decideCharge(this.chem, this.settings, {
@@ -105,16 +199,14 @@ export class ChargeController {
             charge_mA: Math.max(0, adc.ibat_mA), lastFull_ms: pack.lastFull_ms, input_mW, outputs_mW, efficiency: CHARGER_EFFICIENCY_FLOOR, held,
         }, this.mem)
         this.decision = d
+        if (d.phase === "done" && d.target_pm >= 1000) this.lastFull_ms = now_ms
         const on = d.charge && d.current_mA >= MIN_CHARGE_mA
         // The input's limits: the PD contract's current, or the DC source's rating and floor.
         const c = this.pd.contract
         const inI = sel === "usb" && c ? c.mA : dcLim.current_mA
         const inV = sel === "usb" && c ? Math.round(c.mV * 0.85) : sel === "dc" ? dcLim.floor_mV : b.inMin_mV
-        // The charge voltage can only be trimmed -2 % .. +2 % around the divider (docs/charging.md): a partial
-        // ceiling's lower voltage is clamped up to the trim's floor, and that charge ends on the state of charge.
-        const lo_mV = Math.ceil((b.dividerNominal_mV * 1504) / 1536)
-        const hi_mV = Math.min(pack_mV, Math.floor((b.dividerNominal_mV * 1566) / 1536))
         const cv_mV = Math.max(lo_mV, Math.min(hi_mV, on ? d.pack_mV : lo_mV))
+        this.cells = pack.cell_mV.length
         await this.bleedStep(now_ms, pack, on)
         const cfg = { dividerNominal_mV: b.dividerNominal_mV, chargeVoltage_mV: cv_mV, chargeCurrent_mA: on ? d.current_mA : MIN_CHARGE_mA, inputCurrent_mA: Math.max(inI, 500), inputVoltageMin_mV: inV, prechargeCurrent_mA: 250, termCurrent_mA: Math.max(250, Math.round(pack.capacity_mAh * 0.05)), chargeEnabled: on }
         // Written only when something changed (or the chip's watchdog expired and it forgot); otherwise only
@@ -135,8 +227,53 @@ export class ChargeController {
     private async bleedStep(now_ms: number, pack: PackState, charging: boolean): Promise<void> {
         const dt_s = this.last_ms < 0 ? 0 : (now_ms - this.last_ms) / 1000
         this.last_ms = now_ms
-        if (!this.bleed) return
         const mask = this.balance.step({ soc: pack.cellSoc, capacity_mAh: pack.cellCapacity_mAh, cell_mV: pack.cell_mV, atRest: pack.atRest, charging, maxCharge_mV: this.chem.maxCharge_mV, temp_C: pack.boardTemp_C }, dt_s)
-        await this.bleed(mask)
+        // The AFE keeps its mask: written only when it changes.
+        if (mask !== this.bledMask) {
+            if (this.bleed) await this.bleed(mask)
+            else if (this.afe) await bq76907SetBalancing(this.afe, mask)
+            this.bledMask = mask
+        }
     }
+
+    snapshot(now_ms: number): ChargingSnapshot {
+        const d = this.decision
+        const c = this.pd.contract
+        const a = this.adc
+        const s = this.settings
+        const cells: number[] = []
+        const mask = Math.max(0, this.bledMask)
+        for (let i = 0; i < this.cells; i++) cells.push((mask >> i) & 1)
+        const snap: ChargingSnapshot = {
+            input: this.input, phase: "starting", reason: "", input_mV: 0, input_mA: 0, charge_mA: a ? Math.max(0, a.ibat_mA) : 0, target_pm: s.ceiling_pm, ceiling_pm: s.ceiling_pm,
+            fullIn_s: s.fullBy_ms < 0 ? -1 : Math.max(0, Math.round((s.fullBy_ms - now_ms) / 1000)), balancing: cells, bled_mWh: Math.round(this.balance.bled_mWh),
+        }
+        if (d) {
+            snap.phase = d.phase
+            snap.reason = d.reason
+            snap.target_pm = d.target_pm
+        }
+        if (this.problem !== "") {
+            snap.phase = "fault"
+            snap.reason = this.problem
+        }
+        if (this.input === "usb" && c) {
+            snap.input_mV = c.mV
+            snap.input_mA = c.mA
+        } else if (this.input === "dc" && a) {
+            snap.input_mV = a.vbus_mV
+            snap.input_mA = Math.round(a.ibus_mA)
+        }
+        return snap
+    }
+}
+
+/**
+ * The box's charger as its board wires it: the PD sink and charger on the bus, the two input-select lines
+ * (both low at reset), and the DC input's sense (connector mV; undefined on a board without it).
+ */
+export function chargerFor(cfg: ChargerConfig, bus: Bus, selUsb: DigitalOut, selDc: DigitalOut, dcSense: () => number): ChargeController {
+    const ctl = new ChargeController(new PdSink(new Ap33772s(bus, cfg.pdAddress), undefined), new Bq25756(bus, cfg.chargerAddress), selUsb, selDc, undefined, cfg.board, { ceiling_pm: DEFAULT_CEILING_pm, fullBy_ms: -1 })
+    ctl.dcSense = dcSense
+    return ctl
 }

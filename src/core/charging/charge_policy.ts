@@ -49,7 +49,7 @@ export interface ChargeInputs {
     temp_C: number
     /** Pack charge current now, mA (positive into the pack). */
     charge_mA: number
-    /** Box time of the last full-charge anchor, -1 for never. */
+    /** Box time of the last full charge, NaN for never (negative: before this boot). */
     lastFull_ms: number
     /** Input power the source gives, mW (0: no input), and what the outputs take from it. */
     input_mW: number
@@ -104,7 +104,8 @@ export function timeToFull_ms(soc_pm: number, capacity_mAh: number, current_mA: 
 export function ceilingNow(s: ChargeSettings, inp: ChargeInputs, rate_mA: number): number[] {
     // [ceiling_pm, why: 0 owner's, 1 recalibration, 2 full-by due, 3 full-by later]
     if (s.ceiling_pm >= 1000) return [1000, 0]
-    if (inp.lastFull_ms < 0 || inp.now_ms - inp.lastFull_ms >= RECAL_FULL_ms) return [1000, 1]
+    // NaN (never full) compares false: due. A full charge from before a restart is negative box time, not "never".
+    if (!(inp.now_ms - inp.lastFull_ms < RECAL_FULL_ms)) return [1000, 1]
     if (s.fullBy_ms >= 0) {
         const need_ms = timeToFull_ms(inp.soc_pm, inp.capacity_mAh, rate_mA) + FULL_BY_MARGIN_ms
         return s.fullBy_ms - inp.now_ms <= need_ms ? [1000, 2] : [s.ceiling_pm, 3]

@@ -20,7 +20,8 @@ export type PdNote = (message: string) => void
 
 export class PdSink {
     private chip: Ap33772s
-    private note: PdNote
+    /** Where events go (the charging controller forwards them to the supervisor's log). */
+    note: PdNote
     /** "detached", "negotiating", "contract" (or "none": attached, no usable offer). */
     state = "detached"
     offers: Offer[] = []

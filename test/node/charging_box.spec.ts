@@ -1,0 +1,115 @@
+// Node only (minutes of plant time with the full cell model): the production supervisor with its charger,
+// on the emulated board: PD sink and charger emulators, input-select lines, the charger path in the plant.
+// The pack state comes from the box's own estimator and AFE, as on the device.
+import { World } from "../../sim/board/world"
+import { boardParamsFor } from "../../sim/board/board_params"
+import { ChargeHardware } from "../../sim/board/charge_hardware"
+import { ChargeController, chargerFor } from "../../src/core/charging/charge_controller"
+import { Rig } from "../../sim/board/rig"
+import { laptopCharger65W } from "../../sim/plant/pd_source"
+import { plantParamsFor, referencePackFull } from "../../sim/plant/plant_params"
+import { referenceConfig } from "../../src/core/box_config"
+import { KEY_CHARGE } from "../../src/core/supervisor"
+import { Spec, TestApi, assertContains, assertEq, assertTrue } from "../harness/api"
+
+interface Box {
+    rig: Rig
+    hw: ChargeHardware
+    ctl: ChargeController
+    world: World
+}
+
+/** A reference box with its charger; `again` restarts the firmware of another one (same board, plant and flash). */
+function box(soc: number, o: { again?: Box; ambient_C?: number } = {}): Box {
+    const cfg = referenceConfig()
+    const pack = { ...referencePackFull(), initialSoc: soc, spread: true, seed: 5 }
+    const old = o.again
+    const world = old ? old.world : new World(plantParamsFor(cfg, pack, o.ambient_C !== undefined ? o.ambient_C : 25), boardParamsFor(cfg, pack.series))
+    const hw = old ? old.hw : new ChargeHardware(world, cfg.charger)
+    const ctl = chargerFor(cfg.charger, world.board.bus, hw.selUsb, hw.selDc, () => hw.dcOpen_mV())
+    const rig = new Rig({ cfg, world, store: old ? old.rig.store : undefined, plantDt_ms: 50, charging: ctl })
+    return { rig, hw, ctl, world }
+}
+
+export const chargingBoxSpec: Spec = (t: TestApi) => {
+    t.describe("charging through the supervisor (estimator, AFE, PD sink and charger on the emulated board)", () => {
+        t.test("a 65 W PPS charger: USB-C selected, the pack charges at the input's share, shown in the snapshot", async () => {
+            const b = box(0.5)
+            await b.rig.boot()
+            b.hw.plugUsb(laptopCharger65W())
+            const s = await b.rig.advance(20000)
+            const c = s.charging
+            assertEq(c.input, "usb", "input")
+            assertEq(c.phase, "charging", c.reason)
+            assertTrue(c.input_mV >= 15000 && c.input_mA >= 3000, "a 20 V-class contract: " + c.input_mV + " mV " + c.input_mA + " mA")
+            assertTrue(c.charge_mA > 3000, "charge current " + c.charge_mA)
+            assertTrue(s.battery.current_mA < -3000, "the pack takes it: " + s.battery.current_mA)
+            assertEq(c.balancing.length, 4, "one balancing flag per cell")
+            assertEq(c.ceiling_pm, 800, "the long-life ceiling by default")
+            assertEq(s.faults.join("; "), "", "no fault while charging")
+        })
+
+        t.test("the ceiling and full-by commands, bounds checked, the ceiling kept across a restart", async () => {
+            const b = box(0.5)
+            await b.rig.boot()
+            assertEq(b.rig.submit({ kind: "charge.ceiling", ceiling_pm: 600 }).ok, true, "600 accepted")
+            assertContains(b.rig.submit({ kind: "charge.ceiling", ceiling_pm: 1200 }).reason, "from 500 to 1000", "1200 refused")
+            assertContains(b.rig.submit({ kind: "charge.ceiling", ceiling_pm: 700, extra: 1 }).reason, "unknown field", "extra field refused")
+            assertEq(b.rig.submit({ kind: "charge.full_by", in_h: 2 }).ok, true, "full in 2 h")
+            let s = await b.rig.advance(3000)
+            assertEq(s.charging.ceiling_pm, 600, "applied")
+            assertTrue(Math.abs(s.charging.fullIn_s - 7197) <= 3, "full in ~2 h: " + s.charging.fullIn_s)
+            // The store keeps [value, write counter] (persist.ts's torn-write shadow).
+            assertEq(JSON.stringify((await b.rig.store.read(KEY_CHARGE))[0]), "[600,-1]", "saved: ceiling, never full")
+            const again = box(0.5, { again: b })
+            s = await again.rig.boot()
+            assertEq(s.charging.ceiling_pm, 600, "restored after a restart")
+        })
+
+        t.test("a box without a charger refuses charging commands and shows no charging", async () => {
+            const cfg = referenceConfig()
+            cfg.charger = undefined
+            const rig = new Rig({ cfg, pack: referencePackFull() })
+            const s = await rig.boot()
+            assertEq(s.charging, undefined, "no charging in the snapshot")
+            assertEq(rig.submit({ kind: "charge.ceiling", ceiling_pm: 900 }).reason, "this box has no charger", "refused")
+        })
+
+        t.test("a pack the charger's divider was not sized for is never charged (LFP on the 16.8 V divider)", async () => {
+            const b = box(0.5)
+            await b.rig.boot()
+            b.hw.plugUsb(laptopCharger65W())
+            assertEq(b.rig.submit({ kind: "pack.config", pack: { chemistry: "LFP", series: 4, parallel: 2, cellCapacity_mAh: 4000 } }).ok, true, "reconfigured")
+            const s = await b.rig.advance(5000)
+            assertEq(s.charging.phase, "fault", s.charging.reason)
+            assertContains(s.charging.reason, "divider", "says why")
+            assertEq(b.hw.charger.regulation().enabled, false, "charger off")
+            assertContains(s.faults.join("; "), "charging:", "listed as a fault")
+        })
+
+        t.test("a charger that stops answering: a fault with the reason, and charging resumes when it answers again", async () => {
+            const b = box(0.5)
+            await b.rig.boot()
+            b.hw.plugUsb(laptopCharger65W())
+            await b.rig.advance(5000)
+            const bus = b.world.board.bus
+            bus.faultHook = (a: number) => (a === 0x6b ? "NACK (injected)" : "")
+            let s = await b.rig.advance(3000)
+            assertEq(s.charging.phase, "fault", s.charging.reason)
+            assertContains(s.charging.reason, "charger:", "the charger named")
+            bus.faultHook = undefined
+            s = await b.rig.advance(5000)
+            assertEq(s.charging.phase, "charging", s.charging.reason)
+            assertTrue(b.rig.eventsOf("charge").length >= 2, "stopped and resumed are both logged")
+        })
+
+        t.test("too hot to charge: no current, the reason in the snapshot", async () => {
+            const b = box(0.5, { ambient_C: 50 })
+            await b.rig.boot()
+            b.hw.plugUsb(laptopCharger65W())
+            const s = await b.rig.advance(5000)
+            assertTrue(s.charging.phase === "too hot" || s.charging.phase === "held", s.charging.phase + ": " + s.charging.reason)
+            assertEq(b.hw.charger.regulation().enabled, false, "charger off")
+        })
+    })
+}
