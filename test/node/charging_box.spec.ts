@@ -103,6 +103,29 @@ export const chargingBoxSpec: Spec = (t: TestApi) => {
             assertTrue(b.rig.eventsOf("charge").length >= 2, "stopped and resumed are both logged")
         })
 
+        t.test("balancing through the AFE: planned at rest, the bleed mask in the snapshot and on the chip", async () => {
+            const b = box(0.6)
+            b.rig.cfg.tick_ms = 1000
+            await b.rig.boot()
+            let seen = 0
+            let bled = false
+            // Rest (the estimator anchors every cell's SOC), then balance: the spread pack has cells to bleed.
+            for (let k = 0; k < 3 * 3600 && !bled; k += 60) {
+                const s = await b.rig.advance(60000)
+                const afeMask = b.world.board.afe.balancing()
+                let snapMask = 0
+                for (let i = 0; i < s.charging.balancing.length; i++) snapMask |= s.charging.balancing[i] << i
+                if (afeMask !== 0) {
+                    seen = afeMask
+                    bled = true
+                    assertEq(snapMask, afeMask, "the snapshot shows what the AFE bleeds")
+                }
+            }
+            assertTrue(bled, "some cell was bled within 3 h")
+            assertEq(seen & (seen >> 1), 0, "never two adjacent cells")
+            assertTrue(b.world.plant.pack.bleedEnergy_J > 0, "the plant's cells lost charge through the resistors")
+        })
+
         t.test("too hot to charge: no current, the reason in the snapshot", async () => {
             const b = box(0.5, { ambient_C: 50 })
             await b.rig.boot()
