@@ -296,6 +296,20 @@ export const commandsSpec: Spec = (t: TestApi) => {
             assertRejected(limitCmd(0, -1e300), cfg, ["limit", "below"], "-1e300")
         })
 
+        t.test("charge.ceiling and charge.full_by: bounds, rounding, fields", async () => {
+            const cfg = oneOutputConfig()
+            const r = validateCommand({ kind: "charge.ceiling", ceiling_pm: 849.6 }, cfg)
+            assertEq(show(r.applied), '{"kind":"charge.ceiling","ceiling_pm":850}', "rounded")
+            assertEq(validateCommand({ kind: "charge.full_by", in_h: 0 }, cfg).applied.in_h, 0, "0 cancels")
+            assertRejected({ kind: "charge.ceiling", ceiling_pm: 499 }, cfg, ["ceiling_pm", "500", "1000", "499"], "below half")
+            assertRejected({ kind: "charge.ceiling", ceiling_pm: "900" }, cfg, ["ceiling_pm", "\"900\""], "a string")
+            assertRejected({ kind: "charge.ceiling", ceiling_pm: NaN }, cfg, ["ceiling_pm"], "NaN")
+            assertRejected({ kind: "charge.full_by", in_h: 169 }, cfg, ["in_h", "168"], "past a week")
+            assertRejected({ kind: "charge.full_by", in_h: -1 }, cfg, ["in_h", "-1"], "negative")
+            assertRejected({ kind: "charge.full_by" }, cfg, ["missing field 'in_h'"], "missing")
+            assertRejected({ kind: "charge.ceiling", ceiling_pm: 900, channel: 0 }, cfg, ["unknown field 'channel'"], "extra field")
+        })
+
         t.test("fuzz: 1500 random and malformed commands never throw or escape the bounds", async () => {
             const g = new Lcg(20261122)
             const cfgs = [oneOutputConfig(), twoChannelConfig()]
