@@ -1,4 +1,5 @@
 // Power Coop firmware for the Pico W (RP2040) box (boards/power_coop_pico.board.json).
+import "./shell/hot_strings" // first: its strings get the short string numbers (tools/hot_strings.ts)
 import { pins } from "@dsboard/power_coop_pico"
 import { referenceConfig } from "./core/box_config"
 import { startBox } from "./shell/box_app"

@@ -1,4 +1,5 @@
 // Power Coop firmware for the ESP32-S3 box (boards/power_coop_s3.board.json).
+import "./shell/hot_strings" // first: its strings get the short string numbers (tools/hot_strings.ts)
 import { pins } from "@dsboard/power_coop_s3"
 import { referenceConfig } from "./core/box_config"
 import { startBox } from "./shell/box_app"

@@ -2,6 +2,7 @@
 // The production supervisor, drivers and Jacdac servers run unchanged; their bus and pins lead over the
 // sim link to the emulated board in Node (register-level chips, enable lines, trip latches, pack FETs,
 // watchdog), which the plant drives there.
+import "./shell/hot_strings" // first: its strings get the short string numbers (tools/hot_strings.ts)
 import * as ds from "@devicescript/core"
 import { simulatorConfig } from "./core/box_config"
 import { startBox } from "./shell/box_app"

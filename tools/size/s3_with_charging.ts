@@ -1,5 +1,6 @@
 // NOT the firmware: a size probe (`npm run size -- tools/size/s3_with_charging.ts`). It is src/main_s3.ts with the
 // charger wired in, as the S3 shell will be once the image has room for it (docs/charging.md, code space).
+import "../../src/shell/hot_strings" // first: its strings get the short string numbers (tools/hot_strings.ts)
 import { pins } from "@dsboard/power_coop_s3"
 import { referenceConfig } from "../../src/core/box_config"
 import { startBox } from "../../src/shell/box_app"
