@@ -307,7 +307,7 @@ async function main(): Promise<void> {
     }
     for (const r of rows) {
         if (json) console.log(JSON.stringify(r))
-        else console.log(`${r.source.padEnd(44)} to 80 % ${r.time_to_ceiling_s === null ? "   never" : (r.time_to_ceiling_s / 60).toFixed(0).padStart(5) + " min"}  to full ${r.time_to_full_s === null ? "   never" : (r.time_to_full_s / 60).toFixed(0).padStart(5) + " min"}  utilisation ${r.power_utilisation.toFixed(3)}  spread ${r.end_spread_mV} mV  bleed ${r.bleed_Wh} Wh  overshoot ${r.overshoot_mV} mV`)
+        else console.log(`${r.source.padEnd(44)} to 80 % ${r.time_to_ceiling_s === null ? "   never" : (r.time_to_ceiling_s / 60).toFixed(0).padStart(5) + " min"}  to full ${r.scenario.indexOf("through the box") >= 0 ? "     n/a" : r.time_to_full_s === null ? "   never" : (r.time_to_full_s / 60).toFixed(0).padStart(5) + " min"}  utilisation ${r.power_utilisation.toFixed(3)}  spread ${r.end_spread_mV} mV  bleed ${r.bleed_Wh} Wh  overshoot ${r.overshoot_mV} mV`)
     }
     if (!json) {
         const worstU = Math.min(...rows.map(r => r.power_utilisation))
