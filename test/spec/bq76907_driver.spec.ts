@@ -3,7 +3,7 @@
 import { EmulatedBus, I2cDevice } from "../../sim/emulators/emulated_bus"
 import { Bq76907Emulator } from "../../sim/emulators/bq76907"
 import { Bus, BusError, DeviceError } from "../../src/drivers/bus"
-import { AfeProtectionConfig, Bq76907, bq76907Defaults, bq76907FetState, bq76907ResetPassq, bq76907Safety, crc8 } from "../../src/drivers/bq76907"
+import { AfeProtectionConfig, Bq76907, bq76907Defaults, bq76907FetState, bq76907ReadBytes, bq76907ResetPassq, bq76907Safety, crc8 } from "../../src/drivers/bq76907"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync } from "../harness/api"
 
 const SHUNT = 0.001
@@ -158,7 +158,7 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
             const c = bq76907Defaults(4)
             c.crc = true
             const e = await catchAsync(async () => {
-                await new Bq76907(garble, c).readBytes(0x14, 2)
+                await bq76907ReadBytes(new Bq76907(garble, c), 0x14, 2)
             })
             assertTrue(e instanceof DeviceError && ("" + e.message).indexOf("CRC") >= 0, "CRC error: " + e)
         })
