@@ -218,12 +218,6 @@ export class Bq76907 {
         this.cfg = cfg
     }
 
-    async readDataMemory(addr: number, n: number): Promise<number[]> {
-        const d = await subcommand(this, addr)
-        if (d.length < n) throw chipError(this, `data memory ${hex16(addr)} returned ${d.length} bytes`)
-        return d.slice(0, n)
-    }
-
     async probe(): Promise<void> {
         const d = await subcommand(this, BQ76907_SUB.DEVICE_NUMBER)
         const dev = le(d, 0, 2)
@@ -284,7 +278,7 @@ export class Bq76907 {
         const keys = protKeys()
         for (let i = 0; i < PROT_DM.length; i++) {
             const n = i === 0 || i === 2 ? 2 : 1
-            const got = le(await this.readDataMemory(PROT_DM[i], n), 0, n)
+            const got = le(await bq76907ReadDataMemory(this, PROT_DM[i], n), 0, n)
             const key = keys[i]
             if (got !== want[i])
                 out.push(misread(names[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
@@ -324,27 +318,6 @@ export class Bq76907 {
         await writeBytes(this, BQ76907_CMD.FET_CONTROL, [(chg ? 0 : FC_CHG_OFF) | (dsg ? 0 : FC_DSG_OFF)])
     }
 
-    /** Accumulated charge (C, positive = discharge) and the time it covers (s). */
-    async readPassq(): Promise<{ charge_C: number; time_s: number }> {
-        const d = await subcommand(this, BQ76907_SUB.PASSQ)
-        if (d.length < 12) throw chipError(this, `PASSQ returned ${d.length} bytes`)
-        // 48-bit two's complement: the low 32 bits, then the upper 16 sign-extended to 32 bits.
-        let hi = le(d, 4, 4)
-        if (hi >= 0x80000000) hi -= 0x100000000
-        const raw = hi * 4294967296 + le(d, 0, 4)
-        // 0.25 userA*s per LSB with userA = 1 mA: 0.25 mC. The chip counts charge as positive.
-        return { charge_C: -raw * 0.00025, time_s: le(d, 8, 4) * 0.25 }
-    }
-
-    /** The thermistor temperature from TS counts: code = 19660.8 * R / (R + 20 kOhm). */
-    tsToCelsius(code: number): number {
-        const ratio = code / 19660.8
-        if (!(ratio > 0 && ratio < 1)) return NaN
-        const r = (20000 * ratio) / (1 - ratio)
-        const invT = 1 / 298.15 + Math.log(r / this.cfg.ntcR25_Ohm) / this.cfg.ntcB_K
-        return 1 / invT - 273.15
-    }
-
     /** Everything the supervisor needs once a second: 8 reads and one subcommand. */
     async read(): Promise<AfeReading> {
         const n = this.cfg.cells
@@ -358,7 +331,7 @@ export class Bq76907 {
         const ts = await word(this, BQ76907_CMD.TS)
         const safety = await bq76907ReadBytes(this, BQ76907_CMD.SAFETY_STATUS_A, 3)
         const status = await word(this, BQ76907_CMD.BATTERY_STATUS)
-        const q = await this.readPassq()
+        const q = await bq76907ReadPassq(this)
         return {
             cell_mV,
             stack_mV: stack,
@@ -366,7 +339,7 @@ export class Bq76907 {
             passq_C: q.charge_C,
             passqTime_s: q.time_s,
             dieTemp_C: die,
-            ts_C: this.tsToCelsius(ts),
+            ts_C: bq76907TsToCelsius(this, ts),
             safetyStatusA: safety[0],
             safetyStatusB: safety[2],
             batteryStatus: status,
@@ -446,6 +419,33 @@ async function writeDataMemory(afe: Bq76907, addr: number, data: number[]): Prom
     await writeBytes(afe, BQ76907_CMD.CHECKSUM, [checksum(addr, data), data.length + 4])
 }
 
+export async function bq76907ReadDataMemory(afe: Bq76907, addr: number, n: number): Promise<number[]> {
+    const d = await subcommand(afe, addr)
+    if (d.length < n) throw chipError(afe, `data memory ${hex16(addr)} returned ${d.length} bytes`)
+    return d.slice(0, n)
+}
+
+/** Accumulated charge (C, positive = discharge) and the time it covers (s). */
+export async function bq76907ReadPassq(afe: Bq76907): Promise<{ charge_C: number; time_s: number }> {
+    const d = await subcommand(afe, BQ76907_SUB.PASSQ)
+    if (d.length < 12) throw chipError(afe, `PASSQ returned ${d.length} bytes`)
+    // 48-bit two's complement: the low 32 bits, then the upper 16 sign-extended to 32 bits.
+    let hi = le(d, 4, 4)
+    if (hi >= 0x80000000) hi -= 0x100000000
+    const raw = hi * 4294967296 + le(d, 0, 4)
+    // 0.25 userA*s per LSB with userA = 1 mA: 0.25 mC. The chip counts charge as positive.
+    return { charge_C: -raw * 0.00025, time_s: le(d, 8, 4) * 0.25 }
+}
+
+/** The thermistor temperature from TS counts: code = 19660.8 * R / (R + 20 kOhm). */
+export function bq76907TsToCelsius(afe: Bq76907, code: number): number {
+    const ratio = code / 19660.8
+    if (!(ratio > 0 && ratio < 1)) return NaN
+    const r = (20000 * ratio) / (1 - ratio)
+    const invT = 1 / 298.15 + Math.log(r / afe.cfg.ntcR25_Ohm) / afe.cfg.ntcB_K
+    return 1 / invT - 273.15
+}
+
 // Protection encoding and small reads, as functions (a method costs more code in DeviceScript).
 
 /** "BQ76907 at 0x..", for messages. */
@@ -480,7 +480,7 @@ async function configUpdate(afe: Bq76907, writes: number[][]): Promise<void> {
 
 /** One data-memory byte. */
 async function dm8(afe: Bq76907, addr: number): Promise<number> {
-    return (await afe.readDataMemory(addr, 1))[0]
+    return (await bq76907ReadDataMemory(afe, addr, 1))[0]
 }
 
 /**
@@ -497,7 +497,7 @@ function fullscan_s(afe: Bq76907): number {
     return (5 * scan_ms(afe)) / 1000
 }
 
-/** TS counts for a thermistor at temp_C (the inverse of tsToCelsius). */
+/** TS counts for a thermistor at temp_C (the inverse of bq76907TsToCelsius). */
 function celsiusToTs(afe: Bq76907, temp_C: number): number {
     const r = afe.cfg.ntcR25_Ohm * Math.exp(afe.cfg.ntcB_K * (1 / (temp_C + 273.15) - 1 / 298.15))
     return (19660.8 * r) / (r + 20000)
@@ -524,7 +524,7 @@ function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
 
 /** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
 function tempValue(afe: Bq76907, i: number, j: number, c: number): number {
-    return j === 1 ? c * fullscan_s(afe) : afe.tsToCelsius(c * TEMP_STEP[i])
+    return j === 1 ? c * fullscan_s(afe) : bq76907TsToCelsius(afe, c * TEMP_STEP[i])
 }
 
 /** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
