@@ -193,7 +193,7 @@ export function crc8(bytes: number[]): number {
     let crc = 0
     for (const b of bytes) {
         crc ^= b & 0xff
-        for (let k = 0; k < 8; k++) crc = (crc & 0x80) !== 0 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff
+        for (let k = 0; k < 8; k++) crc = ((crc << 1) ^ ((crc & 0x80) !== 0 ? 0x07 : 0)) & 0xff
     }
     return crc
 }

@@ -116,11 +116,6 @@ export class Protector implements FaultTable {
         channelRules(this, outputs, cfg)
     }
 
-    /** The index of fault `id`, or -1. */
-    find(id: string): number {
-        return this.ids.indexOf(id)
-    }
-
     /** The value each rule judges now (NaN: not measured now), by the rule's quantity code. */
     private valueFor(k: number, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
         const f = this.faults[k]
@@ -134,20 +129,21 @@ export class Protector implements FaultTable {
             return c.on ? c.voltage_mV : NaN
         }
         if (q === Q_AFE_AGE) return inp.afeAge_ms / inp.afePeriod_ms
-        if (q === Q_AFE_TRIP) return (inp.afeTrips & (1 << AFE_IDS.indexOf(this.ids[k]))) !== 0 ? 1 : 0
+        if (q === Q_AFE_TRIP) return (inp.afeTrips >> AFE_IDS.indexOf(this.ids[k])) & 1
         if (inp.afeAge_ms >= AFE_STALE_PERIODS * inp.afePeriod_ms || inp.cell_mV.length === 0) return NaN
         if (q === Q_STUCK) return this.stuckSince_ms < 0 ? 0 : inp.now_ms - this.stuckSince_ms
         if (q === Q_CELL_MIN_RAW) return cellMin
         if (q === Q_CELL_MAX_RAW) return cellMax
         if (q === Q_TEMP_SANITY) return tempOut
-        // Cell voltages out of a sensor's range are judged by the sensor rules, not as cells.
-        if (q === Q_CELL_MAX) return cellMax <= CELL_MAX_PLAUSIBLE_mV ? cellMax : NaN
-        if (q === Q_CELL_MIN) return cellMin >= CELL_MIN_PLAUSIBLE_mV ? cellMin : NaN
+        // Cell voltages out of a sensor's range are judged by the sensor rules, not as cells: such a reading
+        // (and an implausible cell temperature below) is not measured now, NaN at the end.
+        if (q === Q_CELL_MAX && cellMax <= CELL_MAX_PLAUSIBLE_mV) return cellMax
+        if (q === Q_CELL_MIN && cellMin >= CELL_MIN_PLAUSIBLE_mV) return cellMin
         if (q === Q_DISCHARGE) return inp.pack_mA
         if (q === Q_CHARGE) return -inp.pack_mA
         // Judged whether or not a charger is present: the CHG FET is off before one is plugged in.
         const t = inp.cellTemp_C
-        if (q === Q_CELL_TEMP) return t >= TEMP_MIN_PLAUSIBLE_C && t <= TEMP_MAX_PLAUSIBLE_C ? t : NaN
+        if (q === Q_CELL_TEMP && t >= TEMP_MIN_PLAUSIBLE_C && t <= TEMP_MAX_PLAUSIBLE_C) return t
         if (q === Q_BOARD_TEMP) return inp.boardTemp_C
         if (q === Q_KIRCHHOFF) {
             let out = 0
@@ -278,7 +274,7 @@ export class Protector implements FaultTable {
     restoreLatched(ids: string[]): string[] {
         const unknown: string[] = []
         for (const id of ids) {
-            const k = this.find(id)
+            const k = this.ids.indexOf(id)
             if (k >= 0 && (this.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0) relatchFault(this.faults[k])
             else unknown.push(id)
         }
@@ -296,6 +292,6 @@ export class Protector implements FaultTable {
 
 /** Fault `id` is active (false for an unknown id). A free function: only tests ask, and an image carries every method. */
 export function faultActive(p: Protector, id: string): boolean {
-    const k = p.find(id)
+    const k = p.ids.indexOf(id)
     return k >= 0 && p.faults[k][FF.ACTIVE] !== 0
 }
