@@ -160,10 +160,13 @@ export class Ina228 {
         await this.expectReg(INA228_REG.CONFIG, 0xfff0, configValue(this), "CONFIG")
         await this.expectReg(INA228_REG.ADC_CONFIG, 0xffff, adcConfigValue(this), "ADC_CONFIG")
         await this.expectReg(INA228_REG.SHUNT_CAL, 0x7fff, this.shuntCal, "SHUNT_CAL")
-        if (this.alertLimit_mA >= 0) {
-            await this.expectReg(INA228_REG.SOVL, 0xffff, sovlCode(this, this.alertLimit_mA), "SOVL")
-            await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
-        }
+        if (this.alertLimit_mA >= 0) await this.verifyAlert()
+    }
+
+    /** Re-reads the armed alert: its limit and the latched, active-low mode. */
+    private async verifyAlert(): Promise<void> {
+        await this.expectReg(INA228_REG.SOVL, 0xffff, sovlCode(this, this.alertLimit_mA), "SOVL")
+        await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
     }
 
     private async expectReg(reg: number, mask: number, want: number, name: string): Promise<void> {
@@ -185,8 +188,7 @@ export class Ina228 {
         await writeReg16BE(this.bus, a, INA228_REG.SOVL, sovlCode(this, limit_mA))
         await writeReg16BE(this.bus, a, INA228_REG.DIAG_ALRT, INA228_DIAG.ALATCH)
         this.alertLimit_mA = limit_mA
-        await this.expectReg(INA228_REG.SOVL, 0xffff, sovlCode(this, limit_mA), "SOVL")
-        await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
+        await this.verifyAlert()
     }
 
     /** Reads (and so releases) the latched alert flags, with any the driver's own verification read released. */

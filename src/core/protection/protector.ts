@@ -180,9 +180,9 @@ export class Protector implements FaultTable {
             if (this.stuckSince_ms < 0) this.stuckSince_ms = now_ms
         } else this.stuckSince_ms = -1
         this.lastCells = cells.slice(0)
+        // A temperature no sensor could give (NaN is no reading, not an implausible one).
         let tempOut = 0
-        const temps = [inp.cellTemp_C, inp.boardTemp_C]
-        for (const t of temps) if (t === t && (t < TEMP_MIN_PLAUSIBLE_C || t > TEMP_MAX_PLAUSIBLE_C)) tempOut = 1
+        for (const t of [inp.cellTemp_C, inp.boardTemp_C]) if (t === t && (t < TEMP_MIN_PLAUSIBLE_C || t > TEMP_MAX_PLAUSIBLE_C)) tempOut = 1
         const faults = this.faults
         for (let k = 0; k < faults.length; k++) {
             const v = this.valueFor(k, inp, cellMax, cellMin, tempOut)
