@@ -193,7 +193,7 @@ export function crc8(bytes: number[]): number {
     let crc = 0
     for (const b of bytes) {
         crc ^= b & 0xff
-        for (let k = 0; k < 8; k++) crc = (crc & 0x80) !== 0 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff
+        for (let k = 0; k < 8; k++) crc = ((crc << 1) ^ ((crc & 0x80) !== 0 ? 0x07 : 0)) & 0xff
     }
     return crc
 }
@@ -210,101 +210,19 @@ function s16(v: number): number {
 
 export class Bq76907 {
     readonly cfg: Bq76907Config
-    private bus: Bus
-    /** "BQ76907 at 0x..", for messages. */
-    private where: string
+    readonly bus: Bus
 
     constructor(bus: Bus, cfg: Bq76907Config) {
         if (!(cfg.cells >= 2 && cfg.cells <= 7)) throw new DeviceError(cfg.address, "BQ76907 supports 2 to 7 cells, not " + cfg.cells)
         this.bus = bus
         this.cfg = cfg
-        this.where = "BQ76907 at " + hex8(cfg.address)
-    }
-
-    /** Write `data` to command address `cmd` (CRC per byte when enabled). */
-    async writeBytes(cmd: number, data: number[]): Promise<void> {
-        const a = this.cfg.address
-        const out = [cmd]
-        for (let i = 0; i < data.length; i++) {
-            const d = data[i] & 0xff
-            out.push(d)
-            if (this.cfg.crc) out.push(crc8(i === 0 ? [(a << 1) & 0xff, cmd, d] : [d]))
-        }
-        await this.bus.transfer(a, out, 0)
-    }
-
-    /** Read `n` bytes from command address `cmd` (checking and stripping CRCs when enabled). */
-    async readBytes(cmd: number, n: number): Promise<number[]> {
-        const a = this.cfg.address
-        const crc = this.cfg.crc
-        const len = crc ? 2 * n : n
-        const b = await this.bus.transfer(a, [cmd], len)
-        if (!b || b.length !== len) throw new BusError(a, `short read from ${this.where} at ${hex8(cmd)}`)
-        if (!crc) return b
-        const out: number[] = []
-        for (let i = 0; i < n; i++) {
-            const d = b[2 * i]
-            const want = crc8(i === 0 ? [(a << 1) & 0xff, cmd, ((a << 1) | 1) & 0xff, d] : [d])
-            if (b[2 * i + 1] !== want) throw new DeviceError(a, `${this.where}: CRC error reading ${hex8(cmd)} (garbled transfer)`)
-            out.push(d)
-        }
-        return out
-    }
-
-    /** Start a subcommand and wait for the chip to take it (a command-only subcommand is then done). */
-    async command(id: number): Promise<void> {
-        await this.writeBytes(BQ76907_CMD.SUBCMD, [id & 0xff, (id >> 8) & 0xff])
-        for (let i = 0; i < POLLS; i++) {
-            const echo = await this.readBytes(BQ76907_CMD.SUBCMD, 2)
-            if (le(echo, 0, 2) === id) return
-        }
-        throw new DeviceError(this.cfg.address, `${this.where}: subcommand ${hex16(id)} never completed`)
-    }
-
-    /** Run a subcommand and return its data, checked against the chip's checksum and length. */
-    async subcommand(id: number): Promise<number[]> {
-        await this.command(id)
-        const len = (await this.readBytes(BQ76907_CMD.LENGTH, 1))[0]
-        if (len < 4 || len > 36) throw new DeviceError(this.cfg.address, `${this.where}: subcommand ${hex16(id)} reports length ${len}`)
-        const data = len > 4 ? await this.readBytes(BQ76907_CMD.BUFFER, len - 4) : []
-        const sum = (await this.readBytes(BQ76907_CMD.CHECKSUM, 1))[0]
-        let s = (id & 0xff) + ((id >> 8) & 0xff)
-        for (const d of data) s += d
-        if (((~s) & 0xff) !== sum) throw new DeviceError(this.cfg.address, `${this.where}: checksum mismatch on subcommand ${hex16(id)}`)
-        return data
-    }
-
-    /** Write a data-memory entry (inside CONFIG_UPDATE). */
-    async writeDataMemory(addr: number, data: number[]): Promise<void> {
-        const out = [addr & 0xff, (addr >> 8) & 0xff]
-        for (const d of data) out.push(d)
-        await this.writeBytes(BQ76907_CMD.SUBCMD, out)
-        let s = (addr & 0xff) + ((addr >> 8) & 0xff)
-        for (const d of data) s += d
-        await this.writeBytes(BQ76907_CMD.CHECKSUM, [(~s) & 0xff, data.length + 4])
-    }
-
-    async readDataMemory(addr: number, n: number): Promise<number[]> {
-        const d = await this.subcommand(addr)
-        if (d.length < n) throw new DeviceError(this.cfg.address, `${this.where}: data memory ${hex16(addr)} returned ${d.length} bytes`)
-        return d.slice(0, n)
     }
 
     async probe(): Promise<void> {
-        const d = await this.subcommand(BQ76907_SUB.DEVICE_NUMBER)
+        const d = await subcommand(this, BQ76907_SUB.DEVICE_NUMBER)
         const dev = le(d, 0, 2)
         if (d.length < 2 || dev !== DEVICE_NUMBER)
-            throw new DeviceError(this.cfg.address, `${this.where}: device number ${hex16(dev)}, expected ${hex16(DEVICE_NUMBER)}; another AFE at this address?`)
-    }
-
-    private async batteryStatus(): Promise<number> {
-        return le(await this.readBytes(BQ76907_CMD.BATTERY_STATUS, 2), 0, 2)
-    }
-
-    /** Enter CONFIG_UPDATE (the chip opens its FETs there); callers leave it in a `finally`. */
-    private async enterConfigUpdate(): Promise<void> {
-        await this.command(BQ76907_SUB.SET_CFGUPDATE)
-        if (((await this.batteryStatus()) & CFGUPDATE_BIT) === 0) throw new DeviceError(this.cfg.address, `${this.where}: did not enter CONFIG_UPDATE`)
+            throw chipError(this, `device number ${hex16(dev)}, expected ${hex16(DEVICE_NUMBER)}; another AFE at this address?`)
     }
 
     /**
@@ -312,20 +230,13 @@ export class Bq76907 {
      * allowed: the firmware enables the pack path at boot), and check both took.
      */
     async configure(): Promise<void> {
-        const a = this.cfg.address
-        const want = this.cfg.cells === 7 ? 0 : this.cfg.cells
+        const want = vcellMode(this)
         const fo = (await dm8(this, BQ76907_DM.FET_OPTIONS)) | FO_FET_EN | FO_HOST_FETOFF_EN
-        try {
-            await this.enterConfigUpdate()
-            await this.writeDataMemory(BQ76907_DM.VCELL_MODE, [want])
-            await this.writeDataMemory(BQ76907_DM.FET_OPTIONS, [fo])
-        } finally {
-            await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
-        }
+        await configUpdate(this, [[BQ76907_DM.VCELL_MODE, want], [BQ76907_DM.FET_OPTIONS, fo]])
         const mode = await dm8(this, BQ76907_DM.VCELL_MODE)
-        if (mode !== want) throw new DeviceError(a, `${this.where}: Vcell Mode reads ${mode}, wrote ${want}`)
+        if (mode !== want) throw chipError(this, `Vcell Mode reads ${mode}, wrote ${want}`)
         const fo2 = await dm8(this, BQ76907_DM.FET_OPTIONS)
-        if (fo2 !== fo) throw new DeviceError(a, `${this.where}: FET Options reads ${hex8(fo2)}, wrote ${hex8(fo)}`)
+        if (fo2 !== fo) throw chipError(this, `FET Options reads ${hex8(fo2)}, wrote ${hex8(fo)}`)
     }
 
     /**
@@ -339,16 +250,11 @@ export class Bq76907 {
         const c = encode(this, p, scan)
         const tc = encodeTemp(this, p)
         const b = bitPlan(tc)
-        const bits: number[] = []
-        for (let k = 0; k < b.length; k += 3) bits.push(((await dm8(this, b[k])) | b[k + 1]) & ~b[k + 2])
-        try {
-            await this.enterConfigUpdate()
-            for (let i = 0; i < PROT_DM.length; i++) await this.writeDataMemory(PROT_DM[i], i === 0 || i === 2 ? [c[i] & 0xff, c[i] >> 8] : [c[i]])
-            for (let k = 0; k < tc.length; k += 4) for (let j = 0; j < 3; j++) await this.writeDataMemory(TEMP_DM[tc[k]] + j, [tc[k + 1 + j]])
-            for (let k = 0; k < b.length; k += 3) await this.writeDataMemory(b[k], [bits[k / 3]])
-        } finally {
-            await this.command(BQ76907_SUB.EXIT_CFGUPDATE)
-        }
+        const w: number[][] = []
+        for (let i = 0; i < PROT_DM.length; i++) w.push(i === 0 || i === 2 ? [PROT_DM[i], c[i] & 0xff, c[i] >> 8] : [PROT_DM[i], c[i]])
+        for (let k = 0; k < tc.length; k += 4) for (let j = 0; j < 3; j++) w.push([TEMP_DM[tc[k]] + j, tc[k + 1 + j]])
+        for (let k = 0; k < b.length; k += 3) w.push([b[k], ((await dm8(this, b[k])) | b[k + 1]) & ~b[k + 2]])
+        await configUpdate(this, w)
         const r: any = {}
         const keys = protKeys()
         const temps = tempKeys()
@@ -372,13 +278,13 @@ export class Bq76907 {
         const keys = protKeys()
         for (let i = 0; i < PROT_DM.length; i++) {
             const n = i === 0 || i === 2 ? 2 : 1
-            const got = le(await this.readDataMemory(PROT_DM[i], n), 0, n)
+            const got = le(await bq76907ReadDataMemory(this, PROT_DM[i], n), 0, n)
             const key = keys[i]
             if (got !== want[i])
                 out.push(misread(names[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
         }
         const vm = await dm8(this, BQ76907_DM.VCELL_MODE)
-        const cells = this.cfg.cells === 7 ? 0 : this.cfg.cells
+        const cells = vcellMode(this)
         if (vm !== cells) out.push(`Vcell Mode reads ${vm}, configured ${cells} (the COV/CUV delays are counted in ADSCANs)`)
         const tc = encodeTemp(this, armed)
         const temps = tempKeys()
@@ -408,45 +314,24 @@ export class Bq76907 {
      * something turned it off.
      */
     async setFets(chg: boolean, dsg: boolean): Promise<void> {
-        if (((await this.batteryStatus()) & BS_FET_EN) === 0) await this.command(BQ76907_SUB.FET_ENABLE)
-        await this.writeBytes(BQ76907_CMD.FET_CONTROL, [(chg ? 0 : FC_CHG_OFF) | (dsg ? 0 : FC_DSG_OFF)])
-    }
-
-    /** Accumulated charge (C, positive = discharge) and the time it covers (s). */
-    async readPassq(): Promise<{ charge_C: number; time_s: number }> {
-        const d = await this.subcommand(BQ76907_SUB.PASSQ)
-        if (d.length < 12) throw new DeviceError(this.cfg.address, `${this.where}: PASSQ returned ${d.length} bytes`)
-        // 48-bit two's complement: the low 32 bits, then the upper 16 sign-extended to 32 bits.
-        let hi = le(d, 4, 4)
-        if (hi >= 0x80000000) hi -= 0x100000000
-        const raw = hi * 4294967296 + le(d, 0, 4)
-        // 0.25 userA*s per LSB with userA = 1 mA: 0.25 mC. The chip counts charge as positive.
-        return { charge_C: -raw * 0.00025, time_s: le(d, 8, 4) * 0.25 }
-    }
-
-    /** The thermistor temperature from TS counts: code = 19660.8 * R / (R + 20 kOhm). */
-    tsToCelsius(code: number): number {
-        const ratio = code / 19660.8
-        if (!(ratio > 0 && ratio < 1)) return NaN
-        const r = (20000 * ratio) / (1 - ratio)
-        const invT = 1 / 298.15 + Math.log(r / this.cfg.ntcR25_Ohm) / this.cfg.ntcB_K
-        return 1 / invT - 273.15
+        if (((await word(this, BQ76907_CMD.BATTERY_STATUS)) & BS_FET_EN) === 0) await command(this, BQ76907_SUB.FET_ENABLE)
+        await writeBytes(this, BQ76907_CMD.FET_CONTROL, [(chg ? 0 : FC_CHG_OFF) | (dsg ? 0 : FC_DSG_OFF)])
     }
 
     /** Everything the supervisor needs once a second: 8 reads and one subcommand. */
     async read(): Promise<AfeReading> {
         const n = this.cfg.cells
         // Cells 1..n are consecutive LE words from 0x14: one transfer.
-        const cells = await this.readBytes(BQ76907_CMD.CELL1, 2 * n)
+        const cells = await bq76907ReadBytes(this, BQ76907_CMD.CELL1, 2 * n)
         const cell_mV: number[] = []
         for (let i = 0; i < n; i++) cell_mV.push(s16(le(cells, 2 * i, 2)))
-        const stack = le(await this.readBytes(BQ76907_CMD.STACK, 2), 0, 2)
-        const cc2 = s16(le(await this.readBytes(BQ76907_CMD.CC2, 2), 0, 2))
-        const die = s16(le(await this.readBytes(BQ76907_CMD.INT_TEMP, 2), 0, 2))
-        const ts = le(await this.readBytes(BQ76907_CMD.TS, 2), 0, 2)
-        const safety = await this.readBytes(BQ76907_CMD.SAFETY_STATUS_A, 3)
-        const status = await this.batteryStatus()
-        const q = await this.readPassq()
+        const stack = await word(this, BQ76907_CMD.STACK)
+        const cc2 = s16(await word(this, BQ76907_CMD.CC2))
+        const die = s16(await word(this, BQ76907_CMD.INT_TEMP))
+        const ts = await word(this, BQ76907_CMD.TS)
+        const safety = await bq76907ReadBytes(this, BQ76907_CMD.SAFETY_STATUS_A, 3)
+        const status = await word(this, BQ76907_CMD.BATTERY_STATUS)
+        const q = await bq76907ReadPassq(this)
         return {
             cell_mV,
             stack_mV: stack,
@@ -454,7 +339,7 @@ export class Bq76907 {
             passq_C: q.charge_C,
             passqTime_s: q.time_s,
             dieTemp_C: die,
-            ts_C: this.tsToCelsius(ts),
+            ts_C: bq76907TsToCelsius(this, ts),
             safetyStatusA: safety[0],
             safetyStatusB: safety[2],
             batteryStatus: status,
@@ -463,11 +348,139 @@ export class Bq76907 {
 }
 
 
+// The chip's transfers, as functions (a method costs more code in DeviceScript).
+
+/** Write `data` to command address `cmd` (CRC per byte when enabled). */
+async function writeBytes(afe: Bq76907, cmd: number, data: number[]): Promise<void> {
+    const a = afe.cfg.address
+    const crc = afe.cfg.crc
+    const out = [cmd]
+    for (let i = 0; i < data.length; i++) {
+        const d = data[i] & 0xff
+        out.push(d)
+        if (crc) out.push(crc8(i === 0 ? [(a << 1) & 0xff, cmd, d] : [d]))
+    }
+    await afe.bus.transfer(a, out, 0)
+}
+
+/** Read `n` bytes from command address `cmd` (checking and stripping CRCs when enabled). */
+export async function bq76907ReadBytes(afe: Bq76907, cmd: number, n: number): Promise<number[]> {
+    const a = afe.cfg.address
+    const crc = afe.cfg.crc
+    const len = crc ? 2 * n : n
+    const b = await afe.bus.transfer(a, [cmd], len)
+    if (!b || b.length !== len) throw new BusError(a, `short read from ${where(afe)} at ${hex8(cmd)}`)
+    if (!crc) return b
+    const out: number[] = []
+    for (let i = 0; i < n; i++) {
+        const d = b[2 * i]
+        const want = crc8(i === 0 ? [(a << 1) & 0xff, cmd, ((a << 1) | 1) & 0xff, d] : [d])
+        if (b[2 * i + 1] !== want) throw chipError(afe, `CRC error reading ${hex8(cmd)} (garbled transfer)`)
+        out.push(d)
+    }
+    return out
+}
+
+/** One 16-bit (little-endian) command register. */
+async function word(afe: Bq76907, cmd: number): Promise<number> {
+    return le(await bq76907ReadBytes(afe, cmd, 2), 0, 2)
+}
+
+/** The subcommand interface's checksum over a 16-bit word (subcommand or address) and its data. */
+function checksum(word: number, data: number[]): number {
+    let s = (word & 0xff) + ((word >> 8) & 0xff)
+    for (const d of data) s += d
+    return (~s) & 0xff
+}
+
+/** Start a subcommand and wait for the chip to take it (a command-only subcommand is then done). */
+async function command(afe: Bq76907, id: number): Promise<void> {
+    await writeBytes(afe, BQ76907_CMD.SUBCMD, [id & 0xff, (id >> 8) & 0xff])
+    for (let i = 0; i < POLLS; i++) if ((await word(afe, BQ76907_CMD.SUBCMD)) === id) return
+    throw chipError(afe, `subcommand ${hex16(id)} never completed`)
+}
+
+/** Run a subcommand and return its data, checked against the chip's checksum and length. */
+async function subcommand(afe: Bq76907, id: number): Promise<number[]> {
+    await command(afe, id)
+    const len = (await bq76907ReadBytes(afe, BQ76907_CMD.LENGTH, 1))[0]
+    if (len < 4 || len > 36) throw chipError(afe, `subcommand ${hex16(id)} reports length ${len}`)
+    const data = len > 4 ? await bq76907ReadBytes(afe, BQ76907_CMD.BUFFER, len - 4) : []
+    const sum = (await bq76907ReadBytes(afe, BQ76907_CMD.CHECKSUM, 1))[0]
+    if (checksum(id, data) !== sum) throw chipError(afe, `checksum mismatch on subcommand ${hex16(id)}`)
+    return data
+}
+
+/** Write a data-memory entry (inside CONFIG_UPDATE). */
+async function writeDataMemory(afe: Bq76907, addr: number, data: number[]): Promise<void> {
+    const out = [addr & 0xff, (addr >> 8) & 0xff]
+    for (const d of data) out.push(d)
+    await writeBytes(afe, BQ76907_CMD.SUBCMD, out)
+    await writeBytes(afe, BQ76907_CMD.CHECKSUM, [checksum(addr, data), data.length + 4])
+}
+
+export async function bq76907ReadDataMemory(afe: Bq76907, addr: number, n: number): Promise<number[]> {
+    const d = await subcommand(afe, addr)
+    if (d.length < n) throw chipError(afe, `data memory ${hex16(addr)} returned ${d.length} bytes`)
+    return d.slice(0, n)
+}
+
+/** Accumulated charge (C, positive = discharge) and the time it covers (s). */
+export async function bq76907ReadPassq(afe: Bq76907): Promise<{ charge_C: number; time_s: number }> {
+    const d = await subcommand(afe, BQ76907_SUB.PASSQ)
+    if (d.length < 12) throw chipError(afe, `PASSQ returned ${d.length} bytes`)
+    // 48-bit two's complement: the low 32 bits, then the upper 16 sign-extended to 32 bits.
+    let hi = le(d, 4, 4)
+    if (hi >= 0x80000000) hi -= 0x100000000
+    const raw = hi * 4294967296 + le(d, 0, 4)
+    // 0.25 userA*s per LSB with userA = 1 mA: 0.25 mC. The chip counts charge as positive.
+    return { charge_C: -raw * 0.00025, time_s: le(d, 8, 4) * 0.25 }
+}
+
+/** The thermistor temperature from TS counts: code = 19660.8 * R / (R + 20 kOhm). */
+export function bq76907TsToCelsius(afe: Bq76907, code: number): number {
+    const ratio = code / 19660.8
+    if (!(ratio > 0 && ratio < 1)) return NaN
+    const r = (20000 * ratio) / (1 - ratio)
+    const invT = 1 / 298.15 + Math.log(r / afe.cfg.ntcR25_Ohm) / afe.cfg.ntcB_K
+    return 1 / invT - 273.15
+}
+
 // Protection encoding and small reads, as functions (a method costs more code in DeviceScript).
+
+/** "BQ76907 at 0x..", for messages. */
+function where(afe: Bq76907): string {
+    return "BQ76907 at " + hex8(afe.cfg.address)
+}
+
+/** A DeviceError about this chip: "BQ76907 at 0x..: " and `what`. */
+function chipError(afe: Bq76907, what: string): DeviceError {
+    return new DeviceError(afe.cfg.address, where(afe) + ": " + what)
+}
+
+/** Vcell Mode for the configured cell count (0 means all 7). */
+function vcellMode(afe: Bq76907): number {
+    const n = afe.cfg.cells
+    return n === 7 ? 0 : n
+}
+
+/**
+ * Write data-memory entries, [address, data bytes...] each, in one CONFIG_UPDATE (the chip opens its FETs
+ * there), and leave it whatever happens.
+ */
+async function configUpdate(afe: Bq76907, writes: number[][]): Promise<void> {
+    try {
+        await command(afe, BQ76907_SUB.SET_CFGUPDATE)
+        if (((await word(afe, BQ76907_CMD.BATTERY_STATUS)) & CFGUPDATE_BIT) === 0) throw chipError(afe, "did not enter CONFIG_UPDATE")
+        for (const w of writes) await writeDataMemory(afe, w[0], w.slice(1))
+    } finally {
+        await command(afe, BQ76907_SUB.EXIT_CFGUPDATE)
+    }
+}
 
 /** One data-memory byte. */
 async function dm8(afe: Bq76907, addr: number): Promise<number> {
-    return (await afe.readDataMemory(addr, 1))[0]
+    return (await bq76907ReadDataMemory(afe, addr, 1))[0]
 }
 
 /**
@@ -484,7 +497,7 @@ function fullscan_s(afe: Bq76907): number {
     return (5 * scan_ms(afe)) / 1000
 }
 
-/** TS counts for a thermistor at temp_C (the inverse of tsToCelsius). */
+/** TS counts for a thermistor at temp_C (the inverse of bq76907TsToCelsius). */
 function celsiusToTs(afe: Bq76907, temp_C: number): number {
     const r = afe.cfg.ntcR25_Ohm * Math.exp(afe.cfg.ntcB_K * (1 / (temp_C + 273.15) - 1 / 298.15))
     return (19660.8 * r) / (r + 20000)
@@ -511,7 +524,7 @@ function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
 
 /** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
 function tempValue(afe: Bq76907, i: number, j: number, c: number): number {
-    return j === 1 ? c * fullscan_s(afe) : afe.tsToCelsius(c * TEMP_STEP[i])
+    return j === 1 ? c * fullscan_s(afe) : bq76907TsToCelsius(afe, c * TEMP_STEP[i])
 }
 
 /** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
@@ -562,7 +575,7 @@ function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
 
 /** Safety Alert A/B (condition present) and Safety Status A/B (tripped), in one read. */
 export async function bq76907Safety(afe: Bq76907): Promise<AfeSafety> {
-    const b = await afe.readBytes(BQ76907_CMD.SAFETY_ALERT_A, 4)
+    const b = await bq76907ReadBytes(afe, BQ76907_CMD.SAFETY_ALERT_A, 4)
     const st = b[1]
     const P = BQ76907_PROT
     return {
@@ -582,13 +595,13 @@ export async function bq76907Safety(afe: Bq76907): Promise<AfeSafety> {
 
 /** What the FET drivers do now (Battery Status CHG and DSG). */
 export async function bq76907FetState(afe: Bq76907): Promise<{ chg: boolean; dsg: boolean }> {
-    const s = le(await afe.readBytes(BQ76907_CMD.BATTERY_STATUS, 2), 0, 2)
+    const s = await word(afe, BQ76907_CMD.BATTERY_STATUS)
     return { chg: (s & BS_CHG) !== 0, dsg: (s & BS_DSG) !== 0 }
 }
 
 /** Restart the accumulated charge (PASSQ) at zero. */
 export async function bq76907ResetPassq(afe: Bq76907): Promise<void> {
-    await afe.command(BQ76907_SUB.RESET_PASSQ)
+    await command(afe, BQ76907_SUB.RESET_PASSQ)
 }
 
 /**
@@ -599,7 +612,7 @@ export async function bq76907ResetPassq(afe: Bq76907): Promise<void> {
 export async function bq76907SetBalancing(afe: Bq76907, mask: number): Promise<void> {
     const m = mask & 0x7f
     if ((m & (m >> 1)) !== 0) throw new DeviceError(afe.cfg.address, "BQ76907: balancing mask " + hex8(m) + " has adjacent cells")
-    await afe.writeDataMemory(BQ76907_SUB.CB_ACTIVE_CELLS, [m])
-    const back = (await afe.subcommand(BQ76907_SUB.CB_ACTIVE_CELLS))[0] & 0x7f
+    await writeDataMemory(afe, BQ76907_SUB.CB_ACTIVE_CELLS, [m])
+    const back = (await subcommand(afe, BQ76907_SUB.CB_ACTIVE_CELLS))[0] & 0x7f
     if (back !== m) throw new DeviceError(afe.cfg.address, "BQ76907: CB_ACTIVE_CELLS reads " + hex8(back) + ", wrote " + hex8(m))
 }

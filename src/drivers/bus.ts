@@ -6,27 +6,25 @@ export interface Bus {
     transfer(address: number, write: number[], readLength: number): Promise<number[]>
 }
 
-/** An error about the chip at one bus address. */
-class ChipError extends Error {
+// Two errors about the chip at one bus address (no common base class: each class costs code in DeviceScript).
+
+/** A transaction that failed on the wire (NACK, timeout, arbitration). */
+export class BusError extends Error {
     address: number
-    constructor(name: string, address: number, message: string) {
+    constructor(address: number, message: string) {
         super(message)
-        this.name = name
+        this.name = "BusError"
         this.address = address
     }
 }
 
-/** A transaction that failed on the wire (NACK, timeout, arbitration). */
-export class BusError extends ChipError {
-    constructor(address: number, message: string) {
-        super("BusError", address, message)
-    }
-}
-
 /** A chip that answered but is not what the driver expects, or reads back wrong. */
-export class DeviceError extends ChipError {
+export class DeviceError extends Error {
+    address: number
     constructor(address: number, message: string) {
-        super("DeviceError", address, message)
+        super(message)
+        this.name = "DeviceError"
+        this.address = address
     }
 }
 

@@ -109,43 +109,24 @@ export class Ina228 {
     private energy_J = NaN
     private charge_C = NaN
 
+    /** Plans the calibration: ADCRANGE and SHUNT_CAL from shunt and max current; throws if the pair cannot be represented. */
     constructor(bus: Bus, cfg: Ina228Config) {
         this.bus = bus
         this.cfg = cfg
-        this.planCalibration()
-    }
-
-    private where(): string {
-        return "INA228 at " + hex8(this.cfg.address)
-    }
-
-    /** Choose ADCRANGE and SHUNT_CAL from shunt and max current; throws if the pair cannot be represented. */
-    private planCalibration(): void {
-        const c = this.cfg
-        if (!(c.shunt_mOhm > 0) || !(c.maxCurrent_mA > 0))
-            throw new DeviceError(c.address, this.where() + ": shunt and max current must be positive")
-        const r_Ohm = c.shunt_mOhm / 1000
-        const vMax = (c.maxCurrent_mA / 1000) * r_Ohm
-        if (vMax > SHUNT_FS_V[0])
-            throw new DeviceError(c.address, this.where() + ": " + c.maxCurrent_mA + " mA through " + c.shunt_mOhm + " mOhm exceeds the 163.84 mV shunt range")
+        if (!(cfg.shunt_mOhm > 0) || !(cfg.maxCurrent_mA > 0)) throw chipError(this, "shunt and max current must be positive")
+        const r_Ohm = cfg.shunt_mOhm / 1000
+        const vMax = (cfg.maxCurrent_mA / 1000) * r_Ohm
+        if (vMax > SHUNT_FS_V[0]) throw chipError(this, `${cfg.maxCurrent_mA} mA through ${cfg.shunt_mOhm} mOhm exceeds the 163.84 mV shunt range`)
         // The ±40.96 mV range has 4x the resolution; use it when the full current fits.
-        this.adcRange = vMax <= SHUNT_FS_V[1] ? 1 : 0
-        const idealLsb = c.maxCurrent_mA / 1000 / 524288
+        const range1 = vMax <= SHUNT_FS_V[1]
+        this.adcRange = range1 ? 1 : 0
+        const gain = range1 ? 4 : 1
+        const idealLsb = cfg.maxCurrent_mA / 1000 / 524288
         // The range check above keeps SHUNT_CAL <= 25000 * 0.16384 = 4096, well inside its 15 bits.
-        let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * (this.adcRange === 1 ? 4 : 1))
+        let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * gain)
         if (cal < 1) cal = 1
         this.shuntCal = cal
-        this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * (this.adcRange === 1 ? 4 : 1))
-    }
-
-    configValue(): number {
-        return this.adcRange === 1 ? 0x0010 : 0x0000
-    }
-
-    private adcConfigValue(): number {
-        const c = this.cfg
-        // MODE 0xF: continuous bus, shunt and temperature.
-        return (0xf << 12) | ((c.busConvCode & 7) << 9) | ((c.shuntConvCode & 7) << 6) | ((c.tempConvCode & 7) << 3) | (c.avgCode & 7)
+        this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * gain)
     }
 
     /** Checks the IDs; throws DeviceError naming what answered instead. */
@@ -153,11 +134,11 @@ export class Ina228 {
         const a = this.cfg.address
         const mfr = await readRegBE(this.bus, a, INA228_REG.MANUFACTURER_ID, 2)
         if (mfr !== TI_MANUFACTURER_ID)
-            throw new DeviceError(a, this.where() + ": manufacturer id " + hex16(mfr) + ", expected " + hex16(TI_MANUFACTURER_ID) + " (TI); wrong chip at this address?")
+            throw chipError(this, `manufacturer id ${hex16(mfr)}, expected ${hex16(TI_MANUFACTURER_ID)} (TI); wrong chip at this address?`)
         const dev = await readRegBE(this.bus, a, INA228_REG.DEVICE_ID, 2)
         // Only the die id (bits 15:4) is stable; the revision nibble varies between lots.
         if (dev >> 4 !== INA228_DIE_ID)
-            throw new DeviceError(a, this.where() + ": device id " + hex16(dev) + ", expected 0x228x; an INA226/INA238 or another TI part?")
+            throw chipError(this, `device id ${hex16(dev)}, expected 0x228x; an INA226/INA238 or another TI part?`)
     }
 
     /**
@@ -166,8 +147,8 @@ export class Ina228 {
      */
     async configure(): Promise<void> {
         const a = this.cfg.address
-        await writeReg16BE(this.bus, a, INA228_REG.CONFIG, this.configValue())
-        await writeReg16BE(this.bus, a, INA228_REG.ADC_CONFIG, this.adcConfigValue())
+        await writeReg16BE(this.bus, a, INA228_REG.CONFIG, configValue(this))
+        await writeReg16BE(this.bus, a, INA228_REG.ADC_CONFIG, adcConfigValue(this))
         await writeReg16BE(this.bus, a, INA228_REG.SHUNT_CAL, this.shuntCal)
         // The alert is armed afterwards (setAlertLimit): until then there is no limit to check.
         this.alertLimit_mA = -1
@@ -176,13 +157,16 @@ export class Ina228 {
 
     /** Re-reads every register the driver owns; throws DeviceError on the first mismatch. */
     async verify(): Promise<void> {
-        await this.expectReg(INA228_REG.CONFIG, 0xfff0, this.configValue(), "CONFIG")
-        await this.expectReg(INA228_REG.ADC_CONFIG, 0xffff, this.adcConfigValue(), "ADC_CONFIG")
+        await this.expectReg(INA228_REG.CONFIG, 0xfff0, configValue(this), "CONFIG")
+        await this.expectReg(INA228_REG.ADC_CONFIG, 0xffff, adcConfigValue(this), "ADC_CONFIG")
         await this.expectReg(INA228_REG.SHUNT_CAL, 0x7fff, this.shuntCal, "SHUNT_CAL")
-        if (this.alertLimit_mA >= 0) {
-            await this.expectReg(INA228_REG.SOVL, 0xffff, this.sovlCode(this.alertLimit_mA), "SOVL")
-            await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
-        }
+        if (this.alertLimit_mA >= 0) await this.verifyAlert()
+    }
+
+    /** Re-reads the armed alert: its limit and the latched, active-low mode. */
+    private async verifyAlert(): Promise<void> {
+        await this.expectReg(INA228_REG.SOVL, 0xffff, sovlCode(this, this.alertLimit_mA), "SOVL")
+        await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
     }
 
     private async expectReg(reg: number, mask: number, want: number, name: string): Promise<void> {
@@ -191,15 +175,7 @@ export class Ina228 {
         // limit was being changed must not vanish in the verification read).
         if (reg === INA228_REG.DIAG_ALRT) this.heldFlags |= got & 0x0fff
         if ((got & mask) !== (want & mask))
-            throw new DeviceError(this.cfg.address, this.where() + ": " + name + " reads " + hex16(got) + ", wrote " + hex16(want))
-    }
-
-    sovlCode(limit_mA: number): number {
-        const v = (limit_mA / 1000) * (this.cfg.shunt_mOhm / 1000)
-        let code = Math.round(v / (this.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V))
-        if (code > 0x7fff) code = 0x7fff
-        if (code < 1) code = 1
-        return code
+            throw chipError(this, `${name} reads ${hex16(got)}, wrote ${hex16(want)}`)
     }
 
     /**
@@ -209,11 +185,10 @@ export class Ina228 {
      */
     async setAlertLimit(limit_mA: number): Promise<void> {
         const a = this.cfg.address
-        await writeReg16BE(this.bus, a, INA228_REG.SOVL, this.sovlCode(limit_mA))
+        await writeReg16BE(this.bus, a, INA228_REG.SOVL, sovlCode(this, limit_mA))
         await writeReg16BE(this.bus, a, INA228_REG.DIAG_ALRT, INA228_DIAG.ALATCH)
         this.alertLimit_mA = limit_mA
-        await this.expectReg(INA228_REG.SOVL, 0xffff, this.sovlCode(limit_mA), "SOVL")
-        await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
+        await this.verifyAlert()
     }
 
     /** Reads (and so releases) the latched alert flags, with any the driver's own verification read released. */
@@ -263,16 +238,40 @@ export class Ina228 {
     }
 }
 
-// Free functions, not methods: the firmware never calls them, and a DeviceScript image only carries the
-// free functions something calls (every method of a class is carried).
+// Free functions, not methods: a DeviceScript image only carries the free functions something calls (every
+// method of a class is carried), and a call to one costs less code than a method call.
+
+/** A DeviceError about this chip: "INA228 at 0x..: " and `what`. */
+function chipError(m: Ina228, what: string): DeviceError {
+    return new DeviceError(m.cfg.address, `INA228 at ${hex8(m.cfg.address)}: ${what}`)
+}
+
+function configValue(m: Ina228): number {
+    return m.adcRange === 1 ? 0x0010 : 0x0000
+}
+
+function adcConfigValue(m: Ina228): number {
+    const c = m.cfg
+    // MODE 0xF: continuous bus, shunt and temperature.
+    return (0xf << 12) | ((c.busConvCode & 7) << 9) | ((c.shuntConvCode & 7) << 6) | ((c.tempConvCode & 7) << 3) | (c.avgCode & 7)
+}
+
+/** The SOVL code for an alert at `limit_mA`. */
+function sovlCode(m: Ina228, limit_mA: number): number {
+    const v = (limit_mA / 1000) * (m.cfg.shunt_mOhm / 1000)
+    let code = Math.round(v / (m.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V))
+    if (code > 0x7fff) code = 0x7fff
+    if (code < 1) code = 1
+    return code
+}
 
 /** The trip current the SOVL code for `limit_mA` really gives (what the hardware will do), mA. */
 export function ina228AlertTrip_mA(m: Ina228, limit_mA: number): number {
     const lsb = m.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V
-    return (m.sovlCode(limit_mA) * lsb * 1000) / (m.cfg.shunt_mOhm / 1000)
+    return (sovlCode(m, limit_mA) * lsb * 1000) / (m.cfg.shunt_mOhm / 1000)
 }
 
 /** Zero the energy and charge accumulators (RSTACC self-clears; the other CONFIG bits are rewritten unchanged). */
 export async function ina228ResetAccumulators(m: Ina228): Promise<void> {
-    await writeReg16BE(m.bus, m.cfg.address, INA228_REG.CONFIG, m.configValue() | 0x4000)
+    await writeReg16BE(m.bus, m.cfg.address, INA228_REG.CONFIG, configValue(m) | 0x4000)
 }

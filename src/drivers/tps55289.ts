@@ -33,17 +33,18 @@ export class Tps55289 {
         this.sense_mOhm = sense_mOhm
     }
 
-    private async reg(r: number): Promise<number> {
-        const b = await this.bus.transfer(this.address, [r], 1)
-        return b[0]
+    /** Read register r back against what was written to it; `verb` says how the mismatch is worded. */
+    private async check(r: number, verb: string): Promise<void> {
+        const w = this.wrote[r]
+        const got = (await this.bus.transfer(this.address, [r], 1))[0]
+        if (got !== w) throw new DeviceError(this.address, `TPS55289 register ${hex8(r)} reads ${hex8(got)}, ${verb} ${hex8(w)}`)
     }
 
     /** Write one register and read it back. */
     private async put(r: number, v: number): Promise<void> {
         this.wrote[r] = v
         await this.bus.transfer(this.address, [r, v], 0)
-        const got = await this.reg(r)
-        if (got !== v) throw new DeviceError(this.address, "TPS55289 register " + hex8(r) + " reads " + hex8(got) + ", wrote " + hex8(v))
+        await this.check(r, "wrote")
     }
 
     /** Internal feedback for 5-20 V, 5 V, the limit at its smallest, the output enabled (EN still gates it). */
@@ -68,16 +69,11 @@ export class Tps55289 {
     }
 
     async readStatus(): Promise<number> {
-        return await this.reg(7)
+        return (await this.bus.transfer(this.address, [7], 1))[0]
     }
 
     /** Every register written is read back: a converter that was reset (brown-out) no longer limits. */
     async verify(): Promise<void> {
-        for (let r = 0; r < 7; r++) {
-            const w = this.wrote[r]
-            if (w < 0) continue
-            const got = await this.reg(r)
-            if (got !== w) throw new DeviceError(this.address, "TPS55289 register " + hex8(r) + " reads " + hex8(got) + ", expected " + hex8(w))
-        }
+        for (let r = 0; r < 7; r++) if (this.wrote[r] >= 0) await this.check(r, "expected")
     }
 }

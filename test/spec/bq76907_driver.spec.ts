@@ -3,7 +3,7 @@
 import { EmulatedBus, I2cDevice } from "../../sim/emulators/emulated_bus"
 import { Bq76907Emulator } from "../../sim/emulators/bq76907"
 import { Bus, BusError, DeviceError } from "../../src/drivers/bus"
-import { AfeProtectionConfig, Bq76907, bq76907Defaults, bq76907FetState, bq76907ResetPassq, bq76907Safety, crc8 } from "../../src/drivers/bq76907"
+import { AfeProtectionConfig, Bq76907, bq76907Defaults, bq76907FetState, bq76907ReadBytes, bq76907ReadDataMemory, bq76907ReadPassq, bq76907ResetPassq, bq76907Safety, bq76907TsToCelsius, crc8 } from "../../src/drivers/bq76907"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync } from "../harness/api"
 
 const SHUNT = 0.001
@@ -56,7 +56,7 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
             const s = setup(4, false)
             await s.drv.probe()
             await s.drv.configure()
-            const mode = await s.drv.readDataMemory(0x901b, 1)
+            const mode = await bq76907ReadDataMemory(s.drv, 0x901b, 1)
             assertEq(mode[0], 4, "Vcell Mode")
         })
 
@@ -114,7 +114,7 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
                 s.emu.step(60)
                 if (k % 10 === 9) await t.pause()
             }
-            const q = await s.drv.readPassq()
+            const q = await bq76907ReadPassq(s.drv)
             assertNear(q.charge_C, 3 * 3600, 3 * 3600 * 0.001, "3 A for an hour, discharge positive")
             assertNear(q.time_s, 3600, 0.5, "PASSTIME")
         })
@@ -127,7 +127,7 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
             s.emu.setErrors({ currentNoise_A: 0, currentOffset_A: 0.02, currentGain: 1.01 })
             s.emu.setInputs(volts(4, 3.7), 2, 25, 25)
             for (let k = 0; k < 10; k++) s.emu.step(360)
-            const q = await s.drv.readPassq()
+            const q = await bq76907ReadPassq(s.drv)
             // Measured (chip sign) = 1.01 * (-2) + 0.02 = -2.0 A -> discharge-positive 2.0 A for an hour.
             assertNear(q.charge_C, 2.0 * 3600, 2, "charge with the errors in")
         })
@@ -158,7 +158,7 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
             const c = bq76907Defaults(4)
             c.crc = true
             const e = await catchAsync(async () => {
-                await new Bq76907(garble, c).readBytes(0x14, 2)
+                await bq76907ReadBytes(new Bq76907(garble, c), 0x14, 2)
             })
             assertTrue(e instanceof DeviceError && ("" + e.message).indexOf("CRC") >= 0, "CRC error: " + e)
         })
@@ -186,10 +186,10 @@ export const bq76907DriverSpec: Spec = (t: TestApi) => {
 
         t.test("the thermistor conversion matches the facts page's hand values", async () => {
             const s = setup(4, false)
-            assertNear(s.drv.tsToCelsius(6554), 25, 0.1, "25 °C")
-            assertNear(s.drv.tsToCelsius(11587), 0, 0.1, "0 °C")
-            assertNear(s.drv.tsToCelsius(3835), 45, 0.1, "45 °C")
-            assertTrue(!(s.drv.tsToCelsius(0) === s.drv.tsToCelsius(0)), "an open thermistor is NaN, not a number")
+            assertNear(bq76907TsToCelsius(s.drv, 6554), 25, 0.1, "25 °C")
+            assertNear(bq76907TsToCelsius(s.drv, 11587), 0, 0.1, "0 °C")
+            assertNear(bq76907TsToCelsius(s.drv, 3835), 45, 0.1, "45 °C")
+            assertTrue(!(bq76907TsToCelsius(s.drv, 0) === bq76907TsToCelsius(s.drv, 0)), "an open thermistor is NaN, not a number")
         })
     })
 }
@@ -247,7 +247,7 @@ async function sneakWrite(s: Setup, addr: number, data: number[]): Promise<void>
 }
 
 async function dmU(s: Setup, addr: number, n: number): Promise<number> {
-    const d = await s.drv.readDataMemory(addr, n)
+    const d = await bq76907ReadDataMemory(s.drv, addr, n)
     return n === 2 ? d[0] + 256 * d[1] : d[0]
 }
 

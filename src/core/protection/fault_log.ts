@@ -83,26 +83,28 @@ export class FaultLog {
         } catch (e) {
             problems.push(`could not read the fault log (${errorText(e)})`)
         }
-        this.boot = isWhole(boots, 0, Infinity) ? boots + 1 : 1
-        if (boots !== undefined && boots !== null && this.boot === 1 && boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
-        this.settings.set(KEY_BOOTS, this.boot)
-        if (head === undefined || head === null) return problems
+        const boot = isWhole(boots, 0, Infinity) ? boots + 1 : 1
+        this.boot = boot
+        if (boots != null && boot === 1 && boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
+        this.settings.set(KEY_BOOTS, boot)
+        if (head == null) return problems
         if (typeof head !== "object" || typeof head.c !== "number" || !isWhole(head.n, 0, LOG_SLOTS - 1)) {
             problems.push(`fault log head ${JSON.stringify(head)} unusable; the log starts afresh`)
             return problems
         }
-        this.next = head.n
+        const next = head.n
+        this.next = next
         this.total = head.c
         // Oldest first: from the slot after the newest, around the ring.
         for (let k = 0; k < LOG_SLOTS; k++) {
-            const i = (this.next + k) % LOG_SLOTS
+            const i = (next + k) % LOG_SLOTS
             let x: any
             try {
                 x = await store.read(logSlotKey(i))
             } catch (e) {
                 x = undefined
             }
-            if (x === undefined || x === null) continue
+            if (x == null) continue
             const e = entryOf(x)
             if (e) this.entries.push(e)
             else problems.push(`fault log slot ${i} unusable; skipped`)
@@ -111,8 +113,9 @@ export class FaultLog {
     }
 
     add(e: FaultLogEntry): void {
-        this.entries.push(e)
-        if (this.entries.length > LOG_SLOTS) this.entries.shift()
+        const entries = this.entries
+        entries.push(e)
+        if (entries.length > LOG_SLOTS) entries.shift()
         const rec: any = { v: VERSION }
         const ev: any = e
         const F = entryFields()
@@ -120,9 +123,12 @@ export class FaultLog {
             const v = ev[F[k]]
             rec[F[k + 1]] = F[k + 2] === "number" ? Math.round(v) : v
         }
-        this.settings.set(logSlotKey(this.next), rec)
-        this.next = (this.next + 1) % LOG_SLOTS
-        this.total++
-        this.settings.set(KEY_LOG_HEAD, { n: this.next, c: this.total })
+        const settings = this.settings
+        settings.set(logSlotKey(this.next), rec)
+        const next = (this.next + 1) % LOG_SLOTS
+        const total = this.total + 1
+        this.next = next
+        this.total = total
+        settings.set(KEY_LOG_HEAD, { n: next, c: total })
     }
 }

@@ -40,7 +40,7 @@ export interface ProtectionInputs {
     afeTrips: number
 }
 
-/** The AFE's hardware trips, as the protector sees them. */
+/** The AFE's hardware trips, as the protector sees them (bit k is the k-th id of AFE_IDS). */
 export const AFE_COV = 1
 export const AFE_CUV = 2
 export const AFE_SCD = 4
@@ -49,6 +49,8 @@ export const AFE_OCC = 16
 /** The AFE's temperature trips: out of the charge window, out of the discharge window. */
 export const AFE_TEMP_CHG = 32
 export const AFE_TEMP_DSG = 64
+/** The rule judging each AFE_* bit, in bit order. */
+const AFE_IDS = ["afe.cov", "afe.cuv", "afe.scd", "afe.ocd", "afe.occ", "afe.temp.charge", "afe.temp.discharge"]
 
 export type ProtectionNote = (channel: number, kind: string, message: string) => void
 
@@ -96,15 +98,6 @@ function sensorRules(t: FaultTable): void {
     ], 0)
 }
 
-function afeBit(id: string): number {
-    if (id === "afe.cov") return AFE_COV
-    if (id === "afe.cuv") return AFE_CUV
-    if (id === "afe.scd") return AFE_SCD
-    if (id === "afe.ocd") return AFE_OCD
-    if (id === "afe.occ") return AFE_OCC
-    return id === "afe.temp.charge" ? AFE_TEMP_CHG : AFE_TEMP_DSG
-}
-
 export class Protector implements FaultTable {
     /** Fault k: its id, its catalogue row and its record (fault.ts). */
     readonly ids: string[] = []
@@ -123,11 +116,6 @@ export class Protector implements FaultTable {
         channelRules(this, outputs, cfg)
     }
 
-    /** The index of fault `id`, or -1. */
-    find(id: string): number {
-        return this.ids.indexOf(id)
-    }
-
     /** The value each rule judges now (NaN: not measured now), by the rule's quantity code. */
     private valueFor(k: number, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
         const f = this.faults[k]
@@ -141,20 +129,21 @@ export class Protector implements FaultTable {
             return c.on ? c.voltage_mV : NaN
         }
         if (q === Q_AFE_AGE) return inp.afeAge_ms / inp.afePeriod_ms
-        if (q === Q_AFE_TRIP) return (inp.afeTrips & afeBit(this.ids[k])) !== 0 ? 1 : 0
+        if (q === Q_AFE_TRIP) return (inp.afeTrips >> AFE_IDS.indexOf(this.ids[k])) & 1
         if (inp.afeAge_ms >= AFE_STALE_PERIODS * inp.afePeriod_ms || inp.cell_mV.length === 0) return NaN
         if (q === Q_STUCK) return this.stuckSince_ms < 0 ? 0 : inp.now_ms - this.stuckSince_ms
         if (q === Q_CELL_MIN_RAW) return cellMin
         if (q === Q_CELL_MAX_RAW) return cellMax
         if (q === Q_TEMP_SANITY) return tempOut
-        // Cell voltages out of a sensor's range are judged by the sensor rules, not as cells.
-        if (q === Q_CELL_MAX) return cellMax <= CELL_MAX_PLAUSIBLE_mV ? cellMax : NaN
-        if (q === Q_CELL_MIN) return cellMin >= CELL_MIN_PLAUSIBLE_mV ? cellMin : NaN
+        // Cell voltages out of a sensor's range are judged by the sensor rules, not as cells: such a reading
+        // (and an implausible cell temperature below) is not measured now, NaN at the end.
+        if (q === Q_CELL_MAX && cellMax <= CELL_MAX_PLAUSIBLE_mV) return cellMax
+        if (q === Q_CELL_MIN && cellMin >= CELL_MIN_PLAUSIBLE_mV) return cellMin
         if (q === Q_DISCHARGE) return inp.pack_mA
         if (q === Q_CHARGE) return -inp.pack_mA
         // Judged whether or not a charger is present: the CHG FET is off before one is plugged in.
         const t = inp.cellTemp_C
-        if (q === Q_CELL_TEMP) return t >= TEMP_MIN_PLAUSIBLE_C && t <= TEMP_MAX_PLAUSIBLE_C ? t : NaN
+        if (q === Q_CELL_TEMP && t >= TEMP_MIN_PLAUSIBLE_C && t <= TEMP_MAX_PLAUSIBLE_C) return t
         if (q === Q_BOARD_TEMP) return inp.boardTemp_C
         if (q === Q_KIRCHHOFF) {
             let out = 0
@@ -174,28 +163,32 @@ export class Protector implements FaultTable {
     }
 
     evaluate(inp: ProtectionInputs): void {
+        const cells = inp.cell_mV
+        const now_ms = inp.now_ms
         let cellMax = -1e9
         let cellMin = 1e9
-        for (const v of inp.cell_mV) {
+        for (const v of cells) {
             if (v > cellMax) cellMax = v
             if (v < cellMin) cellMin = v
         }
         // Frozen readings: the same cells to the millivolt while at least C/20-ish current flows.
-        let same = inp.cell_mV.length === this.lastCells.length && inp.cell_mV.length > 0
-        for (let i = 0; same && i < inp.cell_mV.length; i++) if (inp.cell_mV[i] !== this.lastCells[i]) same = false
+        const last = this.lastCells
+        let same = cells.length === last.length && cells.length > 0
+        for (let i = 0; same && i < cells.length; i++) if (cells[i] !== last[i]) same = false
         const flowing = Math.abs(inp.pack_mA) > 200
         if (inp.afeAge_ms < AFE_STALE_PERIODS * inp.afePeriod_ms && same && flowing) {
-            if (this.stuckSince_ms < 0) this.stuckSince_ms = inp.now_ms
+            if (this.stuckSince_ms < 0) this.stuckSince_ms = now_ms
         } else this.stuckSince_ms = -1
-        this.lastCells = inp.cell_mV.slice(0)
+        this.lastCells = cells.slice(0)
+        // A temperature no sensor could give (NaN is no reading, not an implausible one).
         let tempOut = 0
-        const temps = [inp.cellTemp_C, inp.boardTemp_C]
-        for (const t of temps) if (t === t && (t < TEMP_MIN_PLAUSIBLE_C || t > TEMP_MAX_PLAUSIBLE_C)) tempOut = 1
-        for (let k = 0; k < this.faults.length; k++) {
+        for (const t of [inp.cellTemp_C, inp.boardTemp_C]) if (t === t && (t < TEMP_MIN_PLAUSIBLE_C || t > TEMP_MAX_PLAUSIBLE_C)) tempOut = 1
+        const faults = this.faults
+        for (let k = 0; k < faults.length; k++) {
             const v = this.valueFor(k, inp, cellMax, cellMin, tempOut)
-            const change = evaluateFault(this.faults[k], v, inp.now_ms)
-            if (change === FAULT_TRIPPED) this.record(k, "trip", v, inp.now_ms)
-            else if (change === FAULT_RELEASED) this.record(k, "release", v, inp.now_ms)
+            const change = evaluateFault(faults[k], v, now_ms)
+            if (change === FAULT_TRIPPED) this.record(k, "trip", v, now_ms)
+            else if (change === FAULT_RELEASED) this.record(k, "release", v, now_ms)
         }
     }
 
@@ -207,12 +200,13 @@ export class Protector implements FaultTable {
         const w = this.rows[k].split("|")
         const unit = w[3]
         const trip = f[FF.TRIP]
-        this.log.add({ boot: this.log.boot, t_s: now_ms / 1000, event, id, value, threshold: trip, unit })
+        const log = this.log
+        log.add({ boot: log.boot, t_s: now_ms / 1000, event, id, value, threshold: trip, unit })
         let message: string
-        if (event === "trip") message = w[1] + ": " + Math.round(value) + " " + unit + " (limit " + Math.round(trip) + " " + unit + ")" + ((f[FF.FLAGS] & FLAG_LATCHING) !== 0 ? "; latched until a person clears it" : "")
-        else if (event === "release") message = w[1] + ": cleared at " + Math.round(value) + " " + unit
-        else message = w[1] + ": cleared by a person"
-        this.note(f[FF.CHANNEL], "protection", id + " " + event + ": " + message)
+        if (event === "trip") message = `${Math.round(value)} ${unit} (limit ${Math.round(trip)} ${unit})${(f[FF.FLAGS] & FLAG_LATCHING) !== 0 ? "; latched until a person clears it" : ""}`
+        else if (event === "release") message = `cleared at ${Math.round(value)} ${unit}`
+        else message = "cleared by a person"
+        this.note(f[FF.CHANNEL], "protection", `${id} ${event}: ${w[1]}: ${message}`)
     }
 
     /** OR of the actions of every active fault. */
@@ -232,8 +226,9 @@ export class Protector implements FaultTable {
 
     /** The index of an active fault that holds output i off, or -1. */
     holding(i: number): number {
-        for (let k = 0; k < this.faults.length; k++) {
-            const f = this.faults[k]
+        const faults = this.faults
+        for (let k = 0; k < faults.length; k++) {
+            const f = faults[k]
             if (f[FF.ACTIVE] === 0) continue
             const a = faultAction(f)
             if ((a & ACTION_DISCHARGE) !== 0 || ((a & ACTION_CHANNEL) !== 0 && f[FF.CHANNEL] === i)) return k
@@ -243,22 +238,24 @@ export class Protector implements FaultTable {
 
     /** Fault k for a person: "id: what is wrong", and that it is latched. */
     sentence(k: number): string {
-        return this.ids[k] + ": " + ruleWhat(this.rows[k]) + (this.faults[k][FF.LATCHED] !== 0 ? " (latched)" : "")
+        return `${this.ids[k]}: ${ruleWhat(this.rows[k])}${this.faults[k][FF.LATCHED] !== 0 ? " (latched)" : ""}`
     }
 
     /** A person clears latched faults (all, or one id). Returns "" or why nothing was cleared. */
     clear(id: string, now_ms: number): string {
         let cleared = 0
         const refusals: string[] = []
-        for (let k = 0; k < this.faults.length; k++) {
-            const f = this.faults[k]
-            if (id !== "" && this.ids[k] !== id) continue
+        const faults = this.faults
+        const ids = this.ids
+        for (let k = 0; k < faults.length; k++) {
+            const f = faults[k]
+            if (id !== "" && ids[k] !== id) continue
             if (f[FF.ACTIVE] === 0 || f[FF.LATCHED] === 0) continue
             const why = clearFaultLatch(f, now_ms)
             if (why === "") {
                 cleared++
                 this.record(k, "clear", NaN, now_ms)
-            } else refusals.push(this.ids[k] + ": " + why)
+            } else refusals.push(`${ids[k]}: ${why}`)
         }
         if (cleared > 0) return ""
         if (refusals.length > 0) return refusals.join("; ")
@@ -268,7 +265,8 @@ export class Protector implements FaultTable {
     /** Ids of the latched faults (saved, so a restart cannot clear what needs a person). */
     latchedIds(): string[] {
         const out: string[] = []
-        for (let k = 0; k < this.faults.length; k++) if (this.faults[k][FF.LATCHED] !== 0) out.push(this.ids[k])
+        const faults = this.faults
+        for (let k = 0; k < faults.length; k++) if (faults[k][FF.LATCHED] !== 0) out.push(this.ids[k])
         return out
     }
 
@@ -276,7 +274,7 @@ export class Protector implements FaultTable {
     restoreLatched(ids: string[]): string[] {
         const unknown: string[] = []
         for (const id of ids) {
-            const k = this.find(id)
+            const k = this.ids.indexOf(id)
             if (k >= 0 && (this.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0) relatchFault(this.faults[k])
             else unknown.push(id)
         }
@@ -286,13 +284,14 @@ export class Protector implements FaultTable {
     /** One sentence per active fault. */
     describe(): string[] {
         const out: string[] = []
-        for (let k = 0; k < this.faults.length; k++) if (this.faults[k][FF.ACTIVE] !== 0) out.push("protection " + this.sentence(k))
+        const faults = this.faults
+        for (let k = 0; k < faults.length; k++) if (faults[k][FF.ACTIVE] !== 0) out.push("protection " + this.sentence(k))
         return out
     }
 }
 
 /** Fault `id` is active (false for an unknown id). A free function: only tests ask, and an image carries every method. */
 export function faultActive(p: Protector, id: string): boolean {
-    const k = p.find(id)
+    const k = p.ids.indexOf(id)
     return k >= 0 && p.faults[k][FF.ACTIVE] !== 0
 }

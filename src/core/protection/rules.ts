@@ -95,8 +95,13 @@ export interface CellVoltageLimits {
 }
 
 export function cellVoltageLimits(c: Chemistry): CellVoltageLimits {
-    if (c.id === "LFP") return { overVoltage_mV: 3750, safetyOverVoltage_mV: 3850, underVoltage_mV: 2500, deepDischarge_mV: 2000 }
-    return { overVoltage_mV: 4250, safetyOverVoltage_mV: 4300, underVoltage_mV: 2800, deepDischarge_mV: 2500 }
+    // Parsed from strings (a string costs no code space; an object literal is code that builds it). Called when
+    // protections are armed or built, not every tick.
+    return JSON.parse(
+        c.id === "LFP"
+            ? '{"overVoltage_mV": 3750, "safetyOverVoltage_mV": 3850, "underVoltage_mV": 2500, "deepDischarge_mV": 2000}'
+            : '{"overVoltage_mV": 4250, "safetyOverVoltage_mV": 4300, "underVoltage_mV": 2800, "deepDischarge_mV": 2500}'
+    )
 }
 
 /** What is wrong, for a person: the catalogue row's words. */
@@ -114,15 +119,16 @@ export function ruleWhat(row: string): string {
  * DeviceScript image's code space is tight and strings cost none of it. The rules are appended to `t`.
  */
 export function rulesFrom(t: FaultTable, rows: string[], limits: number[], outputs: number): void {
+    const perOutput = outputs > 0
     for (let i = 0; i < rows.length; i++) {
         // One split per row, shared by every output's copy (the VM's String.split is slow).
         const f = rows[i].split("|")
         const flags = faultFlags(f[2] === "1", f[7] === "1", +f[6], +f[9])
-        for (let c = 0; c < (outputs > 0 ? outputs : 1); c++) {
+        for (let c = 0; c < (perOutput ? outputs : 1); c++) {
             const k = 2 * (c * rows.length + i)
-            t.ids.push((outputs > 0 ? "ch" + c + "." : "") + f[0])
+            t.ids.push(perOutput ? `ch${c}.${f[0]}` : f[0])
             t.rows.push(rows[i])
-            t.faults.push(faultRecord(flags, limits[k], limits[k + 1], +f[4], +f[5], outputs > 0 ? c : -1))
+            t.faults.push(faultRecord(flags, limits[k], limits[k + 1], +f[4], +f[5], perOutput ? c : -1))
         }
     }
 }
@@ -178,12 +184,11 @@ export function channelRules(t: FaultTable, outputs: { minOut_mV: number; maxOut
     const limits: number[] = []
     for (const o of outputs) {
         // prettier-ignore
-        const own = [
+        limits.push(
             p.stageTrip_C, p.stageWarn_C - 10, // stage.hot
             o.maxOut_mV, o.maxOut_mV - 500, // ov
             100, 50, // switch.stuck
-        ]
-        for (const x of own) limits.push(x)
+        )
     }
     rulesFrom(t, CHANNEL_RULES, limits, outputs.length)
 }
