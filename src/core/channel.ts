@@ -123,11 +123,12 @@ export class ChannelControl {
         await this.meter.setAlertLimit(this.alert_mA())
     }
 
-    private lost(now_ms: number, why: string): void {
+    /** The meter or converter failed with `e`: fault, the reason `what` + the error's text + `after`. */
+    private lost(now_ms: number, what: string, e: any, after = ""): void {
         this.meterReady = false
         this.requested = false
         this.nextRetry_ms = now_ms + 5000
-        this.go("fault", why)
+        this.go("fault", what + errorText(e) + after)
     }
 
     /** Probe, configure and arm the meter (and converter). Outputs stay off whatever happens here. */
@@ -143,7 +144,7 @@ export class ChannelControl {
             if (this.holdReason !== "") this.go("fault", "protection: " + this.holdReason)
             else this.go("off", this.state === "fault" ? "hardware recovered; switch on when ready" : "ready")
         } catch (e) {
-            this.lost(now_ms, "meter/converter: " + errorText(e))
+            this.lost(now_ms, "meter/converter: ", e)
             this.nextRetry_ms = now_ms + retry_ms
         }
     }
@@ -170,7 +171,7 @@ export class ChannelControl {
                 const diag = await this.meter.readDiag()
                 if ((diag & INA228_DIAG.SHNTOL) !== 0) this.alertTrip()
             } catch (e) {
-                this.lost(now_ms, "meter: " + errorText(e))
+                this.lost(now_ms, "meter: ", e)
             }
             return
         }
@@ -188,7 +189,7 @@ export class ChannelControl {
             this.live_ms = now_ms
             this.go("starting", why)
         } catch (e) {
-            this.lost(now_ms, "meter/converter: " + errorText(e))
+            this.lost(now_ms, "meter/converter: ", e)
         }
     }
 
@@ -198,7 +199,7 @@ export class ChannelControl {
         try {
             await this.arm()
         } catch (e) {
-            this.lost(now_ms, "meter/converter: " + errorText(e))
+            this.lost(now_ms, "meter/converter: ", e)
         }
     }
 
@@ -214,7 +215,7 @@ export class ChannelControl {
             this.convStatus = this.conv ? await this.conv.readStatus() : 0
         } catch (e) {
             this.fresh = false
-            if (++this.failures >= failLimit) this.lost(now_ms, "meter not responding (" + errorText(e) + ")")
+            if (++this.failures >= failLimit) this.lost(now_ms, "meter not responding (", e, ")")
             return
         }
         this.failures = 0
@@ -229,7 +230,7 @@ export class ChannelControl {
                 await this.meter.verify()
                 if (this.conv) await this.conv.verify()
             } catch (e) {
-                this.lost(now_ms, "registers read back wrong (" + errorText(e) + "); reconfiguring")
+                this.lost(now_ms, "registers read back wrong (", e, "); reconfiguring")
                 this.nextRetry_ms = now_ms
                 return
             }
