@@ -59,8 +59,6 @@ export class ChannelControl {
     private live_ms = 0
     private last: Ina228Reading = undefined
     private fresh = false
-    /** Converter STATUS of the last poll (0 without a converter). */
-    convStatus = 0
     /** Set by the supervisor: time to empty for this output alone. */
     runtime_s = -1
     /** Non-empty while a protection holds this output off (the fault's sentence). */
@@ -99,8 +97,9 @@ export class ChannelControl {
         const changed = state !== this.state || reason !== this.reason
         this.state = state
         this.reason = reason
-        if (was !== this.live()) this.readsSinceSwitch = 0
-        this.enable.write(this.live())
+        const live = this.live()
+        if (was !== live) this.readsSinceSwitch = 0
+        this.enable.write(live)
         if (changed) this.emit(this.index, "state", state, reason)
     }
 
@@ -209,10 +208,13 @@ export class ChannelControl {
             if (now_ms >= this.nextRetry_ms) await this.init(now_ms, retry_ms)
             return
         }
+        const conv = this.conv
         let r: Ina228Reading
+        /** Converter STATUS (0 without a converter). */
+        let status = 0
         try {
             r = await this.meter.read(full)
-            this.convStatus = this.conv ? await this.conv.readStatus() : 0
+            if (conv) status = await conv.readStatus()
         } catch (e) {
             this.fresh = false
             if (++this.failures >= failLimit) this.lost(now_ms, "meter not responding (", e, ")")
@@ -228,15 +230,17 @@ export class ChannelControl {
             this.sinceVerify = 0
             try {
                 await this.meter.verify()
-                if (this.conv) await this.conv.verify()
+                if (conv) await conv.verify()
             } catch (e) {
                 this.lost(now_ms, "registers read back wrong (", e, "); reconfiguring")
                 this.nextRetry_ms = now_ms
                 return
             }
         }
-        if (this.state === "tripped" && this.requested && now_ms >= this.nextRetry_ms) {
-            await this.start(now_ms, "automatic retry " + this.retries + " of " + RETRIES + " after an overload")
+        if (this.state === "tripped") {
+            // An overload trip is retried while the user still wants the output on, once its back-off is over.
+            if (this.requested && now_ms >= this.nextRetry_ms)
+                await this.start(now_ms, "automatic retry " + this.retries + " of " + RETRIES + " after an overload")
             return
         }
         if (!this.live()) return
@@ -245,28 +249,34 @@ export class ChannelControl {
             this.alertTrip()
             return
         }
-        if ((this.convStatus & TPS55289_STATUS.SCP) !== 0) {
+        if ((status & TPS55289_STATUS.SCP) !== 0) {
             this.hardTrip("converter short-circuit protection")
             return
         }
         if (this.readsSinceSwitch < 2) return
-        const settled = now_ms - this.live_ms >= SOFT_START_ms
-        if (settled && r.busVoltage_mV < this.out_mV * COLLAPSED) {
-            this.hardTrip("output collapsed to " + Math.round(r.busVoltage_mV) + " mV (short circuit or the eFuse's own trip)")
+        const liveFor_ms = now_ms - this.live_ms
+        if (liveFor_ms < SOFT_START_ms) {
+            // Soft start: the firmware's own checks wait (the hardware trip stays armed).
+            this.overSince_ms = -1
+            return
+        }
+        const bus_mV = r.busVoltage_mV
+        if (bus_mV < this.out_mV * COLLAPSED) {
+            this.hardTrip("output collapsed to " + Math.round(bus_mV) + " mV (short circuit or the eFuse's own trip)")
             return
         }
         const lim = this.effectiveLimit_mA()
         // The converter in constant current holds the limit (within its accuracy): limiting, not overload.
-        const limiting = (this.convStatus & TPS55289_STATUS.OCP) !== 0
-        if (settled) {
-            const s = limiting ? "limiting" : "on"
-            if (s !== this.state) this.go(s, limiting ? "holding the " + fmtAmps(lim) + " limit; the load wants more" : "running")
-        }
-        if (this.retries > 0 && now_ms - this.live_ms >= RETRY_FORGET_ms) this.retries = 0
+        const limiting = (status & TPS55289_STATUS.OCP) !== 0
+        if (limiting) {
+            if (this.state !== "limiting") this.go("limiting", "holding the " + fmtAmps(lim) + " limit; the load wants more")
+        } else if (this.state !== "on") this.go("on", "running")
+        // A minute of good running forgets earlier overloads.
+        if (liveFor_ms >= RETRY_FORGET_ms) this.retries = 0
         // Overload: the output below its window (a stage or eFuse at its limit, a failing source), or above
         // the limit without a converter holding it.
-        const over = r.busVoltage_mV < this.cfg.minOut_mV || (!limiting && r.current_mA > lim)
-        if (!over || !settled) this.overSince_ms = -1
+        const over = bus_mV < this.cfg.minOut_mV || (!limiting && r.current_mA > lim)
+        if (!over) this.overSince_ms = -1
         else if (this.overSince_ms < 0) this.overSince_ms = now_ms
         else if (now_ms - this.overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) this.overload(now_ms, r.current_mA, lim)
     }
