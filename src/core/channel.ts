@@ -362,29 +362,39 @@ export class ChannelControl {
     }
 
     snapshot(now_ms: number): ChannelSnapshot {
-        const r = this.last
-        return {
+        const cfg = this.cfg
+        // The measured fields are 0 until there is a reading (filled in below, keeping the field order).
+        const s: ChannelSnapshot = {
             index: this.index,
             name: this.name,
-            kind: this.cfg.kind,
+            kind: cfg.kind,
             priority: this.priority,
             state: this.state,
             reason: this.reason,
             requested: this.requested,
             setVoltage_mV: this.out_mV,
-            voltage_mV: r ? Math.round(r.busVoltage_mV) : 0,
-            current_mA: r ? Math.round(r.current_mA) : 0,
-            power_mW: r ? Math.round(r.power_mW) : 0,
+            voltage_mV: 0,
+            current_mA: 0,
+            power_mW: 0,
             energy_mWh: 0,
             today_mWh: 0,
             quota_Wh: 0,
-            charge_mAh: r ? Math.round(r.charge_C / 3.6) : 0,
+            charge_mAh: 0,
             limit_mA: this.limit_mA,
             effectiveLimit_mA: this.effectiveLimit_mA(),
-            rated_mA: this.cfg.rated_mA,
-            dieTemp_dC: r ? Math.round(r.dieTemp_C * 10) : 0,
+            rated_mA: cfg.rated_mA,
+            dieTemp_dC: 0,
             fresh: this.fresh,
             runtime_s: this.runtime_s,
         }
+        const r = this.last
+        if (r) {
+            s.voltage_mV = Math.round(r.busVoltage_mV)
+            s.current_mA = Math.round(r.current_mA)
+            s.power_mW = Math.round(r.power_mW)
+            s.charge_mAh = Math.round(r.charge_C / 3.6)
+            s.dieTemp_dC = Math.round(r.dieTemp_C * 10)
+        }
+        return s
     }
 }
