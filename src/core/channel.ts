@@ -58,6 +58,7 @@ export class ChannelControl {
     private retries = 0
     private live_ms = 0
     private last: Ina228Reading = undefined
+    /** The last reading is current (set only together with `last`). */
     private fresh = false
     /** Set by the supervisor: time to empty for this output alone. */
     runtime_s = -1
@@ -343,22 +344,28 @@ export class ChannelControl {
 
     /** Present output power, W (0 when unknown). */
     power_W(): number {
-        return this.fresh && this.last ? this.last.power_mW / 1000 : 0
+        return this.fresh ? this.last.power_mW / 1000 : 0
     }
 
     /** What the protections judge: the latest reading, counted fresh only once it describes the present switch state. */
     protectionReading(): ChannelReading {
-        const r = this.last
-        const ok = r !== undefined
-        return {
+        const c: ChannelReading = {
             on: this.live(),
-            fresh: ok && this.fresh && this.readsSinceSwitch >= 2,
-            voltage_mV: ok ? r.busVoltage_mV : 0,
-            current_mA: ok ? r.current_mA : 0,
-            power_mW: ok ? r.power_mW : 0,
+            fresh: this.fresh && this.readsSinceSwitch >= 2,
+            voltage_mV: 0,
+            current_mA: 0,
+            power_mW: 0,
             direct: this.cfg.stage_mV === 0,
-            dieTemp_C: ok ? r.dieTemp_C : 0,
+            dieTemp_C: 0,
         }
+        const r = this.last
+        if (r) {
+            c.voltage_mV = r.busVoltage_mV
+            c.current_mA = r.current_mA
+            c.power_mW = r.power_mW
+            c.dieTemp_C = r.dieTemp_C
+        }
+        return c
     }
 
     snapshot(now_ms: number): ChannelSnapshot {
