@@ -44,7 +44,8 @@ export function clip(s: string): string {
  * MQTT or BLE would otherwise exhaust the VM's memory while the reason is built).
  */
 export function quote(v: any): string {
-    if (typeof v === "number" && !(v === v && v !== Infinity && v !== -Infinity)) return "" + v
+    // A finite number prints the same as its JSON; NaN and Infinity would print as JSON's null.
+    if (typeof v === "number") return "" + v
     if (typeof v === "string" && v.length > 40) return JSON.stringify(v.slice(0, 40)) + "..."
     if (v !== null && typeof v === "object") return Array.isArray(v) ? "an array" : "an object"
     const s = JSON.stringify(v)
