@@ -96,7 +96,7 @@ export class SettingsWriter {
 }
 
 export function errorText(e: any): string {
-    if (e === undefined || e === null) return "unknown error"
+    if (e == null) return "unknown error"
     if (typeof e === "string") return e
     return e.message ? e.message : "" + e
 }
