@@ -51,7 +51,6 @@ export class SettingsWriter {
     private pending: { [key: string]: any } = {}
     private tokens: { [key: string]: number } = {}
     private refilled_ms: { [key: string]: number } = {}
-    writes = 0
 
     constructor(store: SettingsStore, refill_ms: number, burst: number) {
         this.store = store
@@ -85,7 +84,6 @@ export class SettingsWriter {
             const value = pending[key]
             try {
                 await this.store.write(key, value)
-                this.writes++
                 if (pending[key] === value) delete pending[key]
             } catch (e) {
                 problems.push(`could not save setting ${key}: ${errorText(e)}`)
