@@ -152,9 +152,9 @@ export class ChannelControl {
     /** Stateful check of a command that already passed validation. */
     refusal(on: boolean): string {
         if (!on) return ""
-        if (this.holdReason !== "") return this.name + " is held off by a protection (" + this.holdReason + ")"
+        if (this.holdReason !== "") return `${this.name} is held off by a protection (${this.holdReason})`
         if (this.state === "fault" || this.state === "shed" || this.state === "quota")
-            return this.name + " is " + this.state + " (" + this.reason + ")"
+            return `${this.name} is ${this.state} (${this.reason})`
         return ""
     }
 
@@ -241,7 +241,7 @@ export class ChannelControl {
         if (this.state === "tripped") {
             // An overload trip is retried while the user still wants the output on, once its back-off is over.
             if (this.requested && now_ms >= this.nextRetry_ms)
-                await this.start(now_ms, "automatic retry " + this.retries + " of " + RETRIES + " after an overload")
+                await this.start(now_ms, `automatic retry ${this.retries} of ${RETRIES} after an overload`)
             return
         }
         if (!this.live()) return
@@ -263,14 +263,14 @@ export class ChannelControl {
         }
         const bus_mV = r.busVoltage_mV
         if (bus_mV < this.out_mV * COLLAPSED) {
-            this.hardTrip("output collapsed to " + Math.round(bus_mV) + " mV (short circuit or the eFuse's own trip)")
+            this.hardTrip(`output collapsed to ${Math.round(bus_mV)} mV (short circuit or the eFuse's own trip)`)
             return
         }
         const lim = this.effectiveLimit_mA()
         // The converter in constant current holds the limit (within its accuracy): limiting, not overload.
         const limiting = (status & TPS55289_STATUS.OCP) !== 0
         if (limiting) {
-            if (this.state !== "limiting") this.go("limiting", "holding the " + fmtAmps(lim) + " limit; the load wants more")
+            if (this.state !== "limiting") this.go("limiting", `holding the ${fmtAmps(lim)} limit; the load wants more`)
         } else if (this.state !== "on") this.go("on", "running")
         // A minute of good running forgets earlier overloads.
         if (liveFor_ms >= RETRY_FORGET_ms) this.retries = 0
@@ -284,26 +284,26 @@ export class ChannelControl {
 
     /** A trip the hardware took (or a short): latched until the user switches the output on again. */
     private alertTrip(): void {
-        this.hardTrip("current above " + fmtAmps(this.alert_mA()) + " (meter ALERT)")
+        this.hardTrip(`current above ${fmtAmps(this.alert_mA())} (meter ALERT)`)
     }
 
     private hardTrip(why: string): void {
         this.requested = false
-        this.go("tripped", "short circuit or heavy overload: " + why + "; switch on again once the cause is removed")
+        this.go("tripped", `short circuit or heavy overload: ${why}; switch on again once the cause is removed`)
     }
 
     /** The firmware's overload trip: retried with exponential back-off while the user still wants it on. */
     private overload(now_ms: number, cur_mA: number, lim_mA: number): void {
-        const what = "overload " + fmtAmps(cur_mA) + " > limit " + fmtAmps(lim_mA) + " (firmware)"
+        const what = `overload ${fmtAmps(cur_mA)} > limit ${fmtAmps(lim_mA)} (firmware)`
         if (this.retries >= RETRIES) {
             this.requested = false
-            this.go("tripped", what + "; " + RETRIES + " retries failed: switch on again once the load is fixed")
+            this.go("tripped", `${what}; ${RETRIES} retries failed: switch on again once the load is fixed`)
             return
         }
         const wait_ms = RETRY_FIRST_ms * Math.pow(2, this.retries)
         this.retries++
         this.nextRetry_ms = now_ms + wait_ms
-        this.go("tripped", what + "; retry in " + Math.round(wait_ms / 1000) + " s")
+        this.go("tripped", `${what}; retry in ${Math.round(wait_ms / 1000)} s`)
     }
 
     /** A protection holds the output off: the switch opens now, whatever the state. */
@@ -318,7 +318,7 @@ export class ChannelControl {
         if (this.holdReason === "") return
         const why = this.holdReason
         this.holdReason = ""
-        if (this.meterReady) this.go("off", "protection cleared (" + why + "); switch on when ready")
+        if (this.meterReady) this.go("off", `protection cleared (${why}); switch on when ready`)
     }
 
     /**
