@@ -15,7 +15,7 @@ export class DsI2cBus implements Bus {
         } catch (e) {
             rc = -1
         }
-        if (rc !== 0) throw new BusError(address, "I2C transfer to " + hex8(address) + " failed (" + rc + ")")
+        if (rc !== 0) throw new BusError(address, `I2C transfer to ${hex8(address)} failed (${rc})`)
         const out: number[] = []
         for (let i = 0; i < readLength; i++) out.push(rd[i])
         return out
