@@ -2,13 +2,18 @@
 
 /** x with `digits` decimals (DeviceScript has no Number.prototype.toFixed). */
 export function toFixed(x: number, digits: number): string {
-    const neg = x < 0
     const scale = Math.pow(10, digits)
     const n = Math.round(Math.abs(x) * scale)
     const ip = Math.floor(n / scale)
-    let frac = "" + (n - ip * scale)
-    while (frac.length < digits) frac = "0" + frac
-    return (neg && n !== 0 ? "-" : "") + ip + (digits > 0 ? "." + frac : "")
+    let s = "" + ip
+    if (digits > 0) {
+        let frac = "" + (n - ip * scale)
+        while (frac.length < digits) frac = "0" + frac
+        s += "." + frac
+    }
+    // No "-" on a value that rounds to zero.
+    if (x < 0 && n !== 0) s = "-" + s
+    return s
 }
 
 /** "1.25 A" from milliamps. */
