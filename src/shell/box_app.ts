@@ -12,9 +12,6 @@ import { CoopBatteryServer } from "./battery_server"
 
 export interface BoxApp {
     supervisor: Supervisor
-    servers: CoopChannelServer[]
-    /** Latest snapshot. */
-    last(): Snapshot
 }
 
 type DsServerHook = typeof ds & { _onServerPacket(pkt: ds.Packet): Promise<void> }
@@ -94,5 +91,5 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
         }
         busy = false
     }, cfg.tick_ms)
-    return { supervisor: sup, servers, last: () => last }
+    return { supervisor: sup }
 }
