@@ -339,12 +339,14 @@ export class ChannelControl {
 
     /** The latest reading while it is fresh (its accumulators and flags), else undefined. */
     latest(): Ina228Reading {
-        return this.fresh ? this.last : undefined
+        if (this.fresh) return this.last
+        return undefined
     }
 
     /** Present output power, W (0 when unknown). */
     power_W(): number {
-        return this.fresh ? this.last.power_mW / 1000 : 0
+        if (this.fresh) return this.last.power_mW / 1000
+        return 0
     }
 
     /** What the protections judge: the latest reading, counted fresh only once it describes the present switch state. */

@@ -41,7 +41,8 @@ export function clamp(x: number, lo: number, hi: number): number {
 
 /** A name from the input (a field), cut to 40 characters for a refusal. */
 export function clip(s: string): string {
-    return s.length > 40 ? s.slice(0, 40) + "..." : s
+    if (s.length > 40) return s.slice(0, 40) + "..."
+    return s
 }
 
 /**
@@ -52,7 +53,9 @@ export function quote(v: any): string {
     // A finite number prints the same as its JSON; NaN and Infinity would print as JSON's null.
     if (typeof v === "number") return "" + v
     if (typeof v === "string" && v.length > 40) return JSON.stringify(v.slice(0, 40)) + "..."
-    if (v !== null && typeof v === "object") return Array.isArray(v) ? "an array" : "an object"
+    if (Array.isArray(v)) return "an array"
+    if (v !== null && typeof v === "object") return "an object"
     const s = JSON.stringify(v)
-    return s === undefined ? "" + v : s
+    if (s === undefined) return "" + v
+    return s
 }

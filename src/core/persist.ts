@@ -9,7 +9,8 @@ const MARK = 1
 
 /** The value of a complete record, or undefined (torn, missing, or not in this format). */
 export function unwrapSetting(v: any): any {
-    return Array.isArray(v) && v.length === 2 && v[1] === MARK ? v[0] : undefined
+    if (Array.isArray(v) && v.length === 2 && v[1] === MARK) return v[0]
+    return undefined
 }
 
 /**
@@ -96,5 +97,6 @@ export class SettingsWriter {
 export function errorText(e: any): string {
     if (e == null) return "unknown error"
     if (typeof e === "string") return e
-    return e.message ? e.message : "" + e
+    if (e.message) return e.message
+    return "" + e
 }
