@@ -72,13 +72,9 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
     startServer(battery, { roleName: "battery" })
     boundRequests()
     let busy = false
-    let overruns = 0
     setInterval(async () => {
         // A tick that outlasts the period is skipped, never run twice at once.
-        if (busy) {
-            overruns++
-            return
-        }
+        if (busy) return
         busy = true
         try {
             last = await sup.tick(ds.millis())
