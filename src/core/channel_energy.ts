@@ -34,7 +34,10 @@ export class EnergyBook {
 
     save(): number[] {
         this.saved_J = this.life_J
-        return [Math.round(this.life_J), this.acc_J === this.acc_J ? this.acc_J : 0, Math.round(this.day_J), this.dayAge_ms]
+        // No accumulator reading yet (NaN): saved as 0.
+        let acc_J = this.acc_J
+        if (!(acc_J === acc_J)) acc_J = 0
+        return [Math.round(this.life_J), acc_J, Math.round(this.day_J), this.dayAge_ms]
     }
 
     /**

@@ -8,7 +8,8 @@ type DsI2c = typeof ds & { _i2cTransaction(addr: number, wrbuf: Buffer, rdbuf?: 
 
 export class DsI2cBus implements Bus {
     async transfer(address: number, write: number[], readLength: number): Promise<number[]> {
-        const rd = readLength > 0 ? Buffer.alloc(readLength) : undefined
+        let rd: Buffer = undefined
+        if (readLength > 0) rd = Buffer.alloc(readLength)
         let rc = -1
         try {
             rc = await (ds as DsI2c)._i2cTransaction(address, Buffer.from(write), rd)
