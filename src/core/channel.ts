@@ -58,9 +58,8 @@ export class ChannelControl {
     private retries = 0
     private live_ms = 0
     private last: Ina228Reading = undefined
+    /** The last reading is current (set only together with `last`). */
     private fresh = false
-    /** Converter STATUS of the last poll (0 without a converter). */
-    convStatus = 0
     /** Set by the supervisor: time to empty for this output alone. */
     runtime_s = -1
     /** Non-empty while a protection holds this output off (the fault's sentence). */
@@ -99,8 +98,9 @@ export class ChannelControl {
         const changed = state !== this.state || reason !== this.reason
         this.state = state
         this.reason = reason
-        if (was !== this.live()) this.readsSinceSwitch = 0
-        this.enable.write(this.live())
+        const live = this.live()
+        if (was !== live) this.readsSinceSwitch = 0
+        this.enable.write(live)
         if (changed) this.emit(this.index, "state", state, reason)
     }
 
@@ -123,11 +123,12 @@ export class ChannelControl {
         await this.meter.setAlertLimit(this.alert_mA())
     }
 
-    private lost(now_ms: number, why: string): void {
+    /** The meter or converter failed with `e`: fault, the reason `what` + the error's text + `after`. */
+    private lost(now_ms: number, what: string, e: any, after = ""): void {
         this.meterReady = false
         this.requested = false
         this.nextRetry_ms = now_ms + 5000
-        this.go("fault", why)
+        this.go("fault", what + errorText(e) + after)
     }
 
     /** Probe, configure and arm the meter (and converter). Outputs stay off whatever happens here. */
@@ -143,7 +144,7 @@ export class ChannelControl {
             if (this.holdReason !== "") this.go("fault", "protection: " + this.holdReason)
             else this.go("off", this.state === "fault" ? "hardware recovered; switch on when ready" : "ready")
         } catch (e) {
-            this.lost(now_ms, "meter/converter: " + errorText(e))
+            this.lost(now_ms, "meter/converter: ", e)
             this.nextRetry_ms = now_ms + retry_ms
         }
     }
@@ -151,9 +152,9 @@ export class ChannelControl {
     /** Stateful check of a command that already passed validation. */
     refusal(on: boolean): string {
         if (!on) return ""
-        if (this.holdReason !== "") return this.name + " is held off by a protection (" + this.holdReason + ")"
+        if (this.holdReason !== "") return `${this.name} is held off by a protection (${this.holdReason})`
         if (this.state === "fault" || this.state === "shed" || this.state === "quota")
-            return this.name + " is " + this.state + " (" + this.reason + ")"
+            return `${this.name} is ${this.state} (${this.reason})`
         return ""
     }
 
@@ -170,7 +171,7 @@ export class ChannelControl {
                 const diag = await this.meter.readDiag()
                 if ((diag & INA228_DIAG.SHNTOL) !== 0) this.alertTrip()
             } catch (e) {
-                this.lost(now_ms, "meter: " + errorText(e))
+                this.lost(now_ms, "meter: ", e)
             }
             return
         }
@@ -188,7 +189,7 @@ export class ChannelControl {
             this.live_ms = now_ms
             this.go("starting", why)
         } catch (e) {
-            this.lost(now_ms, "meter/converter: " + errorText(e))
+            this.lost(now_ms, "meter/converter: ", e)
         }
     }
 
@@ -198,7 +199,7 @@ export class ChannelControl {
         try {
             await this.arm()
         } catch (e) {
-            this.lost(now_ms, "meter/converter: " + errorText(e))
+            this.lost(now_ms, "meter/converter: ", e)
         }
     }
 
@@ -208,13 +209,16 @@ export class ChannelControl {
             if (now_ms >= this.nextRetry_ms) await this.init(now_ms, retry_ms)
             return
         }
+        const conv = this.conv
         let r: Ina228Reading
+        /** Converter STATUS (0 without a converter). */
+        let status = 0
         try {
             r = await this.meter.read(full)
-            this.convStatus = this.conv ? await this.conv.readStatus() : 0
+            if (conv) status = await conv.readStatus()
         } catch (e) {
             this.fresh = false
-            if (++this.failures >= failLimit) this.lost(now_ms, "meter not responding (" + errorText(e) + ")")
+            if (++this.failures >= failLimit) this.lost(now_ms, "meter not responding (", e, ")")
             return
         }
         this.failures = 0
@@ -227,15 +231,17 @@ export class ChannelControl {
             this.sinceVerify = 0
             try {
                 await this.meter.verify()
-                if (this.conv) await this.conv.verify()
+                if (conv) await conv.verify()
             } catch (e) {
-                this.lost(now_ms, "registers read back wrong (" + errorText(e) + "); reconfiguring")
+                this.lost(now_ms, "registers read back wrong (", e, "); reconfiguring")
                 this.nextRetry_ms = now_ms
                 return
             }
         }
-        if (this.state === "tripped" && this.requested && now_ms >= this.nextRetry_ms) {
-            await this.start(now_ms, "automatic retry " + this.retries + " of " + RETRIES + " after an overload")
+        if (this.state === "tripped") {
+            // An overload trip is retried while the user still wants the output on, once its back-off is over.
+            if (this.requested && now_ms >= this.nextRetry_ms)
+                await this.start(now_ms, `automatic retry ${this.retries} of ${RETRIES} after an overload`)
             return
         }
         if (!this.live()) return
@@ -244,54 +250,60 @@ export class ChannelControl {
             this.alertTrip()
             return
         }
-        if ((this.convStatus & TPS55289_STATUS.SCP) !== 0) {
+        if ((status & TPS55289_STATUS.SCP) !== 0) {
             this.hardTrip("converter short-circuit protection")
             return
         }
         if (this.readsSinceSwitch < 2) return
-        const settled = now_ms - this.live_ms >= SOFT_START_ms
-        if (settled && r.busVoltage_mV < this.out_mV * COLLAPSED) {
-            this.hardTrip("output collapsed to " + Math.round(r.busVoltage_mV) + " mV (short circuit or the eFuse's own trip)")
+        const liveFor_ms = now_ms - this.live_ms
+        if (liveFor_ms < SOFT_START_ms) {
+            // Soft start: the firmware's own checks wait (the hardware trip stays armed).
+            this.overSince_ms = -1
+            return
+        }
+        const bus_mV = r.busVoltage_mV
+        if (bus_mV < this.out_mV * COLLAPSED) {
+            this.hardTrip(`output collapsed to ${Math.round(bus_mV)} mV (short circuit or the eFuse's own trip)`)
             return
         }
         const lim = this.effectiveLimit_mA()
         // The converter in constant current holds the limit (within its accuracy): limiting, not overload.
-        const limiting = (this.convStatus & TPS55289_STATUS.OCP) !== 0
-        if (settled) {
-            const s = limiting ? "limiting" : "on"
-            if (s !== this.state) this.go(s, limiting ? "holding the " + fmtAmps(lim) + " limit; the load wants more" : "running")
-        }
-        if (this.retries > 0 && now_ms - this.live_ms >= RETRY_FORGET_ms) this.retries = 0
+        const limiting = (status & TPS55289_STATUS.OCP) !== 0
+        if (limiting) {
+            if (this.state !== "limiting") this.go("limiting", `holding the ${fmtAmps(lim)} limit; the load wants more`)
+        } else if (this.state !== "on") this.go("on", "running")
+        // A minute of good running forgets earlier overloads.
+        if (liveFor_ms >= RETRY_FORGET_ms) this.retries = 0
         // Overload: the output below its window (a stage or eFuse at its limit, a failing source), or above
         // the limit without a converter holding it.
-        const over = r.busVoltage_mV < this.cfg.minOut_mV || (!limiting && r.current_mA > lim)
-        if (!over || !settled) this.overSince_ms = -1
+        const over = bus_mV < this.cfg.minOut_mV || (!limiting && r.current_mA > lim)
+        if (!over) this.overSince_ms = -1
         else if (this.overSince_ms < 0) this.overSince_ms = now_ms
         else if (now_ms - this.overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) this.overload(now_ms, r.current_mA, lim)
     }
 
     /** A trip the hardware took (or a short): latched until the user switches the output on again. */
     private alertTrip(): void {
-        this.hardTrip("current above " + fmtAmps(this.alert_mA()) + " (meter ALERT)")
+        this.hardTrip(`current above ${fmtAmps(this.alert_mA())} (meter ALERT)`)
     }
 
     private hardTrip(why: string): void {
         this.requested = false
-        this.go("tripped", "short circuit or heavy overload: " + why + "; switch on again once the cause is removed")
+        this.go("tripped", `short circuit or heavy overload: ${why}; switch on again once the cause is removed`)
     }
 
     /** The firmware's overload trip: retried with exponential back-off while the user still wants it on. */
     private overload(now_ms: number, cur_mA: number, lim_mA: number): void {
-        const what = "overload " + fmtAmps(cur_mA) + " > limit " + fmtAmps(lim_mA) + " (firmware)"
+        const what = `overload ${fmtAmps(cur_mA)} > limit ${fmtAmps(lim_mA)} (firmware)`
         if (this.retries >= RETRIES) {
             this.requested = false
-            this.go("tripped", what + "; " + RETRIES + " retries failed: switch on again once the load is fixed")
+            this.go("tripped", `${what}; ${RETRIES} retries failed: switch on again once the load is fixed`)
             return
         }
         const wait_ms = RETRY_FIRST_ms * Math.pow(2, this.retries)
         this.retries++
         this.nextRetry_ms = now_ms + wait_ms
-        this.go("tripped", what + "; retry in " + Math.round(wait_ms / 1000) + " s")
+        this.go("tripped", `${what}; retry in ${Math.round(wait_ms / 1000)} s`)
     }
 
     /** A protection holds the output off: the switch opens now, whatever the state. */
@@ -306,7 +318,7 @@ export class ChannelControl {
         if (this.holdReason === "") return
         const why = this.holdReason
         this.holdReason = ""
-        if (this.meterReady) this.go("off", "protection cleared (" + why + "); switch on when ready")
+        if (this.meterReady) this.go("off", `protection cleared (${why}); switch on when ready`)
     }
 
     /**
@@ -327,53 +339,71 @@ export class ChannelControl {
 
     /** The latest reading while it is fresh (its accumulators and flags), else undefined. */
     latest(): Ina228Reading {
-        return this.fresh ? this.last : undefined
+        if (this.fresh) return this.last
+        return undefined
     }
 
     /** Present output power, W (0 when unknown). */
     power_W(): number {
-        return this.fresh && this.last ? this.last.power_mW / 1000 : 0
+        if (this.fresh) return this.last.power_mW / 1000
+        return 0
     }
 
     /** What the protections judge: the latest reading, counted fresh only once it describes the present switch state. */
     protectionReading(): ChannelReading {
-        const r = this.last
-        const ok = r !== undefined
-        return {
+        const c: ChannelReading = {
             on: this.live(),
-            fresh: ok && this.fresh && this.readsSinceSwitch >= 2,
-            voltage_mV: ok ? r.busVoltage_mV : 0,
-            current_mA: ok ? r.current_mA : 0,
-            power_mW: ok ? r.power_mW : 0,
+            fresh: this.fresh && this.readsSinceSwitch >= 2,
+            voltage_mV: 0,
+            current_mA: 0,
+            power_mW: 0,
             direct: this.cfg.stage_mV === 0,
-            dieTemp_C: ok ? r.dieTemp_C : 0,
+            dieTemp_C: 0,
         }
+        const r = this.last
+        if (r) {
+            c.voltage_mV = r.busVoltage_mV
+            c.current_mA = r.current_mA
+            c.power_mW = r.power_mW
+            c.dieTemp_C = r.dieTemp_C
+        }
+        return c
     }
 
     snapshot(now_ms: number): ChannelSnapshot {
-        const r = this.last
-        return {
+        const cfg = this.cfg
+        // The measured fields are 0 until there is a reading (filled in below, keeping the field order).
+        const s: ChannelSnapshot = {
             index: this.index,
             name: this.name,
-            kind: this.cfg.kind,
+            kind: cfg.kind,
             priority: this.priority,
             state: this.state,
             reason: this.reason,
             requested: this.requested,
             setVoltage_mV: this.out_mV,
-            voltage_mV: r ? Math.round(r.busVoltage_mV) : 0,
-            current_mA: r ? Math.round(r.current_mA) : 0,
-            power_mW: r ? Math.round(r.power_mW) : 0,
+            voltage_mV: 0,
+            current_mA: 0,
+            power_mW: 0,
             energy_mWh: 0,
             today_mWh: 0,
             quota_Wh: 0,
-            charge_mAh: r ? Math.round(r.charge_C / 3.6) : 0,
+            charge_mAh: 0,
             limit_mA: this.limit_mA,
             effectiveLimit_mA: this.effectiveLimit_mA(),
-            rated_mA: this.cfg.rated_mA,
-            dieTemp_dC: r ? Math.round(r.dieTemp_C * 10) : 0,
+            rated_mA: cfg.rated_mA,
+            dieTemp_dC: 0,
             fresh: this.fresh,
             runtime_s: this.runtime_s,
         }
+        const r = this.last
+        if (r) {
+            s.voltage_mV = Math.round(r.busVoltage_mV)
+            s.current_mA = Math.round(r.current_mA)
+            s.power_mW = Math.round(r.power_mW)
+            s.charge_mAh = Math.round(r.charge_C / 3.6)
+            s.dieTemp_dC = Math.round(r.dieTemp_C * 10)
+        }
+        return s
     }
 }

@@ -34,7 +34,10 @@ export class EnergyBook {
 
     save(): number[] {
         this.saved_J = this.life_J
-        return [Math.round(this.life_J), this.acc_J === this.acc_J ? this.acc_J : 0, Math.round(this.day_J), this.dayAge_ms]
+        // No accumulator reading yet (NaN): saved as 0.
+        let acc_J = this.acc_J
+        if (!(acc_J === acc_J)) acc_J = 0
+        return [Math.round(this.life_J), acc_J, Math.round(this.day_J), this.dayAge_ms]
     }
 
     /**
@@ -42,9 +45,8 @@ export class EnergyBook {
      * overflowed. Returns true when the record should be saved.
      */
     update(acc_J: number, wrapped: boolean, wrap_J: number, now_ms: number): boolean {
-        const dt = this.last_ms < 0 ? 0 : now_ms - this.last_ms
+        if (this.last_ms >= 0) this.dayAge_ms += now_ms - this.last_ms
         this.last_ms = now_ms
-        this.dayAge_ms += dt
         let due = false
         if (this.dayAge_ms >= DAY_ms) {
             this.dayAge_ms -= DAY_ms
@@ -56,13 +58,15 @@ export class EnergyBook {
         // First reading with nothing saved: the meter's count so far is the output's (a new box).
         if (!(d === d)) d = acc_J
         else if (d < 0) {
-            d = wrapped ? d + wrap_J : acc_J
+            if (wrapped) d += wrap_J
+            else d = acc_J
             // Save the new baseline now: a restart before the next SAVE_J must not read the old one.
             due = true
         }
         this.acc_J = acc_J
         this.life_J += d
         this.day_J += d
-        return due || this.life_J - this.saved_J >= SAVE_J
+        if (this.life_J - this.saved_J >= SAVE_J) due = true
+        return due
     }
 }

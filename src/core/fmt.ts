@@ -2,13 +2,18 @@
 
 /** x with `digits` decimals (DeviceScript has no Number.prototype.toFixed). */
 export function toFixed(x: number, digits: number): string {
-    const neg = x < 0
     const scale = Math.pow(10, digits)
     const n = Math.round(Math.abs(x) * scale)
     const ip = Math.floor(n / scale)
-    let frac = "" + (n - ip * scale)
-    while (frac.length < digits) frac = "0" + frac
-    return (neg && n !== 0 ? "-" : "") + ip + (digits > 0 ? "." + frac : "")
+    let s = "" + ip
+    if (digits > 0) {
+        let frac = "" + (n - ip * scale)
+        while (frac.length < digits) frac = "0" + frac
+        s += "." + frac
+    }
+    // No "-" on a value that rounds to zero.
+    if (x < 0 && n !== 0) s = "-" + s
+    return s
 }
 
 /** "1.25 A" from milliamps. */
@@ -36,7 +41,8 @@ export function clamp(x: number, lo: number, hi: number): number {
 
 /** A name from the input (a field), cut to 40 characters for a refusal. */
 export function clip(s: string): string {
-    return s.length > 40 ? s.slice(0, 40) + "..." : s
+    if (s.length > 40) return s.slice(0, 40) + "..."
+    return s
 }
 
 /**
@@ -44,9 +50,12 @@ export function clip(s: string): string {
  * MQTT or BLE would otherwise exhaust the VM's memory while the reason is built).
  */
 export function quote(v: any): string {
-    if (typeof v === "number" && !(v === v && v !== Infinity && v !== -Infinity)) return "" + v
+    // A finite number prints the same as its JSON; NaN and Infinity would print as JSON's null.
+    if (typeof v === "number") return "" + v
     if (typeof v === "string" && v.length > 40) return JSON.stringify(v.slice(0, 40)) + "..."
-    if (v !== null && typeof v === "object") return Array.isArray(v) ? "an array" : "an object"
+    if (Array.isArray(v)) return "an array"
+    if (v !== null && typeof v === "object") return "an object"
     const s = JSON.stringify(v)
-    return s === undefined ? "" + v : s
+    if (s === undefined) return "" + v
+    return s
 }

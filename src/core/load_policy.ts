@@ -30,8 +30,8 @@ export function shedBand_pm(priority: string, canThrottle: boolean): number[] {
  * can advertise less current).
  */
 export function loadAction(priority: string, soc_pm: number, shedNow: boolean, throttledNow: boolean, canThrottle: boolean): string {
-    const band = shedBand_pm(priority, canThrottle)
-    if (soc_pm < band[0] || (shedNow && soc_pm < band[1])) return "shed"
-    if (priority === "throttleable" && (soc_pm < THROTTLE_pm[0] || (throttledNow && soc_pm < THROTTLE_pm[1]))) return "throttle"
+    // The threshold in force: "off below", or while already shed (throttled) the higher "back at or above".
+    if (soc_pm < shedBand_pm(priority, canThrottle)[shedNow ? 1 : 0]) return "shed"
+    if (priority === "throttleable" && soc_pm < THROTTLE_pm[throttledNow ? 1 : 0]) return "throttle"
     return ""
 }

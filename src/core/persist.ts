@@ -9,7 +9,8 @@ const MARK = 1
 
 /** The value of a complete record, or undefined (torn, missing, or not in this format). */
 export function unwrapSetting(v: any): any {
-    return Array.isArray(v) && v.length === 2 && v[1] === MARK ? v[0] : undefined
+    if (Array.isArray(v) && v.length === 2 && v[1] === MARK) return v[0]
+    return undefined
 }
 
 /**
@@ -51,7 +52,6 @@ export class SettingsWriter {
     private pending: { [key: string]: any } = {}
     private tokens: { [key: string]: number } = {}
     private refilled_ms: { [key: string]: number } = {}
-    writes = 0
 
     constructor(store: SettingsStore, refill_ms: number, burst: number) {
         this.store = store
@@ -63,32 +63,29 @@ export class SettingsWriter {
         this.pending[key] = value
     }
 
-    private take(key: string, now_ms: number): boolean {
-        let t = this.tokens[key]
-        if (t === undefined) t = this.burst
-        else {
-            t += (now_ms - this.refilled_ms[key]) / this.refill_ms
-            if (t > this.burst) t = this.burst
-        }
-        this.refilled_ms[key] = now_ms
-        if (t < 1) {
-            this.tokens[key] = t
-            return false
-        }
-        this.tokens[key] = t - 1
-        return true
-    }
-
     /** Write what the budget allows. Returns problems as sentences; a failed write stays pending. */
     async flush(now_ms: number): Promise<string[]> {
         const problems: string[] = []
-        for (const key of Object.keys(this.pending)) {
-            if (!this.take(key, now_ms)) continue
-            const value = this.pending[key]
+        const pending = this.pending
+        const tokens = this.tokens
+        for (const key of Object.keys(pending)) {
+            // Take a token from the key's bucket, refilled since it was last looked at; none left: wait.
+            let t = tokens[key]
+            if (t === undefined) t = this.burst
+            else {
+                t += (now_ms - this.refilled_ms[key]) / this.refill_ms
+                if (t > this.burst) t = this.burst
+            }
+            this.refilled_ms[key] = now_ms
+            if (t < 1) {
+                tokens[key] = t
+                continue
+            }
+            tokens[key] = t - 1
+            const value = pending[key]
             try {
                 await this.store.write(key, value)
-                this.writes++
-                if (this.pending[key] === value) delete this.pending[key]
+                if (pending[key] === value) delete pending[key]
             } catch (e) {
                 problems.push(`could not save setting ${key}: ${errorText(e)}`)
             }
@@ -98,7 +95,8 @@ export class SettingsWriter {
 }
 
 export function errorText(e: any): string {
-    if (e === undefined || e === null) return "unknown error"
+    if (e == null) return "unknown error"
     if (typeof e === "string") return e
-    return e.message ? e.message : "" + e
+    if (e.message) return e.message
+    return "" + e
 }

@@ -12,9 +12,6 @@ import { CoopBatteryServer } from "./battery_server"
 
 export interface BoxApp {
     supervisor: Supervisor
-    servers: CoopChannelServer[]
-    /** Latest snapshot. */
-    last(): Snapshot
 }
 
 type DsServerHook = typeof ds & { _onServerPacket(pkt: ds.Packet): Promise<void> }
@@ -75,13 +72,9 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
     startServer(battery, { roleName: "battery" })
     boundRequests()
     let busy = false
-    let overruns = 0
     setInterval(async () => {
         // A tick that outlasts the period is skipped, never run twice at once.
-        if (busy) {
-            overruns++
-            return
-        }
+        if (busy) return
         busy = true
         try {
             last = await sup.tick(ds.millis())
@@ -94,5 +87,5 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
         }
         busy = false
     }, cfg.tick_ms)
-    return { supervisor: sup, servers, last: () => last }
+    return { supervisor: sup }
 }

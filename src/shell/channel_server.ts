@@ -56,10 +56,6 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
         if (s.state === "tripped") await this.sendEvent(this.spec.lookup("tripped").encode(s.reason))
     }
 
-    private async answer(r: CommandResult): Promise<void> {
-        if (!r.ok) await this.sendEvent(this.spec.lookup("commandRejected").encode(r.reason))
-    }
-
     enabled() {
         return this.snap.requested
     }
@@ -124,11 +120,12 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     energyToday() {
         return this.snap.today_mWh
     }
-    /** A register write as a one-field channel command. */
+    /** A register write as a one-field channel command; a refusal is announced. */
     private async set(kind: string, field: string, value: any) {
         const raw: any = { kind, channel: this.index }
         raw[field] = value
-        await this.answer(this.submit(raw))
+        const r = this.submit(raw)
+        if (!r.ok) await this.sendEvent(this.spec.lookup("commandRejected").encode(r.reason))
     }
     telemetry(): [number, number, number, number, number, ds.CoopChannelState, boolean, boolean] {
         const s = this.snap

@@ -8,14 +8,15 @@ type DsI2c = typeof ds & { _i2cTransaction(addr: number, wrbuf: Buffer, rdbuf?: 
 
 export class DsI2cBus implements Bus {
     async transfer(address: number, write: number[], readLength: number): Promise<number[]> {
-        const rd = readLength > 0 ? Buffer.alloc(readLength) : undefined
+        let rd: Buffer = undefined
+        if (readLength > 0) rd = Buffer.alloc(readLength)
         let rc = -1
         try {
             rc = await (ds as DsI2c)._i2cTransaction(address, Buffer.from(write), rd)
         } catch (e) {
             rc = -1
         }
-        if (rc !== 0) throw new BusError(address, "I2C transfer to " + hex8(address) + " failed (" + rc + ")")
+        if (rc !== 0) throw new BusError(address, `I2C transfer to ${hex8(address)} failed (${rc})`)
         const out: number[] = []
         for (let i = 0; i < readLength; i++) out.push(rd[i])
         return out
