@@ -47,12 +47,7 @@ export class CellFilter {
     }
 
     sigma(): number {
-        return Math.sqrt(this.P[0] > 0 ? this.P[0] : 0)
-    }
-
-    /** Predicted terminal voltage at current I (A, discharge positive). */
-    terminal_V(c: Chemistry, p: CellParams, I: number): number {
-        return ocvAt_mV(c, this.soc) / 1000 + this.hyst - I * p.r0 - this.v1 - this.v2
+        return Math.sqrt(Math.max(this.P[0], 0))
     }
 
     /**
@@ -62,33 +57,35 @@ export class CellFilter {
      */
     predict(c: Chemistry, p: CellParams, dAh: number, I: number, dt_s: number, qSigmaRel: number, biasSigma_A: number): void {
         const ds = dAh / p.q_Ah
+        const m = Math.abs(ds)
         this.soc -= ds
         const a1 = Math.exp(-dt_s / p.tau1)
         const a2 = Math.exp(-dt_s / p.tau2)
         this.v1 = this.v1 * a1 + I * p.r1 * (1 - a1)
         this.v2 = this.v2 * a2 + I * p.r2 * (1 - a2)
-        if (c.hysteresis_mV > 0 && ds !== 0) {
-            const target = (ds > 0 ? -c.hysteresis_mV : c.hysteresis_mV) / 1000
-            this.hyst += (target - this.hyst) * (1 - Math.exp(-Math.abs(ds) / c.hysteresisSoc))
-        }
+        const hy = c.hysteresis_mV
+        if (hy > 0)
+            if (ds !== 0) {
+                const target = (ds > 0 ? -hy : hy) / 1000
+                this.hyst += (target - this.hyst) * (1 - Math.exp(-m / c.hysteresisSoc))
+            }
         // Process noise: a sensor bias grows the SOC error linearly with time (variance with its square),
         // a capacity error in proportion to the charge moved; RC states wander a little.
         const b = biasSigma_A / 3600 / p.q_Ah
-        const m = ds < 0 ? -ds : ds
         const qs = b * b * (2 * this.drift_s * dt_s + dt_s * dt_s) + qSigmaRel * qSigmaRel * (2 * this.moved * m + m * m)
         this.drift_s += dt_s
         this.moved += m
         const qv = 1e-7 * dt_s
         const P = this.P
         // P = F P F' + Q with F = diag(1, a1, a2)
-        P[0] += qs
-        P[1] *= a1
-        P[2] *= a2
-        P[3] *= a1
+        P[0] = P[0] + qs
+        P[1] = P[1] * a1
+        P[2] = P[2] * a2
+        P[3] = P[3] * a1
         P[4] = P[4] * a1 * a1 + qv
-        P[5] *= a1 * a2
-        P[6] *= a2
-        P[7] *= a1 * a2
+        P[5] = P[5] * (a1 * a2)
+        P[6] = P[6] * a2
+        P[7] = P[7] * (a1 * a2)
         P[8] = P[8] * a2 * a2 + qv
     }
 
@@ -105,7 +102,8 @@ export class CellFilter {
         const PH2 = P[6] * h0 - P[7] - P[8]
         const S = h0 * PH0 - PH1 - PH2 + r_V2
         if (!(S > 0)) return 0
-        const innov = v - this.terminal_V(c, p, I)
+        // The innovation: measured minus predicted terminal voltage.
+        const innov = v - (ocvAt_mV(c, this.soc) / 1000 + this.hyst - I * p.r0 - this.v1 - this.v2)
         this.correct(PH0, PH1, PH2, S, innov)
         return innov
     }
@@ -133,7 +131,11 @@ export class CellFilter {
         // P -= K PH', then the mirrored off-diagonal pairs (1, 3), (2, 6), (5, 7) set to their mean.
         const K = [k0, k1, k2]
         const PH = [PH0, PH1, PH2]
-        for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) P[3 * i + j] -= K[i] * PH[j]
+        for (let i = 0; i < 3; i++)
+            for (let j = 0; j < 3; j++) {
+                const x = 3 * i + j
+                P[x] = P[x] - K[i] * PH[j]
+            }
         for (let m = 0; m < 6; m += 2) {
             const s = (P[SYM[m]] + P[SYM[m + 1]]) / 2
             P[SYM[m]] = s

@@ -296,15 +296,17 @@ export class BatteryEstimator {
         const q = learner.q_Ah
         const prevV = this.prevV
         const prevI = this.prevI
+        const rf = this.rFactor
+        const rs = this.rSteps
         // 1. The current sensor, calibrated against the output meters when nothing else moves charge, over
         //    windows of a minute: both count in steps (a conversion, a CC1 period), and a second holds 19 or 20
         //    INA228 conversions, a 5 % jitter that a minute brings down to 0.1 %.
         const w = this.calWin
         const metered = inp.outputs_C === inp.outputs_C && dt > 0
         if (metered) {
-            w[0] += inp.charge_C
-            w[1] += inp.outputs_C
-            w[2] += dt
+            w[0] = w[0] + inp.charge_C
+            w[1] = w[1] + inp.outputs_C
+            w[2] = w[2] + dt
         }
         if (!metered || w[2] >= 60) {
             if (metered) cal.observe(w[0], w[1], w[2])
@@ -343,7 +345,7 @@ export class BatteryEstimator {
                 // under load, until the ohmic resistance has been measured, the resistance model's error lasts
                 // as long as the load does, so a loaded voltage then counts once per half hour.
                 let span = 600
-                if (Math.abs(meanI) > cfg.restC * p.q_Ah && this.rSteps[i] === 0) span = 1800
+                if (Math.abs(meanI) > cfg.restC * p.q_Ah && rs[i] === 0) span = 1800
                 const corr = Math.max(span / dt, 1)
                 f.update(c, p, v, I, this.adcVar + skew * skew + (this.modelVar + load * load) * corr)
             }
@@ -351,12 +353,13 @@ export class BatteryEstimator {
             // barely move in that time). Averaged over the first few steps, then followed slowly.
             const dI = I - prevI
             if (Math.abs(dI) >= 0.2 * q[i]) {
-                const rf = this.rFactor
                 const ratio = -(v - prevV[i]) / dI / (p.r0 / rf[i])
-                if (ratio > 0.3 && ratio < 5) {
-                    const k = 1 / Math.min(++this.rSteps[i], 10)
-                    rf[i] += k * (ratio - rf[i])
-                }
+                if (ratio > 0.3)
+                    if (ratio < 5) {
+                        const steps = rs[i] + 1
+                        rs[i] = steps
+                        rf[i] = rf[i] + (1 / Math.min(steps, 10)) * (ratio - rf[i])
+                    }
             }
             prevV[i] = v
         }
