@@ -11,11 +11,12 @@ const MIN_MOVE = 0.08
 const MAX_REL_SIGMA = 0.15
 
 export class CapacityTrend {
+    /** The window's start (set by restart(); no groups before it): SOC, its variance, counted charge. */
     private s0: number[] = []
-    private s0Var: number[] = []
-    private ah0 = 0
+    private s0Var: number[]
+    private ah0: number
     /** Observed capacity per group, Ah, and its variance; variance 0 means no observation yet. */
-    q_Ah: number[] = []
+    q_Ah: number[]
     qVar: number[] = []
 
     /** Start a new window at the filter's present SOCs (at boot, and whenever a capacity was learned). */
@@ -24,7 +25,7 @@ export class CapacityTrend {
         this.s0Var = sigma.map(s => s * s)
         this.ah0 = counter_Ah
         this.q_Ah = soc.map(s => 0)
-        this.qVar = soc.map(s => 0)
+        this.qVar = this.q_Ah.slice(0)
     }
 
     /** Observe group i now: its filter SOC and sigma, and the charge counted since boot. */
@@ -42,7 +43,8 @@ export class CapacityTrend {
 
     /** The capacity to use for group i: the learned one, fused with the observation when there is one. */
     effective(i: number, learned_Ah: number, learnedVar: number): number {
-        const v = i < this.qVar.length ? this.qVar[i] : 0
+        // Undefined (no observation) before the first restart.
+        const v = this.qVar[i]
         if (!(v > 0) || !(learnedVar > 0)) return learned_Ah
         return (learned_Ah * v + this.q_Ah[i] * learnedVar) / (v + learnedVar)
     }
