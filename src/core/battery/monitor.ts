@@ -59,10 +59,6 @@ export interface BatterySnapshot {
 
 export type Note = (kind: string, message: string) => void
 
-function pm(x: number): number {
-    return Math.round(x * 1000)
-}
-
 export class BatteryMonitor {
     readonly cfg: BatteryConfig
     pack: PackConfig
@@ -311,68 +307,50 @@ export class BatteryMonitor {
     }
 
     snapshot(): BatterySnapshot {
-        const e = this.est ? this.est.estimate() : undefined
+        const e: any = this.est ? this.est.estimate() : undefined
         const p = this.pack
-        const base: BatterySnapshot = {
-            status: this.status,
-            reason: this.reason,
-            chemistry: p.chemistry,
-            series: p.series,
-            parallel: p.parallel,
-            soc_pm: 0,
-            socLow_pm: 0,
-            socHigh_pm: 1000,
-            capacity_mAh: packCapacity_mAh(p),
-            capacitySigma_mAh: 0,
-            health_pm: 0,
-            tte_s: -1,
-            tteLow_s: -1,
-            tteHigh_s: -1,
-            ttf_s: -1,
-            voltage_mV: 0,
-            current_mA: 0,
-            power_mW: 0,
-            temp_dC: 0,
-            cells_mV: [],
-            cellSoc_pm: [],
-            cycles_c: 0,
-            energyIn_Wh: 0,
-            energyOut_Wh: 0,
-            anchor: "none",
-            anchorAge_s: -1,
-            offset_uA: 0,
-            gain_ppm: 0,
-        }
-        if (!e) return base
-        // Fields that are an estimate's field times a scale, rounded: snapshot field, estimate field, scale.
-        const scaled: any[] = [
-            "soc_pm", "soc", 1000,
-            "socLow_pm", "socLow", 1000,
-            "socHigh_pm", "socHigh", 1000,
-            "capacity_mAh", "capacity_Ah", 1000,
-            "capacitySigma_mAh", "capacitySigma_Ah", 1000,
-            "tte_s", "tte_s", 1,
-            "tteLow_s", "tteLow_s", 1,
-            "tteHigh_s", "tteHigh_s", 1,
-            "ttf_s", "ttf_s", 1,
-            "voltage_mV", "packVoltage_V", 1000,
-            "current_mA", "current_A", 1000,
-            "power_mW", "power_W", 1000,
-            "temp_dC", "temp_C", 10,
-            "cycles_c", "equivalentCycles", 100,
-            "energyIn_Wh", "energyIn_Wh", 1,
-            "energyOut_Wh", "energyOut_Wh", 1,
-            "anchorAge_s", "anchorAge_s", 1,
-            "offset_uA", "offset_A", 1e6,
-            "gain_ppm", "gain", 1e6,
+        // A row per field, in order: the snapshot field; the estimate field it is made from (times the scale,
+        // rounded) and that scale, 0 for none; its value without an estimate.
+        const rows: any[] = [
+            "status", "", 0, this.status,
+            "reason", "", 0, this.reason,
+            "chemistry", "", 0, p.chemistry,
+            "series", "", 0, p.series,
+            "parallel", "", 0, p.parallel,
+            "soc_pm", "soc", 1000, 0,
+            "socLow_pm", "socLow", 1000, 0,
+            "socHigh_pm", "socHigh", 1000, 1000,
+            "capacity_mAh", "capacity_Ah", 1000, packCapacity_mAh(p),
+            "capacitySigma_mAh", "capacitySigma_Ah", 1000, 0,
+            "health_pm", "", 0, 0,
+            "tte_s", "tte_s", 1, -1,
+            "tteLow_s", "tteLow_s", 1, -1,
+            "tteHigh_s", "tteHigh_s", 1, -1,
+            "ttf_s", "ttf_s", 1, -1,
+            "voltage_mV", "packVoltage_V", 1000, 0,
+            "current_mA", "current_A", 1000, 0,
+            "power_mW", "power_W", 1000, 0,
+            "temp_dC", "temp_C", 10, 0,
+            "cells_mV", "", 0, [],
+            "cellSoc_pm", "", 0, [],
+            "cycles_c", "equivalentCycles", 100, 0,
+            "energyIn_Wh", "energyIn_Wh", 1, 0,
+            "energyOut_Wh", "energyOut_Wh", 1, 0,
+            "anchor", "", 0, "none",
+            "anchorAge_s", "anchorAge_s", 1, -1,
+            "offset_uA", "offset_A", 1e6, 0,
+            "gain_ppm", "gain", 1e6, 0,
         ]
-        const est: any = e
-        const out: any = base
-        for (let k = 0; k < scaled.length; k += 3) out[scaled[k]] = Math.round(est[scaled[k + 1]] * scaled[k + 2])
-        base.health_pm = e.capacityMeasured ? pm(e.soh) : 0
-        base.cells_mV = e.groups.map(g => Math.round(g.v * 1000))
-        base.cellSoc_pm = e.groups.map(g => pm(g.soc))
-        base.anchor = e.anchorKind
-        return base
+        const out: any = {}
+        for (let k = 0; k < rows.length; k += 4) out[rows[k]] = e && rows[k + 2] > 0 ? Math.round(e[rows[k + 1]] * rows[k + 2]) : rows[k + 3]
+        if (e) {
+            if (e.capacityMeasured) out.health_pm = Math.round(e.soh * 1000)
+            for (const g of e.groups) {
+                out.cells_mV.push(Math.round(g.v * 1000))
+                out.cellSoc_pm.push(Math.round(g.soc * 1000))
+            }
+            out.anchor = e.anchorKind
+        }
+        return out
     }
 }
