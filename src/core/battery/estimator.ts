@@ -160,8 +160,8 @@ export class BatteryEstimator {
     dischargeAh = 0
     energyIn_Wh = 0
     energyOut_Wh = 0
+    /** Since when the pack has rested (s); -1 while it does not, Infinity once this rest gave its anchor. */
     private restSince_s = -1
-    private restDone: boolean
     private fullSince_s = -1
     private fullDone: boolean
     private emptyDone: boolean
@@ -401,7 +401,7 @@ export class BatteryEstimator {
     private detectAnchors(inp: BatteryInputs, I: number): void {
         const c = this.chem
         const cfg = this.cfg
-        const n = this.groups.length
+        const groups = this.groups
         const qA = this.learner.q_Ah[0]
         const t = this.t_s
         // Below this current the pack is at rest.
@@ -409,13 +409,13 @@ export class BatteryEstimator {
         // Rest: a relaxed voltage is an OCV; only where the curve is steep enough to say something.
         if (Math.abs(I) < rest_A) {
             if (this.restSince_s < 0) this.restSince_s = t
-            if (!this.restDone && t - this.restSince_s >= c.rest_s) {
-                this.restDone = true
+            if (t - this.restSince_s >= c.rest_s) {
+                this.restSince_s = Infinity
                 const soc: number[] = []
                 const vr: number[] = []
                 let ok = true
-                for (let i = 0; i < n; i++) {
-                    const s = socAtOcv(c, inp.cell_mV[i] - this.groups[i].hyst * 1000)
+                for (let i = 0; i < groups.length; i++) {
+                    const s = socAtOcv(c, inp.cell_mV[i] - groups[i].hyst * 1000)
                     const slope = ocvSlope_mV(c, clamp01(s)) / 1000
                     const variance = this.restVar / (slope * slope)
                     if (variance > 0.04 * 0.04) ok = false
@@ -424,10 +424,7 @@ export class BatteryEstimator {
                 }
                 if (ok) this.anchor("rest", soc, vr)
             }
-        } else {
-            this.restSince_s = -1
-            this.restDone = false
-        }
+        } else this.restSince_s = -1
         // Full: charging, tail current, near the top, held.
         let vMax = 0
         let vMin = 1e9
@@ -437,10 +434,11 @@ export class BatteryEstimator {
         }
         if (I < 0 && -I <= cfg.tailC * qA && vMax >= ocvAt_mV(c, 0.85)) {
             if (this.fullSince_s < 0) this.fullSince_s = t
-            if (!this.fullDone && t - this.fullSince_s >= cfg.fullHold_s) {
-                this.fullDone = true
-                this.loadedAnchor("full", inp, I)
-            }
+            if (!this.fullDone)
+                if (t - this.fullSince_s >= cfg.fullHold_s) {
+                    this.fullDone = true
+                    this.loadedAnchor("full", inp, I)
+                }
         } else {
             this.fullSince_s = -1
             if (I > rest_A) this.fullDone = false
@@ -462,8 +460,9 @@ export class BatteryEstimator {
         const soc: number[] = []
         const vr: number[] = []
         const c = this.chem
-        for (let i = 0; i < this.groups.length; i++) {
-            const f = this.groups[i]
+        const groups = this.groups
+        for (let i = 0; i < groups.length; i++) {
+            const f = groups[i]
             const p = this.params(i, inp.temp_C)
             soc.push(socAtOcv(c, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
             const e = 0.3 * (Math.abs(I) * this.params(i, 25).r0 + Math.abs(f.v1) + Math.abs(f.v2))
@@ -491,7 +490,8 @@ export class BatteryEstimator {
 
     private runtimeGroups(): RuntimeGroup[] {
         const out: RuntimeGroup[] = []
-        for (let i = 0; i < this.groups.length; i++) out.push({ soc: this.groups[i].soc, q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
+        const groups = this.groups
+        for (let i = 0; i < groups.length; i++) out.push({ soc: groups[i].soc, q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
         return out
     }
 
@@ -574,8 +574,9 @@ export class BatteryEstimator {
         this.walkPower_W = P
         this.walkEmpty = P > 0.2
         this.walk = undefined
-        if (P > 0.2) this.walk = new EmptyWalk(c, this.runtimeGroups(), temp_C, P, MAX_RUNTIME_S)
-        else if (P < -0.2 && e.current_A < 0) this.walk = new FullWalk(c, this.runtimeGroups(), temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
+        const g = this.runtimeGroups()
+        if (P > 0.2) this.walk = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
+        else if (P < -0.2 && e.current_A < 0) this.walk = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
         else this.publishRuntimes(-1, -1)
         return !!this.walk
     }
@@ -601,7 +602,8 @@ export class BatteryEstimator {
             const cap = e.capacity_Ah
             const chargeLeft = e.soc * cap
             let qRel = 0
-            for (let i = 0; i < this.groups.length; i++) qRel = Math.max(qRel, this.learner.sigma_Ah(i) / this.learner.q_Ah[i])
+            const l = this.learner
+            for (let i = 0; i < l.q_Ah.length; i++) qRel = Math.max(qRel, l.sigma_Ah(i) / l.q_Ah[i])
             const socRel = chargeLeft > 0 ? (2 * e.sigma * cap) / chargeLeft : 1
             const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
             const pRel = Math.sqrt(Math.max(this.powerVar, 0)) / this.walkPower_W
