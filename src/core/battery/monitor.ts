@@ -115,14 +115,16 @@ export class BatteryMonitor {
         const records: { [key: string]: any } = {}
         for (const k of BATTERY_KEYS) {
             try {
-                records[k] = await this.store.read(k)
+                const v = await this.store.read(k)
+                records[k] = v
             } catch (e) {
                 this.note("setting", `could not read ${k} (${errorText(e)})`)
             }
         }
-        const d = decodeLearned(k => records[k], this.pack.series, packCapacity_mAh(this.pack) / 1000, this.cfg.estimator.labelCapacitySigma)
+        const pack = this.pack
+        const d = decodeLearned(k => records[k], pack.series, packCapacity_mAh(pack) / 1000, this.cfg.estimator.labelCapacitySigma)
         for (const p of d.problems) this.note("setting", p)
-        this.est = new BatteryEstimator(this.pack, this.cfg.estimator, d.state)
+        this.est = new BatteryEstimator(pack, this.cfg.estimator, d.state)
         await this.initAfe(now_ms)
     }
 
@@ -131,9 +133,10 @@ export class BatteryMonitor {
         c.address = this.cfg.afeAddress
         c.crc = this.cfg.afeCrc
         try {
-            this.afe = new Bq76907(this.bus, c)
-            await this.afe.probe()
-            await this.afe.configure()
+            const afe = new Bq76907(this.bus, c)
+            this.afe = afe
+            await afe.probe()
+            await afe.configure()
             await this.armAfe(now_ms)
             this.fetsKnown = false
             this.ready = true
@@ -177,12 +180,17 @@ export class BatteryMonitor {
     }
 
     private async armAfe(now_ms: number): Promise<void> {
-        const armed = await this.afe.armProtections(this.afeProtectionConfig())
-        const wrong = await this.afe.verifyProtections(armed)
-        this.armed = wrong.length === 0 ? armed : undefined
-        this.armProblem = wrong.length === 0 ? "" : "AFE protections read back wrong: " + wrong.join("; ")
+        const afe = this.afe
+        const armed = await afe.armProtections(this.afeProtectionConfig())
+        const wrong = await afe.verifyProtections(armed)
         this.lastVerify_ms = now_ms
-        if (wrong.length > 0) this.note("protection", this.armProblem)
+        this.armed = armed
+        this.armProblem = ""
+        if (wrong.length > 0) {
+            this.armed = undefined
+            this.armProblem = "AFE protections read back wrong: " + wrong.join("; ")
+            this.note("protection", this.armProblem)
+        }
     }
 
     /** "" when the AFE's protections are armed and read back right; otherwise why not. */
@@ -193,7 +201,7 @@ export class BatteryMonitor {
     /** Drive the AFE's FETs: charge and discharge paths (the chip's own protections still override). */
     async setPackPath(chg: boolean, dsg: boolean, now_ms: number): Promise<void> {
         if (!this.ready) return
-        if (this.fetsKnown && chg === this.fetChg && dsg === this.fetDsg) return
+        if (this.fetsKnown) if (chg === this.fetChg) if (dsg === this.fetDsg) return
         try {
             await this.afe.setFets(chg, dsg)
             this.fetChg = chg
@@ -251,15 +259,21 @@ export class BatteryMonitor {
         // The AFE's own clock covers the counted charge; a reset of the chip restarts both at zero.
         let dt = 0
         let dq = 0
-        if (this.lastQt_s >= 0 && r.passqTime_s >= this.lastQt_s) {
-            dt = r.passqTime_s - this.lastQt_s
-            dq = r.passq_C - this.lastQ_C
-        }
-        this.lastQt_s = r.passqTime_s
-        this.lastQ_C = r.passq_C
+        const qt = r.passqTime_s
+        const q = r.passq_C
+        const lastQt = this.lastQt_s
+        if (lastQt >= 0)
+            if (qt >= lastQt) {
+                dt = qt - lastQt
+                dq = q - this.lastQ_C
+            }
+        this.lastQt_s = qt
+        this.lastQ_C = q
+        if (!(dt > 0)) outputs_C = NaN
         const temp = r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C
-        this.last = this.est.step({ t_ms: now_ms, dt_s: dt, cell_mV: r.cell_mV, current_A: r.current_A, charge_C: dq, outputs_C: dt > 0 ? outputs_C : NaN, temp_C: temp })
-        this.status = this.last.status
+        const e = this.est.step({ t_ms: now_ms, dt_s: dt, cell_mV: r.cell_mV, current_A: r.current_A, charge_C: dq, outputs_C, temp_C: temp })
+        this.last = e
+        this.status = e.status
         this.reason = ""
         this.save(now_ms)
     }
