@@ -99,8 +99,7 @@ const STEPS = 20
 export function topSlope_mV(c: Chemistry): number {
     const t = c.ocv_mV
     const end = STEPS * (t[STEPS] - t[STEPS - 1])
-    const wall = (c.maxCharge_mV - t[STEPS]) / 0.005
-    return wall > end ? wall : end
+    return Math.max((c.maxCharge_mV - t[STEPS]) / 0.005, end)
 }
 
 /** OCV (mV) at a SOC; below 0 the curve continues with the end slope, above 1 with topSlope_mV. */
@@ -117,9 +116,7 @@ export function ocvAt_mV(c: Chemistry, soc: number): number {
 export function ocvSlope_mV(c: Chemistry, soc: number): number {
     const t = c.ocv_mV
     if (soc >= 1) return topSlope_mV(c)
-    let i = Math.floor(soc * STEPS)
-    if (i < 0) i = 0
-    if (i > STEPS - 1) i = STEPS - 1
+    const i = Math.min(Math.max(Math.floor(soc * STEPS), 0), STEPS - 1)
     return (t[i + 1] - t[i]) * STEPS
 }
 
@@ -141,7 +138,7 @@ export function arrhenius(c: Chemistry, temp_C: number): number {
 
 /** Resistance multiplier at the SOC ends (×1.3 at 0 % and 100 %, 1 in the middle). */
 export function socResistanceFactor(soc: number): number {
-    if (soc < 0.1) return 1 + 0.3 * ((0.1 - (soc < 0 ? 0 : soc)) / 0.1)
-    if (soc > 0.95) return 1 + 0.3 * (((soc > 1 ? 1 : soc) - 0.95) / 0.05)
+    if (soc < 0.1) return 1 + 0.3 * ((0.1 - Math.max(soc, 0)) / 0.1)
+    if (soc > 0.95) return 1 + 0.3 * ((Math.min(soc, 1) - 0.95) / 0.05)
     return 1
 }
