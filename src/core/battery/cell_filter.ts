@@ -26,8 +26,8 @@ const SYM = [1, 3, 2, 6, 5, 7]
 
 export class CellFilter {
     soc: number
-    v1 = 0
-    v2 = 0
+    v1: number
+    v2: number
     /** LFP hysteresis offset of the OCV, V (negative after discharging). */
     hyst = 0
     /** Covariance of [soc, v1, v2], row-major. */
@@ -41,9 +41,15 @@ export class CellFilter {
     /** Likewise for a capacity error: SOC moved (as counted) since the SOC was last pinned down. */
     moved = 0
 
-    constructor(soc: number, sigma: number) {
+    /**
+     * SOC with its sigma; the RC states start at v1 and v2 (V), each as uncertain as it is large, plus 1 mV for
+     * the fast pair and 20 mV for the slow one (a load long ago may have left that much).
+     */
+    constructor(soc: number, sigma: number, v1: number, v2: number) {
         this.soc = soc
-        this.P = [sigma * sigma, 0, 0, 0, 1e-4, 0, 0, 0, 1e-4]
+        this.v1 = v1
+        this.v2 = v2
+        this.P = [sigma * sigma, 0, 0, 0, v1 * v1 + 1e-6, 0, 0, 0, 0.02 * 0.02 + v2 * v2]
     }
 
     sigma(): number {

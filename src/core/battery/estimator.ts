@@ -167,11 +167,14 @@ export class BatteryEstimator {
     private emptyDone: boolean
     lastAnchorKind = "none"
     private lastAnchor_s = -1
-    private avgPower_W = 0
-    private powerVar = 0
+    /**
+     * The load average (W), its variance and the time into the present discharge (s): the average starts
+     * afresh with each discharge, and with the first step (powerInit).
+     */
+    private avgPower_W: number
+    private powerVar: number
+    private session_s: number
     private powerInit: boolean
-    /** Time into the present discharge (the load average starts afresh with each one). */
-    private session_s = 0
     /**
      * Calibration window: the AFE's and the meters' counted charge (C) and its length (s), summed over about
      * a minute (they count in 50 ms and 250 ms steps).
@@ -190,7 +193,8 @@ export class BatteryEstimator {
     private prevV: number[] = []
     /** The present pass's provisional capacities (see capacity_trend.ts), restarted whenever one is learned. */
     private trend = new CapacityTrend()
-    private trendLearned = -1
+    /** The learned-capacity count the trend was restarted for (undefined: restart with the first step). */
+    private trendLearned: number
     private last: BatteryEstimate
 
     constructor(pack: PackConfig, cfg: EstimatorConfig, restored?: LearnedState) {
@@ -265,15 +269,8 @@ export class BatteryEstimator {
                 soc = r.soc[i]
                 sigma = Math.sqrt(r.socSigma[i] * r.socSigma[i] + rs * rs)
             }
-            const f = new CellFilter(soc, Math.min(sigma, 0.3))
             // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
-            const half1 = (I * p.r1) / 2
-            const half2 = (I * p.r2) / 2
-            f.v1 = half1
-            f.v2 = half2
-            f.P[4] = half1 * half1 + 1e-6
-            f.P[8] = 0.02 * 0.02 + half2 * half2
-            this.groups.push(f)
+            this.groups.push(new CellFilter(soc, Math.min(sigma, 0.3), (I * p.r1) / 2, (I * p.r2) / 2))
             this.prevV.push(v / 1000)
         }
         this.prevI = I
@@ -314,9 +311,13 @@ export class BatteryEstimator {
             w[1] = 0
             w[2] = 0
         }
-        const charge_C = dt > 0 ? cal.correctCharge_C(inp.charge_C, dt) : 0
         const I = cal.correct_A(inp.current_A)
-        const meanI = dt > 0 ? charge_C / dt : I
+        let charge_C = 0
+        let meanI = I
+        if (dt > 0) {
+            charge_C = cal.correctCharge_C(inp.charge_C, dt)
+            meanI = charge_C / dt
+        }
         let dAh = charge_C / 3600
         if (dAh < 0) dAh *= c.chargeEfficiency
         const biasSigma = cal.sigma_A(meanI)

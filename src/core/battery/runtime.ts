@@ -24,12 +24,6 @@ const MAX_STEPS = 80
 /** Steps per VM slice: about 10 K ops for a 6S pack. */
 export const RUNTIME_STEPS_PER_SLICE = 10
 
-/** Steady-state resistance of each group at 50 % SOC and `temp_C` (R0 learned plus both RC pairs), ohm. */
-function baseResistances(c: Chemistry, groups: RuntimeGroup[], temp_C: number): number[] {
-    const a = arrhenius(c, temp_C) / 1000
-    return groups.map(g => ((c.r0_mOhmAh * g.rFactor + c.r1_mOhmAh + c.r2_mOhmAh) * a) / g.q_Ah)
-}
-
 /** A runtime walk that can be advanced a few steps at a time, so the VM can yield between pieces. */
 export interface RuntimeWalk {
     /** Advance at most `steps` steps; true once `result_s` is final. */
@@ -39,9 +33,9 @@ export interface RuntimeWalk {
 }
 
 /**
- * What both walks share: the groups' SOCs as they walk, their base resistances, the smallest group's
- * capacity and the charge of one step, the step count and clock. `drive` is the walk's power or current:
- * there is nothing to walk unless it is positive.
+ * What both walks share: the groups' SOCs as they walk, their base resistances (steady state at 50 % SOC and
+ * `temp_C`: R0 learned plus both RC pairs, ohm), the smallest group's capacity and the charge of one step,
+ * the step count and clock. `drive` is the walk's power or current: nothing to walk unless it is positive.
  */
 abstract class Walk implements RuntimeWalk {
     result_s = -1
@@ -54,10 +48,17 @@ abstract class Walk implements RuntimeWalk {
     protected finished: boolean
 
     constructor(protected c: Chemistry, protected groups: RuntimeGroup[], temp_C: number, drive: number) {
-        this.soc = groups.map(g => g.soc)
-        this.rBase = baseResistances(c, groups, temp_C)
+        const a = arrhenius(c, temp_C) / 1000
+        const soc: number[] = []
+        const rBase: number[] = []
         let q = groups[0].q_Ah
-        for (const g of groups) q = Math.min(q, g.q_Ah)
+        for (const g of groups) {
+            soc.push(g.soc)
+            rBase.push(((c.r0_mOhmAh * g.rFactor + c.r1_mOhmAh + c.r2_mOhmAh) * a) / g.q_Ah)
+            q = Math.min(q, g.q_Ah)
+        }
+        this.soc = soc
+        this.rBase = rBase
         this.qMin = q
         this.dAh = q * STEP_FRACTION
         this.finished = !(drive > 0)
