@@ -359,14 +359,16 @@ export class BatteryEstimator {
                     if (ratio < 5) {
                         const steps = rs[i] + 1
                         rs[i] = steps
-                        rf[i] = rf[i] + (1 / Math.min(steps, 10)) * (ratio - rf[i])
+                        const k = 1 / Math.min(steps, 10)
+                        rf[i] = rf[i] + k * (ratio - rf[i])
                     }
             }
             prevV[i] = v
         }
         this.prevI = I
         // 3. Counters.
-        this.counter_Ah += dAh
+        const counter = this.counter_Ah + dAh
+        this.counter_Ah = counter
         if (dAh > 0) {
             this.dischargeAh += dAh
             this.energyOut_Wh += dAh * vPack
@@ -375,11 +377,16 @@ export class BatteryEstimator {
         this.detectAnchors(inp, I)
         // 5. Provisional capacities for this pass.
         const trend = this.trend
-        const counter = this.counter_Ah
+        const socs: number[] = []
+        const sigmas: number[] = []
+        for (const f of groups) {
+            socs.push(f.soc)
+            sigmas.push(f.sigma())
+        }
         if (learner.learned !== this.trendLearned) {
             this.trendLearned = learner.learned
-            trend.restart(groups.map(f => f.soc), groups.map(f => f.sigma()), counter)
-        } else for (let i = 0; i < n; i++) trend.observe(i, groups[i].soc, groups[i].sigma(), counter, q[i])
+            trend.restart(socs, sigmas, counter)
+        } else for (let i = 0; i < n; i++) trend.observe(i, socs[i], sigmas[i], counter, q[i])
         // 6. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
         //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
@@ -389,14 +396,17 @@ export class BatteryEstimator {
             this.session_s = 0
             this.powerInit = true
         } else if (dt > 0) {
-            this.session_s += dt
-            const k = dt / Math.min(this.session_s, cfg.powerAverage_s)
-            const d = power - this.avgPower_W
-            this.avgPower_W += k * d
+            const session = this.session_s + dt
+            this.session_s = session
+            const k = dt / Math.min(session, cfg.powerAverage_s)
+            const avg = this.avgPower_W
+            const d = power - avg
+            this.avgPower_W = avg + k * d
             this.powerVar = (1 - k) * (this.powerVar + k * d * d)
         }
-        this.last = this.assemble(inp, I, vPack, power)
-        return this.last
+        const e = this.assemble(inp, I, vPack, power)
+        this.last = e
+        return e
     }
 
     private detectAnchors(inp: BatteryInputs, I: number): void {
