@@ -65,7 +65,8 @@ abstract class Walk implements RuntimeWalk {
     }
 
     run(steps: number): boolean {
-        for (let s = 0; s < steps && !this.finished; s++) {
+        for (let s = 0; s < steps; s++) {
+            if (this.finished) break
             if (this.k < MAX_STEPS) this.step()
             else this.finish(this.t)
         }
@@ -80,7 +81,8 @@ abstract class Walk implements RuntimeWalk {
     /** Move every group by `dAh` (Ah out of the pack; negative: into it) and count the step. */
     protected advance(dAh: number): void {
         const soc = this.soc
-        for (let i = 0; i < soc.length; i++) soc[i] = soc[i] - dAh / this.groups[i].q_Ah
+        const groups = this.groups
+        for (let i = 0; i < soc.length; i++) soc[i] = soc[i] - dAh / groups[i].q_Ah
         this.k++
     }
 
@@ -92,17 +94,12 @@ abstract class Walk implements RuntimeWalk {
  * nothing is drawn. Capped at maxSeconds.
  */
 export class EmptyWalk extends Walk {
-    /** Each group's OCV and resistance at the present step (scratch, V and ohm). */
-    private ocv: number[]
-    private res: number[]
     private prevMargin = 1e9
     private prevT: number
     private prevI: number
 
     constructor(c: Chemistry, groups: RuntimeGroup[], temp_C: number, private power_W: number, private maxSeconds: number) {
         super(c, groups, temp_C, power_W)
-        this.ocv = this.soc.slice(0)
-        this.res = this.soc.slice(0)
     }
 
     protected override finish(t: number): void {
@@ -112,8 +109,9 @@ export class EmptyWalk extends Walk {
 
     protected step(): void {
         const soc = this.soc
-        const ocv = this.ocv
-        const res = this.res
+        // Each group's OCV (V) and resistance (ohm) at this step.
+        const ocv: number[] = []
+        const res: number[] = []
         const n = soc.length
         let t = this.t
         let e = 0
@@ -121,8 +119,8 @@ export class EmptyWalk extends Walk {
         for (let i = 0; i < n; i++) {
             const o = ocvAt_mV(this.c, soc[i]) / 1000
             const x = this.rBase[i] * socResistanceFactor(soc[i])
-            ocv[i] = o
-            res[i] = x
+            ocv.push(o)
+            res.push(x)
             e += o
             r += x
         }
