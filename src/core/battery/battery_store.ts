@@ -47,8 +47,14 @@ function isInts(v: any, n: number, lo: number, hi: number): boolean {
         xs = [v]
         n = 1
     }
-    if (!Array.isArray(xs) || xs.length !== n) return false
-    for (const x of xs) if (typeof x !== "number" || Math.floor(x) !== x || x < lo || x > hi) return false
+    if (!Array.isArray(xs)) return false
+    if (xs.length !== n) return false
+    for (const x of xs) {
+        if (typeof x !== "number") return false
+        if (Math.floor(x) !== x) return false
+        if (x < lo) return false
+        if (x > hi) return false
+    }
     return true
 }
 

@@ -65,10 +65,12 @@ export class CapacityLearner {
             const counterSigma_Ah = currentSigma_A * dt_h
             for (let i = 0; i < n; i++) {
                 const ds = best.soc[i] - soc[i]
-                if (Math.abs(ds) < MIN_SPAN || (ds > 0) !== (dAh > 0)) continue
+                if (Math.abs(ds) < MIN_SPAN) continue
+                if ((ds > 0) !== (dAh > 0)) continue
                 const q = dAh / ds
                 const rel2 = (best.variance[i] + a.variance[i]) / (ds * ds) + (counterSigma_Ah / dAh) * (counterSigma_Ah / dAh)
-                if (!(q > 0) || rel2 > MAX_REL_SIGMA * MAX_REL_SIGMA) continue
+                if (!(q > 0)) continue
+                if (rel2 > MAX_REL_SIGMA * MAX_REL_SIGMA) continue
                 // Capacity may have faded since the last measurement: widen the prior first.
                 const drift = q_Ah[i] * ageDriftPerDay * (dt_h / 24)
                 const prior = qVar[i] + drift * drift

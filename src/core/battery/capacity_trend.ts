@@ -33,10 +33,14 @@ export class CapacityTrend {
         if (i >= this.s0.length) return
         const dAh = counter_Ah - this.ah0
         const ds = this.s0[i] - soc
-        if (!(Math.abs(dAh) >= MIN_MOVE * qModel_Ah && ds * dAh > 0 && Math.abs(ds) >= MIN_MOVE)) return
+        if (!(Math.abs(dAh) >= MIN_MOVE * qModel_Ah)) return
+        if (!(ds * dAh > 0)) return
+        if (!(Math.abs(ds) >= MIN_MOVE)) return
         const q = dAh / ds
         const rel = Math.sqrt(this.s0Var[i] + sigma * sigma) / Math.abs(ds)
-        if (rel > MAX_REL_SIGMA || q < 0.5 * qModel_Ah || q > 1.5 * qModel_Ah) return
+        if (rel > MAX_REL_SIGMA) return
+        if (q < 0.5 * qModel_Ah) return
+        if (q > 1.5 * qModel_Ah) return
         this.q_Ah[i] = q
         this.qVar[i] = rel * q * rel * q
     }
@@ -45,7 +49,8 @@ export class CapacityTrend {
     effective(i: number, learned_Ah: number, learnedVar: number): number {
         // Undefined (no observation) before the first restart.
         const v = this.qVar[i]
-        if (!(v > 0) || !(learnedVar > 0)) return learned_Ah
+        if (!(v > 0)) return learned_Ah
+        if (!(learnedVar > 0)) return learned_Ah
         return (learned_Ah * v + this.q_Ah[i] * learnedVar) / (v + learnedVar)
     }
 }

@@ -299,10 +299,11 @@ export class BatteryEstimator {
         //    windows of a minute: both count in steps (a conversion, a CC1 period), and a second holds 19 or 20
         //    INA228 conversions, a 5 % jitter that a minute brings down to 0.1 %.
         const w = this.calWin
-        const metered = inp.outputs_C === inp.outputs_C && dt > 0
+        const outputs_C = inp.outputs_C
+        const metered = outputs_C === outputs_C && dt > 0
         if (metered) {
             w[0] = w[0] + inp.charge_C
-            w[1] = w[1] + inp.outputs_C
+            w[1] = w[1] + outputs_C
             w[2] = w[2] + dt
         }
         if (!metered || w[2] >= 60) {
@@ -328,25 +329,27 @@ export class BatteryEstimator {
         for (let i = 0; i < n; i++) {
             const f = groups[i]
             const p = this.params(i, inp.temp_C)
+            const qp = p.q_Ah
+            const r0 = p.r0
             const qRel = Math.sqrt(learner.qVar[i]) / q[i]
             let bias = biasSigma
-            if (sd > 0) bias += (0.5 * c.selfDischargePerDay * p.q_Ah) / 24
-            f.predict(c, p, dAh + sd * p.q_Ah, meanI, dt, qRel, bias)
+            if (sd > 0) bias += (0.5 * c.selfDischargePerDay * qp) / 24
+            f.predict(c, p, dAh + sd * qp, meanI, dt, qRel, bias)
             const v = inp.cell_mV[i] / 1000
             vPack += v
             // Below the table's 0 % point the curve is only an extrapolation: count, don't correct.
-            if (ekf && v + I * p.r0 > c.ocv_mV[0] / 1000) {
+            if (ekf && v + I * r0 > c.ocv_mV[0] / 1000) {
                 // The ADC's noise is fresh every sample; the model's errors (OCV table, hysteresis, resistance)
                 // are not: they stay the same until the SOC has moved ~2 % or ~10 minutes pass. Counting each
                 // sample as new evidence would make the filter overconfident, so the model part is weighted
                 // as one observation per correlation span.
-                const load = 0.3 * (Math.abs(I) * p.r0 + Math.abs(f.v1) + Math.abs(f.v2))
-                const skew = (I - prevI) * p.r0
+                const load = 0.3 * (Math.abs(I) * r0 + Math.abs(f.v1) + Math.abs(f.v2))
+                const skew = (I - prevI) * r0
                 // The errors decorrelate in about ten minutes (the cell relaxes, the SOC moves along the curve);
                 // under load, until the ohmic resistance has been measured, the resistance model's error lasts
                 // as long as the load does, so a loaded voltage then counts once per half hour.
                 let span = 600
-                if (Math.abs(meanI) > cfg.restC * p.q_Ah && rs[i] === 0) span = 1800
+                if (Math.abs(meanI) > cfg.restC * qp && rs[i] === 0) span = 1800
                 const corr = Math.max(span / dt, 1)
                 f.update(c, p, v, I, this.adcVar + skew * skew + (this.modelVar + load * load) * corr)
             }
@@ -354,7 +357,7 @@ export class BatteryEstimator {
             // barely move in that time). Averaged over the first few steps, then followed slowly.
             const dI = I - prevI
             if (Math.abs(dI) >= 0.2 * q[i]) {
-                const ratio = -(v - prevV[i]) / dI / (p.r0 / rf[i])
+                const ratio = -(v - prevV[i]) / dI / (r0 / rf[i])
                 if (ratio > 0.3)
                     if (ratio < 5) {
                         const steps = rs[i] + 1

@@ -270,7 +270,8 @@ export class BatteryMonitor {
         this.lastQt_s = qt
         this.lastQ_C = q
         if (!(dt > 0)) outputs_C = NaN
-        const temp = r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C
+        const ts = r.ts_C
+        const temp = ts === ts ? ts : r.dieTemp_C
         const e = this.est.step({ t_ms: now_ms, dt_s: dt, cell_mV: r.cell_mV, current_A: r.current_A, charge_C: dq, outputs_C, temp_C: temp })
         this.last = e
         this.status = e.status

@@ -161,6 +161,7 @@ export class FullWalk extends Walk {
         const soc = this.soc
         const I = this.current_A
         const target = this.targetSoc
+        const t = this.t
         let sMax = soc[0]
         let vMax = 0
         for (let i = 0; i < soc.length; i++) {
@@ -168,15 +169,15 @@ export class FullWalk extends Walk {
             sMax = Math.max(sMax, s)
             vMax = Math.max(vMax, ocvAt_mV(this.c, s) / 1000 + I * this.rBase[i] * socResistanceFactor(s))
         }
-        if (sMax >= target) return this.finish(this.t)
+        if (sMax >= target) return this.finish(t)
         if (vMax >= this.cvPerCell_V) {
             // Constant voltage: the current decays roughly exponentially while the remaining charge goes in.
             const remaining_Ah = (target - sMax) * this.qMin
             const tau_s = (remaining_Ah * 3600) / I
             const tail = this.tail_A
-            return this.finish(this.t + tau_s * Math.log(Math.max(I / (tail > 0 ? tail : I * 0.05), 1)))
+            return this.finish(t + tau_s * Math.log(Math.max(I / (tail > 0 ? tail : I * 0.05), 1)))
         }
-        this.t += (this.dAh * 3600) / I
+        this.t = t + (this.dAh * 3600) / I
         this.advance(-this.dAh)
     }
 }
