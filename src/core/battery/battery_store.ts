@@ -155,31 +155,29 @@ export class BatterySaver {
         const keys: string[] = []
         const soc = s.soc
         const saved = this.savedSoc
-        let moved = saved.length !== soc.length
-        for (let i = 0; i < soc.length; i++) if (Math.abs(soc[i] - saved[i]) >= 0.01) moved = true
         const periodic = now_s - this.lastSave_s >= 600
+        let socDue = periodic || saved.length !== soc.length
+        for (let i = 0; i < soc.length; i++) if (Math.abs(soc[i] - saved[i]) >= 0.01) socDue = true
+        if (socDue) {
+            keys.push(KEY_SOC)
+            this.savedSoc = soc.slice(0)
+            if (periodic) this.lastSave_s = now_s
+        }
         // The energy counters are saved every 1 % of the pack's energy moved (3.2 V a cell: the lowest
         // nominal voltage of the presets), so a power loss, or a reset, which DeviceScript cannot announce,
         // loses at most that much counting.
         let q_Ah = 0
         for (const q of s.q_Ah) q_Ah += q
         const energy_Wh = s.energyIn_Wh + s.energyOut_Wh
-        const counted = energy_Wh - this.savedEnergy_Wh >= 0.01 * q_Ah * 3.2
-        const socDue = moved || periodic
-        const learned = s.capacityLearned !== this.savedLearned
-        if (socDue) keys.push(KEY_SOC)
-        if (counted || periodic) {
+        if (periodic || energy_Wh - this.savedEnergy_Wh >= 0.01 * q_Ah * 3.2) {
             keys.push(KEY_COUNTERS)
             this.savedEnergy_Wh = energy_Wh
         }
+        const learned = s.capacityLearned !== this.savedLearned
         if (learned) keys.push(KEY_CAPACITY)
         if (periodic) {
             keys.push(KEY_CAL)
             if (!learned) keys.push(KEY_CAPACITY)
-        }
-        if (socDue) {
-            this.savedSoc = soc.slice(0)
-            if (periodic) this.lastSave_s = now_s
         }
         this.savedLearned = s.capacityLearned
         return keys

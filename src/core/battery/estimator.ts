@@ -113,7 +113,6 @@ export interface BatteryEstimate {
     packVoltage_V: number
     current_A: number
     power_W: number
-    avgPower_W: number
     temp_C: number
     offset_A: number
     gain: number
@@ -224,7 +223,7 @@ export class BatteryEstimator {
         this.cal = new CurrentCalibrator(cfg.quiescent_mA / 1000, cfg.quiescentSigma_mA / 1000, 0.05, 0.03)
         // A saved state (for this many groups) starts from what was learned instead of the label.
         const r = restored
-        if (r && r.q_Ah.length === pack.series) {
+        if (r) if (r.q_Ah.length === pack.series) {
             qs = r.q_Ah
             qsig = r.qSigma_Ah
             this.restored = r
@@ -338,7 +337,7 @@ export class BatteryEstimator {
             const v = inp.cell_mV[i] / 1000
             vPack += v
             // Below the table's 0 % point the curve is only an extrapolation: count, don't correct.
-            if (ekf && v + I * r0 > c.ocv_mV[0] / 1000) {
+            if (ekf) if (v + I * r0 > c.ocv_mV[0] / 1000) {
                 // The ADC's noise is fresh every sample; the model's errors (OCV table, hysteresis, resistance)
                 // are not: they stay the same until the SOC has moved ~2 % or ~10 minutes pass. Counting each
                 // sample as new evidence would make the filter overconfident, so the model part is weighted
@@ -349,7 +348,7 @@ export class BatteryEstimator {
                 // under load, until the ohmic resistance has been measured, the resistance model's error lasts
                 // as long as the load does, so a loaded voltage then counts once per half hour.
                 let span = 600
-                if (Math.abs(meanI) > cfg.restC * qp && rs[i] === 0) span = 1800
+                if (Math.abs(meanI) > cfg.restC * qp) if (rs[i] === 0) span = 1800
                 const corr = Math.max(span / dt, 1)
                 f.update(c, p, v, I, this.adcVar + skew * skew + (this.modelVar + load * load) * corr)
             }
@@ -551,7 +550,6 @@ export class BatteryEstimator {
             packVoltage_V: vPack,
             current_A: I,
             power_W: power,
-            avgPower_W: this.avgPower_W,
             temp_C: inp.temp_C,
             offset_A: cal.offset_A,
             gain: cal.gain,
@@ -581,7 +579,10 @@ export class BatteryEstimator {
         const last = this.runtimePower_W
         // Also sooner when the load has changed: a new load should not show the old runtime for long.
         const moved = Math.abs(P - last) / Math.max(Math.abs(last), 1) > 0.2
-        if (since < this.cfg.runtimeEvery_s && !(moved && since >= 2)) return false
+        if (since < this.cfg.runtimeEvery_s) {
+            if (!moved) return false
+            if (since < 2) return false
+        }
         this.lastRuntime_s = now_s
         this.runtimePower_W = P
         const c = this.chem
