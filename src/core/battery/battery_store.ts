@@ -148,7 +148,7 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
 export class BatterySaver {
     private savedSoc: number[] = []
     private savedLearned = -1
-    private lastSave_s = -1e9
+    private lastSave_s = -Infinity
     private savedEnergy_Wh = 0
 
     due(s: LearnedState, now_s: number): string[] {

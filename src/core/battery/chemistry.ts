@@ -126,7 +126,10 @@ export function socAtOcv(c: Chemistry, mV: number): number {
     if (mV <= t[0]) return (mV - t[0]) / (STEPS * (t[1] - t[0]))
     if (mV >= t[STEPS]) return 1 + (mV - t[STEPS]) / topSlope_mV(c)
     let i = 0
-    while (i < STEPS - 1 && t[i + 1] < mV) i++
+    while (i < STEPS - 1) {
+        if (!(t[i + 1] < mV)) break
+        i++
+    }
     return (i + (mV - t[i]) / (t[i + 1] - t[i])) / STEPS
 }
 

@@ -179,7 +179,7 @@ export class BatteryEstimator {
      * a minute (they count in 50 ms and 250 ms steps).
      */
     private calWin = [0, 0, 0]
-    private lastRuntime_s = -1e9
+    private lastRuntime_s = -Infinity
     /** The load average the runtimes were last computed for. */
     private runtimePower_W = 0
     /** The last runtimes: time to empty, its low and high bound, time to full (s; -1: not applicable). */
@@ -440,7 +440,7 @@ export class BatteryEstimator {
         } else this.restSince_s = -1
         // Full: charging, tail current, near the top, held.
         let vMax = 0
-        let vMin = 1e9
+        let vMin = Infinity
         for (const v of inp.cell_mV) {
             vMax = Math.max(vMax, v)
             vMin = Math.min(vMin, v)
@@ -510,10 +510,10 @@ export class BatteryEstimator {
 
     private assemble(inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
         const learner = this.learner
-        let rem = 1e9
-        let room = 1e9
+        let rem = Infinity
+        let room = Infinity
         let sigma = 0
-        let qMin = 1e9
+        let qMin = Infinity
         let qSig = 0
         const groups: GroupEstimate[] = []
         for (let i = 0; i < this.groups.length; i++) {

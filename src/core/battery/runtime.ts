@@ -94,7 +94,8 @@ abstract class Walk implements RuntimeWalk {
  * nothing is drawn. Capped at maxSeconds.
  */
 export class EmptyWalk extends Walk {
-    private prevMargin = 1e9
+    /** The last step's margin above the cut-off (V; Infinity before the first), its time and current. */
+    private prevMargin = Infinity
     private prevT: number
     private prevI: number
 
@@ -131,13 +132,13 @@ export class EmptyWalk extends Walk {
         if (this.k > 0) t += (this.dAh * 3600 * (1 / this.prevI + 1 / I)) / 2
         this.t = t
         const cutoff = this.c.cutoff_mV / 1000
-        let margin = 1e9
+        let margin = Infinity
         for (let i = 0; i < n; i++) margin = Math.min(margin, ocv[i] - I * res[i] - cutoff)
         if (margin <= 0) {
             // Interpolate between the last step above the cut-off and this one.
             const pm = this.prevMargin
-            if (pm < 1e8)
-                if (pm > 0) return this.finish(this.prevT + ((t - this.prevT) * pm) / (pm - margin))
+            const pt = this.prevT
+            if (pm < Infinity) if (pm > 0) t = pt + ((t - pt) * pm) / (pm - margin)
             return this.finish(t)
         }
         if (t > this.maxSeconds) return this.finish(t)
