@@ -83,10 +83,6 @@ export interface DecodedLearned {
     problems: string[]
 }
 
-function present(x: any): boolean {
-    return x !== undefined && x !== null
-}
-
 /**
  * Rebuild a learned state for a pack of `series` groups from stored records (`read(key)` gives the value
  * or undefined). Each record falls back on its own, so one damaged record never takes the others (the
@@ -103,8 +99,8 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
         const r = read(k)
         recs.push(r)
         // A record is an object of this version (a number, a string or a list has no `v`).
-        ok.push(present(r) && r.v === VERSION)
-        if (present(r)) anySaved = true
+        ok.push(r != null && r.v === VERSION)
+        if (r != null) anySaved = true
     }
     if (!anySaved) return { state: undefined, problems }
     const maxQ = Math.round(nominal_Ah * 1000 * 2)
@@ -120,7 +116,7 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
         ' "saved current calibration", "calibrating again", "saved lifetime counters", "they restart at zero"]',
     )
     for (let i = 0; i < recs.length; i++)
-        if (!ok[i]) problems.push(`${says[2 * i]} (${BATTERY_KEYS[i]})${present(recs[i]) ? " unusable: " : " missing: "}${says[2 * i + 1]}`)
+        if (!ok[i]) problems.push(`${says[2 * i]} (${BATTERY_KEYS[i]})${recs[i] != null ? " unusable: " : " missing: "}${says[2 * i + 1]}`)
     // Fallbacks in F' order: the label capacity, no SOC (NaN: an empty list, measured again), resistances
     // as typical, no calibration, counters at zero.
     const fallback = [nominal_Ah, nominal_Ah * labelSigma, 0, NaN, NaN, 1, 0, 0.05, 0, 0.03, 0, 0, 0]
@@ -147,7 +143,8 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
  */
 export class BatterySaver {
     private savedSoc: number[] = []
-    private savedLearned = -1
+    /** (Undefined before the first call: the capacity record is due then.) */
+    private savedLearned: number
     private lastSave_s = -Infinity
     private savedEnergy_Wh = 0
 

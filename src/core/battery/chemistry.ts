@@ -76,18 +76,16 @@ function presets(): Chemistry[] {
  * image's string table, which the names the code uses most should get.
  */
 let built: Chemistry[] = undefined
-function chemistries(): Chemistry[] {
-    if (!built) built = presets()
-    return built
-}
 
 export function chemistryById(id: string): Chemistry {
-    for (const c of chemistries()) if (c.id === id) return c
+    if (!built) built = presets()
+    for (const c of built) if (c.id === id) return c
     return undefined
 }
 
 export function chemistryIds(): string[] {
-    return chemistries().map(c => c.id)
+    chemistryById("") // builds the presets
+    return built.map(c => c.id)
 }
 
 const STEPS = 20

@@ -107,7 +107,7 @@ export class BatteryMonitor {
         } catch (e) {
             this.note("setting", `could not read the pack configuration (${errorText(e)}); using the default`)
         }
-        if (saved !== undefined) if (saved !== null) {
+        if (saved != null) {
             const problems = checkPackConfig(saved, this.cfg.limits)
             if (problems.length > 0) this.note("setting", `saved pack configuration refused (${problems.join("; ")}); using the default`)
             else this.pack = saved

@@ -103,11 +103,6 @@ export class EmptyWalk extends Walk {
         super(c, groups, temp_C, power_W)
     }
 
-    protected override finish(t: number): void {
-        this.result_s = Math.min(t, this.maxSeconds)
-        this.finished = true
-    }
-
     protected step(): void {
         const soc = this.soc
         // Each group's OCV (V) and resistance (ohm) at this step.
@@ -139,9 +134,10 @@ export class EmptyWalk extends Walk {
             const pm = this.prevMargin
             const pt = this.prevT
             if (pm < Infinity) if (pm > 0) t = pt + ((t - pt) * pm) / (pm - margin)
-            return this.finish(t)
+            return this.finish(Math.min(t, this.maxSeconds))
         }
-        if (t > this.maxSeconds) return this.finish(t)
+        // (A walk that goes on stops here: the clock it ends with never passes maxSeconds.)
+        if (t > this.maxSeconds) return this.finish(this.maxSeconds)
         this.prevMargin = margin
         this.prevT = t
         this.prevI = I
