@@ -14,7 +14,7 @@ import { CellFilter, CellParams, cellParams } from "./cell_filter"
 import { CurrentCalibrator } from "./current_cal"
 import { Anchor, CapacityLearner } from "./capacity"
 import { CapacityTrend } from "./capacity_trend"
-import { EmptyWalk, FullWalk, RuntimeGroup, RuntimeWalk } from "./runtime"
+import { EmptyWalk, FullWalk, RuntimeWalk } from "./runtime"
 
 export interface EstimatorConfig {
     /** "ekf": correct with every voltage sample; "anchors": count charge, correct only at anchors. */
@@ -90,10 +90,14 @@ export interface LearnedState {
     capacityLearned: number
 }
 
+/** One series group: also what the runtime walks start from (a RuntimeGroup). */
 export interface GroupEstimate {
     soc: number
     sigma: number
+    /** The capacity the SOC counts against (the learned one, sharpened by this pass's trend), Ah. */
     q_Ah: number
+    /** Learned ohmic resistance relative to the chemistry's typical one. */
+    rFactor: number
     v: number
 }
 
@@ -266,7 +270,8 @@ export class BatteryEstimator {
             let sigma = Math.sqrt(pol * pol + this.restVar) / Math.max(slope, 0.05)
             if (fromSaved) {
                 soc = r.soc[i]
-                sigma = Math.sqrt(r.socSigma[i] * r.socSigma[i] + rs * rs)
+                const ss = r.socSigma[i]
+                sigma = Math.sqrt(ss * ss + rs * rs)
             }
             // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
             this.groups.push(new CellFilter(soc, Math.min(sigma, 0.3), (I * p.r1) / 2, (I * p.r2) / 2))
@@ -489,7 +494,8 @@ export class BatteryEstimator {
         const t = this.t_s
         // Outside the OCV table the curve is only an extrapolation: that group's reading says nothing.
         for (let i = 0; i < soc.length; i++) if (soc[i] < -0.02 || soc[i] > 1.02) variance[i] = 1
-        this.learner.addAnchor({ kind, t_s: t, counter_Ah: this.counter_Ah, soc, variance, epoch: this.epoch }, this.cal.sigma_A(0), 0.0002)
+        const currentSigma_A = this.cal.sigma_A(0)
+        this.learner.addAnchor({ kind, t_s: t, counter_Ah: this.counter_Ah, soc, variance, epoch: this.epoch }, currentSigma_A, 0.0002)
         if (this.cfg.mode !== "ekf") for (let i = 0; i < soc.length; i++) if (variance[i] < 1) this.groups[i].fuse(soc[i], variance[i])
         this.lastAnchorKind = kind
         this.lastAnchor_s = t
@@ -499,13 +505,6 @@ export class BatteryEstimator {
     private qNow_Ah(i: number): number {
         const l = this.learner
         return this.trend.effective(i, l.q_Ah[i], l.qVar[i])
-    }
-
-    private runtimeGroups(): RuntimeGroup[] {
-        const out: RuntimeGroup[] = []
-        const groups = this.groups
-        for (let i = 0; i < groups.length; i++) out.push({ soc: groups[i].soc, q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
-        return out
     }
 
     private assemble(inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
@@ -524,7 +523,7 @@ export class BatteryEstimator {
             room = Math.min(room, q * (1 - s))
             const sg = f.sigma()
             sigma = Math.max(sigma, sg)
-            groups.push({ soc: s, sigma: sg, q_Ah: q, v: inp.cell_mV[i] / 1000 })
+            groups.push({ soc: s, sigma: sg, q_Ah: q, rFactor: this.rFactor[i], v: inp.cell_mV[i] / 1000 })
             // The weakest group's learned capacity (the first of equals) and its sigma.
             if (learner.q_Ah[i] < qMin) {
                 qMin = learner.q_Ah[i]
@@ -589,7 +588,7 @@ export class BatteryEstimator {
         this.walkPower_W = P
         this.walkEmpty = P > 0.2
         this.walk = undefined
-        const g = this.runtimeGroups()
+        const g = e.groups
         if (P > 0.2) this.walk = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
         else if (P < -0.2 && e.current_A < 0) this.walk = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
         else this.publishRuntimes(-1, -1)
@@ -634,8 +633,9 @@ export class BatteryEstimator {
 
     /** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
     emptyWalkAt(power_W: number, temp_C: number): EmptyWalk {
-        if (!this.started) return undefined
-        return new EmptyWalk(this.chem, this.runtimeGroups(), temp_C, power_W, MAX_RUNTIME_S)
+        const e = this.last
+        if (!e) return undefined
+        return new EmptyWalk(this.chem, e.groups, temp_C, power_W, MAX_RUNTIME_S)
     }
 
     estimate(): BatteryEstimate {

@@ -214,7 +214,8 @@ export class BatteryMonitor {
     }
 
     private fault(reason: string): void {
-        if (this.status !== "fault" || this.reason !== reason) this.note("battery", reason)
+        if (this.status === "fault") if (this.reason === reason) return // said already
+        this.note("battery", reason)
         this.status = "fault"
         this.reason = reason
     }
@@ -307,7 +308,9 @@ export class BatteryMonitor {
 
     /** Start recomputing time to empty / full when due; true when a walk started (advance it with runtimeWork). */
     startRuntimes(now_ms: number): boolean {
-        return this.last ? this.est.startRuntimes(now_ms, this.last.temp_C) : false
+        const e = this.last
+        if (!e) return false
+        return this.est.startRuntimes(now_ms, e.temp_C)
     }
 
     /** Advance the pending runtime walk by at most `steps` steps; true when it is done. */
@@ -317,8 +320,9 @@ export class BatteryMonitor {
 
     /** A walk for the time to empty at this pack power alone (W), or undefined before the first reading. */
     emptyWalkAt(power_W: number): EmptyWalk {
-        if (!this.last) return undefined
-        return this.est.emptyWalkAt(power_W, this.last.temp_C)
+        const e = this.last
+        if (!e) return undefined
+        return this.est.emptyWalkAt(power_W, e.temp_C)
     }
 
     snapshot(): BatterySnapshot {
