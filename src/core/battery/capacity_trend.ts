@@ -21,11 +21,17 @@ export class CapacityTrend {
 
     /** Start a new window at the filter's present SOCs (at boot, and whenever a capacity was learned). */
     restart(soc: number[], sigma: number[], counter_Ah: number): void {
+        const v: number[] = []
+        const none: number[] = []
+        for (let i = 0; i < soc.length; i++) {
+            v.push(sigma[i] * sigma[i])
+            none.push(0)
+        }
         this.s0 = soc.slice(0)
-        this.s0Var = sigma.map(s => s * s)
+        this.s0Var = v
         this.ah0 = counter_Ah
-        this.q_Ah = soc.map(s => 0)
-        this.qVar = this.q_Ah.slice(0)
+        this.q_Ah = none
+        this.qVar = none.slice(0)
     }
 
     /** Observe group i now: its filter SOC and sigma, and the charge counted since boot. */

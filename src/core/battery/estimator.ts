@@ -244,8 +244,9 @@ export class BatteryEstimator {
     private params(i: number, temp_C: number): CellParams {
         // Resistances scale with the cell's size (the learned capacity); the charge counts against this
         // pass's best capacity.
-        const p = cellParams(this.chem, this.learner.q_Ah[i], temp_C, this.groups[i].soc, this.rFactor[i])
-        p.q_Ah = this.qNow_Ah(i)
+        const l = this.learner
+        const p = cellParams(this.chem, l.q_Ah[i], temp_C, this.groups[i].soc, this.rFactor[i])
+        p.q_Ah = this.trend.effective(i, l.q_Ah[i], l.qVar[i])
         return p
     }
 
@@ -501,12 +502,6 @@ export class BatteryEstimator {
         this.lastAnchor_s = t
     }
 
-    /** Group i's capacity for SOC and runtimes: the learned one, sharpened by this pass's trend. */
-    private qNow_Ah(i: number): number {
-        const l = this.learner
-        return this.trend.effective(i, l.q_Ah[i], l.qVar[i])
-    }
-
     private assemble(inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
         const learner = this.learner
         let rem = Infinity
@@ -517,7 +512,8 @@ export class BatteryEstimator {
         const groups: GroupEstimate[] = []
         for (let i = 0; i < this.groups.length; i++) {
             const f = this.groups[i]
-            const q = this.qNow_Ah(i)
+            // Its capacity for SOC and runtimes: the learned one, sharpened by this pass's trend.
+            const q = this.trend.effective(i, learner.q_Ah[i], learner.qVar[i])
             const s = f.soc
             rem = Math.min(rem, q * s)
             room = Math.min(room, q * (1 - s))
@@ -618,7 +614,8 @@ export class BatteryEstimator {
             let qRel = 0
             const l = this.learner
             for (let i = 0; i < l.q_Ah.length; i++) qRel = Math.max(qRel, l.sigma_Ah(i) / l.q_Ah[i])
-            const socRel = chargeLeft > 0 ? (2 * e.sigma * cap) / chargeLeft : 1
+            let socRel = 1
+            if (chargeLeft > 0) socRel = (2 * e.sigma * cap) / chargeLeft
             const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
             const pRel = Math.sqrt(Math.max(this.powerVar, 0)) / this.walkPower_W
             low = Math.max((tte * (1 - rel)) / (1 + pRel), 0)

@@ -326,7 +326,8 @@ export class BatteryMonitor {
     }
 
     snapshot(): BatterySnapshot {
-        const e: any = this.est ? this.est.estimate() : undefined
+        let e: any
+        if (this.est) e = this.est.estimate()
         const p = this.pack
         // A row per field, in order: the snapshot field; the estimate field it is made from (times the scale,
         // rounded) and that scale, 0 for none; its value without an estimate.
