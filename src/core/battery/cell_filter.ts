@@ -5,20 +5,18 @@
 // at rest, because the resistance model is uncertain. Portable; all units SI (V, A, Ah, s).
 import { Chemistry, arrhenius, ocvAt_mV, ocvSlope_mV, socResistanceFactor } from "./chemistry"
 
-/** Model parameters of one series group at the present temperature. */
+/** Model parameters of one series group at the present temperature (RC time constants: the chemistry's). */
 export interface CellParams {
     q_Ah: number
     r0: number
     r1: number
-    tau1: number
     r2: number
-    tau2: number
 }
 
 /** Parameters for a group of capacity q_Ah at temp_C, from the chemistry and a learned ohmic-resistance factor. */
 export function cellParams(c: Chemistry, q_Ah: number, temp_C: number, soc: number, r0Factor: number): CellParams {
     const k = (arrhenius(c, temp_C) * socResistanceFactor(soc)) / 1000 / q_Ah
-    return { q_Ah, r0: c.r0_mOhmAh * k * r0Factor, r1: c.r1_mOhmAh * k, tau1: c.tau1_s, r2: c.r2_mOhmAh * k, tau2: c.tau2_s }
+    return { q_Ah, r0: c.r0_mOhmAh * k * r0Factor, r1: c.r1_mOhmAh * k, r2: c.r2_mOhmAh * k }
 }
 
 /** Index pairs of P's mirrored off-diagonal elements. */
@@ -65,8 +63,8 @@ export class CellFilter {
         const ds = dAh / p.q_Ah
         const m = Math.abs(ds)
         this.soc -= ds
-        const a1 = Math.exp(-dt_s / p.tau1)
-        const a2 = Math.exp(-dt_s / p.tau2)
+        const a1 = Math.exp(-dt_s / c.tau1_s)
+        const a2 = Math.exp(-dt_s / c.tau2_s)
         this.v1 = this.v1 * a1 + I * p.r1 * (1 - a1)
         this.v2 = this.v2 * a2 + I * p.r2 * (1 - a2)
         const hy = c.hysteresis_mV

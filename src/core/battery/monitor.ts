@@ -195,7 +195,8 @@ export class BatteryMonitor {
 
     /** "" when the AFE's protections are armed and read back right; otherwise why not. */
     protectionProblem(): string {
-        return this.ready ? this.armProblem : "AFE not ready: " + this.reason
+        if (this.ready) return this.armProblem
+        return "AFE not ready: " + this.reason
     }
 
     /** Drive the AFE's FETs: charge and discharge paths (the chip's own protections still override). */
