@@ -42,14 +42,20 @@ const ROW = 7
 
 /** Stored integers in [lo, hi]: a list of n when n >= 0, else a single value. */
 function isInts(v: any, n: number, lo: number, hi: number): boolean {
-    const xs = n < 0 ? [v] : v
-    if (!Array.isArray(xs) || xs.length !== (n < 0 ? 1 : n)) return false
-    for (const x of xs) if (typeof x !== "number" || Math.floor(x) !== x || x < lo || x > hi) return false
+    let xs = v
+    if (n < 0) {
+        xs = [v]
+        n = 1
+    }
+    if (!Array.isArray(xs)) return false
+    if (xs.length !== n) return false
+    for (const x of xs) {
+        if (typeof x !== "number") return false
+        if (Math.floor(x) !== x) return false
+        if (x < lo) return false
+        if (x > hi) return false
+    }
     return true
-}
-
-function isRecord(v: any): boolean {
-    return v !== null && v !== undefined && typeof v === "object" && !Array.isArray(v) && v.v === VERSION
 }
 
 /** A value (or each of a list) to its stored integer (round(x * scale)) or back (x / scale). */
@@ -77,10 +83,6 @@ export interface DecodedLearned {
     problems: string[]
 }
 
-function present(x: any): boolean {
-    return x !== undefined && x !== null
-}
-
 /**
  * Rebuild a learned state for a pack of `series` groups from stored records (`read(key)` gives the value
  * or undefined). Each record falls back on its own, so one damaged record never takes the others (the
@@ -96,8 +98,9 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
     for (const k of BATTERY_KEYS) {
         const r = read(k)
         recs.push(r)
-        ok.push(isRecord(r))
-        if (present(r)) anySaved = true
+        // A record is an object of this version (a number, a string or a list has no `v`).
+        ok.push(r != null && r.v === VERSION)
+        if (r != null) anySaved = true
     }
     if (!anySaved) return { state: undefined, problems }
     const maxQ = Math.round(nominal_Ah * 1000 * 2)
@@ -107,11 +110,13 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
         const hi = F[f + 5]
         if (ok[i] && !isInts(recs[i][F[f + 2]], F[f + 6] === 1 ? series : -1, F[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
     }
-    // Per record (BATTERY_KEYS' order): what it holds, and what happens without it.
-    const what = ["saved capacity", "saved state of charge", "saved current calibration", "saved lifetime counters"]
-    const then = ["capacity back to the label, health unknown", "it will be measured again", "calibrating again", "they restart at zero"]
+    // Per record (BATTERY_KEYS' order): what it holds, and what happens without it (JSON: image data).
+    const says = JSON.parse(
+        '["saved capacity", "capacity back to the label, health unknown", "saved state of charge", "it will be measured again",' +
+        ' "saved current calibration", "calibrating again", "saved lifetime counters", "they restart at zero"]',
+    )
     for (let i = 0; i < recs.length; i++)
-        if (!ok[i]) problems.push(`${what[i]} (${BATTERY_KEYS[i]})${present(recs[i]) ? " unusable: " : " missing: "}${then[i]}`)
+        if (!ok[i]) problems.push(`${says[2 * i]} (${BATTERY_KEYS[i]})${recs[i] != null ? " unusable: " : " missing: "}${says[2 * i + 1]}`)
     // Fallbacks in F' order: the label capacity, no SOC (NaN: an empty list, measured again), resistances
     // as typical, no calibration, counters at zero.
     const fallback = [nominal_Ah, nominal_Ah * labelSigma, 0, NaN, NaN, 1, 0, 0.05, 0, 0.03, 0, 0, 0]
@@ -138,37 +143,38 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
  */
 export class BatterySaver {
     private savedSoc: number[] = []
-    private savedLearned = -1
-    private lastSave_s = -1e9
+    /** (Undefined before the first call: the capacity record is due then.) */
+    private savedLearned: number
+    private lastSave_s = -Infinity
     private savedEnergy_Wh = 0
 
     due(s: LearnedState, now_s: number): string[] {
         const keys: string[] = []
-        let moved = this.savedSoc.length !== s.soc.length
-        for (let i = 0; !moved && i < s.soc.length; i++) if (Math.abs(s.soc[i] - this.savedSoc[i]) >= 0.01) moved = true
+        const soc = s.soc
+        const saved = this.savedSoc
         const periodic = now_s - this.lastSave_s >= 600
+        let socDue = periodic || saved.length !== soc.length
+        for (let i = 0; i < soc.length; i++) if (Math.abs(soc[i] - saved[i]) >= 0.01) socDue = true
+        if (socDue) {
+            keys.push(KEY_SOC)
+            this.savedSoc = soc.slice(0)
+            if (periodic) this.lastSave_s = now_s
+        }
         // The energy counters are saved every 1 % of the pack's energy moved (3.2 V a cell: the lowest
         // nominal voltage of the presets), so a power loss, or a reset, which DeviceScript cannot announce,
         // loses at most that much counting.
         let q_Ah = 0
         for (const q of s.q_Ah) q_Ah += q
         const energy_Wh = s.energyIn_Wh + s.energyOut_Wh
-        const counted = energy_Wh - this.savedEnergy_Wh >= 0.01 * q_Ah * 3.2
-        const soc = moved || periodic
-        const learned = s.capacityLearned !== this.savedLearned
-        if (soc) keys.push(KEY_SOC)
-        if (counted || periodic) {
+        if (periodic || energy_Wh - this.savedEnergy_Wh >= 0.01 * q_Ah * 3.2) {
             keys.push(KEY_COUNTERS)
             this.savedEnergy_Wh = energy_Wh
         }
+        const learned = s.capacityLearned !== this.savedLearned
         if (learned) keys.push(KEY_CAPACITY)
         if (periodic) {
             keys.push(KEY_CAL)
             if (!learned) keys.push(KEY_CAPACITY)
-        }
-        if (soc) {
-            this.savedSoc = s.soc.slice(0)
-            if (periodic) this.lastSave_s = now_s
         }
         this.savedLearned = s.capacityLearned
         return keys

@@ -42,43 +42,49 @@ export class CapacityLearner {
      */
     addAnchor(a: Anchor, currentSigma_A: number, ageDriftPerDay: number): number {
         let updated = 0
+        const soc = a.soc
+        const n = soc.length
         // Pair with the earlier anchor of the same epoch that spans the most SOC.
         let best: Anchor = undefined
         let bestSpan = 0
-        for (const p of this.anchors) {
-            if (p.epoch !== a.epoch) continue
-            let span = 0
-            for (let i = 0; i < a.soc.length; i++) span += Math.abs(p.soc[i] - a.soc[i])
-            span /= a.soc.length
-            if (span > bestSpan) {
-                bestSpan = span
-                best = p
+        for (const p of this.anchors)
+            if (p.epoch === a.epoch) {
+                let span = 0
+                for (let i = 0; i < n; i++) span += Math.abs(p.soc[i] - soc[i])
+                span /= n
+                if (span > bestSpan) {
+                    bestSpan = span
+                    best = p
+                }
             }
-        }
-        if (best && bestSpan >= MIN_SPAN) {
+        if (bestSpan >= MIN_SPAN) {
+            const q_Ah = this.q_Ah
+            const qVar = this.qVar
             const dAh = a.counter_Ah - best.counter_Ah
             const dt_h = (a.t_s - best.t_s) / 3600
             const counterSigma_Ah = currentSigma_A * dt_h
-            for (let i = 0; i < a.soc.length; i++) {
-                const ds = best.soc[i] - a.soc[i]
-                if (Math.abs(ds) < MIN_SPAN || (ds > 0) !== (dAh > 0)) continue
+            for (let i = 0; i < n; i++) {
+                const ds = best.soc[i] - soc[i]
+                if (Math.abs(ds) < MIN_SPAN) continue
+                if ((ds > 0) !== (dAh > 0)) continue
                 const q = dAh / ds
                 const rel2 = (best.variance[i] + a.variance[i]) / (ds * ds) + (counterSigma_Ah / dAh) * (counterSigma_Ah / dAh)
-                if (!(q > 0) || rel2 > MAX_REL_SIGMA * MAX_REL_SIGMA) continue
+                if (!(q > 0)) continue
+                if (rel2 > MAX_REL_SIGMA * MAX_REL_SIGMA) continue
                 // Capacity may have faded since the last measurement: widen the prior first.
-                const drift = this.q_Ah[i] * ageDriftPerDay * (dt_h / 24)
-                const prior = this.qVar[i] + drift * drift
-                const obsVar = q * q * rel2
-                const k = prior / (prior + obsVar)
-                this.q_Ah[i] += k * (q - this.q_Ah[i])
-                this.qVar[i] = prior * (1 - k)
+                const drift = q_Ah[i] * ageDriftPerDay * (dt_h / 24)
+                const prior = qVar[i] + drift * drift
+                const k = prior / (prior + q * q * rel2)
+                q_Ah[i] = q_Ah[i] + k * (q - q_Ah[i])
+                qVar[i] = prior * (1 - k)
                 this.lastRelSigma = Math.sqrt(rel2)
                 updated++
             }
             if (updated > 0) this.learned++
         }
-        this.anchors.push(a)
-        if (this.anchors.length > KEEP) this.anchors.shift()
+        const anchors = this.anchors
+        anchors.push(a)
+        if (anchors.length > KEEP) anchors.shift()
         return updated
     }
 

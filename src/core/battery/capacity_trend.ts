@@ -11,20 +11,27 @@ const MIN_MOVE = 0.08
 const MAX_REL_SIGMA = 0.15
 
 export class CapacityTrend {
+    /** The window's start (set by restart(); no groups before it): SOC, its variance, counted charge. */
     private s0: number[] = []
-    private s0Var: number[] = []
-    private ah0 = 0
+    private s0Var: number[]
+    private ah0: number
     /** Observed capacity per group, Ah, and its variance; variance 0 means no observation yet. */
-    q_Ah: number[] = []
+    q_Ah: number[]
     qVar: number[] = []
 
     /** Start a new window at the filter's present SOCs (at boot, and whenever a capacity was learned). */
     restart(soc: number[], sigma: number[], counter_Ah: number): void {
+        const v: number[] = []
+        const none: number[] = []
+        for (let i = 0; i < soc.length; i++) {
+            v.push(sigma[i] * sigma[i])
+            none.push(0)
+        }
         this.s0 = soc.slice(0)
-        this.s0Var = sigma.map(s => s * s)
+        this.s0Var = v
         this.ah0 = counter_Ah
-        this.q_Ah = soc.map(s => 0)
-        this.qVar = soc.map(s => 0)
+        this.q_Ah = none
+        this.qVar = none.slice(0)
     }
 
     /** Observe group i now: its filter SOC and sigma, and the charge counted since boot. */
@@ -32,18 +39,24 @@ export class CapacityTrend {
         if (i >= this.s0.length) return
         const dAh = counter_Ah - this.ah0
         const ds = this.s0[i] - soc
-        if (!(Math.abs(dAh) >= MIN_MOVE * qModel_Ah && ds * dAh > 0 && Math.abs(ds) >= MIN_MOVE)) return
+        if (!(Math.abs(dAh) >= MIN_MOVE * qModel_Ah)) return
+        if (!(ds * dAh > 0)) return
+        if (!(Math.abs(ds) >= MIN_MOVE)) return
         const q = dAh / ds
         const rel = Math.sqrt(this.s0Var[i] + sigma * sigma) / Math.abs(ds)
-        if (rel > MAX_REL_SIGMA || q < 0.5 * qModel_Ah || q > 1.5 * qModel_Ah) return
+        if (rel > MAX_REL_SIGMA) return
+        if (q < 0.5 * qModel_Ah) return
+        if (q > 1.5 * qModel_Ah) return
         this.q_Ah[i] = q
         this.qVar[i] = rel * q * rel * q
     }
 
     /** The capacity to use for group i: the learned one, fused with the observation when there is one. */
     effective(i: number, learned_Ah: number, learnedVar: number): number {
-        const v = i < this.qVar.length ? this.qVar[i] : 0
-        if (!(v > 0) || !(learnedVar > 0)) return learned_Ah
+        // Undefined (no observation) before the first restart.
+        const v = this.qVar[i]
+        if (!(v > 0)) return learned_Ah
+        if (!(learnedVar > 0)) return learned_Ah
         return (learned_Ah * v + this.q_Ah[i] * learnedVar) / (v + learnedVar)
     }
 }

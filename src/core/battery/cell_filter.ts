@@ -5,20 +5,18 @@
 // at rest, because the resistance model is uncertain. Portable; all units SI (V, A, Ah, s).
 import { Chemistry, arrhenius, ocvAt_mV, ocvSlope_mV, socResistanceFactor } from "./chemistry"
 
-/** Model parameters of one series group at the present temperature. */
+/** Model parameters of one series group at the present temperature (RC time constants: the chemistry's). */
 export interface CellParams {
     q_Ah: number
     r0: number
     r1: number
-    tau1: number
     r2: number
-    tau2: number
 }
 
 /** Parameters for a group of capacity q_Ah at temp_C, from the chemistry and a learned ohmic-resistance factor. */
 export function cellParams(c: Chemistry, q_Ah: number, temp_C: number, soc: number, r0Factor: number): CellParams {
     const k = (arrhenius(c, temp_C) * socResistanceFactor(soc)) / 1000 / q_Ah
-    return { q_Ah, r0: c.r0_mOhmAh * k * r0Factor, r1: c.r1_mOhmAh * k, tau1: c.tau1_s, r2: c.r2_mOhmAh * k, tau2: c.tau2_s }
+    return { q_Ah, r0: c.r0_mOhmAh * k * r0Factor, r1: c.r1_mOhmAh * k, r2: c.r2_mOhmAh * k }
 }
 
 /** Index pairs of P's mirrored off-diagonal elements. */
@@ -26,8 +24,8 @@ const SYM = [1, 3, 2, 6, 5, 7]
 
 export class CellFilter {
     soc: number
-    v1 = 0
-    v2 = 0
+    v1: number
+    v2: number
     /** LFP hysteresis offset of the OCV, V (negative after discharging). */
     hyst = 0
     /** Covariance of [soc, v1, v2], row-major. */
@@ -41,18 +39,19 @@ export class CellFilter {
     /** Likewise for a capacity error: SOC moved (as counted) since the SOC was last pinned down. */
     moved = 0
 
-    constructor(soc: number, sigma: number) {
+    /**
+     * SOC with its sigma; the RC states start at v1 and v2 (V), each as uncertain as it is large, plus 1 mV for
+     * the fast pair and 20 mV for the slow one (a load long ago may have left that much).
+     */
+    constructor(soc: number, sigma: number, v1: number, v2: number) {
         this.soc = soc
-        this.P = [sigma * sigma, 0, 0, 0, 1e-4, 0, 0, 0, 1e-4]
+        this.v1 = v1
+        this.v2 = v2
+        this.P = [sigma * sigma, 0, 0, 0, v1 * v1 + 1e-6, 0, 0, 0, 0.02 * 0.02 + v2 * v2]
     }
 
     sigma(): number {
-        return Math.sqrt(this.P[0] > 0 ? this.P[0] : 0)
-    }
-
-    /** Predicted terminal voltage at current I (A, discharge positive). */
-    terminal_V(c: Chemistry, p: CellParams, I: number): number {
-        return ocvAt_mV(c, this.soc) / 1000 + this.hyst - I * p.r0 - this.v1 - this.v2
+        return Math.sqrt(Math.max(this.P[0], 0))
     }
 
     /**
@@ -62,33 +61,35 @@ export class CellFilter {
      */
     predict(c: Chemistry, p: CellParams, dAh: number, I: number, dt_s: number, qSigmaRel: number, biasSigma_A: number): void {
         const ds = dAh / p.q_Ah
+        const m = Math.abs(ds)
         this.soc -= ds
-        const a1 = Math.exp(-dt_s / p.tau1)
-        const a2 = Math.exp(-dt_s / p.tau2)
+        const a1 = Math.exp(-dt_s / c.tau1_s)
+        const a2 = Math.exp(-dt_s / c.tau2_s)
         this.v1 = this.v1 * a1 + I * p.r1 * (1 - a1)
         this.v2 = this.v2 * a2 + I * p.r2 * (1 - a2)
-        if (c.hysteresis_mV > 0 && ds !== 0) {
-            const target = (ds > 0 ? -c.hysteresis_mV : c.hysteresis_mV) / 1000
-            this.hyst += (target - this.hyst) * (1 - Math.exp(-Math.abs(ds) / c.hysteresisSoc))
-        }
+        const hy = c.hysteresis_mV
+        if (hy > 0)
+            if (ds !== 0) {
+                const target = (ds > 0 ? -hy : hy) / 1000
+                this.hyst += (target - this.hyst) * (1 - Math.exp(-m / c.hysteresisSoc))
+            }
         // Process noise: a sensor bias grows the SOC error linearly with time (variance with its square),
         // a capacity error in proportion to the charge moved; RC states wander a little.
         const b = biasSigma_A / 3600 / p.q_Ah
-        const m = ds < 0 ? -ds : ds
         const qs = b * b * (2 * this.drift_s * dt_s + dt_s * dt_s) + qSigmaRel * qSigmaRel * (2 * this.moved * m + m * m)
         this.drift_s += dt_s
         this.moved += m
         const qv = 1e-7 * dt_s
         const P = this.P
         // P = F P F' + Q with F = diag(1, a1, a2)
-        P[0] += qs
-        P[1] *= a1
-        P[2] *= a2
-        P[3] *= a1
+        P[0] = P[0] + qs
+        P[1] = P[1] * a1
+        P[2] = P[2] * a2
+        P[3] = P[3] * a1
         P[4] = P[4] * a1 * a1 + qv
-        P[5] *= a1 * a2
-        P[6] *= a2
-        P[7] *= a1 * a2
+        P[5] = P[5] * (a1 * a2)
+        P[6] = P[6] * a2
+        P[7] = P[7] * (a1 * a2)
         P[8] = P[8] * a2 * a2 + qv
     }
 
@@ -105,7 +106,8 @@ export class CellFilter {
         const PH2 = P[6] * h0 - P[7] - P[8]
         const S = h0 * PH0 - PH1 - PH2 + r_V2
         if (!(S > 0)) return 0
-        const innov = v - this.terminal_V(c, p, I)
+        // The innovation: measured minus predicted terminal voltage.
+        const innov = v - (ocvAt_mV(c, this.soc) / 1000 + this.hyst - I * p.r0 - this.v1 - this.v2)
         this.correct(PH0, PH1, PH2, S, innov)
         return innov
     }
@@ -133,7 +135,11 @@ export class CellFilter {
         // P -= K PH', then the mirrored off-diagonal pairs (1, 3), (2, 6), (5, 7) set to their mean.
         const K = [k0, k1, k2]
         const PH = [PH0, PH1, PH2]
-        for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) P[3 * i + j] -= K[i] * PH[j]
+        for (let i = 0; i < 3; i++)
+            for (let j = 0; j < 3; j++) {
+                const x = 3 * i + j
+                P[x] = P[x] - K[i] * PH[j]
+            }
         for (let m = 0; m < 6; m += 2) {
             const s = (P[SYM[m]] + P[SYM[m + 1]]) / 2
             P[SYM[m]] = s

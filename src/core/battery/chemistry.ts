@@ -43,42 +43,30 @@ export interface Chemistry {
 }
 
 /**
- * The presets, built from a table (cheaper in code than object literals): a row per Chemistry field, in
- * the interface's order; a column per chemistry, NMC then LFP. Not JSON, but for the OCV tables (numbers
- * only): parsed strings and keys would live on the heap for good, where literals stay in the image's data.
+ * The presets, built from tables (cheaper in code than object literals). The numbers are JSON (image data,
+ * where numbers in code cost bytecode): a row per chemistry, NMC then LFP, its OCV table then a value per
+ * field of `NUMERIC`. The field names stay literals in code: strings parsed from JSON would live on the heap
+ * for good, where literals stay in the image's data.
  */
 function presets(): Chemistry[] {
-    const t: any[] = [
-        "id", "NMC", "LFP",
-        "name", "Li-ion NMC/NCA", "LiFePO4",
-        "ocv_mV",
-        JSON.parse("[2800, 3588, 3684, 3702, 3726, 3745, 3764, 3787, 3803, 3819, 3838, 3858, 3883, 3924, 3962, 3993, 4026, 4056, 4089, 4135, 4198]"),
-        JSON.parse("[2833, 3132, 3177, 3190, 3213, 3226, 3240, 3252, 3262, 3264, 3265, 3268, 3271, 3275, 3283, 3296, 3304, 3308, 3309, 3314, 3392]"),
-        "hysteresis_mV", 0, 15,
-        "hysteresisSoc", 0.05, 0.07,
-        "maxCharge_mV", 4200, 3650,
-        "longLife_mV", 4100, 3450,
-        "cutoff_mV", 3000, 2800,
-        "storage_mV", 3800, 3300,
-        "chargeMin_C", 0, 0,
-        "chargeMax_C", 45, 45,
-        "chargeDerateBelow_C", 10, 10,
-        "dischargeMin_C", -20, -20,
-        "dischargeMax_C", 60, 60,
-        "chargeEfficiency", 0.998, 0.999,
-        "r0_mOhmAh", 45, 61,
-        "r1_mOhmAh", 24, 27,
-        "tau1_s", 15, 20,
-        "r2_mOhmAh", 36, 34,
-        "tau2_s", 500, 600,
-        "activation_J", 25000, 25000,
-        "rest_s", 1800, 7200,
-        "selfDischargePerDay", 0.001, 0.001,
+    // The Chemistry fields after id, name and ocv_mV, in the interface's order.
+    const NUMERIC = [
+        "hysteresis_mV", "hysteresisSoc", "maxCharge_mV", "longLife_mV", "cutoff_mV", "storage_mV", "chargeMin_C", "chargeMax_C",
+        "chargeDerateBelow_C", "dischargeMin_C", "dischargeMax_C", "chargeEfficiency", "r0_mOhmAh", "r1_mOhmAh", "tau1_s",
+        "r2_mOhmAh", "tau2_s", "activation_J", "rest_s", "selfDischargePerDay",
     ]
-    const out: any[] = [{}, {}]
-    for (let k = 0; k < t.length; k += 3) {
-        out[0][t[k]] = t[k + 1]
-        out[1][t[k]] = t[k + 2]
+    const rows = JSON.parse(
+        "[[[2800, 3588, 3684, 3702, 3726, 3745, 3764, 3787, 3803, 3819, 3838, 3858, 3883, 3924, 3962, 3993, 4026, 4056, 4089, 4135, 4198]," +
+        " 0, 0.05, 4200, 4100, 3000, 3800, 0, 45, 10, -20, 60, 0.998, 45, 24, 15, 36, 500, 25000, 1800, 0.001]," +
+        " [[2833, 3132, 3177, 3190, 3213, 3226, 3240, 3252, 3262, 3264, 3265, 3268, 3271, 3275, 3283, 3296, 3304, 3308, 3309, 3314, 3392]," +
+        " 15, 0.07, 3650, 3450, 2800, 3300, 0, 45, 10, -20, 60, 0.999, 61, 27, 20, 34, 600, 25000, 7200, 0.001]]",
+    )
+    const out: any[] = [{ id: "NMC", name: "Li-ion NMC/NCA" }, { id: "LFP", name: "LiFePO4" }]
+    for (let c = 0; c < 2; c++) {
+        const o = out[c]
+        const r = rows[c]
+        o.ocv_mV = r[0]
+        for (let k = 0; k < NUMERIC.length; k++) o[NUMERIC[k]] = r[k + 1]
     }
     return out
 }
@@ -88,18 +76,16 @@ function presets(): Chemistry[] {
  * image's string table, which the names the code uses most should get.
  */
 let built: Chemistry[] = undefined
-function chemistries(): Chemistry[] {
-    if (!built) built = presets()
-    return built
-}
 
 export function chemistryById(id: string): Chemistry {
-    for (const c of chemistries()) if (c.id === id) return c
+    if (!built) built = presets()
+    for (const c of built) if (c.id === id) return c
     return undefined
 }
 
 export function chemistryIds(): string[] {
-    return chemistries().map(c => c.id)
+    chemistryById("") // builds the presets
+    return built.map(c => c.id)
 }
 
 const STEPS = 20
@@ -111,8 +97,7 @@ const STEPS = 20
 export function topSlope_mV(c: Chemistry): number {
     const t = c.ocv_mV
     const end = STEPS * (t[STEPS] - t[STEPS - 1])
-    const wall = (c.maxCharge_mV - t[STEPS]) / 0.005
-    return wall > end ? wall : end
+    return Math.max((c.maxCharge_mV - t[STEPS]) / 0.005, end)
 }
 
 /** OCV (mV) at a SOC; below 0 the curve continues with the end slope, above 1 with topSlope_mV. */
@@ -129,9 +114,7 @@ export function ocvAt_mV(c: Chemistry, soc: number): number {
 export function ocvSlope_mV(c: Chemistry, soc: number): number {
     const t = c.ocv_mV
     if (soc >= 1) return topSlope_mV(c)
-    let i = Math.floor(soc * STEPS)
-    if (i < 0) i = 0
-    if (i > STEPS - 1) i = STEPS - 1
+    const i = Math.min(Math.max(Math.floor(soc * STEPS), 0), STEPS - 1)
     return (t[i + 1] - t[i]) * STEPS
 }
 
@@ -141,7 +124,10 @@ export function socAtOcv(c: Chemistry, mV: number): number {
     if (mV <= t[0]) return (mV - t[0]) / (STEPS * (t[1] - t[0]))
     if (mV >= t[STEPS]) return 1 + (mV - t[STEPS]) / topSlope_mV(c)
     let i = 0
-    while (i < STEPS - 1 && t[i + 1] < mV) i++
+    while (i < STEPS - 1) {
+        if (!(t[i + 1] < mV)) break
+        i++
+    }
     return (i + (mV - t[i]) / (t[i + 1] - t[i])) / STEPS
 }
 
@@ -153,7 +139,7 @@ export function arrhenius(c: Chemistry, temp_C: number): number {
 
 /** Resistance multiplier at the SOC ends (×1.3 at 0 % and 100 %, 1 in the middle). */
 export function socResistanceFactor(soc: number): number {
-    if (soc < 0.1) return 1 + 0.3 * ((0.1 - (soc < 0 ? 0 : soc)) / 0.1)
-    if (soc > 0.95) return 1 + 0.3 * (((soc > 1 ? 1 : soc) - 0.95) / 0.05)
+    if (soc < 0.1) return 1 + 0.3 * ((0.1 - Math.max(soc, 0)) / 0.1)
+    if (soc > 0.95) return 1 + 0.3 * ((Math.min(soc, 1) - 0.95) / 0.05)
     return 1
 }

@@ -7,9 +7,9 @@
 
 export class CurrentCalibrator {
     /** Sensor offset, A (measured minus true at zero current). */
-    offset_A = 0
+    offset_A: number
     /** Relative gain error (measured = (1 + gain) * true). */
-    gain = 0
+    gain: number
     /** Covariance of [offset, gain]. */
     private P: number[]
     private quiescent_A: number
@@ -21,7 +21,8 @@ export class CurrentCalibrator {
     constructor(quiescent_A: number, quiescentSigma_A: number, offsetSigma_A: number, gainSigma: number) {
         this.quiescent_A = quiescent_A
         this.quiescentSigma_A = quiescentSigma_A
-        this.P = [offsetSigma_A * offsetSigma_A, 0, 0, gainSigma * gainSigma]
+        // No offset and no gain error yet, with these uncertainties.
+        this.restore(0, 0, offsetSigma_A, gainSigma)
     }
 
     /**
@@ -42,8 +43,8 @@ export class CurrentCalibrator {
         if (Math.abs(y) > 0.06 + 0.05 * Math.abs(x)) return false
         const P = this.P
         // Slow drift of both parameters (temperature), per interval.
-        P[0] += 1e-10 * dt_s
-        P[3] += 1e-12 * dt_s
+        P[0] = P[0] + 1e-10 * dt_s
+        P[3] = P[3] + 1e-12 * dt_s
         // Observation y = offset + gain * x, noise from ADC averaging and the meters' own error.
         const r = (0.001 * 0.001) / dt_s + (0.002 * x) * (0.002 * x)
         const PH0 = P[0] + P[1] * x
@@ -54,14 +55,10 @@ export class CurrentCalibrator {
         const innov = y - (this.offset_A + this.gain * x)
         this.offset_A += k0 * innov
         this.gain += k1 * innov
-        const p0 = P[0]
-        const p1 = P[1]
-        const p2 = P[2]
-        const p3 = P[3]
-        P[0] = p0 - k0 * PH0
-        P[1] = p1 - k0 * PH1
-        P[2] = p2 - k1 * PH0
-        P[3] = p3 - k1 * PH1
+        P[0] = P[0] - k0 * PH0
+        P[1] = P[1] - k0 * PH1
+        P[2] = P[2] - k1 * PH0
+        P[3] = P[3] - k1 * PH1
         this.samples++
         return true
     }
@@ -80,7 +77,8 @@ export class CurrentCalibrator {
     sigma_A(current_A: number): number {
         const P = this.P
         const v = P[0] + 2 * current_A * P[1] + current_A * current_A * P[3]
-        return Math.sqrt((v > 0 ? v : 0) + this.quiescentSigma_A * this.quiescentSigma_A)
+        const q = this.quiescentSigma_A
+        return Math.sqrt(Math.max(v, 0) + q * q)
     }
 
     /** Restore learned values (after a restart). */
@@ -91,10 +89,10 @@ export class CurrentCalibrator {
     }
 
     offsetSigma_A(): number {
-        return Math.sqrt(this.P[0] > 0 ? this.P[0] : 0)
+        return Math.sqrt(Math.max(this.P[0], 0))
     }
 
     gainSigma(): number {
-        return Math.sqrt(this.P[3] > 0 ? this.P[3] : 0)
+        return Math.sqrt(Math.max(this.P[3], 0))
     }
 }

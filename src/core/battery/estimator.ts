@@ -14,7 +14,7 @@ import { CellFilter, CellParams, cellParams } from "./cell_filter"
 import { CurrentCalibrator } from "./current_cal"
 import { Anchor, CapacityLearner } from "./capacity"
 import { CapacityTrend } from "./capacity_trend"
-import { EmptyWalk, FullWalk, RuntimeGroup, RuntimeWalk } from "./runtime"
+import { EmptyWalk, FullWalk, RuntimeWalk } from "./runtime"
 
 export interface EstimatorConfig {
     /** "ekf": correct with every voltage sample; "anchors": count charge, correct only at anchors. */
@@ -90,10 +90,14 @@ export interface LearnedState {
     capacityLearned: number
 }
 
+/** One series group: also what the runtime walks start from (a RuntimeGroup). */
 export interface GroupEstimate {
     soc: number
     sigma: number
+    /** The capacity the SOC counts against (the learned one, sharpened by this pass's trend), Ah. */
     q_Ah: number
+    /** Learned ohmic resistance relative to the chemistry's typical one. */
+    rFactor: number
     v: number
 }
 
@@ -113,7 +117,6 @@ export interface BatteryEstimate {
     packVoltage_V: number
     current_A: number
     power_W: number
-    avgPower_W: number
     temp_C: number
     offset_A: number
     gain: number
@@ -133,7 +136,7 @@ export interface BatteryEstimate {
 const MAX_RUNTIME_S = 30 * 86400
 
 function clamp01(x: number): number {
-    return x < 0 ? 0 : x > 1 ? 1 : x
+    return Math.min(1, Math.max(0, x))
 }
 
 export class BatteryEstimator {
@@ -144,94 +147,107 @@ export class BatteryEstimator {
     readonly learner: CapacityLearner
     readonly cal: CurrentCalibrator
     /** Learned ohmic resistance (R0) of each group relative to the chemistry's typical one. */
-    rFactor: number[] = []
+    rFactor: number[]
     private rSteps: number[] = []
     private restored: LearnedState
-    private started = false
-    private t_s = 0
+    private started: boolean
+    private t_s: number
     private epoch = 0
+    /** The label capacity of a group, Ah. */
+    private nominal_Ah: number
+    /** Voltage noise variances, V²: the ADC's, the model's (OCV table and hysteresis), and both at rest. */
+    private adcVar: number
+    private modelVar: number
+    private restVar: number
     counter_Ah = 0
     dischargeAh = 0
     energyIn_Wh = 0
     energyOut_Wh = 0
+    /** Since when the pack has rested (s); -1 while it does not, Infinity once this rest gave its anchor. */
     private restSince_s = -1
-    private restDone = false
     private fullSince_s = -1
-    private fullDone = false
-    private emptyDone = false
+    private fullDone: boolean
+    private emptyDone: boolean
     lastAnchorKind = "none"
     private lastAnchor_s = -1
-    private avgPower_W = 0
-    private powerVar = 0
-    private powerInit = false
-    /** Time into the present discharge (the load average starts afresh with each one). */
-    private session_s = 0
-    /** Calibration window: both counters summed over about a minute (they count in 50 ms and 250 ms steps). */
-    private calMeasured_C = 0
-    private calOutputs_C = 0
-    private calTime_s = 0
-    private lastRuntime_s = -1e9
+    /**
+     * The load average (W), its variance and the time into the present discharge (s): the average starts
+     * afresh with each discharge, and with the first step (powerInit).
+     */
+    private avgPower_W: number
+    private powerVar: number
+    private session_s: number
+    private powerInit: boolean
+    /**
+     * Calibration window: the AFE's and the meters' counted charge (C) and its length (s), summed over about
+     * a minute (they count in 50 ms and 250 ms steps).
+     */
+    private calWin = [0, 0, 0]
+    private lastRuntime_s = -Infinity
     /** The load average the runtimes were last computed for. */
     private runtimePower_W = 0
-    private tte = -1
-    private tteLow = -1
-    private tteHigh = -1
-    private ttf = -1
+    /** The last runtimes: time to empty, its low and high bound, time to full (s; -1: not applicable). */
+    private rt = [-1, -1, -1, -1]
     /** The runtime walk under way, if any, and the load it was started for. */
     private walk: RuntimeWalk
-    private walkEmpty = true
-    private walkPower_W = 0
-    private prevI = 0
+    private walkEmpty: boolean
+    private walkPower_W: number
+    private prevI: number
     private prevV: number[] = []
     /** The present pass's provisional capacities (see capacity_trend.ts), restarted whenever one is learned. */
     private trend = new CapacityTrend()
-    private trendLearned = -1
+    /** The learned-capacity count the trend was restarted for (undefined: restart with the first step). */
+    private trendLearned: number
     private last: BatteryEstimate
 
     constructor(pack: PackConfig, cfg: EstimatorConfig, restored?: LearnedState) {
-        const chem = chemistryById(pack.chemistry)
-        if (!chem) throw new Error("unknown chemistry " + pack.chemistry)
-        this.chem = chem
+        const c = chemistryById(pack.chemistry)
+        if (!c) throw new Error("unknown chemistry " + pack.chemistry)
+        this.chem = c
         this.pack = pack
         this.cfg = cfg
+        const a = cfg.adcSigma_mV / 1000
+        const m = cfg.modelSigma_mV / 1000
+        const h = c.hysteresis_mV / 2000
+        this.adcVar = a * a
+        this.modelVar = m * m + h * h
+        this.restVar = a * a + m * m + h * h
         const q = (pack.cellCapacity_mAh * pack.parallel) / 1000
-        const qs: number[] = []
-        const qsig: number[] = []
+        this.nominal_Ah = q
+        let qs: number[] = []
+        let qsig: number[] = []
+        const rf: number[] = []
         for (let i = 0; i < pack.series; i++) {
             qs.push(q)
             qsig.push(q * cfg.labelCapacitySigma)
-            this.rFactor.push(1)
+            rf.push(1)
             this.rSteps.push(0)
         }
-        // A saved state (for this many groups) starts from what was learned instead of the label.
-        const r = restored && restored.q_Ah.length === pack.series ? restored : undefined
-        this.learner = r ? new CapacityLearner(r.q_Ah, r.qSigma_Ah) : new CapacityLearner(qs, qsig)
+        this.rFactor = rf
         this.cal = new CurrentCalibrator(cfg.quiescent_mA / 1000, cfg.quiescentSigma_mA / 1000, 0.05, 0.03)
-        if (r) {
+        // A saved state (for this many groups) starts from what was learned instead of the label.
+        const r = restored
+        if (r) if (r.q_Ah.length === pack.series) {
+            qs = r.q_Ah
+            qsig = r.qSigma_Ah
             this.restored = r
             this.rFactor = r.rFactor.slice(0)
             this.cal.restore(r.offset_A, r.gain, r.offsetSigma_A, r.gainSigma)
             this.dischargeAh = r.dischargeAh
             this.energyIn_Wh = r.energyIn_Wh
             this.energyOut_Wh = r.energyOut_Wh
-            this.learner.learned = r.capacityLearned
         }
+        this.learner = new CapacityLearner(qs, qsig)
+        if (this.restored) this.learner.learned = r.capacityLearned
     }
 
     private params(i: number, temp_C: number): CellParams {
         // Resistances scale with the cell's size (the learned capacity); the charge counts against this
         // pass's best capacity.
-        const p = cellParams(this.chem, this.learner.q_Ah[i], temp_C, this.groups[i].soc, this.rFactor[i])
-        p.q_Ah = this.qNow_Ah(i)
+        const l = this.learner
+        const p = cellParams(this.chem, l.q_Ah[i], temp_C, this.groups[i].soc, this.rFactor[i])
+        p.q_Ah = this.trend.effective(i, l.q_Ah[i], l.qVar[i])
         return p
-    }
-
-    /** Variance of a voltage read as an OCV at rest, V². */
-    private restVariance(): number {
-        const a = this.cfg.adcSigma_mV / 1000
-        const m = this.cfg.modelSigma_mV / 1000
-        const h = this.chem.hysteresis_mV / 2000
-        return a * a + m * m + h * h
     }
 
     private start(inp: BatteryInputs): void {
@@ -240,34 +256,29 @@ export class BatteryEstimator {
         const I = inp.current_A
         const r = this.restored
         const fromSaved = r && r.soc.length === n
+        const q = this.learner.q_Ah
+        const rs = this.cfg.restartSigma
         for (let i = 0; i < n; i++) {
             const v = inp.cell_mV[i]
             // The OCV under a current: remove the ohmic drop; the RC pairs' share is unknown (somewhere between
             // nothing and their steady state), so take half of it and count the other half as uncertainty.
-            const p = cellParams(c, this.learner.q_Ah[i], inp.temp_C, 0.5, this.rFactor[i])
+            const p = cellParams(c, q[i], inp.temp_C, 0.5, this.rFactor[i])
             const rc_mV = I * (p.r1 + p.r2) * 500
-            let soc = socAtOcv(c, v + I * p.r0 * 1000 + rc_mV)
+            let soc = clamp01(socAtOcv(c, v + I * p.r0 * 1000 + rc_mV))
             // The cells may still be relaxing from a load we never saw: allow 30 mV of polarisation.
-            const slope = ocvSlope_mV(c, clamp01(soc)) / 1000
+            const slope = ocvSlope_mV(c, soc) / 1000
             const pol = 0.03 + Math.abs(rc_mV) / 1000
-            let sigma = Math.sqrt(pol * pol + this.restVariance()) / (slope > 0.05 ? slope : 0.05)
+            let sigma = Math.sqrt(pol * pol + this.restVar) / Math.max(slope, 0.05)
             if (fromSaved) {
                 soc = r.soc[i]
-                sigma = Math.sqrt(r.socSigma[i] * r.socSigma[i] + this.cfg.restartSigma * this.cfg.restartSigma)
+                const ss = r.socSigma[i]
+                sigma = Math.sqrt(ss * ss + rs * rs)
             }
-            if (sigma > 0.3) sigma = 0.3
-            const f = new CellFilter(fromSaved ? soc : clamp01(soc), sigma)
             // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
-            const half1 = (I * p.r1) / 2
-            const half2 = (I * p.r2) / 2
-            f.v1 = half1
-            f.v2 = half2
-            f.P[4] = half1 * half1 + 1e-6
-            f.P[8] = 0.02 * 0.02 + half2 * half2
-            this.groups.push(f)
+            this.groups.push(new CellFilter(soc, Math.min(sigma, 0.3), (I * p.r1) / 2, (I * p.r2) / 2))
             this.prevV.push(v / 1000)
         }
-        this.prevI = inp.current_A
+        this.prevI = I
         this.epoch++
         this.started = true
         // Only start() reads the restored state: let it go.
@@ -284,116 +295,132 @@ export class BatteryEstimator {
         const n = groups.length
         const cal = this.cal
         const learner = this.learner
+        const q = learner.q_Ah
+        const prevV = this.prevV
+        const prevI = this.prevI
+        const rf = this.rFactor
+        const rs = this.rSteps
         // 1. The current sensor, calibrated against the output meters when nothing else moves charge, over
         //    windows of a minute: both count in steps (a conversion, a CC1 period), and a second holds 19 or 20
         //    INA228 conversions, a 5 % jitter that a minute brings down to 0.1 %.
-        if (inp.outputs_C === inp.outputs_C && dt > 0) {
-            this.calMeasured_C += inp.charge_C
-            this.calOutputs_C += inp.outputs_C
-            this.calTime_s += dt
-            if (this.calTime_s >= 60) {
-                cal.observe(this.calMeasured_C, this.calOutputs_C, this.calTime_s)
-                this.calMeasured_C = 0
-                this.calOutputs_C = 0
-                this.calTime_s = 0
-            }
-        } else {
-            this.calMeasured_C = 0
-            this.calOutputs_C = 0
-            this.calTime_s = 0
+        const w = this.calWin
+        const outputs_C = inp.outputs_C
+        const metered = outputs_C === outputs_C && dt > 0
+        if (metered) {
+            w[0] = w[0] + inp.charge_C
+            w[1] = w[1] + outputs_C
+            w[2] = w[2] + dt
         }
-        const charge_C = dt > 0 ? cal.correctCharge_C(inp.charge_C, dt) : 0
+        if (!metered || w[2] >= 60) {
+            if (metered) cal.observe(w[0], w[1], w[2])
+            w[0] = 0
+            w[1] = 0
+            w[2] = 0
+        }
         const I = cal.correct_A(inp.current_A)
-        const meanI = dt > 0 ? charge_C / dt : I
+        let charge_C = 0
+        let meanI = I
+        if (dt > 0) {
+            charge_C = cal.correctCharge_C(inp.charge_C, dt)
+            meanI = charge_C / dt
+        }
         let dAh = charge_C / 3600
         if (dAh < 0) dAh *= c.chargeEfficiency
         const biasSigma = cal.sigma_A(meanI)
+        const sd = (c.selfDischargePerDay * dt) / 86400
+        const ekf = cfg.mode === "ekf" && dt > 0
         // 2. Every group: count, then (ekf) correct with its voltage.
         let vPack = 0
         for (let i = 0; i < n; i++) {
             const f = groups[i]
             const p = this.params(i, inp.temp_C)
-            const sd = (c.selfDischargePerDay * dt) / 86400
-            const qRel = Math.sqrt(learner.qVar[i]) / learner.q_Ah[i]
-            f.predict(c, p, dAh + sd * p.q_Ah, meanI, dt, qRel, biasSigma + (sd > 0 ? (0.5 * c.selfDischargePerDay * p.q_Ah) / 24 : 0))
+            const qp = p.q_Ah
+            const r0 = p.r0
+            const qRel = Math.sqrt(learner.qVar[i]) / q[i]
+            let bias = biasSigma
+            if (sd > 0) bias += (0.5 * c.selfDischargePerDay * qp) / 24
+            f.predict(c, p, dAh + sd * qp, meanI, dt, qRel, bias)
             const v = inp.cell_mV[i] / 1000
             vPack += v
             // Below the table's 0 % point the curve is only an extrapolation: count, don't correct.
-            if (cfg.mode === "ekf" && dt > 0 && v + I * p.r0 > c.ocv_mV[0] / 1000) {
+            if (ekf) if (v + I * r0 > c.ocv_mV[0] / 1000) {
                 // The ADC's noise is fresh every sample; the model's errors (OCV table, hysteresis, resistance)
                 // are not: they stay the same until the SOC has moved ~2 % or ~10 minutes pass. Counting each
                 // sample as new evidence would make the filter overconfident, so the model part is weighted
                 // as one observation per correlation span.
-                const a = cfg.adcSigma_mV / 1000
-                const m = cfg.modelSigma_mV / 1000
-                const h = c.hysteresis_mV / 2000
-                const load = 0.3 * (Math.abs(I) * p.r0 + Math.abs(f.v1) + Math.abs(f.v2))
-                const skew = (I - this.prevI) * p.r0
+                const load = 0.3 * (Math.abs(I) * r0 + Math.abs(f.v1) + Math.abs(f.v2))
+                const skew = (I - prevI) * r0
                 // The errors decorrelate in about ten minutes (the cell relaxes, the SOC moves along the curve);
                 // under load, until the ohmic resistance has been measured, the resistance model's error lasts
                 // as long as the load does, so a loaded voltage then counts once per half hour.
-                const span = Math.abs(meanI) > cfg.restC * p.q_Ah && this.rSteps[i] === 0 ? 1800 : 600
-                const corr = span > dt ? span / dt : 1
-                f.update(c, p, v, I, a * a + skew * skew + (m * m + h * h + load * load) * corr)
+                let span = 600
+                if (Math.abs(meanI) > cfg.restC * qp) if (rs[i] === 0) span = 1800
+                const corr = Math.max(span / dt, 1)
+                f.update(c, p, v, I, this.adcVar + skew * skew + (this.modelVar + load * load) * corr)
             }
-            this.learnResistance(i, v, I, p)
-            this.prevV[i] = v
+            // The ohmic resistance from current steps: -dV/dI between two samples a period apart (the RC pairs
+            // barely move in that time). Averaged over the first few steps, then followed slowly.
+            const dI = I - prevI
+            if (Math.abs(dI) >= 0.2 * q[i]) {
+                const ratio = -(v - prevV[i]) / dI / (r0 / rf[i])
+                if (ratio > 0.3)
+                    if (ratio < 5) {
+                        const steps = rs[i] + 1
+                        rs[i] = steps
+                        const k = 1 / Math.min(steps, 10)
+                        rf[i] = rf[i] + k * (ratio - rf[i])
+                    }
+            }
+            prevV[i] = v
         }
         this.prevI = I
         // 3. Counters.
-        this.counter_Ah += dAh
+        const counter = this.counter_Ah + dAh
+        this.counter_Ah = counter
         if (dAh > 0) {
             this.dischargeAh += dAh
             this.energyOut_Wh += dAh * vPack
         } else this.energyIn_Wh -= (charge_C / 3600) * vPack
         // 4. Anchors: moments when the voltage alone says where each group is.
-        this.detectAnchors(inp, I, vPack)
+        this.detectAnchors(inp, I)
         // 5. Provisional capacities for this pass.
+        const trend = this.trend
+        const socs: number[] = []
+        const sigmas: number[] = []
+        for (const f of groups) {
+            socs.push(f.soc)
+            sigmas.push(f.sigma())
+        }
         if (learner.learned !== this.trendLearned) {
             this.trendLearned = learner.learned
-            this.trend.restart(groups.map(f => f.soc), groups.map(f => f.sigma()), this.counter_Ah)
-        } else for (let i = 0; i < n; i++) this.trend.observe(i, groups[i].soc, groups[i].sigma(), this.counter_Ah, learner.q_Ah[i])
+            trend.restart(socs, sigmas, counter)
+        } else for (let i = 0; i < n; i++) trend.observe(i, socs[i], sigmas[i], counter, q[i])
         // 6. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
         //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
-        if (meanI < cfg.tailC * learner.q_Ah[0] || !this.powerInit) {
+        if (meanI < cfg.tailC * q[0] || !this.powerInit) {
             this.avgPower_W = power
             this.powerVar = 0
             this.session_s = 0
             this.powerInit = true
         } else if (dt > 0) {
-            this.session_s += dt
-            const tau = this.session_s < cfg.powerAverage_s ? this.session_s : cfg.powerAverage_s
-            const k = dt / tau
-            const d = power - this.avgPower_W
-            this.avgPower_W += k * d
+            const session = this.session_s + dt
+            this.session_s = session
+            const k = dt / Math.min(session, cfg.powerAverage_s)
+            const avg = this.avgPower_W
+            const d = power - avg
+            this.avgPower_W = avg + k * d
             this.powerVar = (1 - k) * (this.powerVar + k * d * d)
         }
-        this.last = this.assemble(inp, I, vPack, power)
-        return this.last
+        const e = this.assemble(inp, I, vPack, power)
+        this.last = e
+        return e
     }
 
-    /**
-     * The ohmic resistance from current steps: -dV/dI between two samples a period apart (the RC pairs
-     * barely move in that time). Averaged over the first few steps, then followed slowly.
-     */
-    private learnResistance(i: number, v: number, I: number, p: CellParams): void {
-        const dI = I - this.prevI
-        const qA = this.learner.q_Ah[i]
-        if (Math.abs(dI) < 0.2 * qA) return
-        const r0obs = -(v - this.prevV[i]) / dI
-        const typical = p.r0 / this.rFactor[i]
-        const ratio = r0obs / typical
-        if (!(ratio > 0.3 && ratio < 5)) return
-        this.rSteps[i]++
-        const k = this.rSteps[i] < 10 ? 1 / this.rSteps[i] : 0.1
-        this.rFactor[i] += k * (ratio - this.rFactor[i])
-    }
-
-    private detectAnchors(inp: BatteryInputs, I: number, vPack: number): void {
+    private detectAnchors(inp: BatteryInputs, I: number): void {
         const c = this.chem
         const cfg = this.cfg
-        const n = this.groups.length
+        const groups = this.groups
         const qA = this.learner.q_Ah[0]
         const t = this.t_s
         // Below this current the pack is at rest.
@@ -401,39 +428,36 @@ export class BatteryEstimator {
         // Rest: a relaxed voltage is an OCV; only where the curve is steep enough to say something.
         if (Math.abs(I) < rest_A) {
             if (this.restSince_s < 0) this.restSince_s = t
-            if (!this.restDone && t - this.restSince_s >= c.rest_s) {
-                this.restDone = true
+            if (t - this.restSince_s >= c.rest_s) {
+                this.restSince_s = Infinity
                 const soc: number[] = []
                 const vr: number[] = []
                 let ok = true
-                for (let i = 0; i < n; i++) {
-                    const f = this.groups[i]
-                    const s = socAtOcv(c, inp.cell_mV[i] - f.hyst * 1000)
+                for (let i = 0; i < groups.length; i++) {
+                    const s = socAtOcv(c, inp.cell_mV[i] - groups[i].hyst * 1000)
                     const slope = ocvSlope_mV(c, clamp01(s)) / 1000
-                    const variance = this.restVariance() / (slope * slope)
+                    const variance = this.restVar / (slope * slope)
                     if (variance > 0.04 * 0.04) ok = false
                     soc.push(s)
                     vr.push(variance)
                 }
                 if (ok) this.anchor("rest", soc, vr)
             }
-        } else {
-            this.restSince_s = -1
-            this.restDone = false
-        }
+        } else this.restSince_s = -1
         // Full: charging, tail current, near the top, held.
         let vMax = 0
-        let vMin = 1e9
+        let vMin = Infinity
         for (const v of inp.cell_mV) {
-            if (v > vMax) vMax = v
-            if (v < vMin) vMin = v
+            vMax = Math.max(vMax, v)
+            vMin = Math.min(vMin, v)
         }
         if (I < 0 && -I <= cfg.tailC * qA && vMax >= ocvAt_mV(c, 0.85)) {
             if (this.fullSince_s < 0) this.fullSince_s = t
-            if (!this.fullDone && t - this.fullSince_s >= cfg.fullHold_s) {
-                this.fullDone = true
-                this.loadedAnchor("full", inp, I)
-            }
+            if (!this.fullDone)
+                if (t - this.fullSince_s >= cfg.fullHold_s) {
+                    this.fullDone = true
+                    this.loadedAnchor("full", inp, I)
+                }
         } else {
             this.fullSince_s = -1
             if (I > rest_A) this.fullDone = false
@@ -454,66 +478,59 @@ export class BatteryEstimator {
     private loadedAnchor(kind: string, inp: BatteryInputs, I: number): void {
         const soc: number[] = []
         const vr: number[] = []
-        for (let i = 0; i < this.groups.length; i++) {
-            const f = this.groups[i]
+        const c = this.chem
+        const groups = this.groups
+        for (let i = 0; i < groups.length; i++) {
+            const f = groups[i]
             const p = this.params(i, inp.temp_C)
-            soc.push(socAtOcv(this.chem, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
-            const p25 = this.params(i, 25)
-            const e = 0.3 * (Math.abs(I) * p25.r0 + Math.abs(f.v1) + Math.abs(f.v2))
-            const slope = ocvSlope_mV(this.chem, clamp01(f.soc)) / 1000
-            vr.push((this.restVariance() + e * e) / (slope * slope))
+            soc.push(socAtOcv(c, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
+            const e = 0.3 * (Math.abs(I) * this.params(i, 25).r0 + Math.abs(f.v1) + Math.abs(f.v2))
+            const slope = ocvSlope_mV(c, clamp01(f.soc)) / 1000
+            vr.push((this.restVar + e * e) / (slope * slope))
         }
         this.anchor(kind, soc, vr)
     }
 
     private anchor(kind: string, soc: number[], variance: number[]): void {
+        const t = this.t_s
         // Outside the OCV table the curve is only an extrapolation: that group's reading says nothing.
         for (let i = 0; i < soc.length; i++) if (soc[i] < -0.02 || soc[i] > 1.02) variance[i] = 1
-        const a: Anchor = { kind, t_s: this.t_s, counter_Ah: this.counter_Ah, soc, variance, epoch: this.epoch }
-        this.learner.addAnchor(a, this.cal.sigma_A(0), 0.0002)
-        if (this.cfg.mode !== "ekf") for (let i = 0; i < this.groups.length; i++) if (variance[i] < 1) this.groups[i].fuse(soc[i], variance[i])
+        const currentSigma_A = this.cal.sigma_A(0)
+        this.learner.addAnchor({ kind, t_s: t, counter_Ah: this.counter_Ah, soc, variance, epoch: this.epoch }, currentSigma_A, 0.0002)
+        if (this.cfg.mode !== "ekf") for (let i = 0; i < soc.length; i++) if (variance[i] < 1) this.groups[i].fuse(soc[i], variance[i])
         this.lastAnchorKind = kind
-        this.lastAnchor_s = this.t_s
-    }
-
-    /** Group i's capacity for SOC and runtimes: the learned one, sharpened by this pass's trend. */
-    private qNow_Ah(i: number): number {
-        return this.trend.effective(i, this.learner.q_Ah[i], this.learner.qVar[i])
-    }
-
-    private runtimeGroups(): RuntimeGroup[] {
-        const out: RuntimeGroup[] = []
-        for (let i = 0; i < this.groups.length; i++) out.push({ soc: this.groups[i].soc, q_Ah: this.qNow_Ah(i), rFactor: this.rFactor[i] })
-        return out
+        this.lastAnchor_s = t
     }
 
     private assemble(inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
-        const n = this.groups.length
         const learner = this.learner
-        let rem = 1e9
-        let room = 1e9
+        let rem = Infinity
+        let room = Infinity
         let sigma = 0
+        let qMin = Infinity
+        let qSig = 0
         const groups: GroupEstimate[] = []
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < this.groups.length; i++) {
             const f = this.groups[i]
-            const q = this.qNow_Ah(i)
+            // Its capacity for SOC and runtimes: the learned one, sharpened by this pass's trend.
+            const q = this.trend.effective(i, learner.q_Ah[i], learner.qVar[i])
             const s = f.soc
-            if (q * s < rem) rem = q * s
-            if (q * (1 - s) < room) room = q * (1 - s)
+            rem = Math.min(rem, q * s)
+            room = Math.min(room, q * (1 - s))
             const sg = f.sigma()
-            if (sg > sigma) sigma = sg
-            groups.push({ soc: s, sigma: sg, q_Ah: q, v: inp.cell_mV[i] / 1000 })
-        }
-        const cap = rem + room
-        const soc = clamp01(cap > 0 ? rem / cap : 0)
-        let qMin = learner.q_Ah[0]
-        let qSig = learner.sigma_Ah(0)
-        for (let i = 1; i < n; i++)
+            sigma = Math.max(sigma, sg)
+            groups.push({ soc: s, sigma: sg, q_Ah: q, rFactor: this.rFactor[i], v: inp.cell_mV[i] / 1000 })
+            // The weakest group's learned capacity (the first of equals) and its sigma.
             if (learner.q_Ah[i] < qMin) {
                 qMin = learner.q_Ah[i]
                 qSig = learner.sigma_Ah(i)
             }
-        const nominal = (this.pack.cellCapacity_mAh * this.pack.parallel) / 1000
+        }
+        const cap = rem + room
+        const soc = clamp01(cap > 0 ? rem / cap : 0)
+        const nominal = this.nominal_Ah
+        const rt = this.rt
+        const cal = this.cal
         return {
             status: sigma <= this.cfg.knownSigma ? "known" : "unknown",
             soc,
@@ -528,19 +545,18 @@ export class BatteryEstimator {
             packVoltage_V: vPack,
             current_A: I,
             power_W: power,
-            avgPower_W: this.avgPower_W,
             temp_C: inp.temp_C,
-            offset_A: this.cal.offset_A,
-            gain: this.cal.gain,
+            offset_A: cal.offset_A,
+            gain: cal.gain,
             anchorKind: this.lastAnchorKind,
             anchorAge_s: this.lastAnchor_s < 0 ? -1 : this.t_s - this.lastAnchor_s,
             equivalentCycles: this.dischargeAh / nominal,
             energyIn_Wh: this.energyIn_Wh,
             energyOut_Wh: this.energyOut_Wh,
-            tte_s: this.tte,
-            tteLow_s: this.tteLow,
-            tteHigh_s: this.tteHigh,
-            ttf_s: this.ttf,
+            tte_s: rt[0],
+            tteLow_s: rt[1],
+            tteHigh_s: rt[2],
+            ttf_s: rt[3],
         }
     }
 
@@ -552,28 +568,27 @@ export class BatteryEstimator {
     startRuntimes(now_ms: number, temp_C: number): boolean {
         const e = this.last
         if (!e) return false
-        const since = now_ms / 1000 - this.lastRuntime_s
-        // Also sooner when the load has changed: a new load should not show the old runtime for long.
-        const base = Math.abs(this.runtimePower_W) > 1 ? Math.abs(this.runtimePower_W) : 1
-        const moved = Math.abs(this.avgPower_W - this.runtimePower_W) / base > 0.2
-        if (since < this.cfg.runtimeEvery_s && !(moved && since >= 2)) return false
-        this.lastRuntime_s = now_ms / 1000
-        this.runtimePower_W = this.avgPower_W
+        const now_s = now_ms / 1000
+        const since = now_s - this.lastRuntime_s
         const P = this.avgPower_W
+        const last = this.runtimePower_W
+        // Also sooner when the load has changed: a new load should not show the old runtime for long.
+        const moved = Math.abs(P - last) / Math.max(Math.abs(last), 1) > 0.2
+        if (since < this.cfg.runtimeEvery_s) {
+            if (!moved) return false
+            if (since < 2) return false
+        }
+        this.lastRuntime_s = now_s
+        this.runtimePower_W = P
         const c = this.chem
         this.walkPower_W = P
-        if (P > 0.2) {
-            this.walk = new EmptyWalk(c, this.runtimeGroups(), temp_C, P, MAX_RUNTIME_S)
-            this.walkEmpty = true
-        } else if (P < -0.2 && e.current_A < 0) {
-            this.walk = new FullWalk(c, this.runtimeGroups(), temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
-            this.walkEmpty = false
-        } else {
-            this.walk = undefined
-            this.publishRuntimes(-1, -1)
-            return false
-        }
-        return true
+        this.walkEmpty = P > 0.2
+        this.walk = undefined
+        const g = e.groups
+        if (P > 0.2) this.walk = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
+        else if (P < -0.2 && e.current_A < 0) this.walk = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
+        else this.publishRuntimes(-1, -1)
+        return !!this.walk
     }
 
     /** Advance the pending walk by at most `steps` steps; true when none is pending any more. */
@@ -591,41 +606,33 @@ export class BatteryEstimator {
         let low = -1
         let high = -1
         const e = this.last
-        if (tte >= 0 && e) {
+        if (tte >= 0) {
             // Band: the SOC's two-sigma in charge terms, the capacity's (before it is measured, the label may be
             // far off), and the load's variability.
             const cap = e.capacity_Ah
             const chargeLeft = e.soc * cap
             let qRel = 0
-            for (let i = 0; i < this.groups.length; i++) {
-                const r = this.learner.sigma_Ah(i) / this.learner.q_Ah[i]
-                if (r > qRel) qRel = r
-            }
-            const socRel = chargeLeft > 0 ? (2 * e.sigma * cap) / chargeLeft : 1
+            const l = this.learner
+            for (let i = 0; i < l.q_Ah.length; i++) qRel = Math.max(qRel, l.sigma_Ah(i) / l.q_Ah[i])
+            let socRel = 1
+            if (chargeLeft > 0) socRel = (2 * e.sigma * cap) / chargeLeft
             const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
-            const pSig = Math.sqrt(this.powerVar > 0 ? this.powerVar : 0)
-            const pRel = pSig / this.walkPower_W
-            low = (tte * (1 - rel)) / (1 + pRel)
-            high = (tte * (1 + rel)) / (1 - pRel > 0.2 ? 1 - pRel : 0.2)
-            if (low < 0) low = 0
-            if (high > MAX_RUNTIME_S) high = MAX_RUNTIME_S
+            const pRel = Math.sqrt(Math.max(this.powerVar, 0)) / this.walkPower_W
+            low = Math.max((tte * (1 - rel)) / (1 + pRel), 0)
+            high = Math.min((tte * (1 + rel)) / Math.max(1 - pRel, 0.2), MAX_RUNTIME_S)
         }
-        this.tte = tte
-        this.tteLow = low
-        this.tteHigh = high
-        this.ttf = ttf
-        if (e) {
-            e.tte_s = tte
-            e.tteLow_s = low
-            e.tteHigh_s = high
-            e.ttf_s = ttf
-        }
+        this.rt = [tte, low, high, ttf]
+        e.tte_s = tte
+        e.tteLow_s = low
+        e.tteHigh_s = high
+        e.ttf_s = ttf
     }
 
     /** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
     emptyWalkAt(power_W: number, temp_C: number): EmptyWalk {
-        if (!this.started) return undefined
-        return new EmptyWalk(this.chem, this.runtimeGroups(), temp_C, power_W, MAX_RUNTIME_S)
+        const e = this.last
+        if (!e) return undefined
+        return new EmptyWalk(this.chem, e.groups, temp_C, power_W, MAX_RUNTIME_S)
     }
 
     estimate(): BatteryEstimate {
@@ -634,20 +641,23 @@ export class BatteryEstimator {
 
     /** What must survive a restart. */
     learned(): LearnedState {
+        const l = this.learner
+        const cal = this.cal
+        const g = this.groups
         return {
-            q_Ah: this.learner.q_Ah.slice(0),
-            qSigma_Ah: this.learner.qVar.map(v => Math.sqrt(v)),
+            q_Ah: l.q_Ah.slice(0),
+            qSigma_Ah: l.qVar.map(v => Math.sqrt(v)),
             rFactor: this.rFactor.slice(0),
-            soc: this.groups.map(f => f.soc),
-            socSigma: this.groups.map(f => f.sigma()),
-            offset_A: this.cal.offset_A,
-            offsetSigma_A: this.cal.offsetSigma_A(),
-            gain: this.cal.gain,
-            gainSigma: this.cal.gainSigma(),
+            soc: g.map(f => f.soc),
+            socSigma: g.map(f => f.sigma()),
+            offset_A: cal.offset_A,
+            offsetSigma_A: cal.offsetSigma_A(),
+            gain: cal.gain,
+            gainSigma: cal.gainSigma(),
             dischargeAh: this.dischargeAh,
             energyIn_Wh: this.energyIn_Wh,
             energyOut_Wh: this.energyOut_Wh,
-            capacityLearned: this.learner.learned,
+            capacityLearned: l.learned,
         }
     }
 }

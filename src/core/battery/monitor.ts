@@ -59,10 +59,6 @@ export interface BatterySnapshot {
 
 export type Note = (kind: string, message: string) => void
 
-function pm(x: number): number {
-    return Math.round(x * 1000)
-}
-
 export class BatteryMonitor {
     readonly cfg: BatteryConfig
     pack: PackConfig
@@ -111,7 +107,7 @@ export class BatteryMonitor {
         } catch (e) {
             this.note("setting", `could not read the pack configuration (${errorText(e)}); using the default`)
         }
-        if (saved !== undefined && saved !== null) {
+        if (saved != null) {
             const problems = checkPackConfig(saved, this.cfg.limits)
             if (problems.length > 0) this.note("setting", `saved pack configuration refused (${problems.join("; ")}); using the default`)
             else this.pack = saved
@@ -119,14 +115,16 @@ export class BatteryMonitor {
         const records: { [key: string]: any } = {}
         for (const k of BATTERY_KEYS) {
             try {
-                records[k] = await this.store.read(k)
+                const v = await this.store.read(k)
+                records[k] = v
             } catch (e) {
                 this.note("setting", `could not read ${k} (${errorText(e)})`)
             }
         }
-        const d = decodeLearned(k => records[k], this.pack.series, packCapacity_mAh(this.pack) / 1000, this.cfg.estimator.labelCapacitySigma)
+        const pack = this.pack
+        const d = decodeLearned(k => records[k], pack.series, packCapacity_mAh(pack) / 1000, this.cfg.estimator.labelCapacitySigma)
         for (const p of d.problems) this.note("setting", p)
-        this.est = new BatteryEstimator(this.pack, this.cfg.estimator, d.state)
+        this.est = new BatteryEstimator(pack, this.cfg.estimator, d.state)
         await this.initAfe(now_ms)
     }
 
@@ -135,9 +133,10 @@ export class BatteryMonitor {
         c.address = this.cfg.afeAddress
         c.crc = this.cfg.afeCrc
         try {
-            this.afe = new Bq76907(this.bus, c)
-            await this.afe.probe()
-            await this.afe.configure()
+            const afe = new Bq76907(this.bus, c)
+            this.afe = afe
+            await afe.probe()
+            await afe.configure()
             await this.armAfe(now_ms)
             this.fetsKnown = false
             this.ready = true
@@ -181,23 +180,29 @@ export class BatteryMonitor {
     }
 
     private async armAfe(now_ms: number): Promise<void> {
-        const armed = await this.afe.armProtections(this.afeProtectionConfig())
-        const wrong = await this.afe.verifyProtections(armed)
-        this.armed = wrong.length === 0 ? armed : undefined
-        this.armProblem = wrong.length === 0 ? "" : "AFE protections read back wrong: " + wrong.join("; ")
+        const afe = this.afe
+        const armed = await afe.armProtections(this.afeProtectionConfig())
+        const wrong = await afe.verifyProtections(armed)
         this.lastVerify_ms = now_ms
-        if (wrong.length > 0) this.note("protection", this.armProblem)
+        this.armed = armed
+        this.armProblem = ""
+        if (wrong.length > 0) {
+            this.armed = undefined
+            this.armProblem = "AFE protections read back wrong: " + wrong.join("; ")
+            this.note("protection", this.armProblem)
+        }
     }
 
     /** "" when the AFE's protections are armed and read back right; otherwise why not. */
     protectionProblem(): string {
-        return this.ready ? this.armProblem : "AFE not ready: " + this.reason
+        if (this.ready) return this.armProblem
+        return "AFE not ready: " + this.reason
     }
 
     /** Drive the AFE's FETs: charge and discharge paths (the chip's own protections still override). */
     async setPackPath(chg: boolean, dsg: boolean, now_ms: number): Promise<void> {
         if (!this.ready) return
-        if (this.fetsKnown && chg === this.fetChg && dsg === this.fetDsg) return
+        if (this.fetsKnown) if (chg === this.fetChg) if (dsg === this.fetDsg) return
         try {
             await this.afe.setFets(chg, dsg)
             this.fetChg = chg
@@ -210,7 +215,8 @@ export class BatteryMonitor {
     }
 
     private fault(reason: string): void {
-        if (this.status !== "fault" || this.reason !== reason) this.note("battery", reason)
+        if (this.status === "fault") if (this.reason === reason) return // said already
+        this.note("battery", reason)
         this.status = "fault"
         this.reason = reason
     }
@@ -255,15 +261,22 @@ export class BatteryMonitor {
         // The AFE's own clock covers the counted charge; a reset of the chip restarts both at zero.
         let dt = 0
         let dq = 0
-        if (this.lastQt_s >= 0 && r.passqTime_s >= this.lastQt_s) {
-            dt = r.passqTime_s - this.lastQt_s
-            dq = r.passq_C - this.lastQ_C
-        }
-        this.lastQt_s = r.passqTime_s
-        this.lastQ_C = r.passq_C
-        const temp = r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C
-        this.last = this.est.step({ t_ms: now_ms, dt_s: dt, cell_mV: r.cell_mV, current_A: r.current_A, charge_C: dq, outputs_C: dt > 0 ? outputs_C : NaN, temp_C: temp })
-        this.status = this.last.status
+        const qt = r.passqTime_s
+        const q = r.passq_C
+        const lastQt = this.lastQt_s
+        if (lastQt >= 0)
+            if (qt >= lastQt) {
+                dt = qt - lastQt
+                dq = q - this.lastQ_C
+            }
+        this.lastQt_s = qt
+        this.lastQ_C = q
+        if (!(dt > 0)) outputs_C = NaN
+        const ts = r.ts_C
+        const temp = ts === ts ? ts : r.dieTemp_C
+        const e = this.est.step({ t_ms: now_ms, dt_s: dt, cell_mV: r.cell_mV, current_A: r.current_A, charge_C: dq, outputs_C, temp_C: temp })
+        this.last = e
+        this.status = e.status
         this.reason = ""
         this.save(now_ms)
     }
@@ -296,7 +309,9 @@ export class BatteryMonitor {
 
     /** Start recomputing time to empty / full when due; true when a walk started (advance it with runtimeWork). */
     startRuntimes(now_ms: number): boolean {
-        return this.last ? this.est.startRuntimes(now_ms, this.last.temp_C) : false
+        const e = this.last
+        if (!e) return false
+        return this.est.startRuntimes(now_ms, e.temp_C)
     }
 
     /** Advance the pending runtime walk by at most `steps` steps; true when it is done. */
@@ -306,73 +321,57 @@ export class BatteryMonitor {
 
     /** A walk for the time to empty at this pack power alone (W), or undefined before the first reading. */
     emptyWalkAt(power_W: number): EmptyWalk {
-        if (!this.last) return undefined
-        return this.est.emptyWalkAt(power_W, this.last.temp_C)
+        const e = this.last
+        if (!e) return undefined
+        return this.est.emptyWalkAt(power_W, e.temp_C)
     }
 
     snapshot(): BatterySnapshot {
-        const e = this.est ? this.est.estimate() : undefined
+        let e: any
+        if (this.est) e = this.est.estimate()
         const p = this.pack
-        const base: BatterySnapshot = {
-            status: this.status,
-            reason: this.reason,
-            chemistry: p.chemistry,
-            series: p.series,
-            parallel: p.parallel,
-            soc_pm: 0,
-            socLow_pm: 0,
-            socHigh_pm: 1000,
-            capacity_mAh: packCapacity_mAh(p),
-            capacitySigma_mAh: 0,
-            health_pm: 0,
-            tte_s: -1,
-            tteLow_s: -1,
-            tteHigh_s: -1,
-            ttf_s: -1,
-            voltage_mV: 0,
-            current_mA: 0,
-            power_mW: 0,
-            temp_dC: 0,
-            cells_mV: [],
-            cellSoc_pm: [],
-            cycles_c: 0,
-            energyIn_Wh: 0,
-            energyOut_Wh: 0,
-            anchor: "none",
-            anchorAge_s: -1,
-            offset_uA: 0,
-            gain_ppm: 0,
-        }
-        if (!e) return base
-        // Fields that are an estimate's field times a scale, rounded: snapshot field, estimate field, scale.
-        const scaled: any[] = [
-            "soc_pm", "soc", 1000,
-            "socLow_pm", "socLow", 1000,
-            "socHigh_pm", "socHigh", 1000,
-            "capacity_mAh", "capacity_Ah", 1000,
-            "capacitySigma_mAh", "capacitySigma_Ah", 1000,
-            "tte_s", "tte_s", 1,
-            "tteLow_s", "tteLow_s", 1,
-            "tteHigh_s", "tteHigh_s", 1,
-            "ttf_s", "ttf_s", 1,
-            "voltage_mV", "packVoltage_V", 1000,
-            "current_mA", "current_A", 1000,
-            "power_mW", "power_W", 1000,
-            "temp_dC", "temp_C", 10,
-            "cycles_c", "equivalentCycles", 100,
-            "energyIn_Wh", "energyIn_Wh", 1,
-            "energyOut_Wh", "energyOut_Wh", 1,
-            "anchorAge_s", "anchorAge_s", 1,
-            "offset_uA", "offset_A", 1e6,
-            "gain_ppm", "gain", 1e6,
+        // A row per field, in order: the snapshot field; the estimate field it is made from (times the scale,
+        // rounded) and that scale, 0 for none; its value without an estimate.
+        const rows: any[] = [
+            "status", "", 0, this.status,
+            "reason", "", 0, this.reason,
+            "chemistry", "", 0, p.chemistry,
+            "series", "", 0, p.series,
+            "parallel", "", 0, p.parallel,
+            "soc_pm", "soc", 1000, 0,
+            "socLow_pm", "socLow", 1000, 0,
+            "socHigh_pm", "socHigh", 1000, 1000,
+            "capacity_mAh", "capacity_Ah", 1000, packCapacity_mAh(p),
+            "capacitySigma_mAh", "capacitySigma_Ah", 1000, 0,
+            "health_pm", "", 0, 0,
+            "tte_s", "tte_s", 1, -1,
+            "tteLow_s", "tteLow_s", 1, -1,
+            "tteHigh_s", "tteHigh_s", 1, -1,
+            "ttf_s", "ttf_s", 1, -1,
+            "voltage_mV", "packVoltage_V", 1000, 0,
+            "current_mA", "current_A", 1000, 0,
+            "power_mW", "power_W", 1000, 0,
+            "temp_dC", "temp_C", 10, 0,
+            "cells_mV", "", 0, [],
+            "cellSoc_pm", "", 0, [],
+            "cycles_c", "equivalentCycles", 100, 0,
+            "energyIn_Wh", "energyIn_Wh", 1, 0,
+            "energyOut_Wh", "energyOut_Wh", 1, 0,
+            "anchor", "", 0, "none",
+            "anchorAge_s", "anchorAge_s", 1, -1,
+            "offset_uA", "offset_A", 1e6, 0,
+            "gain_ppm", "gain", 1e6, 0,
         ]
-        const est: any = e
-        const out: any = base
-        for (let k = 0; k < scaled.length; k += 3) out[scaled[k]] = Math.round(est[scaled[k + 1]] * scaled[k + 2])
-        base.health_pm = e.capacityMeasured ? pm(e.soh) : 0
-        base.cells_mV = e.groups.map(g => Math.round(g.v * 1000))
-        base.cellSoc_pm = e.groups.map(g => pm(g.soc))
-        base.anchor = e.anchorKind
-        return base
+        const out: any = {}
+        for (let k = 0; k < rows.length; k += 4) out[rows[k]] = e && rows[k + 2] > 0 ? Math.round(e[rows[k + 1]] * rows[k + 2]) : rows[k + 3]
+        if (e) {
+            if (e.capacityMeasured) out.health_pm = Math.round(e.soh * 1000)
+            for (const g of e.groups) {
+                out.cells_mV.push(Math.round(g.v * 1000))
+                out.cellSoc_pm.push(Math.round(g.soc * 1000))
+            }
+            out.anchor = e.anchorKind
+        }
+        return out
     }
 }

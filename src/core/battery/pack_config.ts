@@ -28,27 +28,32 @@ export function packCapacity_mAh(p: PackConfig): number {
 }
 
 function isInt(v: any): boolean {
-    return typeof v === "number" && Math.floor(v) === v && v === v
+    // (NaN is not: its floor is not itself.)
+    return typeof v === "number" && Math.floor(v) === v
 }
 
 /** Problems with a pack configuration on a board, one sentence each; empty when it is usable. */
 export function checkPackConfig(p: any, limits: PackLimits): string[] {
     const out: string[] = []
-    if (p === null || p === undefined || typeof p !== "object" || Array.isArray(p)) return ["a pack configuration must be an object"]
+    if (p === null || typeof p !== "object" || Array.isArray(p)) return ["a pack configuration must be an object"]
+    const fields = ["chemistry", "series", "parallel", "cellCapacity_mAh"]
     for (const k of Object.keys(p))
-        if (["chemistry", "series", "parallel", "cellCapacity_mAh"].indexOf(k) < 0) {
+        if (fields.indexOf(k) < 0) {
             // The first one only: a reason must not grow with its input.
             out.push(`unknown field '${clip(k)}'`)
             break
         }
-    if (typeof p.chemistry !== "string" || !chemistryById(p.chemistry))
-        out.push(`chemistry must be one of ${chemistryIds().join(", ")}, got ${quote(p.chemistry)}`)
-    if (!isInt(p.series)) out.push("series must be a whole number of cells, got " + quote(p.series))
-    else if (p.series < limits.minSeries || p.series > limits.maxSeries)
-        out.push(`${p.series}S is outside this board's ${limits.minSeries}S-${limits.maxSeries}S range (its AFE and charger)`)
-    if (!isInt(p.parallel) || p.parallel < 1 || p.parallel > limits.maxParallel)
-        out.push(`parallel must be a whole number 1..${limits.maxParallel}, got ${quote(p.parallel)}`)
-    if (typeof p.cellCapacity_mAh !== "number" || !(p.cellCapacity_mAh >= 100 && p.cellCapacity_mAh <= 1000000))
-        out.push("cellCapacity_mAh must be a number 100..1000000, got " + quote(p.cellCapacity_mAh))
+    const chem = p.chemistry
+    if (typeof chem !== "string" || !chemistryById(chem)) out.push(`chemistry must be one of ${chemistryIds().join(", ")}, got ${quote(chem)}`)
+    const s = p.series
+    const lo = limits.minSeries
+    const hi = limits.maxSeries
+    if (!isInt(s)) out.push("series must be a whole number of cells, got " + quote(s))
+    else if (s < lo || s > hi) out.push(`${s}S is outside this board's ${lo}S-${hi}S range (its AFE and charger)`)
+    const n = p.parallel
+    const maxP = limits.maxParallel
+    if (!isInt(n) || n < 1 || n > maxP) out.push(`parallel must be a whole number 1..${maxP}, got ${quote(n)}`)
+    const q = p.cellCapacity_mAh
+    if (typeof q !== "number" || !(q >= 100 && q <= 1000000)) out.push("cellCapacity_mAh must be a number 100..1000000, got " + quote(q))
     return out
 }

@@ -24,18 +24,6 @@ const MAX_STEPS = 80
 /** Steps per VM slice: about 10 K ops for a 6S pack. */
 export const RUNTIME_STEPS_PER_SLICE = 10
 
-/** Steady-state resistance of each group at 50 % SOC and `temp_C` (R0 learned plus both RC pairs), ohm. */
-function baseResistances(c: Chemistry, groups: RuntimeGroup[], temp_C: number): number[] {
-    const a = arrhenius(c, temp_C) / 1000
-    return groups.map(g => ((c.r0_mOhmAh * g.rFactor + c.r1_mOhmAh + c.r2_mOhmAh) * a) / g.q_Ah)
-}
-
-function smallestCapacity_Ah(groups: RuntimeGroup[]): number {
-    let q = groups[0].q_Ah
-    for (const g of groups) if (g.q_Ah < q) q = g.q_Ah
-    return q
-}
-
 /** A runtime walk that can be advanced a few steps at a time, so the VM can yield between pieces. */
 export interface RuntimeWalk {
     /** Advance at most `steps` steps; true once `result_s` is final. */
@@ -44,28 +32,58 @@ export interface RuntimeWalk {
     result_s: number
 }
 
-/** What both walks share: the groups' SOCs as they walk, their base resistances, the step count and clock. */
+/**
+ * What both walks share: the groups' SOCs as they walk, their base resistances (steady state at 50 % SOC and
+ * `temp_C`: R0 learned plus both RC pairs, ohm), the smallest group's capacity and the charge of one step,
+ * the step count and clock. `drive` is the walk's power or current: nothing to walk unless it is positive.
+ */
 abstract class Walk implements RuntimeWalk {
     result_s = -1
     protected soc: number[]
     protected rBase: number[]
+    protected qMin: number
+    protected dAh: number
     protected k = 0
     protected t = 0
-    protected finished = false
+    protected finished: boolean
 
-    constructor(protected c: Chemistry, protected groups: RuntimeGroup[], temp_C: number) {
-        this.soc = groups.map(g => g.soc)
-        this.rBase = baseResistances(c, groups, temp_C)
+    constructor(protected c: Chemistry, protected groups: RuntimeGroup[], temp_C: number, drive: number) {
+        const a = arrhenius(c, temp_C) / 1000
+        const soc: number[] = []
+        const rBase: number[] = []
+        let q = groups[0].q_Ah
+        for (const g of groups) {
+            soc.push(g.soc)
+            rBase.push(((c.r0_mOhmAh * g.rFactor + c.r1_mOhmAh + c.r2_mOhmAh) * a) / g.q_Ah)
+            q = Math.min(q, g.q_Ah)
+        }
+        this.soc = soc
+        this.rBase = rBase
+        this.qMin = q
+        this.dAh = q * STEP_FRACTION
+        this.finished = !(drive > 0)
     }
 
     run(steps: number): boolean {
-        for (let s = 0; s < steps && !this.finished; s++) this.step()
+        for (let s = 0; s < steps; s++) {
+            if (this.finished) break
+            if (this.k < MAX_STEPS) this.step()
+            else this.finish(this.t)
+        }
         return this.finished
     }
 
     protected finish(t: number): void {
         this.result_s = t
         this.finished = true
+    }
+
+    /** Move every group by `dAh` (Ah out of the pack; negative: into it) and count the step. */
+    protected advance(dAh: number): void {
+        const soc = this.soc
+        const groups = this.groups
+        for (let i = 0; i < soc.length; i++) soc[i] = soc[i] - dAh / groups[i].q_Ah
+        this.k++
     }
 
     protected abstract step(): void
@@ -76,67 +94,54 @@ abstract class Walk implements RuntimeWalk {
  * nothing is drawn. Capped at maxSeconds.
  */
 export class EmptyWalk extends Walk {
-    private ocv: number[] = []
-    private res: number[] = []
-    private dAh: number
-    private cutoff: number
-    private prevMargin = 1e9
-    private prevT = 0
-    private prevI = 0
+    /** The last step's margin above the cut-off (V; Infinity before the first), its time and current. */
+    private prevMargin = Infinity
+    private prevT: number
+    private prevI: number
 
     constructor(c: Chemistry, groups: RuntimeGroup[], temp_C: number, private power_W: number, private maxSeconds: number) {
-        super(c, groups, temp_C)
-        for (let i = 0; i < groups.length; i++) {
-            this.ocv.push(0)
-            this.res.push(0)
-        }
-        this.dAh = smallestCapacity_Ah(groups) * STEP_FRACTION
-        this.cutoff = c.cutoff_mV / 1000
-        if (!(power_W > 0)) this.finished = true
-    }
-
-    protected override finish(t: number): void {
-        this.result_s = t < this.maxSeconds ? t : this.maxSeconds
-        this.finished = true
+        super(c, groups, temp_C, power_W)
     }
 
     protected step(): void {
-        const n = this.groups.length
         const soc = this.soc
-        const ocv = this.ocv
-        const res = this.res
-        if (this.k >= MAX_STEPS) return this.finish(this.t)
+        // Each group's OCV (V) and resistance (ohm) at this step.
+        const ocv: number[] = []
+        const res: number[] = []
+        const n = soc.length
+        let t = this.t
         let e = 0
         let r = 0
         for (let i = 0; i < n; i++) {
-            ocv[i] = ocvAt_mV(this.c, soc[i]) / 1000
-            res[i] = this.rBase[i] * socResistanceFactor(soc[i])
-            e += ocv[i]
-            r += res[i]
+            const o = ocvAt_mV(this.c, soc[i]) / 1000
+            const x = this.rBase[i] * socResistanceFactor(soc[i])
+            ocv.push(o)
+            res.push(x)
+            e += o
+            r += x
         }
         const disc = e * e - 4 * r * this.power_W
-        if (disc < 0) return this.finish(this.t) // the pack can no longer deliver this power
+        if (disc < 0) return this.finish(t) // the pack can no longer deliver this power
         const I = (e - Math.sqrt(disc)) / (2 * r)
         // The step that led here took its charge at the mean of 1/I at its ends (trapezoid rule).
-        if (this.k > 0) this.t += (this.dAh * 3600 * (1 / this.prevI + 1 / I)) / 2
-        const t = this.t
-        let margin = 1e9
-        for (let i = 0; i < n; i++) {
-            const m = ocv[i] - I * res[i] - this.cutoff
-            if (m < margin) margin = m
-        }
+        if (this.k > 0) t += (this.dAh * 3600 * (1 / this.prevI + 1 / I)) / 2
+        this.t = t
+        const cutoff = this.c.cutoff_mV / 1000
+        let margin = Infinity
+        for (let i = 0; i < n; i++) margin = Math.min(margin, ocv[i] - I * res[i] - cutoff)
         if (margin <= 0) {
             // Interpolate between the last step above the cut-off and this one.
             const pm = this.prevMargin
-            if (pm < 1e8 && pm > 0) return this.finish(this.prevT + ((t - this.prevT) * pm) / (pm - margin))
-            return this.finish(t)
+            const pt = this.prevT
+            if (pm < Infinity) if (pm > 0) t = pt + ((t - pt) * pm) / (pm - margin)
+            return this.finish(Math.min(t, this.maxSeconds))
         }
+        // (A walk that goes on stops here: the clock it ends with never passes maxSeconds.)
         if (t > this.maxSeconds) return this.finish(this.maxSeconds)
         this.prevMargin = margin
         this.prevT = t
         this.prevI = I
-        for (let i = 0; i < n; i++) soc[i] -= this.dAh / this.groups[i].q_Ah
-        this.k++
+        this.advance(this.dAh)
     }
 }
 
@@ -145,38 +150,32 @@ export class EmptyWalk extends Walk {
  * constant-voltage limit `cvPerCell_V`; the taper below it ends at `tail_A`. -1 when not charging.
  */
 export class FullWalk extends Walk {
-    private qMin: number
-
     constructor(c: Chemistry, groups: RuntimeGroup[], temp_C: number, private current_A: number, private targetSoc: number, private cvPerCell_V: number, private tail_A: number) {
-        super(c, groups, temp_C)
-        this.qMin = smallestCapacity_Ah(groups)
-        if (!(current_A > 0)) this.finished = true
+        super(c, groups, temp_C, current_A)
     }
 
     protected step(): void {
-        const n = this.groups.length
         const soc = this.soc
         const I = this.current_A
-        if (this.k >= MAX_STEPS) return this.finish(this.t)
+        const target = this.targetSoc
+        const t = this.t
         let sMax = soc[0]
         let vMax = 0
-        for (let i = 0; i < n; i++) {
-            if (soc[i] > sMax) sMax = soc[i]
-            const v = ocvAt_mV(this.c, soc[i]) / 1000 + I * this.rBase[i] * socResistanceFactor(soc[i])
-            if (v > vMax) vMax = v
+        for (let i = 0; i < soc.length; i++) {
+            const s = soc[i]
+            sMax = Math.max(sMax, s)
+            vMax = Math.max(vMax, ocvAt_mV(this.c, s) / 1000 + I * this.rBase[i] * socResistanceFactor(s))
         }
-        if (sMax >= this.targetSoc) return this.finish(this.t)
+        if (sMax >= target) return this.finish(t)
         if (vMax >= this.cvPerCell_V) {
             // Constant voltage: the current decays roughly exponentially while the remaining charge goes in.
-            const remaining_Ah = (this.targetSoc - sMax) * this.qMin
+            const remaining_Ah = (target - sMax) * this.qMin
             const tau_s = (remaining_Ah * 3600) / I
-            const ratio = I / (this.tail_A > 0 ? this.tail_A : I * 0.05)
-            return this.finish(this.t + tau_s * Math.log(ratio > 1 ? ratio : 1))
+            const tail = this.tail_A
+            return this.finish(t + tau_s * Math.log(Math.max(I / (tail > 0 ? tail : I * 0.05), 1)))
         }
-        const dAh = this.qMin * STEP_FRACTION
-        this.t += (dAh * 3600) / I
-        for (let i = 0; i < n; i++) soc[i] += dAh / this.groups[i].q_Ah
-        this.k++
+        this.t = t + (this.dAh * 3600) / I
+        this.advance(-this.dAh)
     }
 }
 
