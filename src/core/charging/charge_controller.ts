@@ -3,7 +3,7 @@
 // enable, watchdog kick). Portable. The supervisor drives it through the ChargingPort interface: a box
 // without a charger simply has none (and its image carries none of this code).
 import { Chemistry, chemistryById } from "../battery/chemistry"
-import { Bq25756, Bq25756Adc } from "../../drivers/bq25756"
+import { Bq25756, Bq25756Adc, Bq25756Settings } from "../../drivers/bq25756"
 import { Ap33772s } from "../../drivers/ap33772s"
 import { Bus } from "../../drivers/bus"
 import type { ChargerConfig } from "../box_config"
@@ -12,7 +12,8 @@ import { errorText } from "../persist"
 import { ChargingSnapshot } from "../snapshot"
 import { BatteryMonitor } from "../battery/monitor"
 import { Bq76907, bq76907SetBalancing } from "../../drivers/bq76907"
-import { CHARGER_EFFICIENCY_FLOOR, DEFAULT_CEILING_pm, ChargeDecision, ChargeMemory, ChargeSettings, decideCharge } from "./charge_policy"
+import { CHARGER_EFFICIENCY_FLOOR, DEFAULT_CEILING_pm, ChargeDecision, ChargeInputs, ChargeMemory, ChargeSettings, decideCharge } from "./charge_policy"
+import { PdLimits } from "./pd_policy"
 import { DcInput, selectInput } from "./dc_input"
 import { PdSink } from "./pd_sink"
 import { BalancePlan } from "./balance"
@@ -70,6 +71,9 @@ export class ChargeController implements ChargingPort {
     private selDc: DigitalOut
     chem: Chemistry
     private board: ChargeBoard
+    /** What the PD sink may ask for, and what the charger is set to: kept, updated each period. */
+    private limits: PdLimits
+    private chargerCfg: Bq25756Settings
     settings: ChargeSettings
     private mem: ChargeMemory = { done: false }
     /** The selected input, the last decision and charger reading (for the snapshot). */
@@ -104,6 +108,8 @@ export class ChargeController implements ChargingPort {
         this.chem = chem
         this.board = board
         this.settings = settings
+        this.limits = { inMin_mV: board.inMin_mV, inMax_mV: board.inMax_mV, cable_mA: board.usbCable_mA, want_mW: 0, derate: 1 }
+        this.chargerCfg = { dividerNominal_mV: board.dividerNominal_mV, chargeVoltage_mV: 0, chargeCurrent_mA: 0, inputCurrent_mA: 0, inputVoltageMin_mV: 0, prechargeCurrent_mA: 250, termCurrent_mA: 0, chargeEnabled: false }
         selUsb.write(false)
         selDc.write(false)
         const self = this
@@ -122,96 +128,126 @@ export class ChargeController implements ChargingPort {
     async stepBox(now_ms: number, battery: BatteryMonitor, outputs_mW: number, held: boolean): Promise<void> {
         const r = battery.reading
         const est = battery.est
-        const e = est ? est.estimate() : undefined
         const was = this.problem
+        const chem = chemistryById(battery.pack.chemistry)
         this.problem = ""
         this.afe = battery.afe
-        this.chem = chemistryById(battery.pack.chemistry)
-        if (!r || !e || battery.status === "fault") {
+        this.chem = chem
+        // Without a pack reading: nothing charges, and the pack looks busy (no balancing plan).
+        const pack: PackState = { series: battery.pack.series, capacity_mAh: 0, soc_pm: 0, cellMax_mV: 0, temp_C: NaN, lastFull_ms: this.lastFull_ms, cell_mV: [], cellSoc: [], cellCapacity_mAh: [], atRest: false, boardTemp_C: NaN }
+        let busy = true
+        if (r && est && battery.status !== "fault") {
+            const e = est.estimate()
+            const cap_mAh = e.capacity_Ah * 1000
+            pack.capacity_mAh = cap_mAh
+            pack.soc_pm = Math.round(e.soc * 1000)
+            pack.cell_mV = r.cell_mV
+            for (const v of r.cell_mV) if (v > pack.cellMax_mV) pack.cellMax_mV = v
+            pack.temp_C = r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C
+            pack.boardTemp_C = r.dieTemp_C
+            for (const g of e.groups) {
+                pack.cellSoc.push(g.soc)
+                pack.cellCapacity_mAh.push(g.q_Ah * 1000)
+            }
+            // At rest: no more than C/100 for the chemistry's rest time (the estimator anchors its SOCs then).
+            if (Math.abs(r.current_A * 1000) <= cap_mAh * REST_C) busy = false
+        } else {
             held = true
             this.problem = "no pack reading"
         }
-        const cells = r ? r.cell_mV : []
-        let cellMax = 0
-        for (const v of cells) if (v > cellMax) cellMax = v
-        const cap_mAh = e ? e.capacity_Ah * 1000 : 0
-        // At rest: no more than C/100 for the chemistry's rest time (the estimator anchors its SOCs then).
-        if (!r || Math.abs(r.current_A * 1000) > cap_mAh * REST_C) this.busySince_ms = now_ms
-        const soc: number[] = []
-        const q: number[] = []
-        if (e)
-            for (const g of e.groups) {
-                soc.push(g.soc)
-                q.push(g.q_Ah * 1000)
-            }
+        if (busy) this.busySince_ms = now_ms
+        pack.atRest = now_ms - this.busySince_ms >= chem.rest_s * 1000
         try {
-            await this.step(now_ms, {
-                series: battery.pack.series, capacity_mAh: cap_mAh, soc_pm: e ? Math.round(e.soc * 1000) : 0, cellMax_mV: cellMax,
-                temp_C: r ? (r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C) : NaN, lastFull_ms: this.lastFull_ms, cell_mV: cells, cellSoc: soc, cellCapacity_mAh: q,
-                atRest: now_ms - this.busySince_ms >= this.chem.rest_s * 1000, boardTemp_C: r ? r.dieTemp_C : NaN,
-            }, outputs_mW, held, this.dcSense ? this.dcSense() : 0)
+            await this.step(now_ms, pack, outputs_mW, held, this.dcSense ? this.dcSense() : 0)
         } catch (err) {
-            this.problem = "charger: " + errorText(err)
+            this.problem = `charger: ${errorText(err)}`
             // Written again once it answers: it may have reset meanwhile.
             this.written = ""
             this.bledMask = -1
         }
-        if (this.problem !== was) this.say(this.problem === "" ? "charging: working again" : "charging stopped: " + this.problem)
+        if (this.problem !== was) this.say(this.problem === "" ? "charging: working again" : `charging stopped: ${this.problem}`)
     }
 
     /** One period. `dcOpen_mV`: the DC input's voltage at its connector (its own divider on the MCU's ADC). */
     async step(now_ms: number, pack: PackState, outputs_mW: number, held: boolean, dcOpen_mV: number): Promise<void> {
         const b = this.board
-        const pack_mV = this.chem.maxCharge_mV * pack.series
+        const pd = this.pd
+        const chem = this.chem
+        const was = this.input
+        const pack_mV = chem.maxCharge_mV * pack.series
         // What the box could use: the charge current at the standard rate plus the outputs, through the charger.
-        const want_mW = Math.round(((pack.capacity_mAh * 0.5 * pack_mV) / 1000 + outputs_mW) / CHARGER_EFFICIENCY_FLOOR)
-        await this.pd.poll(now_ms, { inMin_mV: b.inMin_mV, inMax_mV: b.inMax_mV, cable_mA: b.usbCable_mA, want_mW, derate: 1 })
+        const lim = this.limits
+        lim.want_mW = Math.round(((pack.capacity_mAh * 0.5 * pack_mV) / 1000 + outputs_mW) / CHARGER_EFFICIENCY_FLOOR)
+        await pd.poll(now_ms, lim)
         const adc = await this.chg.readAdc()
         this.adc = adc
-        const onDc = this.input === "dc"
-        const dcLim = this.dc.step(now_ms, onDc ? adc.vbus_mV : dcOpen_mV, onDc ? adc.ibus_mA : 0, this.dcRating_mA, b.dc_mA, this.carMode)
+        let vin_mV = dcOpen_mV
+        let iin_mA = 0
+        if (was === "dc") {
+            vin_mV = adc.vbus_mV
+            iin_mA = adc.ibus_mA
+        }
+        const dcLim = this.dc.step(now_ms, vin_mV, iin_mA, this.dcRating_mA, b.dc_mA, this.carMode)
         // DC's power: what it gives now while selected, else what it could give at its floor and limit.
-        const dc_mW = !dcLim.allowed ? 0 : onDc ? Math.max((adc.vbus_mV * adc.ibus_mA) / 1000, 1) : (dcLim.floor_mV * dcLim.current_mA) / 1000
-        const usb_mW = this.pd.power_mW()
-        const sel = selectInput(usb_mW, dc_mW, this.input)
-        if (sel !== this.input) {
+        const dcCan_mW = (dcLim.floor_mV * dcLim.current_mA) / 1000
+        let dc_mW = 0
+        if (dcLim.allowed) dc_mW = was === "dc" ? Math.max((vin_mV * iin_mA) / 1000, 1) : dcCan_mW
+        const usb_mW = pd.power_mW()
+        const sel = selectInput(usb_mW, dc_mW, was)
+        const usb = sel === "usb"
+        const dc = sel === "dc"
+        if (sel !== was) {
             // Break before make: never both inputs at once.
             this.selUsb.write(false)
             this.selDc.write(false)
             this.input = sel
         }
-        this.selUsb.write(sel === "usb")
-        this.selDc.write(sel === "dc")
+        this.selUsb.write(usb)
+        this.selDc.write(dc)
         // The charge voltage can only be trimmed -2 % .. +2 % around the board's FB divider (docs/charging.md): a
         // partial ceiling's lower voltage is clamped up to the trim's floor, and that charge ends on the state of
         // charge. A pack whose full voltage is below the floor (the divider was sized for another pack) is never
         // charged: its cells would pass their limit.
-        const lo_mV = Math.ceil((b.dividerNominal_mV * 1504) / 1536)
-        const hi_mV = Math.min(pack_mV, Math.floor((b.dividerNominal_mV * 1566) / 1536))
+        const divider_mV = b.dividerNominal_mV
+        const lo_mV = Math.ceil((divider_mV * 1504) / 1536)
+        const hi_mV = Math.min(pack_mV, Math.floor((divider_mV * 1566) / 1536))
         if (pack_mV < lo_mV) {
             held = true
-            this.problem = "the charger's voltage divider is for " + b.dividerNominal_mV + " mV; this pack is full at " + pack_mV + " mV"
+            this.problem = `the charger's voltage divider is for ${divider_mV} mV; this pack is full at ${pack_mV} mV`
         }
-        // The input the decision shares out: the contract, or what the DC source can give at its floor and limit.
-        const input_mW = sel === "usb" ? usb_mW : sel === "dc" ? (dcLim.floor_mV * dcLim.current_mA) / 1000 : 0
-        const d = decideCharge(this.chem, this.settings, {
-            now_ms, series: pack.series, capacity_mAh: pack.capacity_mAh, soc_pm: pack.soc_pm, cellMax_mV: pack.cellMax_mV, temp_C: pack.temp_C,
-            charge_mA: Math.max(0, adc.ibat_mA), lastFull_ms: pack.lastFull_ms, input_mW, outputs_mW, efficiency: CHARGER_EFFICIENCY_FLOOR, held,
-        }, this.mem)
+        // The decision's inputs: the pack, plus the input it shares out (the contract, or what the DC source can
+        // give at its floor and limit). Written into the pack record rather than a second object.
+        const inp = pack as unknown as ChargeInputs
+        inp.now_ms = now_ms
+        inp.charge_mA = Math.max(0, adc.ibat_mA)
+        inp.input_mW = usb ? usb_mW : dc ? dcCan_mW : 0
+        inp.outputs_mW = outputs_mW
+        inp.efficiency = CHARGER_EFFICIENCY_FLOOR
+        inp.held = held
+        const d = decideCharge(chem, this.settings, inp, this.mem)
         this.decision = d
         if (d.phase === "done" && d.target_pm >= 1000) this.lastFull_ms = now_ms
         const on = d.charge && d.current_mA >= MIN_CHARGE_mA
-        // The input's limits: the PD contract's current, or the DC source's rating and floor.
-        const c = this.pd.contract
-        const inI = sel === "usb" && c ? c.mA : dcLim.current_mA
-        const inV = sel === "usb" && c ? Math.round(c.mV * 0.85) : sel === "dc" ? dcLim.floor_mV : b.inMin_mV
-        const cv_mV = Math.max(lo_mV, Math.min(hi_mV, on ? d.pack_mV : lo_mV))
+        // The input's limits: the PD contract's current and 85 % of its voltage, or the DC source's rating and floor.
+        const c = pd.contract
+        const cfg = this.chargerCfg
+        let inI_mA = dcLim.current_mA
+        let inV_mV = dc ? dcLim.floor_mV : b.inMin_mV
+        if (usb && c) {
+            inI_mA = c.mA
+            inV_mV = Math.round(c.mV * 0.85)
+        }
+        cfg.chargeVoltage_mV = Math.max(lo_mV, Math.min(hi_mV, on ? d.pack_mV : lo_mV))
+        cfg.chargeCurrent_mA = on ? d.current_mA : MIN_CHARGE_mA
+        cfg.inputCurrent_mA = Math.max(inI_mA, 500)
+        cfg.inputVoltageMin_mV = inV_mV
+        cfg.termCurrent_mA = Math.max(250, Math.round(pack.capacity_mAh * 0.05))
+        cfg.chargeEnabled = on
         this.cells = pack.cell_mV.length
         await this.bleedStep(now_ms, pack, on)
-        const cfg = { dividerNominal_mV: b.dividerNominal_mV, chargeVoltage_mV: cv_mV, chargeCurrent_mA: on ? d.current_mA : MIN_CHARGE_mA, inputCurrent_mA: Math.max(inI, 500), inputVoltageMin_mV: inV, prechargeCurrent_mA: 250, termCurrent_mA: Math.max(250, Math.round(pack.capacity_mAh * 0.05)), chargeEnabled: on }
         // Written only when something changed (or the chip's watchdog expired and it forgot); otherwise only
         // the watchdog is kicked.
-        const key = cv_mV + "," + cfg.chargeCurrent_mA + "," + cfg.inputCurrent_mA + "," + inV + "," + cfg.termCurrent_mA + "," + on
+        const key = `${cfg.chargeVoltage_mV},${cfg.chargeCurrent_mA},${cfg.inputCurrent_mA},${inV_mV},${cfg.termCurrent_mA},${on}`
         if (key === this.written) {
             try {
                 await this.chg.kickWatchdog()

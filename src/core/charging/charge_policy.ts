@@ -121,19 +121,19 @@ export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs,
     if (inp.held) return decision(false, "held", "a protection holds charging off", target)
     if (rate === 0) {
         const cold = inp.temp_C < c.chargeMin_C
-        return decision(false, cold ? "too cold" : "too hot", "cells at " + Math.round(inp.temp_C) + " °C, outside " + c.chargeMin_C + "-" + c.chargeMax_C + " °C for " + c.id, target)
+        return decision(false, cold ? "too cold" : "too hot", `cells at ${Math.round(inp.temp_C)} °C, outside ${c.chargeMin_C}-${c.chargeMax_C} °C for ${c.id}`, target)
     }
     if (!(inp.input_mW > 0)) return decision(false, "no input", "no charger connected", target)
     // Done at the ceiling; a finished charge restarts only RECHARGE_pm below it (no trickle at the top).
     const full = target >= 1000
     if (mem.done) {
         const below = full ? inp.cellMax_mV < c.maxCharge_mV - 100 && inp.soc_pm < 1000 - RECHARGE_pm : inp.soc_pm < target - RECHARGE_pm
-        if (!below) return decision(false, "done", "charged to " + target / 10 + " %; recharges below " + (target - RECHARGE_pm) / 10 + " %", target)
+        if (!below) return decision(false, "done", `charged to ${target / 10} %; recharges below ${(target - RECHARGE_pm) / 10} %`, target)
         mem.done = false
     }
     if (!full && inp.soc_pm >= target) {
         mem.done = true
-        return decision(false, cz[1] === 3 ? "waiting" : "done", cz[1] === 3 ? "at " + target / 10 + " %, the full charge starts in time for the trip" : "at the " + target / 10 + " % ceiling (long life)", target)
+        return decision(false, cz[1] === 3 ? "waiting" : "done", cz[1] === 3 ? `at ${target / 10} %, the full charge starts in time for the trip` : `at the ${target / 10} % ceiling (long life)`, target)
     }
     const cell_mV = full ? c.maxCharge_mV : Math.min(c.maxCharge_mV, Math.round(ocvAt_mV(c, target / 1000)) + CEILING_HEADROOM_mV)
     // Outputs first: the charger gets what the input has left after them (never a negative share).
@@ -148,10 +148,10 @@ export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs,
     const tail_mA = inp.capacity_mAh * TAIL_C
     if (full && topping && ((inp.charge_mA > 0 && inp.charge_mA <= tail_mA) || current_mA <= tail_mA)) {
         mem.done = true
-        return decision(false, "done", "full: the current fell to the C/20 tail at " + cell_mV + " mV on the highest cell", target)
+        return decision(false, "done", `full: the current fell to the C/20 tail at ${cell_mV} mV on the highest cell`, target)
     }
-    const why = cz[1] === 1 ? "monthly full charge to recalibrate the state of charge" : cz[1] === 2 ? "full by the trip" : "to " + target / 10 + " %"
-    const d = decision(current_mA > 0, topping ? "topping" : "charging", why + (rate < STANDARD_C ? " at " + rate + " C (temperature)" : ""), target)
+    const why = cz[1] === 1 ? "monthly full charge to recalibrate the state of charge" : cz[1] === 2 ? "full by the trip" : `to ${target / 10} %`
+    const d = decision(current_mA > 0, topping ? "topping" : "charging", rate < STANDARD_C ? `${why} at ${rate} C (temperature)` : why, target)
     d.cell_mV = cell_mV
     d.pack_mV = pack_mV
     d.current_mA = current_mA

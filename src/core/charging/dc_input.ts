@@ -52,7 +52,7 @@ export class DcInput {
         if (carMode) {
             const running = this.open_mV >= ALTERNATOR_mV || vin_mV >= ALTERNATOR_mV
             if (!running && this.open_mV < PARKED_MIN_mV)
-                return { floor_mV: PARKED_MIN_mV, current_mA, allowed: false, reason: "car battery at " + this.open_mV + " mV with the engine off: not charging from it" }
+                return { floor_mV: PARKED_MIN_mV, current_mA, allowed: false, reason: `car battery at ${this.open_mV} mV with the engine off: not charging from it` }
             // Never below 12.2 V (engine off) or 13.0 V (running): the car's own loads come first.
             this.floor_mV = running ? ALTERNATOR_mV - 200 : PARKED_MIN_mV - 200
             return { floor_mV: this.floor_mV, current_mA, allowed: true, reason: running ? "car, engine running" : "car, engine off" }

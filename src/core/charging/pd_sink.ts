@@ -49,7 +49,7 @@ export class PdSink {
         this.pending_ms = now_ms
         this.lastRequest_ms = now_ms
         this.state = "negotiating"
-        if (why !== "") this.note("USB-C input: asking for " + describe(r) + " (" + why + ")")
+        if (why !== "") this.note(`USB-C input: asking for ${describe(r)} (${why})`)
     }
 
     /** Choose and ask; with nothing usable, say so and stay on what the source gives by default. */
@@ -57,7 +57,7 @@ export class PdSink {
         const r = choosePdRequest(this.offers, lim, this.avoid)
         if (!r) {
             this.state = "none"
-            this.note("USB-C input: no offer fits (" + this.offers.length + " objects, the charger takes " + lim.inMin_mV + "-" + lim.inMax_mV + " mV)")
+            this.note(`USB-C input: no offer fits (${this.offers.length} objects, the charger takes ${lim.inMin_mV}-${lim.inMax_mV} mV)`)
             return
         }
         await this.ask(r, now_ms, why)
@@ -77,7 +77,7 @@ export class PdSink {
         if (this.avoid.indexOf(r.position) < 0) this.avoid.push(r.position)
         this.contract = undefined
         this.pending = undefined
-        this.note("USB-C input: " + describe(r) + " failed (" + why + ")")
+        this.note(`USB-C input: ${describe(r)} failed (${why})`)
         await this.choose(now_ms, lim, "fallback")
     }
 
@@ -110,7 +110,7 @@ export class PdSink {
                 this.contract = r
                 this.state = "contract"
                 this.sagSince_ms = -1
-            } else await this.failed(r, now_ms, lim, res === AP33772S_RESULT.BUSY ? "no answer" : "refused, code " + res)
+            } else await this.failed(r, now_ms, lim, res === AP33772S_RESULT.BUSY ? "no answer" : `refused, code ${res}`)
             return
         }
         const c = this.contract
@@ -120,7 +120,7 @@ export class PdSink {
         if (!low) this.sagSince_ms = -1
         else if (this.sagSince_ms < 0) this.sagSince_ms = now_ms
         if (low && now_ms - this.sagSince_ms >= SAG_ms) {
-            await this.failed(c, now_ms, lim, "VBUS " + v.mV + " mV under load")
+            await this.failed(c, now_ms, lim, `VBUS ${v.mV} mV under load`)
             return
         }
         if (needsRefresh(c.kind) && now_ms - this.lastRequest_ms >= PROGRAMMABLE_REFRESH_ms) {
@@ -145,5 +145,5 @@ export class PdSink {
 }
 
 function describe(r: PdRequest): string {
-    return r.kind + " #" + r.position + " " + r.mV / 1000 + " V " + r.mA / 1000 + " A"
+    return `${r.kind} #${r.position} ${r.mV / 1000} V ${r.mA / 1000} A`
 }
