@@ -29,7 +29,7 @@ export class PackTruth {
         for (const c of cellCapacity_mAh) cap = cap === 0 || c < cap ? c : cap
         return {
             series, capacity_mAh: cap, soc_pm: Math.round(p.trueSoc() * 1000), cellMax_mV: cmax, temp_C: p.temperature_C, lastFull_ms,
-            cell_mV, cellSoc, cellCapacity_mAh, atRest: t_s - this.quietSince_s >= this.rest_s, boardTemp_C: plant.ambient_C + 5,
+            cell_mV, cellSoc, cellCapacity_mAh, cellSigma: [], atRest: t_s - this.quietSince_s >= this.rest_s, boardTemp_C: plant.ambient_C + 5,
         }
     }
 }

@@ -22,7 +22,7 @@ function fresh(): ChargeMemory {
 }
 
 function balance(soc: number[], mV: number[], atRest: boolean, charging: boolean, temp_C: number): BalanceInputs {
-    return { soc, capacity_mAh: soc.map(() => 4000), cell_mV: mV, atRest, charging, maxCharge_mV: 4200, temp_C }
+    return { soc, capacity_mAh: soc.map(() => 4000), sigma: [], cell_mV: mV, atRest, charging, maxCharge_mV: 4200, temp_C }
 }
 
 function bits(mask: number, n: number): string {
@@ -156,6 +156,18 @@ export const chargePolicySpec: Spec = (t: TestApi) => {
             const expect_min = ((40 - EXCESS_MIN_mAh) / BLEED_mA) * 60
             assertTrue(Math.abs(minutes + 1 - expect_min) <= 1, "bled for " + (minutes + 1) + " min, expected " + expect_min)
             assertTrue(Math.abs(p.bled_mWh - (40 - EXCESS_MIN_mAh) * 3.702) < 4, "energy burnt " + p.bled_mWh + " mWh")
+        })
+
+        t.test("an estimated SOC is bled only for what the estimate is sure of (no bleeding on noise)", async () => {
+            const p = new BalancePlan()
+            const inp = balance([0.5, 0.5, 0.51, 0.5], [3838, 3838, 3840, 3838], true, false, 25)
+            // 1 % apart with a 1 % sigma per cell: the difference is within the noise, nothing is planned.
+            inp.sigma = [0.01, 0.01, 0.01, 0.01]
+            assertEq(p.step(inp, 1), 0, "within the noise: no bleed")
+            // 0.2 % sigma: 40 mAh less 4000 x 0.002 x sqrt(2) = 11.3 mAh of doubt leaves 28.7 mAh to bleed.
+            inp.sigma = [0.002, 0.002, 0.002, 0.002]
+            assertEq(bits(p.step(inp, 1), 4), "0010", "sure enough: cell 2 bleeds")
+            assertTrue(Math.abs(p.excess_mAh[2] - (40 - 8 * Math.SQRT2)) < 0.01, "excess " + p.excess_mAh[2])
         })
 
         t.test("aligned at the top: a smaller cell at the same SOC bleeds what it would otherwise be ahead by at full", async () => {

@@ -23,6 +23,8 @@ export interface BalanceInputs {
     soc: number[]
     capacity_mAh: number[]
     cell_mV: number[]
+    /** Per cell: the SOC's standard deviation (0..1); empty when the SOCs are exact (the plant's truth). */
+    sigma: number[]
     /** At rest long enough for the SOCs to be OCV-anchored (the estimator's rest). */
     atRest: boolean
     charging: boolean
@@ -73,8 +75,13 @@ export class BalancePlan {
             need.push((1 - inp.soc[i]) * inp.capacity_mAh[i])
             if (need[i] > most) most = need[i]
         }
+        // Only what the estimate is sure of: each excess less the uncertainty of the two needs it compares (no
+        // bleeding on estimation noise; the voltage-based top balancing finishes the job near full).
         const ex: number[] = []
-        for (const n of need) ex.push(most - n)
+        for (let i = 0; i < need.length; i++) {
+            const u_mAh = i < inp.sigma.length ? inp.sigma[i] * inp.capacity_mAh[i] * Math.SQRT2 : 0
+            ex.push(Math.max(0, most - need[i] - u_mAh))
+        }
         this.excess_mAh = ex
     }
 

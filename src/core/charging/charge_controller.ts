@@ -42,6 +42,8 @@ export interface PackState {
     cell_mV: number[]
     cellSoc: number[]
     cellCapacity_mAh: number[]
+    /** Per series group: the SOC's standard deviation (empty: exact). */
+    cellSigma: number[]
     atRest: boolean
     /** The board (AFE die) temperature, for the bleed resistors. */
     boardTemp_C: number
@@ -134,7 +136,7 @@ export class ChargeController implements ChargingPort {
         this.afe = battery.afe
         this.chem = chem
         // Without a pack reading: nothing charges, and the pack looks busy (no balancing plan).
-        const pack: PackState = { series: battery.pack.series, capacity_mAh: 0, soc_pm: 0, cellMax_mV: 0, temp_C: NaN, lastFull_ms: this.lastFull_ms, cell_mV: [], cellSoc: [], cellCapacity_mAh: [], atRest: false, boardTemp_C: NaN }
+        const pack: PackState = { series: battery.pack.series, capacity_mAh: 0, soc_pm: 0, cellMax_mV: 0, temp_C: NaN, lastFull_ms: this.lastFull_ms, cell_mV: [], cellSoc: [], cellCapacity_mAh: [], cellSigma: [], atRest: false, boardTemp_C: NaN }
         let busy = true
         if (r && est && battery.status !== "fault") {
             const e = est.estimate()
@@ -148,6 +150,7 @@ export class ChargeController implements ChargingPort {
             for (const g of e.groups) {
                 pack.cellSoc.push(g.soc)
                 pack.cellCapacity_mAh.push(g.q_Ah * 1000)
+                pack.cellSigma.push(g.sigma)
             }
             // At rest: no more than C/100 for the chemistry's rest time (the estimator anchors its SOCs then).
             if (Math.abs(r.current_A * 1000) <= cap_mAh * REST_C) busy = false
@@ -263,7 +266,7 @@ export class ChargeController implements ChargingPort {
     private async bleedStep(now_ms: number, pack: PackState, charging: boolean): Promise<void> {
         const dt_s = this.last_ms < 0 ? 0 : (now_ms - this.last_ms) / 1000
         this.last_ms = now_ms
-        const mask = this.balance.step({ soc: pack.cellSoc, capacity_mAh: pack.cellCapacity_mAh, cell_mV: pack.cell_mV, atRest: pack.atRest, charging, maxCharge_mV: this.chem.maxCharge_mV, temp_C: pack.boardTemp_C }, dt_s)
+        const mask = this.balance.step({ soc: pack.cellSoc, capacity_mAh: pack.cellCapacity_mAh, sigma: pack.cellSigma, cell_mV: pack.cell_mV, atRest: pack.atRest, charging, maxCharge_mV: this.chem.maxCharge_mV, temp_C: pack.boardTemp_C }, dt_s)
         // The AFE keeps its mask: written only when it changes.
         if (mask !== this.bledMask) {
             if (this.bleed) await this.bleed(mask)
