@@ -94,9 +94,12 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
     }
     if (!onChannel) {
         // charge.ceiling or charge.full_by
-        const ceiling = kind === "charge.ceiling"
-        const lo = ceiling ? MIN_CEILING_pm : 0
-        const hi = ceiling ? 1000 : MAX_FULL_BY_h
+        let lo = 0
+        let hi = MAX_FULL_BY_h
+        if (kind === "charge.ceiling") {
+            lo = MIN_CEILING_pm
+            hi = 1000
+        }
         if (typeof v !== "number" || !(v >= lo && v <= hi)) return `${field} must be a number from ${lo} to ${hi}, got ${quote(v)}`
         applied[field] = Math.round(v)
         return ""

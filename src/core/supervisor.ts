@@ -205,22 +205,33 @@ export class Supervisor {
         const kind = c.kind
         const protector = this.protector
         let why = ""
+        // Where the refusal is logged: the box, or the channel refused.
+        let logChannel = -1
+        let logPrefix = ""
         if (kind === "pack.config") {
             why = this.battery.packRefusal(anyOutputOn(this))
-            if (why === "" && protector && protector.latchedIds().length > 0) why = "a latched fault must be cleared before the pack configuration changes"
+            if (why === "" && protector) {
+                if (protector.latchedIds().length > 0) why = "a latched fault must be cleared before the pack configuration changes"
+            }
         } else if (kind === "fault.clear") {
             // Applied at once (nothing on the bus): the answer says whether it cleared.
             why = protector ? protector.clear(c.fault, this.now_ms) : "not started"
             if (why === "") return r
+            logPrefix = "fault.clear: "
         } else if (kind === "channel.enable") {
-            why = this.channels[c.channel].refusal(c.on)
-            if (why === "" && c.on && this.selfCheck !== "") why = `outputs stay off until the boot self-check passes (${this.selfCheck})`
-        } else if (kind.indexOf("charge.") === 0 && !this.charging) why = "this box has no charger"
+            logChannel = c.channel
+            why = this.channels[logChannel].refusal(c.on)
+            if (why === "" && c.on) {
+                if (this.selfCheck !== "") why = `outputs stay off until the boot self-check passes (${this.selfCheck})`
+            }
+        } else if (kind.indexOf("charge.") === 0) {
+            if (!this.charging) why = "this box has no charger"
+        }
         if (why === "") {
             this.queue.push(c)
             return r
         }
-        note(this, kind === "channel.enable" ? c.channel : -1, "rejected", kind === "fault.clear" ? "fault.clear: " + why : why)
+        note(this, logChannel, "rejected", logPrefix + why)
         return { ok: false, reason: why, applied: undefined }
     }
 
