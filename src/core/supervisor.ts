@@ -303,8 +303,9 @@ function note(sup: Supervisor, channel: number, kind: string, message: string): 
 }
 
 function makeProtector(sup: Supervisor): Protector {
-    const outputs = sup.cfg.channels.map(c => ({ minOut_mV: c.minOut_mV, maxOut_mV: c.maxOut_mV }))
-    return new Protector(chemistryById(sup.battery.pack.chemistry), sup.cfg.protection, outputs, sup.faultLog, (ch, kind, message) => note(sup, ch, kind, message))
+    const cfg = sup.cfg
+    // The channels' configs carry each output's voltage window, all the protector reads of them.
+    return new Protector(chemistryById(sup.battery.pack.chemistry), cfg.protection, cfg.channels, sup.faultLog, (ch, kind, message) => note(sup, ch, kind, message))
 }
 
 /** Every meter read (and, when the battery steps, its accumulators and the energy counted). */
