@@ -59,8 +59,9 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
     const k = COMMAND_KINDS.indexOf(kind)
     if (k < 0) {
         // No command can switch off, loosen or bypass a protection: say so rather than "unknown".
-        if (typeof kind === "string" && kind.toLowerCase().indexOf("protect") >= 0)
-            return "protections cannot be changed or disabled remotely: their limits come from the chemistry preset and the board"
+        if (typeof kind === "string") {
+            if (kind.toLowerCase().indexOf("protect") >= 0) return "protections cannot be changed or disabled remotely: their limits come from the chemistry preset and the board"
+        }
         return `unknown command kind ${quote(kind)}; expected one of ${COMMAND_KINDS.join(", ")}`
     }
     const field = VALUE_FIELDS[k]

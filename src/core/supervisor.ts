@@ -210,8 +210,10 @@ export class Supervisor {
         let logPrefix = ""
         if (kind === "pack.config") {
             why = this.battery.packRefusal(anyOutputOn(this))
-            if (why === "" && protector) {
-                if (protector.latchedIds().length > 0) why = "a latched fault must be cleared before the pack configuration changes"
+            if (why === "") {
+                if (protector) {
+                    if (protector.latchedIds().length > 0) why = "a latched fault must be cleared before the pack configuration changes"
+                }
             }
         } else if (kind === "fault.clear") {
             // Applied at once (nothing on the bus): the answer says whether it cleared.
@@ -221,8 +223,10 @@ export class Supervisor {
         } else if (kind === "channel.enable") {
             logChannel = c.channel
             why = this.channels[logChannel].refusal(c.on)
-            if (why === "" && c.on) {
-                if (this.selfCheck !== "") why = `outputs stay off until the boot self-check passes (${this.selfCheck})`
+            if (why === "") {
+                if (c.on) {
+                    if (this.selfCheck !== "") why = `outputs stay off until the boot self-check passes (${this.selfCheck})`
+                }
             }
         } else if (kind.indexOf("charge.") === 0) {
             if (!this.charging) why = "this box has no charger"
@@ -357,7 +361,12 @@ async function protect(sup: Supervisor, now_ms: number): Promise<void> {
 
 /** Why the boot self-check has not passed yet, or "" once it has. */
 function selfCheckProblem(sup: Supervisor, now_ms: number): string {
-    for (const ch of sup.channels) if (ch.state === "fault" && ch.holdReason === "") return `${ch.cfg.name}: ${ch.reason}`
+    for (const ch of sup.channels) {
+        // A channel held off by a protection is judged by that protection, below.
+        if (ch.state === "fault") {
+            if (ch.holdReason === "") return `${ch.cfg.name}: ${ch.reason}`
+        }
+    }
     for (const ch of sup.channels) if (!ch.snapshot(now_ms).fresh) return ch.cfg.name + ": no reading with the switch open yet"
     const b = sup.battery
     if (b.status === "fault") return "battery: " + b.reason
@@ -367,7 +376,11 @@ function selfCheckProblem(sup: Supervisor, now_ms: number): string {
     const why = b.protectionProblem()
     if (why !== "") return why
     const p = sup.protector
-    for (let k = 0; k < p.faults.length; k++) if (p.faults[k][FF.ACTIVE] !== 0 && p.ids[k].indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(p.rows[k])
+    for (let k = 0; k < p.faults.length; k++) {
+        if (p.faults[k][FF.ACTIVE] !== 0) {
+            if (p.ids[k].indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(p.rows[k])
+        }
+    }
     // The output-switch test: every switch held open long enough for the stuck-switch rule to judge it.
     if (now_ms - sup.boot_ms < SWITCH_TEST_ms) return "output switch test running"
     return ""
@@ -405,7 +418,9 @@ async function restoreChannel(sup: Supervisor, ch: ChannelControl): Promise<void
         else applySetting(sup, r.applied)
     }
     const e = await saved(sup, energyKey(i), i)
-    if (e !== undefined && !sup.energy[i].restore(e)) note(sup, i, "setting", "saved energy record unreadable; counting from zero")
+    if (e !== undefined) {
+        if (!sup.energy[i].restore(e)) note(sup, i, "setting", "saved energy record unreadable; counting from zero")
+    }
 }
 
 /** The owner's charge ceiling (checked like the command) and when the pack was last full. */
