@@ -60,21 +60,22 @@ export interface ChargerConfig {
     dcSenseRatio: number
 }
 
-/** Per kind: shunt mOhm, stage mV, output window mV [min, max] (hardware/README.md section 4). */
-const KIND_ROWS = [
+/** Per kind, its name then shunt mOhm, stage mV, output window mV min and max (hardware/README.md section 4). */
+const KIND_ROWS: any[] = [
     // usb_a: shared 5 V buck, a TPS2595 per port; 10 mOhm shunt.
-    ["usb_a", 10, 5000, 4500, 5500],
+    "usb_a", 10, 5000, 4500, 5500,
     // usb_c: TPS55289 5-20 V with its IOUT_LIMIT; the window spans every PD voltage.
-    ["usb_c", 10, 5000, 4500, 21000],
+    "usb_c", 10, 5000, 4500, 21000,
     // dc: 12 V stage, then a TPS25983 whose R_ILIM sets the rating; 5 mOhm shunt.
-    ["dc", 5, 12000, 10800, 13200],
+    "dc", 5, 12000, 10800, 13200,
 ]
 
 /** One row of a board's channel table (the meter sits at 0x40 + output). */
 function channel(name: string, kind: string, output: number, rated_mA: number, converterAddress: number): ChannelConfig {
-    let k: any[] = KIND_ROWS[0]
-    for (const row of KIND_ROWS) if (row[0] === kind) k = row
-    return { name, kind, output, meterAddress: 0x40 + output, shunt_mOhm: k[1], converterAddress, stage_mV: k[2], rated_mA, minLimit_mA: 100, defaultLimit_mA: rated_mA, minOut_mV: k[3], maxOut_mV: k[4], priority: "normal" }
+    // An unknown kind takes usb_a's row.
+    let at = KIND_ROWS.indexOf(kind)
+    if (at < 0) at = 0
+    return { name, kind, output, meterAddress: 0x40 + output, shunt_mOhm: KIND_ROWS[at + 1], converterAddress, stage_mV: KIND_ROWS[at + 2], rated_mA, minLimit_mA: 100, defaultLimit_mA: rated_mA, minOut_mV: KIND_ROWS[at + 3], maxOut_mV: KIND_ROWS[at + 4], priority: "normal" }
 }
 
 export function referenceConfig(): BoxConfig {

@@ -19,9 +19,13 @@ export const THROTTLE_FRACTION = 0.5
 /** [off below, back at or above] for a class, per mille; an eFuse output cannot be throttled, so a
  * throttleable one is shed where it would have been throttled. Critical: never ([-1, -1]). */
 export function shedBand_pm(priority: string, canThrottle: boolean): number[] {
-    const c = PRIORITIES.indexOf(priority)
-    if (c === 3 && !canThrottle) return THROTTLE_pm
-    return SHED_pm[c < 0 ? 0 : c]
+    let c = PRIORITIES.indexOf(priority)
+    // An unknown class is never shed, like a critical one.
+    if (c < 0) c = 0
+    if (c === 3) {
+        if (!canThrottle) return THROTTLE_pm
+    }
+    return SHED_pm[c]
 }
 
 /**
@@ -32,6 +36,8 @@ export function shedBand_pm(priority: string, canThrottle: boolean): number[] {
 export function loadAction(priority: string, soc_pm: number, shedNow: boolean, throttledNow: boolean, canThrottle: boolean): string {
     // The threshold in force: "off below", or while already shed (throttled) the higher "back at or above".
     if (soc_pm < shedBand_pm(priority, canThrottle)[shedNow ? 1 : 0]) return "shed"
-    if (priority === "throttleable" && soc_pm < THROTTLE_pm[throttledNow ? 1 : 0]) return "throttle"
+    if (priority === "throttleable") {
+        if (soc_pm < THROTTLE_pm[throttledNow ? 1 : 0]) return "throttle"
+    }
     return ""
 }

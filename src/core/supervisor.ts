@@ -9,11 +9,11 @@ import { Tps55289 } from "../drivers/tps55289"
 import { Command, CommandResult, validateCommand } from "./commands"
 import { DigitalOut, SettingsStore } from "./io"
 import { SettingsWriter, ShadowedStore, errorText } from "./persist"
-import { BoxEvent, Snapshot } from "./snapshot"
+import { BoxEvent, ChargingSnapshot, Snapshot } from "./snapshot"
 import { Bus } from "../drivers/bus"
 import { INA228_DIAG, Ina228, ina228Defaults } from "../drivers/ina228"
 import { BatteryMonitor } from "./battery/monitor"
-import { RUNTIME_STEPS_PER_SLICE, RuntimeWalk } from "./battery/runtime"
+import { RUNTIME_STEPS_PER_SLICE } from "./battery/runtime"
 import { chemistryById } from "./battery/chemistry"
 import { FaultLog } from "./protection/fault_log"
 import { implausibleCell_mV, ruleWhat } from "./protection/rules"
@@ -87,43 +87,53 @@ export function energyKey(channel: number): string {
 export class Supervisor {
     readonly cfg: BoxConfig
     readonly channels: ChannelControl[] = []
-    private hw: BoxHardware
-    private settings: SettingsWriter
-    private store: SettingsStore
-    private queue: Command[] = []
-    private events: BoxEvent[] = []
-    private heartbeatLevel = false
-    private now_ms = 0
+    // Not private: this file's helper functions (note, protect, applyQueued...) share them with the class.
+    hw: BoxHardware
+    settings: SettingsWriter
+    store: SettingsStore
+    queue: Command[] = []
+    events: BoxEvent[] = []
+    /** Undefined until the first tick toggles it (then true, false, ...). */
+    heartbeatLevel: boolean
+    now_ms = 0
     readonly battery: BatteryMonitor
-    private lastBattery_ms = -1e9
-    private lastCharge: number[] = []
+    /** Set by start() before any tick reads it. */
+    lastBattery_ms: number
+    lastCharge: number[] = []
     readonly energy: EnergyBook[] = []
     seq = 0
     started = false
     readonly faultLog: FaultLog
-    protector: Protector = undefined
-    private savedLatched = ""
+    /** Undefined until start(). */
+    protector: Protector
+    savedLatched = ""
     /** Empty once the boot self-check passed; until then every output is refused, with this reason. */
     selfCheck = "not run yet"
-    private boot_ms = 0
+    /** Set by start(). */
+    boot_ms: number
     readonly charging: ChargingPort
-    private savedCharge = ""
+    /** The charging record last saved (JSON); undefined until one is restored or saved. */
+    savedCharge: string
+    runtimeTurn = 0
 
     constructor(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore) {
         if (hw.enables.length !== cfg.channels.length) throw new Error("need one enable line per channel")
         this.cfg = cfg
         this.hw = hw
         const self = this
-        this.charging = hw.charging
-        if (hw.charging) hw.charging.note = m => self.note(-1, "charge", m)
+        const charging = hw.charging
+        this.charging = charging
+        if (charging) charging.note = m => note(self, -1, "charge", m)
         // Torn writes (a power loss mid-write) fall back to the shadow copy: nothing saved is lost.
-        this.store = new ShadowedStore(store)
-        this.settings = new SettingsWriter(this.store, cfg.settingsWriteRefill_ms, cfg.settingsWriteBurst)
+        const shadowed = new ShadowedStore(store)
+        this.store = shadowed
+        const settings = new SettingsWriter(shadowed, cfg.settingsWriteRefill_ms, cfg.settingsWriteBurst)
+        this.settings = settings
         const sink = (ch: number, kind: string, state: string, message: string) => {
             self.events.push({ t_ms: self.now_ms, channel: ch, kind, state, message })
         }
-        this.faultLog = new FaultLog(this.settings)
-        this.battery = new BatteryMonitor(cfg.battery, cfg.protection, hw.bus, this.store, this.settings, (kind, message) => self.note(-1, kind, message))
+        this.faultLog = new FaultLog(settings)
+        this.battery = new BatteryMonitor(cfg.battery, cfg.protection, hw.bus, shadowed, settings, (kind, message) => note(self, -1, kind, message))
         for (let i = 0; i < cfg.channels.length; i++) {
             const c = cfg.channels[i]
             this.lastCharge.push(NaN)
@@ -134,218 +144,49 @@ export class Supervisor {
         }
     }
 
-    private note(channel: number, kind: string, message: string): void {
-        this.events.push({ t_ms: this.now_ms, channel, kind, state: "", message })
-    }
-
     /** Restore settings (each checked like a command), then self-check every meter. Outputs stay off. */
     async start(now_ms: number): Promise<void> {
         this.now_ms = now_ms
         this.boot_ms = now_ms
         for (const ch of this.channels) {
-            await this.restoreChannel(ch)
+            await restoreChannel(this, ch)
             await ch.init(now_ms, this.cfg.meterRetry_ms)
         }
         await this.battery.start(now_ms)
-        if (this.charging) await this.restoreCharge(now_ms)
-        for (const p of await this.faultLog.restore(this.store)) this.note(-1, "setting", p)
-        this.protector = this.makeProtector()
+        if (this.charging) await restoreCharge(this, now_ms)
+        for (const p of await this.faultLog.restore(this.store)) note(this, -1, "setting", p)
+        const protector = makeProtector(this)
+        this.protector = protector
         let latched: any
         try {
             latched = await this.store.read(KEY_LATCHED)
         } catch (e) {
-            this.note(-1, "setting", "could not read the latched faults (" + errorText(e) + "); holding every output until a person clears them")
+            note(this, -1, "setting", `could not read the latched faults (${errorText(e)}); holding every output until a person clears them`)
             latched = ["boot.unknown"]
         }
-        if (latched !== undefined && latched !== null) {
-            const ok = Array.isArray(latched) && latched.every((x: any) => typeof x === "string")
-            // A corrupt record cannot prove nothing was latched: hold everything off until a person looks.
-            const ids: string[] = ok ? latched : ["cell.uv.deep"]
-            if (!ok) this.note(-1, "setting", "saved latched faults " + JSON.stringify(latched) + " unreadable; holding the outputs as if deeply discharged until a person clears it")
-            const unknown = this.protector.restoreLatched(ids)
-            if (unknown.length > 0) this.note(-1, "setting", "saved latched faults not in this firmware's catalogue: " + unknown.join(", "))
-            this.savedLatched = this.protector.latchedIds().join(",")
+        if (latched != null) {
+            let ids: string[] = latched
+            if (!(Array.isArray(latched) && latched.every((x: any) => typeof x === "string"))) {
+                // A corrupt record cannot prove nothing was latched: hold everything off until a person looks.
+                ids = ["cell.uv.deep"]
+                note(this, -1, "setting", `saved latched faults ${JSON.stringify(latched)} unreadable; holding the outputs as if deeply discharged until a person clears it`)
+            }
+            const unknown = protector.restoreLatched(ids)
+            if (unknown.length > 0) note(this, -1, "setting", "saved latched faults not in this firmware's catalogue: " + unknown.join(", "))
+            this.savedLatched = protector.latchedIds().join(",")
         }
         // The boot self-check, outputs still off: one reading of every meter (with its switch open, so a
         // stuck switch shows) and of the pack, judged by every protection. Until it passes, each tick
         // judges again and every output is refused.
-        for (const ch of this.channels) {
-            await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.meterRetry_ms, true)
-            this.countEnergy(ch, now_ms)
-        }
-        await this.pauseHere()
+        await pollChannels(this, now_ms, true)
+        await pauseHere(this)
         await this.battery.step(now_ms, NaN)
         this.lastBattery_ms = now_ms
-        this.outputsCharge_C()
-        await this.pauseHere()
-        await this.protect(now_ms)
-        if (this.selfCheck !== "") this.note(-1, "protection", "boot self-check not passed yet: " + this.selfCheck)
+        outputsCharge_C(this)
+        await pauseHere(this)
+        await protect(this, now_ms)
+        if (this.selfCheck !== "") note(this, -1, "protection", "boot self-check not passed yet: " + this.selfCheck)
         this.started = true
-    }
-
-    private makeProtector(): Protector {
-        const self = this
-        const outputs = this.cfg.channels.map(c => ({ minOut_mV: c.minOut_mV, maxOut_mV: c.maxOut_mV }))
-        return new Protector(chemistryById(this.battery.pack.chemistry), this.cfg.protection, outputs, this.faultLog, (ch, kind, message) => self.note(ch, kind, message))
-    }
-
-    /** Judge every protection on the latest readings and apply what it says. */
-    private async protect(now_ms: number): Promise<void> {
-        const b = this.battery
-        const r = b.reading
-        const chans: ChannelReading[] = this.channels.map(ch => ch.protectionReading())
-        this.protector.evaluate({
-            now_ms,
-            cell_mV: r ? r.cell_mV : [],
-            afeAge_ms: b.reading_ms < 0 ? 1e9 : now_ms - b.reading_ms,
-            afePeriod_ms: this.cfg.battery.period_ms,
-            pack_mA: r ? r.current_A * 1000 : NaN,
-            cellTemp_C: r ? (r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C) : NaN,
-            boardTemp_C: r ? r.dieTemp_C : NaN,
-            channels: chans,
-            quiescent_mA: this.cfg.battery.estimator.quiescent_mA,
-            afeTrips: r ? afeTrips(r.safetyStatusA, r.safetyStatusB) : 0,
-        })
-        for (let i = 0; i < this.channels.length; i++) {
-            const k = this.protector.holding(i)
-            const ch = this.channels[i]
-            if (k >= 0) {
-                const why = this.protector.sentence(k) + (this.protector.faults[k][FF.LATCHED] !== 0 ? ": fault.clear once fixed" : "")
-                if (ch.holdReason !== why) ch.hold(why)
-            } else ch.release()
-        }
-        await b.setPackPath(this.protector.chargeAllowed(), this.protector.dischargeAllowed(), now_ms)
-        const latched = this.protector.latchedIds().join(",")
-        if (latched !== this.savedLatched) {
-            this.savedLatched = latched
-            this.settings.set(KEY_LATCHED, this.protector.latchedIds())
-        }
-        if (this.selfCheck !== "") this.selfCheck = this.selfCheckProblem(now_ms)
-    }
-
-    /** Why the boot self-check has not passed yet, or "" once it has. */
-    private selfCheckProblem(now_ms: number): string {
-        for (const ch of this.channels) if (ch.state === "fault" && ch.holdReason === "") return ch.cfg.name + ": " + ch.reason
-        for (const ch of this.channels) if (!ch.snapshot(now_ms).fresh) return ch.cfg.name + ": no reading with the switch open yet"
-        const b = this.battery
-        if (b.status === "fault") return "battery: " + b.reason
-        if (b.reading_ms < 0) return "no pack reading yet"
-        const bad = implausibleCell_mV(b.reading.cell_mV)
-        if (bad === bad) return "implausible cell reading " + bad + " mV"
-        const why = b.protectionProblem()
-        if (why !== "") return why
-        const p = this.protector
-        for (let k = 0; k < p.faults.length; k++) if (p.faults[k][FF.ACTIVE] !== 0 && p.ids[k].indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(p.rows[k])
-        // The output-switch test: every switch held open long enough for the stuck-switch rule to judge it.
-        if (now_ms - this.boot_ms < SWITCH_TEST_ms) return "output switch test running"
-        return ""
-    }
-
-    /** A saved value, or undefined when missing or unreadable (said so). */
-    private async saved(key: string, ch: number): Promise<any> {
-        try {
-            const v = await this.store.read(key)
-            return v === null ? undefined : v
-        } catch (e) {
-            this.note(ch, "setting", "could not read setting " + key + " (" + errorText(e) + "); using the default")
-            return undefined
-        }
-    }
-
-    /**
-     * The user's limit, name, priority class and quota for a channel (each checked like the command that
-     * set it; a refused one falls back to the default and says so), and its energy record.
-     */
-    private async restoreChannel(ch: ChannelControl): Promise<void> {
-        const i = ch.index
-        const prefs = await this.saved(prefsKey(i), i)
-        const values = [await this.saved(limitKey(i), i)]
-        for (let k = 0; k < 3; k++) values.push(prefs === undefined ? undefined : Array.isArray(prefs) ? prefs[k] : null)
-        for (let k = 0; k < 4; k++) {
-            if (values[k] === undefined) continue
-            const kind = RESTORED_KINDS[k]
-            const raw: any = { kind, channel: i }
-            raw[RESTORED_FIELDS[k]] = values[k]
-            const r = validateCommand(raw, this.cfg)
-            if (!r.ok) this.note(i, "setting", "saved " + kind + " " + JSON.stringify(values[k]) + " refused (" + r.reason + "); using the default")
-            else if (k === 0) ch.limit_mA = r.applied.limit_mA
-            else this.applySetting(r.applied)
-        }
-        const e = await this.saved(energyKey(i), i)
-        if (e !== undefined && !this.energy[i].restore(e)) this.note(i, "setting", "saved energy record unreadable; counting from zero")
-    }
-
-    /** The owner's charge ceiling (checked like the command) and when the pack was last full. */
-    private async restoreCharge(now_ms: number): Promise<void> {
-        const c = this.charging
-        const v = await this.saved(KEY_CHARGE, -1)
-        if (v === undefined) return
-        const r = validateCommand({ kind: "charge.ceiling", ceiling_pm: Array.isArray(v) ? v[0] : v }, this.cfg)
-        const age_h = Array.isArray(v) ? v[1] : NaN
-        if (!r.ok || typeof age_h !== "number" || !(age_h >= -1)) {
-            this.note(-1, "setting", "saved charging record " + JSON.stringify(v) + " unreadable; using the default ceiling, next charge full")
-            return
-        }
-        c.settings.ceiling_pm = r.applied.ceiling_pm
-        if (age_h >= 0) c.lastFull_ms = now_ms - age_h * HOUR_ms
-        this.savedCharge = JSON.stringify(v)
-    }
-
-    /** One charging period; its record saved when the ceiling changes or another hour passed since full. */
-    private async chargeStep(now_ms: number): Promise<void> {
-        const c = this.charging
-        let out_mW = 0
-        for (const ch of this.channels) out_mW += ch.power_W() * 1000
-        await c.stepBox(now_ms, this.battery, out_mW, !this.protector || !this.protector.chargeAllowed())
-        const since = now_ms - c.lastFull_ms
-        const rec = [c.settings.ceiling_pm, since === since ? Math.floor(since / HOUR_ms) : -1]
-        const key = JSON.stringify(rec)
-        if (key !== this.savedCharge) {
-            this.savedCharge = key
-            this.settings.set(KEY_CHARGE, rec)
-        }
-    }
-
-    /** A validated name, priority or quota: applied (no hardware involved). */
-    private applySetting(c: Command): boolean {
-        const ch = this.channels[c.channel]
-        if (c.kind === "channel.name") ch.name = c.name
-        else if (c.kind === "channel.priority") ch.priority = c.priority
-        else if (c.kind === "channel.quota") this.energy[c.channel].quota_Wh = c.quota_Wh
-        else return false
-        return true
-    }
-
-    /** Follow each meter's energy accumulator; save the channel's record every SAVE_J. */
-    private countEnergy(ch: ChannelControl, now_ms: number): void {
-        const r = ch.latest()
-        const book = this.energy[ch.index]
-        const acc_J = r ? r.energy_J : NaN
-        if (book.update(acc_J, r && (r.diag & INA228_DIAG.ENERGYOF) !== 0, ch.meter.energyWrap_J(), now_ms)) this.settings.set(energyKey(ch.index), book.save())
-    }
-
-    /** Shed, throttle or stop outputs by priority class as the charge falls, and by each one's daily quota. */
-    private async manageLoads(now_ms: number): Promise<void> {
-        const b = this.battery.snapshot()
-        // The central estimate, "unknown" or not (after a boot the band stays wide for minutes while the
-        // estimate is already close); without a battery reading nothing changes.
-        const soc = b.soc_pm
-        for (const ch of this.channels) {
-            const book = this.energy[ch.index]
-            const conv = ch.conv !== undefined
-            let a = loadAction(ch.priority, soc, ch.state === "shed", ch.throttle < 1, conv)
-            if (b.status === "fault") a = ch.state === "shed" ? "shed" : ch.throttle < 1 ? "throttle" : ""
-            const band = shedBand_pm(ch.priority, conv)
-            const throttle = a === "throttle" ? THROTTLE_FRACTION : 1
-            if (throttle !== ch.throttle) {
-                ch.throttle = throttle
-                this.note(ch.index, "load", throttle < 1 ? "throttled to " + ch.effectiveLimit_mA() + " mA: charge " + soc / 10 + " % (" + ch.priority + ")" : "throttle lifted: charge " + soc / 10 + " %")
-                await ch.rearm(now_ms)
-            }
-            if (a === "shed") await ch.manage("shed", "charge " + soc / 10 + " % below " + band[0] / 10 + " % for " + ch.priority + " outputs; back at " + band[1] / 10 + " %", now_ms)
-            else if (book.quota_Wh > 0 && book.day_J >= book.quota_Wh * 3600) await ch.manage("quota", "daily quota of " + book.quota_Wh + " Wh used; resets in " + Math.ceil((86400000 - book.dayAge_ms) / 3600000) + " h", now_ms)
-            else await ch.manage("", ch.state === "quota" ? "quota free again" : "charge back to " + soc / 10 + " %", now_ms)
-        }
     }
 
     /**
@@ -355,152 +196,84 @@ export class Supervisor {
     submit(raw: any, now_ms?: number): CommandResult {
         if (now_ms !== undefined) this.now_ms = now_ms
         const r = validateCommand(raw, this.cfg)
-        if (r.ok && r.applied.kind === "pack.config") {
-            let why = this.battery.packRefusal(this.anyOutputOn())
-            if (!why && this.protector && this.protector.latchedIds().length > 0) why = "a latched fault must be cleared before the pack configuration changes"
-            if (why) {
-                this.note(-1, "rejected", why)
-                return { ok: false, reason: why, applied: undefined }
-            }
-        }
-        if (r.ok && r.applied.kind === "fault.clear") {
-            const why = this.protector ? this.protector.clear(r.applied.fault, this.now_ms) : "not started"
-            if (why) {
-                this.note(-1, "rejected", "fault.clear: " + why)
-                return { ok: false, reason: why, applied: undefined }
-            }
+        if (!r.ok) {
+            note(this, raw && typeof raw.channel === "number" ? raw.channel : -1, "rejected", r.reason)
             return r
         }
-        if (r.ok && r.applied.kind === "channel.enable") {
-            const own = this.channels[r.applied.channel].refusal(r.applied.on)
-            const why = own === "" && r.applied.on && this.selfCheck !== "" ? "outputs stay off until the boot self-check passes (" + this.selfCheck + ")" : own
-            if (why) {
-                this.note(r.applied.channel, "rejected", why)
-                return { ok: false, reason: why, applied: undefined }
-            }
-        }
-        if (r.ok && r.applied.kind.indexOf("charge.") === 0 && !this.charging) {
-            this.note(-1, "rejected", "this box has no charger")
-            return { ok: false, reason: "this box has no charger", applied: undefined }
-        }
-        if (!r.ok) this.note(raw && typeof raw.channel === "number" ? raw.channel : -1, "rejected", r.reason)
-        else this.queue.push(r.applied)
-        return r
-    }
-
-    private anyOutputOn(): boolean {
-        for (const ch of this.channels) if (ch.live()) return true
-        return false
-    }
-
-    private async applyQueued(): Promise<void> {
-        while (this.queue.length > 0) {
-            const c = this.queue.shift()
-            if (c.kind === "pack.config") {
-                // Checked again here: an enable queued in the same tick may have switched an output on.
-                const why = this.battery.packRefusal(this.anyOutputOn())
-                if (why) this.note(-1, "rejected", why)
-                else {
-                    await this.battery.applyPack(c.pack, this.now_ms)
-                    // New chemistry, new thresholds; nothing latched can be lost (refused above).
-                    this.protector = this.makeProtector()
+        // The stateful refusals, checked now so the answer is true.
+        const c = r.applied
+        const kind = c.kind
+        const protector = this.protector
+        let why = ""
+        // Where the refusal is logged: the box, or the channel refused.
+        let logChannel = -1
+        let logPrefix = ""
+        if (kind === "pack.config") {
+            why = this.battery.packRefusal(anyOutputOn(this))
+            if (why === "") {
+                if (protector) {
+                    if (protector.latchedIds().length > 0) why = "a latched fault must be cleared before the pack configuration changes"
                 }
-                continue
             }
-            if (c.kind === "charge.ceiling") this.charging.settings.ceiling_pm = c.ceiling_pm
-            if (c.kind === "charge.full_by") this.charging.settings.fullBy_ms = c.in_h > 0 ? this.now_ms + c.in_h * HOUR_ms : -1
-            if (c.kind.indexOf("charge.") === 0) continue
-            const ch = this.channels[c.channel]
-            if (c.kind === "channel.enable") await ch.applyEnable(c.on, this.now_ms)
-            else if (this.applySetting(c)) this.settings.set(prefsKey(c.channel), [ch.name, ch.priority, this.energy[c.channel].quota_Wh])
-            else {
-                if (c.kind === "channel.limit") {
-                    ch.limit_mA = c.limit_mA
-                    this.settings.set(limitKey(c.channel), c.limit_mA)
-                } else ch.out_mV = c.voltage_mV
-                await ch.rearm(this.now_ms)
+        } else if (kind === "fault.clear") {
+            // Applied at once (nothing on the bus): the answer says whether it cleared.
+            why = protector ? protector.clear(c.fault, this.now_ms) : "not started"
+            if (why === "") return r
+            logPrefix = "fault.clear: "
+        } else if (kind === "channel.enable") {
+            logChannel = c.channel
+            why = this.channels[logChannel].refusal(c.on)
+            if (why === "") {
+                if (c.on) {
+                    if (this.selfCheck !== "") why = `outputs stay off until the boot self-check passes (${this.selfCheck})`
+                }
             }
+        } else if (kind.indexOf("charge.") === 0) {
+            if (!this.charging) why = "this box has no charger"
         }
+        if (why === "") {
+            this.queue.push(c)
+            return r
+        }
+        note(this, logChannel, "rejected", logPrefix + why)
+        return { ok: false, reason: why, applied: undefined }
     }
 
     async tick(now_ms: number): Promise<Snapshot> {
         this.now_ms = now_ms
         if (!this.started) await this.start(now_ms)
-        await this.applyQueued()
+        await applyQueued(this)
         // The meters' accumulators are read when the battery steps (it counts their charge) and energy
         // is counted then; the other ticks read voltage, current and flags only.
+        const battery = this.battery
         const batteryDue = now_ms - this.lastBattery_ms >= this.cfg.battery.period_ms
-        for (const ch of this.channels) {
-            await ch.poll(now_ms, this.cfg.meterFailLimit, this.cfg.meterRetry_ms, batteryDue)
-            if (batteryDue) this.countEnergy(ch, now_ms)
-        }
+        await pollChannels(this, now_ms, batteryDue)
         if (batteryDue) {
             this.lastBattery_ms = now_ms
-            await this.pauseHere()
-            await this.battery.step(now_ms, this.outputsCharge_C())
-            await this.manageLoads(now_ms)
-            if (this.charging) await this.chargeStep(now_ms)
+            await pauseHere(this)
+            await battery.step(now_ms, outputsCharge_C(this))
+            await manageLoads(this, now_ms)
+            if (this.charging) await chargeStep(this, now_ms)
             // Time to empty / full: a walk of the pack model, a few steps per VM slice.
-            let done = !this.battery.startRuntimes(now_ms)
+            let done = !battery.startRuntimes(now_ms)
             while (!done) {
-                await this.pauseHere()
-                done = this.battery.runtimeWork(RUNTIME_STEPS_PER_SLICE)
+                await pauseHere(this)
+                done = battery.runtimeWork(RUNTIME_STEPS_PER_SLICE)
             }
         }
-        await this.pauseHere()
-        await this.protect(now_ms)
+        await pauseHere(this)
+        await protect(this, now_ms)
         // Per-output runtimes: one walk of the pack model per 10 s, one output at a time (VM budget).
-        if (this.seq % 100 === 50) await this.updateChannelRuntime()
+        if (this.seq % 100 === 50) await updateChannelRuntime(this)
         const problems = await this.settings.flush(now_ms)
-        for (const p of problems) this.note(-1, "setting", p)
+        for (const p of problems) note(this, -1, "setting", p)
         // The heartbeat only toggles when a whole tick completed: a stalled or crashing loop lets the
         // external watchdog drop every output.
-        this.heartbeatLevel = !this.heartbeatLevel
-        this.hw.heartbeat.write(this.heartbeatLevel)
+        const level = !this.heartbeatLevel
+        this.heartbeatLevel = level
+        this.hw.heartbeat.write(level)
         this.seq++
         return this.snapshot(now_ms)
-    }
-
-    private async pauseHere(): Promise<void> {
-        if (this.hw.pause) await this.hw.pause()
-    }
-
-    /** Charge all outputs counted since the last battery step (NaN when any meter is stale). */
-    private outputsCharge_C(): number {
-        let sum = 0
-        for (let i = 0; i < this.channels.length; i++) {
-            const ch = this.channels[i]
-            const r = ch.latest()
-            const q = r ? r.charge_C : NaN
-            const prev = this.lastCharge[i]
-            this.lastCharge[i] = q
-            // A regulated stage's charge out is not the pack's charge in (voltage ratio, efficiency): an
-            // interval with one delivering power cannot calibrate the pack's current sensor.
-            if (!(q === q) || !(prev === prev) || (ch.cfg.stage_mV > 0 && ch.power_W() > 0.1)) sum = NaN
-            else sum += q - prev
-        }
-        return sum
-    }
-
-    private runtimeTurn = 0
-    private async updateChannelRuntime(): Promise<void> {
-        const n = this.channels.length
-        const ch = this.channels[this.runtimeTurn % n]
-        this.runtimeTurn++
-        const p = ch.power_W() / (ch.cfg.stage_mV > 0 ? STAGE_EFF_MIN : 1)
-        const quiescent_W = (this.cfg.battery.estimator.quiescent_mA / 1000) * 3.7 * this.battery.pack.series
-        const w = ch.live() && p > 0.05 ? this.battery.emptyWalkAt(p + quiescent_W) : undefined
-        ch.runtime_s = w ? Math.round(await this.walk(w)) : -1
-    }
-
-    /** Runs a runtime walk a slice at a time; its result in seconds. */
-    private async walk(w: RuntimeWalk): Promise<number> {
-        let done = false
-        while (!done) {
-            await this.pauseHere()
-            done = w.run(RUNTIME_STEPS_PER_SLICE)
-        }
-        return w.result_s
     }
 
     /** The current state; events are handed out once. */
@@ -512,15 +285,306 @@ export class Supervisor {
             c.energy_mWh = Math.round(book.life_J / 3.6)
             c.today_mWh = Math.round(book.day_J / 3.6)
             c.quota_Wh = book.quota_Wh
+            if (c.state === "fault") faults.push(`${c.name}: ${c.reason}`)
         }
-        for (const c of chans) if (c.state === "fault") faults.push(c.name + ": " + c.reason)
         const events = this.events
         this.events = []
         const battery = this.battery.snapshot()
         if (battery.status === "fault") faults.push("battery: " + battery.reason)
         if (this.protector) for (const d of this.protector.describe()) faults.push(d)
-        const charging = this.charging ? this.charging.snapshot(now_ms) : undefined
-        if (charging && charging.phase === "fault") faults.push("charging: " + charging.reason)
+        let charging: ChargingSnapshot = undefined
+        if (this.charging) {
+            charging = this.charging.snapshot(now_ms)
+            if (charging.phase === "fault") faults.push("charging: " + charging.reason)
+        }
         return { seq: this.seq, t_ms: now_ms, channels: chans, battery, charging, faults, events }
     }
+}
+
+/** An event that changes no channel's state: a setting, a refusal, a protection, the charger. */
+function note(sup: Supervisor, channel: number, kind: string, message: string): void {
+    sup.events.push({ t_ms: sup.now_ms, channel, kind, state: "", message })
+}
+
+function makeProtector(sup: Supervisor): Protector {
+    const cfg = sup.cfg
+    // The channels' configs carry each output's voltage window, all the protector reads of them.
+    return new Protector(chemistryById(sup.battery.pack.chemistry), cfg.protection, cfg.channels, sup.faultLog, (ch, kind, message) => note(sup, ch, kind, message))
+}
+
+/** Every meter read (and, when the battery steps, its accumulators and the energy counted). */
+async function pollChannels(sup: Supervisor, now_ms: number, batteryDue: boolean): Promise<void> {
+    const cfg = sup.cfg
+    for (const ch of sup.channels) {
+        await ch.poll(now_ms, cfg.meterFailLimit, cfg.meterRetry_ms, batteryDue)
+        if (batteryDue) countEnergy(sup, ch, now_ms)
+    }
+}
+
+/** Judge every protection on the latest readings and apply what it says. */
+async function protect(sup: Supervisor, now_ms: number): Promise<void> {
+    const b = sup.battery
+    const r = b.reading
+    const p = sup.protector
+    const batteryCfg = sup.cfg.battery
+    const channels = sup.channels
+    p.evaluate({
+        now_ms,
+        cell_mV: r ? r.cell_mV : [],
+        afeAge_ms: b.reading_ms < 0 ? 1e9 : now_ms - b.reading_ms,
+        afePeriod_ms: batteryCfg.period_ms,
+        pack_mA: r ? r.current_A * 1000 : NaN,
+        cellTemp_C: r ? (r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C) : NaN,
+        boardTemp_C: r ? r.dieTemp_C : NaN,
+        channels: channels.map(ch => ch.protectionReading()),
+        quiescent_mA: batteryCfg.estimator.quiescent_mA,
+        afeTrips: r ? afeTrips(r.safetyStatusA, r.safetyStatusB) : 0,
+    })
+    for (let i = 0; i < channels.length; i++) {
+        const k = p.holding(i)
+        const ch = channels[i]
+        if (k >= 0) {
+            let why = p.sentence(k)
+            if (p.faults[k][FF.LATCHED] !== 0) why += ": fault.clear once fixed"
+            if (ch.holdReason !== why) ch.hold(why)
+        } else ch.release()
+    }
+    await b.setPackPath(p.chargeAllowed(), p.dischargeAllowed(), now_ms)
+    const ids = p.latchedIds()
+    const latched = ids.join(",")
+    if (latched !== sup.savedLatched) {
+        sup.savedLatched = latched
+        sup.settings.set(KEY_LATCHED, ids)
+    }
+    if (sup.selfCheck !== "") sup.selfCheck = selfCheckProblem(sup, now_ms)
+}
+
+/** Why the boot self-check has not passed yet, or "" once it has. */
+function selfCheckProblem(sup: Supervisor, now_ms: number): string {
+    for (const ch of sup.channels) {
+        // A channel held off by a protection is judged by that protection, below.
+        if (ch.state === "fault") {
+            if (ch.holdReason === "") return `${ch.cfg.name}: ${ch.reason}`
+        }
+    }
+    for (const ch of sup.channels) if (!ch.snapshot(now_ms).fresh) return ch.cfg.name + ": no reading with the switch open yet"
+    const b = sup.battery
+    if (b.status === "fault") return "battery: " + b.reason
+    if (b.reading_ms < 0) return "no pack reading yet"
+    const bad = implausibleCell_mV(b.reading.cell_mV)
+    if (bad === bad) return `implausible cell reading ${bad} mV`
+    const why = b.protectionProblem()
+    if (why !== "") return why
+    const p = sup.protector
+    for (let k = 0; k < p.faults.length; k++) {
+        if (p.faults[k][FF.ACTIVE] !== 0) {
+            if (p.ids[k].indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(p.rows[k])
+        }
+    }
+    // The output-switch test: every switch held open long enough for the stuck-switch rule to judge it.
+    if (now_ms - sup.boot_ms < SWITCH_TEST_ms) return "output switch test running"
+    return ""
+}
+
+/** A saved value, or undefined when missing or unreadable (said so). */
+async function saved(sup: Supervisor, key: string, ch: number): Promise<any> {
+    try {
+        const v = await sup.store.read(key)
+        return v === null ? undefined : v
+    } catch (e) {
+        note(sup, ch, "setting", `could not read setting ${key} (${errorText(e)}); using the default`)
+        return undefined
+    }
+}
+
+/**
+ * The user's limit, name, priority class and quota for a channel (each checked like the command that
+ * set it; a refused one falls back to the default and says so), and its energy record.
+ */
+async function restoreChannel(sup: Supervisor, ch: ChannelControl): Promise<void> {
+    const i = ch.index
+    const prefs = await saved(sup, prefsKey(i), i)
+    const values = [await saved(sup, limitKey(i), i)]
+    for (let k = 0; k < 3; k++) values.push(prefs === undefined ? undefined : Array.isArray(prefs) ? prefs[k] : null)
+    for (let k = 0; k < 4; k++) {
+        const value = values[k]
+        if (value === undefined) continue
+        const kind = RESTORED_KINDS[k]
+        const raw: any = { kind, channel: i }
+        raw[RESTORED_FIELDS[k]] = value
+        const r = validateCommand(raw, sup.cfg)
+        if (!r.ok) note(sup, i, "setting", `saved ${kind} ${JSON.stringify(value)} refused (${r.reason}); using the default`)
+        else if (k === 0) ch.limit_mA = r.applied.limit_mA
+        else applySetting(sup, r.applied)
+    }
+    const e = await saved(sup, energyKey(i), i)
+    if (e !== undefined) {
+        if (!sup.energy[i].restore(e)) note(sup, i, "setting", "saved energy record unreadable; counting from zero")
+    }
+}
+
+/** The owner's charge ceiling (checked like the command) and when the pack was last full. */
+async function restoreCharge(sup: Supervisor, now_ms: number): Promise<void> {
+    const c = sup.charging
+    const v = await saved(sup, KEY_CHARGE, -1)
+    if (v === undefined) return
+    const r = validateCommand({ kind: "charge.ceiling", ceiling_pm: Array.isArray(v) ? v[0] : v }, sup.cfg)
+    const age_h = Array.isArray(v) ? v[1] : NaN
+    if (!r.ok || typeof age_h !== "number" || !(age_h >= -1)) {
+        note(sup, -1, "setting", `saved charging record ${JSON.stringify(v)} unreadable; using the default ceiling, next charge full`)
+        return
+    }
+    c.settings.ceiling_pm = r.applied.ceiling_pm
+    if (age_h >= 0) c.lastFull_ms = now_ms - age_h * HOUR_ms
+    sup.savedCharge = JSON.stringify(v)
+}
+
+/** One charging period; its record saved when the ceiling changes or another hour passed since full. */
+async function chargeStep(sup: Supervisor, now_ms: number): Promise<void> {
+    const c = sup.charging
+    const p = sup.protector
+    let out_mW = 0
+    for (const ch of sup.channels) out_mW += ch.power_W() * 1000
+    await c.stepBox(now_ms, sup.battery, out_mW, !p || !p.chargeAllowed())
+    const since = now_ms - c.lastFull_ms
+    const rec = [c.settings.ceiling_pm, since === since ? Math.floor(since / HOUR_ms) : -1]
+    const key = JSON.stringify(rec)
+    if (key !== sup.savedCharge) {
+        sup.savedCharge = key
+        sup.settings.set(KEY_CHARGE, rec)
+    }
+}
+
+/** A validated name, priority or quota: applied (no hardware involved). */
+function applySetting(sup: Supervisor, c: Command): boolean {
+    const ch = sup.channels[c.channel]
+    const kind = c.kind
+    if (kind === "channel.name") ch.name = c.name
+    else if (kind === "channel.priority") ch.priority = c.priority
+    else if (kind === "channel.quota") sup.energy[c.channel].quota_Wh = c.quota_Wh
+    else return false
+    return true
+}
+
+/** Follow each meter's energy accumulator; save the channel's record every SAVE_J. */
+function countEnergy(sup: Supervisor, ch: ChannelControl, now_ms: number): void {
+    const r = ch.latest()
+    const i = ch.index
+    const book = sup.energy[i]
+    const acc_J = r ? r.energy_J : NaN
+    if (book.update(acc_J, r && (r.diag & INA228_DIAG.ENERGYOF) !== 0, ch.meter.energyWrap_J(), now_ms)) sup.settings.set(energyKey(i), book.save())
+}
+
+/** Shed, throttle or stop outputs by priority class as the charge falls, and by each one's daily quota. */
+async function manageLoads(sup: Supervisor, now_ms: number): Promise<void> {
+    const b = sup.battery.snapshot()
+    // The central estimate, "unknown" or not (after a boot the band stays wide for minutes while the
+    // estimate is already close); without a battery reading nothing changes.
+    const soc = b.soc_pm
+    const soc_pct = soc / 10
+    for (const ch of sup.channels) {
+        const book = sup.energy[ch.index]
+        const conv = ch.conv !== undefined
+        const priority = ch.priority
+        const shed = ch.state === "shed"
+        const throttled = ch.throttle < 1
+        let a = loadAction(priority, soc, shed, throttled, conv)
+        if (b.status === "fault") a = shed ? "shed" : throttled ? "throttle" : ""
+        const band = shedBand_pm(priority, conv)
+        const throttle = a === "throttle" ? THROTTLE_FRACTION : 1
+        if (throttle !== ch.throttle) {
+            ch.throttle = throttle
+            note(sup, ch.index, "load", throttle < 1 ? `throttled to ${ch.effectiveLimit_mA()} mA: charge ${soc_pct} % (${priority})` : `throttle lifted: charge ${soc_pct} %`)
+            await ch.rearm(now_ms)
+        }
+        if (a === "shed") await ch.manage("shed", `charge ${soc_pct} % below ${band[0] / 10} % for ${priority} outputs; back at ${band[1] / 10} %`, now_ms)
+        else if (book.quota_Wh > 0 && book.day_J >= book.quota_Wh * 3600) await ch.manage("quota", `daily quota of ${book.quota_Wh} Wh used; resets in ${Math.ceil((86400000 - book.dayAge_ms) / 3600000)} h`, now_ms)
+        else await ch.manage("", ch.state === "quota" ? "quota free again" : `charge back to ${soc_pct} %`, now_ms)
+    }
+}
+
+function anyOutputOn(sup: Supervisor): boolean {
+    for (const ch of sup.channels) if (ch.live()) return true
+    return false
+}
+
+async function applyQueued(sup: Supervisor): Promise<void> {
+    const queue = sup.queue
+    while (queue.length > 0) {
+        const c = queue.shift()
+        const kind = c.kind
+        if (kind === "pack.config") {
+            // Checked again here: an enable queued in the same tick may have switched an output on.
+            const why = sup.battery.packRefusal(anyOutputOn(sup))
+            if (why) note(sup, -1, "rejected", why)
+            else {
+                await sup.battery.applyPack(c.pack, sup.now_ms)
+                // New chemistry, new thresholds; nothing latched can be lost (refused above).
+                sup.protector = makeProtector(sup)
+            }
+            continue
+        }
+        if (kind.indexOf("charge.") === 0) {
+            const settings = sup.charging.settings
+            if (kind === "charge.ceiling") settings.ceiling_pm = c.ceiling_pm
+            else settings.fullBy_ms = c.in_h > 0 ? sup.now_ms + c.in_h * HOUR_ms : -1
+            continue
+        }
+        const ch = sup.channels[c.channel]
+        if (kind === "channel.enable") await ch.applyEnable(c.on, sup.now_ms)
+        else if (applySetting(sup, c)) sup.settings.set(prefsKey(c.channel), [ch.name, ch.priority, sup.energy[c.channel].quota_Wh])
+        else {
+            if (kind === "channel.limit") {
+                ch.limit_mA = c.limit_mA
+                sup.settings.set(limitKey(c.channel), c.limit_mA)
+            } else ch.out_mV = c.voltage_mV
+            await ch.rearm(sup.now_ms)
+        }
+    }
+}
+
+/** The shell yields the VM here (its slices are bounded). */
+async function pauseHere(sup: Supervisor): Promise<void> {
+    const hw = sup.hw
+    if (hw.pause) await hw.pause()
+}
+
+/** Charge all outputs counted since the last battery step (NaN when any meter is stale). */
+function outputsCharge_C(sup: Supervisor): number {
+    let sum = 0
+    const last = sup.lastCharge
+    const channels = sup.channels
+    for (let i = 0; i < channels.length; i++) {
+        const ch = channels[i]
+        const r = ch.latest()
+        const q = r ? r.charge_C : NaN
+        const prev = last[i]
+        last[i] = q
+        // A regulated stage's charge out is not the pack's charge in (voltage ratio, efficiency): an
+        // interval with one delivering power cannot calibrate the pack's current sensor.
+        if (!(q === q) || !(prev === prev) || (ch.cfg.stage_mV > 0 && ch.power_W() > 0.1)) sum = NaN
+        else sum += q - prev
+    }
+    return sum
+}
+
+/** One output's time to empty at its present draw: a walk of the pack model, a slice at a time. */
+async function updateChannelRuntime(sup: Supervisor): Promise<void> {
+    const n = sup.channels.length
+    const ch = sup.channels[sup.runtimeTurn % n]
+    sup.runtimeTurn++
+    const p = ch.power_W() / (ch.cfg.stage_mV > 0 ? STAGE_EFF_MIN : 1)
+    const battery = sup.battery
+    const quiescent_W = (sup.cfg.battery.estimator.quiescent_mA / 1000) * 3.7 * battery.pack.series
+    const w = ch.live() && p > 0.05 ? battery.emptyWalkAt(p + quiescent_W) : undefined
+    if (!w) {
+        ch.runtime_s = -1
+        return
+    }
+    let done = false
+    while (!done) {
+        await pauseHere(sup)
+        done = w.run(RUNTIME_STEPS_PER_SLICE)
+    }
+    ch.runtime_s = Math.round(w.result_s)
 }
