@@ -81,7 +81,15 @@ function tempKeys(): string[] {
 const TEMP_HYS = 5
 const TEMP_DLY = 15
 /** Safety Alert/Status A and Enabled Protections A bits. */
-export const BQ76907_PROT = { COV: 0x80, CUV: 0x40, SCD: 0x20, OCD1: 0x10, OCD2: 0x08, OCC: 0x04 }
+/** Safety Status A / the protections' enable bits (an enum: compile-time constants, no table at run time). */
+export enum BQ76907_PROT {
+    COV = 0x80,
+    CUV = 0x40,
+    SCD = 0x20,
+    OCD1 = 0x10,
+    OCD2 = 0x08,
+    OCC = 0x04,
+}
 const FO_FET_EN = 0x04
 const FO_HOST_FETOFF_EN = 0x40
 const FC_DSG_OFF = 0x04
@@ -577,13 +585,12 @@ function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
 export async function bq76907Safety(afe: Bq76907): Promise<AfeSafety> {
     const b = await bq76907ReadBytes(afe, BQ76907_CMD.SAFETY_ALERT_A, 4)
     const st = b[1]
-    const P = BQ76907_PROT
     return {
-        cov: (st & P.COV) !== 0,
-        cuv: (st & P.CUV) !== 0,
-        occ: (st & P.OCC) !== 0,
-        ocd: (st & (P.OCD1 | P.OCD2)) !== 0,
-        scd: (st & P.SCD) !== 0,
+        cov: (st & BQ76907_PROT.COV) !== 0,
+        cuv: (st & BQ76907_PROT.CUV) !== 0,
+        occ: (st & BQ76907_PROT.OCC) !== 0,
+        ocd: (st & (BQ76907_PROT.OCD1 | BQ76907_PROT.OCD2)) !== 0,
+        scd: (st & BQ76907_PROT.SCD) !== 0,
         otd: (b[3] & 0x80) !== 0,
         otc: (b[3] & 0x40) !== 0,
         utd: (b[3] & 0x20) !== 0,
