@@ -86,6 +86,10 @@ async function writeRegs(chip: Ap33772s, bytes: number[]): Promise<void> {
     await chip.bus.transfer(chip.address, bytes, 0)
 }
 
+/**
+ * The AP33772S. What the PD sink runs (status, offers, request, result, VBUS) are methods; the rest are the free
+ * functions below it (ap33772sHardReset, ap33772sSetVbusSwitch), compiled into an image only when it calls them.
+ */
 export class Ap33772s {
     readonly bus: Bus
     readonly address: number
@@ -110,7 +114,7 @@ export class Ap33772s {
 
     async request(r: PdRequest): Promise<void> {
         const w = ap33772sRequestWord(r)
-        await writeRegs(this, [AP33772S_REG.PD_REQMSG, w & 0xff, w >> 8])
+        await this.bus.transfer(this.address, [AP33772S_REG.PD_REQMSG, w & 0xff, w >> 8], 0)
     }
 
     /** The last request's outcome (AP33772S_RESULT). */
@@ -125,17 +129,17 @@ export class Ap33772s {
         // The temperature is a signed byte: sign-extended by shifting (shifts work on 32-bit integers).
         return { mV: (v[0] + 256 * v[1]) * 80, mA: i[0] * 24, temp_C: (t[0] << 24) >> 24 }
     }
+}
 
-    /** A hard reset of the PD link (the source drops VBUS to 0 and starts over at 5 V). */
-    async hardReset(): Promise<void> {
-        await writeRegs(this, [AP33772S_REG.PD_CMDMSG, 1])
-    }
+/** A hard reset of the PD link (the source drops VBUS to 0 and starts over at 5 V). */
+export async function ap33772sHardReset(chip: Ap33772s): Promise<void> {
+    await writeRegs(chip, [AP33772S_REG.PD_CMDMSG, 1])
+}
 
-    /** Let the chip close the VBUS switch once a contract holds (AUTO), or hold it open. */
-    async setVbusSwitch(auto: boolean): Promise<void> {
-        const v = auto ? AP33772S_VOUT_AUTO : AP33772S_VOUT_OFF
-        await writeRegs(this, [AP33772S_REG.SYSTEM, v])
-        const back = (await readRegs(this, AP33772S_REG.SYSTEM, 1))[0] & 3
-        if (back !== v) throw new DeviceError(this.address, `AP33772S: SYSTEM reads ${back}, wrote ${v}`)
-    }
+/** Let the chip close the VBUS switch once a contract holds (AUTO), or hold it open. */
+export async function ap33772sSetVbusSwitch(chip: Ap33772s, auto: boolean): Promise<void> {
+    const v = auto ? AP33772S_VOUT_AUTO : AP33772S_VOUT_OFF
+    await writeRegs(chip, [AP33772S_REG.SYSTEM, v])
+    const back = (await readRegs(chip, AP33772S_REG.SYSTEM, 1))[0] & 3
+    if (back !== v) throw new DeviceError(chip.address, `AP33772S: SYSTEM reads ${back}, wrote ${v}`)
 }

@@ -69,8 +69,6 @@ export const BQ25756_WATCHDOG_ms = 40000
 export const BQ25756_VFB_MIN_mV = 1504
 export const BQ25756_VFB_NOM_mV = 1536
 const PART_NUM = 2
-/** CHARGE_STAT codes 0..7 (1 is trickle charge, 5 reserved). */
-const STATES = ["off", "precharge", "precharge", "cc", "cv", "off", "topoff", "done"]
 
 export interface Bq25756Settings {
     /** Pack voltage the board's FB divider gives at VFB_REG = 1536 mV (the nominal the trim works around). */
@@ -158,25 +156,22 @@ async function writeChecked(chip: Bq25756, plan: number[]): Promise<void> {
     }
 }
 
+/**
+ * The BQ25756. The operations the charge loop runs every period (configure, kickWatchdog, readAdc) are methods;
+ * the rest are the free functions below it (bq25756Probe, ...), compiled into an image only when it calls them.
+ */
 export class Bq25756 {
     readonly bus: Bus
     readonly address: number
     /** Input sense resistor RAC_SNS (the battery one is fixed at 5 mOhm by the datasheet). */
     readonly acSense_mOhm: number
-    /** What configure() last wrote to CHARGER_CTRL (17h), for the watchdog kick. */
-    private ctrl = 0xc0
+    /** What was last written to CHARGER_CTRL (17h), for the watchdog kick. */
+    ctrl = 0xc0
 
     constructor(bus: Bus, address: number, acSense_mOhm = 5) {
         this.bus = bus
         this.address = address
         this.acSense_mOhm = acSense_mOhm
-    }
-
-    async probe(): Promise<void> {
-        const v = (await readRegs(this, BQ25756_REG.PART_INFO, 1))[0]
-        const pn = (v >> 3) & 15
-        if (pn !== PART_NUM)
-            throw new DeviceError(this.address, `no BQ25756 at ${hex8(this.address)}: part information (reg 0x3d) reads ${hex8(v)}, PART_NUM ${pn}, expected ${PART_NUM}`)
     }
 
     /**
@@ -208,25 +203,6 @@ export class Bq25756 {
         this.ctrl = ctrl
     }
 
-    /** Charge current limit (clamped at 20 A, refused below 400 mA). */
-    async setChargeCurrent_mA(mA: number): Promise<void> {
-        await writeChecked(this, [BQ25756_REG.ICHG, limitValue(this, mA, 50, 8, 400, false, "charge current mA")])
-    }
-
-    /** Input current limit and VINDPM, e.g. after a new PD contract (same clamping as configure). */
-    async setInputLimits(inputCurrent_mA: number, inputVoltageMin_mV: number): Promise<void> {
-        await writeChecked(this, [
-            BQ25756_REG.IAC_DPM, limitValue(this, inputCurrent_mA, 250 / this.acSense_mOhm, 8, 400, false, "input current mA"),
-            BQ25756_REG.VAC_DPM, limitValue(this, inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV"),
-        ])
-    }
-
-    async setChargeEnabled(on: boolean): Promise<void> {
-        const ctrl = on ? 0xc1 : 0xc0 // as configure() writes it
-        await writeChecked(this, [BQ25756_REG.CHARGER_CTRL, ctrl])
-        this.ctrl = ctrl
-    }
-
     /**
      * Reset the watchdog (WD_RST, self-clearing). If it has already expired the chip is back at its default limits
      * (20 A charge current, not charging, ADC off): throws DeviceError without writing, so the caller configures
@@ -238,29 +214,57 @@ export class Bq25756 {
         await this.bus.transfer(this.address, [BQ25756_REG.CHARGER_CTRL, this.ctrl | 0x20], 0)
     }
 
-    async readStatus(): Promise<Bq25756Status> {
-        const b = await readRegs(this, BQ25756_REG.STATUS1, 4) // 21h..24h
-        const ts = (b[1] >> 4) & 7
-        let faults = (b[3] >> 1) & 0x7f
-        if ((b[0] & 8) !== 0) faults |= BQ25756_FAULT.WATCHDOG
-        if (ts === 3) faults |= BQ25756_FAULT.TS_COLD
-        if (ts === 4) faults |= BQ25756_FAULT.TS_HOT
-        let state = STATES[b[0] & 7]
-        if ((faults & BQ25756_STOPPING_FAULTS) !== 0) state = "fault"
-        return { state, faults, inputPowerGood: (b[1] & 0x80) !== 0 }
-    }
-
     /** The ADC results (configure() turns the ADC on). Two reads: 35h/36h are not in the register map. */
     async readAdc(): Promise<Bq25756Adc> {
         const b = await readRegs(this, BQ25756_REG.IAC_ADC, 8) // 2Dh..34h: IAC, IBAT, VAC, VBAT
         const t = await readRegs(this, BQ25756_REG.TS_ADC, 2)
         return {
             vbus_mV: (b[4] | (b[5] << 8)) * 2,
-            ibus_mA: (signed16((b[0] | (b[1] << 8))) * 4) / this.acSense_mOhm,
+            ibus_mA: (signed16(b[0] | (b[1] << 8)) * 4) / this.acSense_mOhm,
             vbat_mV: (b[6] | (b[7] << 8)) * 2,
-            ibat_mA: signed16((b[2] | (b[3] << 8))) * 2,
+            ibat_mA: signed16(b[2] | (b[3] << 8)) * 2,
             dieTemp_C: NaN,
             ts_pct: ((t[0] | (t[1] << 8)) * 100) / 1024,
         }
     }
+}
+
+/** Check that the chip at the driver's address is a BQ25756 (PART_NUM in 3Dh). */
+export async function bq25756Probe(chip: Bq25756): Promise<void> {
+    const v = (await readRegs(chip, BQ25756_REG.PART_INFO, 1))[0]
+    const pn = (v >> 3) & 15
+    if (pn !== PART_NUM)
+        throw new DeviceError(chip.address, `no BQ25756 at ${hex8(chip.address)}: part information (reg 0x3d) reads ${hex8(v)}, PART_NUM ${pn}, expected ${PART_NUM}`)
+}
+
+/** Charge current limit (clamped at 20 A, refused below 400 mA). */
+export async function bq25756SetChargeCurrent_mA(chip: Bq25756, mA: number): Promise<void> {
+    await writeChecked(chip, [BQ25756_REG.ICHG, limitValue(chip, mA, 50, 8, 400, false, "charge current mA")])
+}
+
+/** Input current limit and VINDPM, e.g. after a new PD contract (same clamping as configure). */
+export async function bq25756SetInputLimits(chip: Bq25756, inputCurrent_mA: number, inputVoltageMin_mV: number): Promise<void> {
+    await writeChecked(chip, [
+        BQ25756_REG.IAC_DPM, limitValue(chip, inputCurrent_mA, 250 / chip.acSense_mOhm, 8, 400, false, "input current mA"),
+        BQ25756_REG.VAC_DPM, limitValue(chip, inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV"),
+    ])
+}
+
+export async function bq25756SetChargeEnabled(chip: Bq25756, on: boolean): Promise<void> {
+    const ctrl = on ? 0xc1 : 0xc0 // as configure() writes it
+    await writeChecked(chip, [BQ25756_REG.CHARGER_CTRL, ctrl])
+    chip.ctrl = ctrl
+}
+
+export async function bq25756ReadStatus(chip: Bq25756): Promise<Bq25756Status> {
+    const b = await readRegs(chip, BQ25756_REG.STATUS1, 4) // 21h..24h
+    const ts = (b[1] >> 4) & 7
+    let faults = (b[3] >> 1) & 0x7f
+    if ((b[0] & 8) !== 0) faults |= BQ25756_FAULT.WATCHDOG
+    if (ts === 3) faults |= BQ25756_FAULT.TS_COLD
+    if (ts === 4) faults |= BQ25756_FAULT.TS_HOT
+    // CHARGE_STAT codes 0..7 (1 is trickle charge, 5 reserved); the table is built here, where it is used.
+    let state = ["off", "precharge", "precharge", "cc", "cv", "off", "topoff", "done"][b[0] & 7]
+    if ((faults & BQ25756_STOPPING_FAULTS) !== 0) state = "fault"
+    return { state, faults, inputPowerGood: (b[1] & 0x80) !== 0 }
 }
