@@ -54,9 +54,8 @@ export const AP33772S_PDO_COUNT = 13
 
 /** CURRENT_SEL code for a current: the largest code not above it (never ask for more than chosen). */
 export function ap33772sCurrentCode(mA: number): number {
-    const c = Math.floor((mA - 1000) / 250)
-    if (c < 0) return 0
-    return c > 15 ? 15 : c
+    // Two arguments each (the VM reads no more); NaN stays NaN.
+    return Math.max(0, Math.min(15, Math.floor((mA - 1000) / 250)))
 }
 
 /** PD_REQMSG: b15:12 object position, b11:8 current code, b7:0 voltage (PPS 100 mV, AVS 200 mV; 0 for fixed). */

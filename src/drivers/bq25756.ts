@@ -121,7 +121,10 @@ function limitValue(chip: Bq25756, value: number, lsb: number, min: number, max:
  * cannot reach it (outside nominal * 1504/1536 .. nominal * 1566/1536). */
 export function bq25756VfbCode(charge_mV: number, nominal_mV: number): number {
     const c = Math.floor(((charge_mV * BQ25756_VFB_NOM_mV) / nominal_mV - BQ25756_VFB_MIN_mV) / 2 + 1e-6)
-    return c >= 0 && c <= 31 ? c : -1
+    if (c >= 0) {
+        if (c <= 31) return c
+    }
+    return -1 // also NaN
 }
 
 /** A 16-bit two's-complement value, sign-extended (shifts work on 32-bit integers). */

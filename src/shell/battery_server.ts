@@ -38,7 +38,8 @@ export class CoopBatteryServer extends SensorServer implements ds.CoopBatterySer
     }
 
     status() {
-        return this.b.status === "known" ? ds.CoopBatteryStatus.Known : ds.CoopBatteryStatus.Unknown
+        if (this.b.status === "known") return ds.CoopBatteryStatus.Known
+        return ds.CoopBatteryStatus.Unknown
     }
     reading() {
         return this.b.soc_pm
