@@ -7,7 +7,7 @@ import { BoxHardware, Supervisor } from "../core/supervisor"
 import { SettingsStore } from "../core/io"
 import { Snapshot } from "../core/snapshot"
 import { errorText } from "../core/persist"
-import { CoopChannelServer } from "./channel_server"
+import { CoopChannelServer, updateChannelServer } from "./channel_server"
 import { CoopBatteryServer } from "./battery_server"
 
 export interface BoxApp {
@@ -79,7 +79,7 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
         try {
             const snap = await sup.tick(ds.millis())
             logEvents(snap)
-            for (let i = 0; i < servers.length; i++) await servers[i].update(snap.channels[i])
+            for (let i = 0; i < servers.length; i++) await updateChannelServer(servers[i], snap.channels[i])
             battery.update(snap.battery, snap.faults)
         } catch (e) {
             // Never let an exception restart the program mid-flight; the missed heartbeat is the alarm.

@@ -49,10 +49,20 @@ async function submitWrite(server: CoopChannelServer, kind: string, field: strin
     if (!r.ok) await announce(server, "commandRejected", r.reason)
 }
 
+/** Give the server the new snapshot; announce a state change as an event. */
+export async function updateChannelServer(server: CoopChannelServer, s: ChannelSnapshot): Promise<void> {
+    const prev = server.snap.state
+    server.snap = s
+    if (s.state === prev) return
+    await announce(server, "stateChanged", stateCode(s.state))
+    if (s.state === "tripped") await announce(server, "tripped", s.reason)
+}
+
 export class CoopChannelServer extends SensorServer implements ds.CoopChannelServerSpec {
     readonly index: number
     readonly submit: Submit
-    private snap: ChannelSnapshot
+    /** The latest snapshot, which the registers render (updateChannelServer). */
+    snap: ChannelSnapshot
     inflight = 0
 
     constructor(index: number, first: ChannelSnapshot, submit: Submit) {
@@ -64,15 +74,6 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
 
     override async _send(pkt: ds.Packet) {
         await boundedSend(this, pkt)
-    }
-
-    /** Take the new snapshot; announce a state change as an event. */
-    async update(s: ChannelSnapshot): Promise<void> {
-        const prev = this.snap.state
-        this.snap = s
-        if (s.state === prev) return
-        await announce(this, "stateChanged", stateCode(s.state))
-        if (s.state === "tripped") await announce(this, "tripped", s.reason)
     }
 
     enabled() {
