@@ -54,15 +54,18 @@ export const AP33772S_PDO_COUNT = 13
 
 /** CURRENT_SEL code for a current: the largest code not above it (never ask for more than chosen). */
 export function ap33772sCurrentCode(mA: number): number {
-    const c = Math.floor((mA - 1000) / 250)
-    return c < 0 ? 0 : c > 15 ? 15 : c
+    // Two arguments each (the VM reads no more); NaN stays NaN.
+    return Math.max(0, Math.min(15, Math.floor((mA - 1000) / 250)))
 }
 
 /** PD_REQMSG: b15:12 object position, b11:8 current code, b7:0 voltage (PPS 100 mV, AVS 200 mV; 0 for fixed). */
 export function ap33772sRequestWord(r: PdRequest): number {
-    const step = r.kind === "avs" ? 200 : 100
-    const v = r.kind === "fixed" ? 0 : Math.floor(r.mV / step)
-    return r.position * 4096 + ap33772sCurrentCode(r.mA) * 256 + (v > 255 ? 255 : v)
+    let v = 0
+    if (r.kind !== "fixed") {
+        v = Math.floor(r.mV / (r.kind === "avs" ? 200 : 100))
+        if (v > 255) v = 255
+    }
+    return r.position * 4096 + ap33772sCurrentCode(r.mA) * 256 + v
 }
 
 export interface VbusReading {
@@ -71,6 +74,21 @@ export interface VbusReading {
     temp_C: number
 }
 
+async function readRegs(chip: Ap33772s, reg: number, n: number): Promise<number[]> {
+    const b = await chip.bus.transfer(chip.address, [reg], n)
+    if (b.length !== n) throw new DeviceError(chip.address, `AP33772S: register ${reg} gave ${b.length} bytes, expected ${n}`)
+    return b
+}
+
+/** Write `bytes` (the register, then its value, low byte first). */
+async function writeRegs(chip: Ap33772s, bytes: number[]): Promise<void> {
+    await chip.bus.transfer(chip.address, bytes, 0)
+}
+
+/**
+ * The AP33772S. What the PD sink runs (status, offers, request, result, VBUS) are methods; the rest are the free
+ * functions below it (ap33772sHardReset, ap33772sSetVbusSwitch), compiled into an image only when it calls them.
+ */
 export class Ap33772s {
     readonly bus: Bus
     readonly address: number
@@ -80,20 +98,14 @@ export class Ap33772s {
         this.address = address
     }
 
-    private async read(reg: number, n: number): Promise<number[]> {
-        const b = await this.bus.transfer(this.address, [reg], n)
-        if (b.length !== n) throw new DeviceError(this.address, "AP33772S: register " + reg + " gave " + b.length + " bytes, expected " + n)
-        return b
-    }
-
     /** Reads (and so clears) STATUS. */
     async readStatus(): Promise<number> {
-        return (await this.read(AP33772S_REG.STATUS, 1))[0]
+        return (await readRegs(this, AP33772S_REG.STATUS, 1))[0]
     }
 
     /** The source's objects (position 1-13), undefined where a slot is empty. */
     async readOffers(): Promise<Offer[]> {
-        const b = await this.read(AP33772S_REG.SRCPDO, 2 * AP33772S_PDO_COUNT)
+        const b = await readRegs(this, AP33772S_REG.SRCPDO, 2 * AP33772S_PDO_COUNT)
         const out: Offer[] = []
         for (let i = 0; i < AP33772S_PDO_COUNT; i++) out.push(decodeAp33772sPdo(b[2 * i] + 256 * b[2 * i + 1], i + 1))
         return out
@@ -106,26 +118,27 @@ export class Ap33772s {
 
     /** The last request's outcome (AP33772S_RESULT). */
     async result(): Promise<number> {
-        return (await this.read(AP33772S_REG.PD_MSGRLT, 1))[0] & 0x0f
+        return (await readRegs(this, AP33772S_REG.PD_MSGRLT, 1))[0] & 0x0f
     }
 
     async readVbus(): Promise<VbusReading> {
-        const v = await this.read(AP33772S_REG.VOLTAGE, 2)
-        const i = await this.read(AP33772S_REG.CURRENT, 1)
-        const t = await this.read(AP33772S_REG.TEMP, 1)
-        return { mV: (v[0] + 256 * v[1]) * 80, mA: i[0] * 24, temp_C: t[0] >= 128 ? t[0] - 256 : t[0] }
+        const v = await readRegs(this, AP33772S_REG.VOLTAGE, 2)
+        const i = await readRegs(this, AP33772S_REG.CURRENT, 1)
+        const t = await readRegs(this, AP33772S_REG.TEMP, 1)
+        // The temperature is a signed byte: sign-extended by shifting (shifts work on 32-bit integers).
+        return { mV: (v[0] + 256 * v[1]) * 80, mA: i[0] * 24, temp_C: (t[0] << 24) >> 24 }
     }
+}
 
-    /** A hard reset of the PD link (the source drops VBUS to 0 and starts over at 5 V). */
-    async hardReset(): Promise<void> {
-        await this.bus.transfer(this.address, [AP33772S_REG.PD_CMDMSG, 1], 0)
-    }
+/** A hard reset of the PD link (the source drops VBUS to 0 and starts over at 5 V). */
+export async function ap33772sHardReset(chip: Ap33772s): Promise<void> {
+    await writeRegs(chip, [AP33772S_REG.PD_CMDMSG, 1])
+}
 
-    /** Let the chip close the VBUS switch once a contract holds (AUTO), or hold it open. */
-    async setVbusSwitch(auto: boolean): Promise<void> {
-        const v = auto ? AP33772S_VOUT_AUTO : AP33772S_VOUT_OFF
-        await this.bus.transfer(this.address, [AP33772S_REG.SYSTEM, v], 0)
-        const back = (await this.read(AP33772S_REG.SYSTEM, 1))[0] & 3
-        if (back !== v) throw new DeviceError(this.address, "AP33772S: SYSTEM reads " + back + ", wrote " + v)
-    }
+/** Let the chip close the VBUS switch once a contract holds (AUTO), or hold it open. */
+export async function ap33772sSetVbusSwitch(chip: Ap33772s, auto: boolean): Promise<void> {
+    const v = auto ? AP33772S_VOUT_AUTO : AP33772S_VOUT_OFF
+    await writeRegs(chip, [AP33772S_REG.SYSTEM, v])
+    const back = (await readRegs(chip, AP33772S_REG.SYSTEM, 1))[0] & 3
+    if (back !== v) throw new DeviceError(chip.address, `AP33772S: SYSTEM reads ${back}, wrote ${v}`)
 }

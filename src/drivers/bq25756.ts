@@ -69,8 +69,6 @@ export const BQ25756_WATCHDOG_ms = 40000
 export const BQ25756_VFB_MIN_mV = 1504
 export const BQ25756_VFB_NOM_mV = 1536
 const PART_NUM = 2
-/** CHARGE_STAT codes 0..7 (1 is trickle charge, 5 reserved). */
-const STATES = ["off", "precharge", "precharge", "cc", "cv", "off", "topoff", "done"]
 
 export interface Bq25756Settings {
     /** Pack voltage the board's FB divider gives at VFB_REG = 1536 mV (the nominal the trim works around). */
@@ -105,73 +103,78 @@ export interface Bq25756Adc {
 }
 
 /**
- * Register code for `value` in steps of `lsb`, rounded down. Above `max`: clamped to `max` (the chip would clamp
- * too). Below `min`: clamped up to `min` when `lowOk` (the higher value is the cautious side), else -1 (refused).
- * NaN is always refused.
+ * The value for a limit register whose code sits in bits n:2: the code for `value` in steps of `lsb`, rounded
+ * down, shifted into place. Above `max`: clamped to `max` (the chip would clamp too). Below `min`: clamped up
+ * to `min` when `lowOk` (the higher value is the cautious side), else refused with DeviceError, as is NaN.
  */
-export function bq25756Code(value: number, lsb: number, min: number, max: number, lowOk: boolean): number {
+function limitValue(chip: Bq25756, value: number, lsb: number, min: number, max: number, lowOk: boolean, what: string): number {
     let c = Math.floor(value / lsb + 1e-9)
-    if (isNaN(c)) return -1
-    if (c < min) c = lowOk ? min : -1
-    return c > max ? max : c
+    // Clamped up where that is the cautious side; NaN is not below anything: it stays NaN and is refused next.
+    if (c < min) {
+        if (lowOk) c = min
+    }
+    if (!(c >= min)) throw new DeviceError(chip.address, `BQ25756 ${what} ${value} is below the chip's minimum ${min * lsb}`)
+    return (c > max ? max : c) << 2
 }
 
 /** VFB_REG code for a charge voltage with a divider whose nominal is `nominal_mV`, rounded down; -1 if the trim
  * cannot reach it (outside nominal * 1504/1536 .. nominal * 1566/1536). */
 export function bq25756VfbCode(charge_mV: number, nominal_mV: number): number {
     const c = Math.floor(((charge_mV * BQ25756_VFB_NOM_mV) / nominal_mV - BQ25756_VFB_MIN_mV) / 2 + 1e-6)
-    return c >= 0 && c <= 31 ? c : -1
+    if (c >= 0) {
+        if (c <= 31) return c
+    }
+    return -1 // also NaN
 }
 
+/** A 16-bit two's-complement value, sign-extended (shifts work on 32-bit integers). */
 function signed16(v: number): number {
-    return v >= 0x8000 ? v - 0x10000 : v
+    return (v << 16) >> 16
 }
 
+async function readRegs(chip: Bq25756, reg: number, n: number): Promise<number[]> {
+    const address = chip.address
+    const b = await chip.bus.transfer(address, [reg], n)
+    if (!b || b.length !== n) throw new BusError(address, `short read from ${hex8(address)} reg ${hex8(reg)}`)
+    return b
+}
+
+/**
+ * Write register/value pairs from a flat list [reg, value, reg, value, ...], each read back. Registers below
+ * 14h are 16-bit, written little-endian in one transfer; the rest are 8-bit.
+ */
+async function writeChecked(chip: Bq25756, plan: number[]): Promise<void> {
+    const address = chip.address
+    for (let i = 0; i < plan.length; i += 2) {
+        const reg = plan[i]
+        const value = plan[i + 1]
+        const wide = reg < 0x14
+        const bytes = [reg, value & 0xff]
+        if (wide) bytes.push(value >> 8)
+        await chip.bus.transfer(address, bytes, 0)
+        const b = await readRegs(chip, reg, bytes.length - 1)
+        let got = b[0]
+        if (wide) got |= b[1] << 8
+        if (got !== value) throw new DeviceError(address, `BQ25756 register ${hex8(reg)} reads ${hex16(got)}, wrote ${hex16(value)}`)
+    }
+}
+
+/**
+ * The BQ25756. The operations the charge loop runs every period (configure, kickWatchdog, readAdc) are methods;
+ * the rest are the free functions below it (bq25756Probe, ...), compiled into an image only when it calls them.
+ */
 export class Bq25756 {
-    private bus: Bus
+    readonly bus: Bus
     readonly address: number
     /** Input sense resistor RAC_SNS (the battery one is fixed at 5 mOhm by the datasheet). */
-    private acSense_mOhm: number
-    /** What configure() last wrote to CHARGER_CTRL (17h), for the watchdog kick. */
-    private ctrl = 0xc0
+    readonly acSense_mOhm: number
+    /** What was last written to CHARGER_CTRL (17h), for the watchdog kick. */
+    ctrl = 0xc0
 
     constructor(bus: Bus, address: number, acSense_mOhm = 5) {
         this.bus = bus
         this.address = address
         this.acSense_mOhm = acSense_mOhm
-    }
-
-    private async read(r: number, n: number): Promise<number[]> {
-        const b = await this.bus.transfer(this.address, [r], n)
-        if (!b || b.length !== n) throw new BusError(this.address, "short read from " + hex8(this.address) + " reg " + hex8(r))
-        return b
-    }
-
-    /** Write an n-byte (1 or 2) register, little-endian in one transfer, and read it back. */
-    private async put(r: number, v: number, n: number): Promise<void> {
-        await this.bus.transfer(this.address, n === 2 ? [r, v & 0xff, v >> 8] : [r, v], 0)
-        const b = await this.read(r, n)
-        const got = n === 2 ? b[0] | (b[1] << 8) : b[0]
-        if (got !== v) throw new DeviceError(this.address, "BQ25756 register " + hex8(r) + " reads " + hex16(got) + ", wrote " + hex16(v))
-    }
-
-    /** Write register/value pairs from a flat list [reg, value, reg, value, ...]; 16-bit below 14h. */
-    private async putAll(plan: number[]): Promise<void> {
-        for (let i = 0; i < plan.length; i += 2) await this.put(plan[i], plan[i + 1], plan[i] < 0x14 ? 2 : 1)
-    }
-
-    async probe(): Promise<void> {
-        const v = (await this.read(BQ25756_REG.PART_INFO, 1))[0]
-        const pn = (v >> 3) & 15
-        if (pn !== PART_NUM)
-            throw new DeviceError(this.address, "no BQ25756 at " + hex8(this.address) + ": part information (reg 0x3d) reads " + hex8(v) + ", PART_NUM " + pn + ", expected " + PART_NUM)
-    }
-
-    /** Code for a current limit; throws on a value it refuses (see bq25756Code). */
-    private code(v: number, lsb: number, min: number, max: number, lowOk: boolean, what: string): number {
-        const c = bq25756Code(v, lsb, min, max, lowOk)
-        if (c < 0) throw new DeviceError(this.address, "BQ25756 " + what + " " + v + " is below the chip's minimum " + min * lsb)
-        return c
     }
 
     /**
@@ -183,41 +186,23 @@ export class Bq25756 {
     async configure(s: Bq25756Settings): Promise<void> {
         const vfb = bq25756VfbCode(s.chargeVoltage_mV, s.dividerNominal_mV)
         if (vfb < 0)
-            throw new DeviceError(this.address, "BQ25756 charge voltage " + s.chargeVoltage_mV + " mV is outside the trim range of the " + s.dividerNominal_mV + " mV divider")
-        const ctrl = 0xc0 | (s.chargeEnabled ? 1 : 0) // VRECHG 97.6 %, EN_CHG_BIT_RESET_BEHAVIOR 0, no HIZ
+            throw new DeviceError(this.address, `BQ25756 charge voltage ${s.chargeVoltage_mV} mV is outside the trim range of the ${s.dividerNominal_mV} mV divider`)
+        const ctrl = s.chargeEnabled ? 0xc1 : 0xc0 // VRECHG 97.6 %, EN_CHG_BIT_RESET_BEHAVIOR 0, no HIZ, EN_CHG
         const plan = [
             BQ25756_REG.VFB_REG, vfb,
-            BQ25756_REG.ICHG, this.code(s.chargeCurrent_mA, 50, 8, 400, false, "charge current mA") << 2,
-            BQ25756_REG.IAC_DPM, this.code(s.inputCurrent_mA, 250 / this.acSense_mOhm, 8, 400, false, "input current mA") << 2,
-            BQ25756_REG.VAC_DPM, this.code(s.inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV") << 2,
-            BQ25756_REG.IPRECHG, this.code(s.prechargeCurrent_mA, 50, 5, 200, false, "precharge current mA") << 2,
-            BQ25756_REG.ITERM, this.code(s.termCurrent_mA, 50, 5, 200, true, "termination current mA") << 2,
+            BQ25756_REG.ICHG, limitValue(this, s.chargeCurrent_mA, 50, 8, 400, false, "charge current mA"),
+            BQ25756_REG.IAC_DPM, limitValue(this, s.inputCurrent_mA, 250 / this.acSense_mOhm, 8, 400, false, "input current mA"),
+            BQ25756_REG.VAC_DPM, limitValue(this, s.inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV"),
+            BQ25756_REG.IPRECHG, limitValue(this, s.prechargeCurrent_mA, 50, 5, 200, false, "precharge current mA"),
+            BQ25756_REG.ITERM, limitValue(this, s.termCurrent_mA, 50, 5, 200, true, "termination current mA"),
             BQ25756_REG.PRECHG_TERM_CTRL, 0x0f, // EN_TERM, VBAT_LOWV 71.4 %, EN_PRECHG
             BQ25756_REG.TIMER_CTRL, 0x1d, // watchdog 40 s, safety timer 12 h (x2 in DPM)
             BQ25756_REG.ADC_CTRL, 0x80, // ADC on, continuous, 15-bit; the default channels (all but VFB) stay
+            BQ25756_REG.CHARGER_CTRL, ctrl,
         ]
         // Stopping charging goes first, starting it last: no moment charges with half-written limits.
-        if (!s.chargeEnabled) await this.put(BQ25756_REG.CHARGER_CTRL, ctrl, 1)
-        await this.putAll(plan)
-        await this.put(BQ25756_REG.CHARGER_CTRL, ctrl, 1)
-        this.ctrl = ctrl
-    }
-
-    /** Charge current limit (clamped at 20 A, refused below 400 mA). */
-    async setChargeCurrent_mA(mA: number): Promise<void> {
-        await this.put(BQ25756_REG.ICHG, this.code(mA, 50, 8, 400, false, "charge current mA") << 2, 2)
-    }
-
-    /** Input current limit and VINDPM, e.g. after a new PD contract (same clamping as configure). */
-    async setInputLimits(inputCurrent_mA: number, inputVoltageMin_mV: number): Promise<void> {
-        const iac = this.code(inputCurrent_mA, 250 / this.acSense_mOhm, 8, 400, false, "input current mA")
-        const vac = this.code(inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV")
-        await this.putAll([BQ25756_REG.IAC_DPM, iac << 2, BQ25756_REG.VAC_DPM, vac << 2])
-    }
-
-    async setChargeEnabled(on: boolean): Promise<void> {
-        const ctrl = (this.ctrl & 0xfe) | (on ? 1 : 0)
-        await this.put(BQ25756_REG.CHARGER_CTRL, ctrl, 1)
+        if (ctrl === 0xc0) await writeChecked(this, [BQ25756_REG.CHARGER_CTRL, ctrl])
+        await writeChecked(this, plan)
         this.ctrl = ctrl
     }
 
@@ -227,26 +212,15 @@ export class Bq25756 {
      * again (a write would put it back in host mode and hide the expiry).
      */
     async kickWatchdog(): Promise<void> {
-        const s = (await this.read(BQ25756_REG.STATUS1, 1))[0]
+        const s = (await readRegs(this, BQ25756_REG.STATUS1, 1))[0]
         if ((s & 8) !== 0) throw new DeviceError(this.address, "BQ25756 watchdog expired: limits are back at their defaults, configure again")
         await this.bus.transfer(this.address, [BQ25756_REG.CHARGER_CTRL, this.ctrl | 0x20], 0)
     }
 
-    async readStatus(): Promise<Bq25756Status> {
-        const b = await this.read(BQ25756_REG.STATUS1, 4) // 21h..24h
-        const ts = (b[1] >> 4) & 7
-        let faults = (b[3] >> 1) & 0x7f
-        if ((b[0] & 8) !== 0) faults |= BQ25756_FAULT.WATCHDOG
-        if (ts === 3) faults |= BQ25756_FAULT.TS_COLD
-        if (ts === 4) faults |= BQ25756_FAULT.TS_HOT
-        const state = (faults & BQ25756_STOPPING_FAULTS) !== 0 ? "fault" : STATES[b[0] & 7]
-        return { state, faults, inputPowerGood: (b[1] & 0x80) !== 0 }
-    }
-
     /** The ADC results (configure() turns the ADC on). Two reads: 35h/36h are not in the register map. */
     async readAdc(): Promise<Bq25756Adc> {
-        const b = await this.read(BQ25756_REG.IAC_ADC, 8) // 2Dh..34h: IAC, IBAT, VAC, VBAT
-        const t = await this.read(BQ25756_REG.TS_ADC, 2)
+        const b = await readRegs(this, BQ25756_REG.IAC_ADC, 8) // 2Dh..34h: IAC, IBAT, VAC, VBAT
+        const t = await readRegs(this, BQ25756_REG.TS_ADC, 2)
         return {
             vbus_mV: (b[4] | (b[5] << 8)) * 2,
             ibus_mA: (signed16(b[0] | (b[1] << 8)) * 4) / this.acSense_mOhm,
@@ -256,4 +230,44 @@ export class Bq25756 {
             ts_pct: ((t[0] | (t[1] << 8)) * 100) / 1024,
         }
     }
+}
+
+/** Check that the chip at the driver's address is a BQ25756 (PART_NUM in 3Dh). */
+export async function bq25756Probe(chip: Bq25756): Promise<void> {
+    const v = (await readRegs(chip, BQ25756_REG.PART_INFO, 1))[0]
+    const pn = (v >> 3) & 15
+    if (pn !== PART_NUM)
+        throw new DeviceError(chip.address, `no BQ25756 at ${hex8(chip.address)}: part information (reg 0x3d) reads ${hex8(v)}, PART_NUM ${pn}, expected ${PART_NUM}`)
+}
+
+/** Charge current limit (clamped at 20 A, refused below 400 mA). */
+export async function bq25756SetChargeCurrent_mA(chip: Bq25756, mA: number): Promise<void> {
+    await writeChecked(chip, [BQ25756_REG.ICHG, limitValue(chip, mA, 50, 8, 400, false, "charge current mA")])
+}
+
+/** Input current limit and VINDPM, e.g. after a new PD contract (same clamping as configure). */
+export async function bq25756SetInputLimits(chip: Bq25756, inputCurrent_mA: number, inputVoltageMin_mV: number): Promise<void> {
+    await writeChecked(chip, [
+        BQ25756_REG.IAC_DPM, limitValue(chip, inputCurrent_mA, 250 / chip.acSense_mOhm, 8, 400, false, "input current mA"),
+        BQ25756_REG.VAC_DPM, limitValue(chip, inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV"),
+    ])
+}
+
+export async function bq25756SetChargeEnabled(chip: Bq25756, on: boolean): Promise<void> {
+    const ctrl = on ? 0xc1 : 0xc0 // as configure() writes it
+    await writeChecked(chip, [BQ25756_REG.CHARGER_CTRL, ctrl])
+    chip.ctrl = ctrl
+}
+
+export async function bq25756ReadStatus(chip: Bq25756): Promise<Bq25756Status> {
+    const b = await readRegs(chip, BQ25756_REG.STATUS1, 4) // 21h..24h
+    const ts = (b[1] >> 4) & 7
+    let faults = (b[3] >> 1) & 0x7f
+    if ((b[0] & 8) !== 0) faults |= BQ25756_FAULT.WATCHDOG
+    if (ts === 3) faults |= BQ25756_FAULT.TS_COLD
+    if (ts === 4) faults |= BQ25756_FAULT.TS_HOT
+    // CHARGE_STAT codes 0..7 (1 is trickle charge, 5 reserved); the table is built here, where it is used.
+    let state = ["off", "precharge", "precharge", "cc", "cv", "off", "topoff", "done"][b[0] & 7]
+    if ((faults & BQ25756_STOPPING_FAULTS) !== 0) state = "fault"
+    return { state, faults, inputPowerGood: (b[1] & 0x80) !== 0 }
 }

@@ -8,7 +8,7 @@ import { CommandResult } from "../core/commands"
 export class CoopBatteryServer extends SensorServer implements ds.CoopBatteryServerSpec {
     private b: BatterySnapshot
     private faultText = ""
-    private inflight = [0]
+    inflight = 0
     private submit: (raw: any) => CommandResult
 
     constructor(first: BatterySnapshot, submit: (raw: any) => CommandResult) {
@@ -18,7 +18,7 @@ export class CoopBatteryServer extends SensorServer implements ds.CoopBatterySer
     }
 
     override async _send(pkt: ds.Packet) {
-        await boundedSend(this.serviceIndex, pkt, this.inflight)
+        await boundedSend(this, pkt)
     }
 
     update(b: BatterySnapshot, faults: string[]): void {
@@ -38,7 +38,8 @@ export class CoopBatteryServer extends SensorServer implements ds.CoopBatterySer
     }
 
     status() {
-        return this.b.status === "known" ? ds.CoopBatteryStatus.Known : ds.CoopBatteryStatus.Unknown
+        if (this.b.status === "known") return ds.CoopBatteryStatus.Known
+        return ds.CoopBatteryStatus.Unknown
     }
     reading() {
         return this.b.soc_pm

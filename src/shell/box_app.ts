@@ -7,7 +7,7 @@ import { BoxHardware, Supervisor } from "../core/supervisor"
 import { SettingsStore } from "../core/io"
 import { Snapshot } from "../core/snapshot"
 import { errorText } from "../core/persist"
-import { CoopChannelServer } from "./channel_server"
+import { CoopChannelServer, updateChannelServer } from "./channel_server"
 import { CoopBatteryServer } from "./battery_server"
 
 export interface BoxApp {
@@ -26,25 +26,11 @@ type DsServerHook = typeof ds & { _onServerPacket(pkt: ds.Packet): Promise<void>
  */
 const MAX_REQUESTS = 3
 
-function boundRequests(): void {
-    const d = ds as DsServerHook
-    const inner = d._onServerPacket
-    let busy = 0
-    d._onServerPacket = async (pkt: ds.Packet) => {
-        if (busy >= MAX_REQUESTS && pkt.isRegGet) return
-        busy++
-        try {
-            await inner(pkt)
-        } finally {
-            busy--
-        }
-    }
-}
-
 function logEvents(s: Snapshot): void {
     for (const e of s.events) {
-        const who = e.channel >= 0 ? "ch" + e.channel : "box"
-        console.log(who + " " + e.kind + (e.state ? " " + e.state : "") + ": " + e.message)
+        let who = "box"
+        if (e.channel >= 0) who = "ch" + e.channel
+        console.log(`${who} ${e.kind}${e.state ? " " + e.state : ""}: ${e.message}`)
     }
 }
 
@@ -59,28 +45,42 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
     }
     const sup = new Supervisor(cfg, hw, store)
     await sup.start(ds.millis())
-    let last = sup.snapshot(ds.millis())
-    logEvents(last)
+    const first = sup.snapshot(ds.millis())
+    logEvents(first)
     const servers: CoopChannelServer[] = []
     const submit = (raw: any) => sup.submit(raw, ds.millis())
     for (let i = 0; i < cfg.channels.length; i++) {
-        const srv = new CoopChannelServer(i, last.channels[i], submit)
+        const srv = new CoopChannelServer(i, first.channels[i], submit)
         startServer(srv, { roleName: "ch" + i })
         servers.push(srv)
     }
-    const battery = new CoopBatteryServer(last.battery, submit)
+    const battery = new CoopBatteryServer(first.battery, submit)
     startServer(battery, { roleName: "battery" })
-    boundRequests()
+    // Bound the requests in flight (MAX_REQUESTS, above).
+    const d = ds as DsServerHook
+    const inner = d._onServerPacket
+    let requests = 0
+    d._onServerPacket = async (pkt: ds.Packet) => {
+        if (requests >= MAX_REQUESTS) {
+            if (pkt.isRegGet) return
+        }
+        requests++
+        try {
+            await inner(pkt)
+        } finally {
+            requests--
+        }
+    }
     let busy = false
     setInterval(async () => {
         // A tick that outlasts the period is skipped, never run twice at once.
         if (busy) return
         busy = true
         try {
-            last = await sup.tick(ds.millis())
-            logEvents(last)
-            for (let i = 0; i < servers.length; i++) await servers[i].update(last.channels[i])
-            battery.update(last.battery, last.faults)
+            const snap = await sup.tick(ds.millis())
+            logEvents(snap)
+            for (let i = 0; i < servers.length; i++) await updateChannelServer(servers[i], snap.channels[i])
+            battery.update(snap.battery, snap.faults)
         } catch (e) {
             // Never let an exception restart the program mid-flight; the missed heartbeat is the alarm.
             console.log("tick failed: " + errorText(e))

@@ -18,23 +18,52 @@ const MAX_INFLIGHT_SENDS = 4
 
 type DsServerSend = typeof ds & { _serverSend(serviceIndex: number, pkt: ds.Packet): Promise<void> }
 
-/** Server._send with a bound on sends in flight (`count[0]`); beyond it the answer is dropped. */
-export async function boundedSend(serviceIndex: number, pkt: ds.Packet, count: number[]): Promise<void> {
-    if (count[0] >= MAX_INFLIGHT_SENDS) return
-    count[0]++
+/** A server whose answers go through boundedSend(): `inflight` counts its sends in flight. */
+interface BoundedServer {
+    serviceIndex: number
+    inflight: number
+}
+
+/** Server._send with a bound on sends in flight; beyond it the answer is dropped. */
+export async function boundedSend(server: BoundedServer, pkt: ds.Packet): Promise<void> {
+    if (server.inflight >= MAX_INFLIGHT_SENDS) return
+    server.inflight = server.inflight + 1
     try {
         // Same as Server._send (super calls don't compile in DeviceScript).
-        await (ds as DsServerSend)._serverSend(serviceIndex, pkt)
+        await (ds as DsServerSend)._serverSend(server.serviceIndex, pkt)
     } finally {
-        count[0]--
+        server.inflight = server.inflight - 1
     }
 }
 
+/** Send the service's event `name` with its one field. */
+async function announce(server: SensorServer, name: string, value: any): Promise<void> {
+    await server.sendEvent(server.spec.lookup(name).encode(value))
+}
+
+/** A register write as a one-field channel command; a refusal is announced. */
+async function submitWrite(server: CoopChannelServer, kind: string, field: string, value: any): Promise<void> {
+    const raw: any = { kind, channel: server.index }
+    raw[field] = value
+    const r = server.submit(raw)
+    if (!r.ok) await announce(server, "commandRejected", r.reason)
+}
+
+/** Give the server the new snapshot; announce a state change as an event. */
+export async function updateChannelServer(server: CoopChannelServer, s: ChannelSnapshot): Promise<void> {
+    const prev = server.snap.state
+    server.snap = s
+    if (s.state === prev) return
+    await announce(server, "stateChanged", stateCode(s.state))
+    if (s.state === "tripped") await announce(server, "tripped", s.reason)
+}
+
 export class CoopChannelServer extends SensorServer implements ds.CoopChannelServerSpec {
-    private index: number
-    private submit: Submit
-    private snap: ChannelSnapshot
-    private inflight = [0]
+    readonly index: number
+    readonly submit: Submit
+    /** The latest snapshot, which the registers render (updateChannelServer). */
+    snap: ChannelSnapshot
+    inflight = 0
 
     constructor(index: number, first: ChannelSnapshot, submit: Submit) {
         super(ds.CoopChannel.spec, { interval: 500 })
@@ -44,16 +73,7 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     }
 
     override async _send(pkt: ds.Packet) {
-        await boundedSend(this.serviceIndex, pkt, this.inflight)
-    }
-
-    /** Take the new snapshot; announce a state change as an event. */
-    async update(s: ChannelSnapshot): Promise<void> {
-        const prev = this.snap.state
-        this.snap = s
-        if (s.state === prev) return
-        await this.sendEvent(this.spec.lookup("stateChanged").encode(stateCode(s.state)))
-        if (s.state === "tripped") await this.sendEvent(this.spec.lookup("tripped").encode(s.reason))
+        await boundedSend(this, pkt)
     }
 
     enabled() {
@@ -61,7 +81,7 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     }
     async set_enabled(value: boolean) {
         // A bool written from jacdac-ts may arrive as 255.
-        await this.set("channel.enable", "on", !!value)
+        await submitWrite(this, "channel.enable", "on", !!value)
     }
     reading() {
         return this.snap.current_mA
@@ -70,7 +90,7 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
         return this.snap.limit_mA
     }
     async set_currentLimit(value: number) {
-        await this.set("channel.limit", "limit_mA", value)
+        await submitWrite(this, "channel.limit", "limit_mA", value)
     }
     maxReading() {
         return this.snap.rated_mA
@@ -97,35 +117,28 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
         return this.snap.name
     }
     async set_name(value: string) {
-        await this.set("channel.name", "name", value)
+        await submitWrite(this, "channel.name", "name", value)
     }
     priority(): ds.CoopChannelPriority {
         return PRIORITIES.indexOf(this.snap.priority)
     }
     async set_priority(value: ds.CoopChannelPriority) {
-        await this.set("channel.priority", "priority", PRIORITIES[value])
+        await submitWrite(this, "channel.priority", "priority", PRIORITIES[value])
     }
     dailyQuota() {
         return this.snap.quota_Wh
     }
     async set_dailyQuota(value: number) {
-        await this.set("channel.quota", "quota_Wh", value)
+        await submitWrite(this, "channel.quota", "quota_Wh", value)
     }
     outputVoltage() {
         return this.snap.setVoltage_mV
     }
     async set_outputVoltage(value: number) {
-        await this.set("channel.voltage", "voltage_mV", value)
+        await submitWrite(this, "channel.voltage", "voltage_mV", value)
     }
     energyToday() {
         return this.snap.today_mWh
-    }
-    /** A register write as a one-field channel command; a refusal is announced. */
-    private async set(kind: string, field: string, value: any) {
-        const raw: any = { kind, channel: this.index }
-        raw[field] = value
-        const r = this.submit(raw)
-        if (!r.ok) await this.sendEvent(this.spec.lookup("commandRejected").encode(r.reason))
     }
     telemetry(): [number, number, number, number, number, ds.CoopChannelState, boolean, boolean] {
         const s = this.snap

@@ -6,7 +6,16 @@
 //   16-bit registers little-endian: low byte at the address
 import { EmulatedBus } from "../../sim/emulators/emulated_bus"
 import { Bq25756Emulator } from "../../sim/emulators/bq25756"
-import { BQ25756_FAULT, Bq25756, Bq25756Settings } from "../../src/drivers/bq25756"
+import {
+    BQ25756_FAULT,
+    Bq25756,
+    Bq25756Settings,
+    bq25756Probe,
+    bq25756ReadStatus,
+    bq25756SetChargeCurrent_mA,
+    bq25756SetChargeEnabled,
+    bq25756SetInputLimits,
+} from "../../src/drivers/bq25756"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync, errName, errMessage, assertContains } from "../harness/api"
 
 const ADDR = 0x6b
@@ -46,7 +55,7 @@ function settings(): Bq25756Settings {
 
 async function configured(): Promise<Rig> {
     const r = new Rig(5)
-    await r.drv.probe()
+    await bq25756Probe(r.drv)
     await r.drv.configure(settings())
     return r
 }
@@ -66,7 +75,7 @@ async function configureError(r: Rig, field: string, value: number): Promise<any
 
 async function expectState(r: Rig, emuState: string, expected: string): Promise<void> {
     r.emu.setState(emuState)
-    const s = await r.drv.readStatus()
+    const s = await bq25756ReadStatus(r.drv)
     assertEq(s.state, expected, "state for " + emuState)
     assertEq(s.faults, 0, "faults for " + emuState)
     assertEq(s.inputPowerGood, true, "power good for " + emuState)
@@ -77,7 +86,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
         t.test("probe accepts PART_NUM 2 (reg 3Dh reset 0x12)", async () => {
             const r = new Rig(5)
             const e = await catchAsync(async () => {
-                await r.drv.probe()
+                await bq25756Probe(r.drv)
             })
             assertEq(errMessage(e), "", "probe error")
         })
@@ -86,7 +95,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             const r = new Rig(5)
             r.emu.regs[0x3d] = 0x0a // PART_NUM 1, DEV_REV 2
             const e = await catchAsync(async () => {
-                await r.drv.probe()
+                await bq25756Probe(r.drv)
             })
             assertEq(errName(e), "DeviceError", "error type")
             const m = errMessage(e)
@@ -97,7 +106,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             // nothing at the address: the bus NACKs
             const bus = new EmulatedBus()
             const e2 = await catchAsync(async () => {
-                await new Bq25756(bus, ADDR).probe()
+                await bq25756Probe(new Bq25756(bus, ADDR))
             })
             assertEq(errName(e2), "BusError", "empty bus error type")
         })
@@ -157,17 +166,17 @@ export const bq25756Spec: Spec = (t: TestApi) => {
 
         t.test("limits: rounded down, clamped high, low refused or clamped up as documented", async () => {
             const r = await configured()
-            await r.drv.setChargeCurrent_mA(3049)
+            await bq25756SetChargeCurrent_mA(r.drv, 3049)
             assertEq(r.reg16(0x02), 60 << 2, "3049 mA rounds down to 3000")
-            await r.drv.setChargeCurrent_mA(25000)
+            await bq25756SetChargeCurrent_mA(r.drv, 25000)
             assertEq(r.reg16(0x02), 400 << 2, "25 A clamps to 20 A (code 400)")
             const before = r.emu.regs.slice(0)
             let e = await catchAsync(async () => {
-                await r.drv.setChargeCurrent_mA(399)
+                await bq25756SetChargeCurrent_mA(r.drv, 399)
             })
             assertEq(errName(e), "DeviceError", "399 mA refused")
             e = await catchAsync(async () => {
-                await r.drv.setInputLimits(300, 12000)
+                await bq25756SetInputLimits(r.drv, 300, 12000)
             })
             assertEq(errName(e), "DeviceError", "300 mA input refused")
             assertEq(errName(await configureError(r, "prechargeCurrent_mA", 200)), "DeviceError", "200 mA precharge refused")
@@ -175,10 +184,10 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             assertEq(errName(await configureError(r, "termCurrent_mA", NaN)), "DeviceError", "NaN termination refused (not clamped)")
             assertEq(errName(await configureError(r, "dividerNominal_mV", 0)), "DeviceError", "zero divider nominal refused")
             sameRegs(before, r.emu.regs, "refusals")
-            await r.drv.setInputLimits(30000, 3000)
+            await bq25756SetInputLimits(r.drv, 30000, 3000)
             assertEq(r.reg16(0x06), 400 << 2, "30 A input clamps to code 400")
             assertEq(r.reg16(0x08), 210 << 2, "3 V VINDPM clamps up to 4.2 V (code 210)")
-            await r.drv.setInputLimits(1234, 70000)
+            await bq25756SetInputLimits(r.drv, 1234, 70000)
             assertEq(r.reg16(0x06), 24 << 2, "1234 mA -> 24 (1200 mA)")
             assertEq(r.reg16(0x08), 3250 << 2, "70 V VINDPM clamps to 65 V (code 3250)")
             assertEq(errMessage(await configureError(r, "termCurrent_mA", 100)), "", "100 mA termination")
@@ -194,12 +203,12 @@ export const bq25756Spec: Spec = (t: TestApi) => {
 
         t.test("setChargeEnabled and a read-back mismatch", async () => {
             const r = await configured()
-            await r.drv.setChargeEnabled(false)
+            await bq25756SetChargeEnabled(r.drv, false)
             assertEq(r.emu.regs[0x17], 0xc0, "EN_CHG cleared")
             assertEq(r.emu.regulation().enabled, false, "not charging")
             r.bus.readHook = (a: number, w: number[], d: number[]) => (w[0] === 0x02 ? [d[0] ^ 4, d[1]] : d)
             const e = await catchAsync(async () => {
-                await r.drv.setChargeCurrent_mA(2000)
+                await bq25756SetChargeCurrent_mA(r.drv, 2000)
             })
             assertEq(errName(e), "DeviceError", "garbled read-back")
             assertContains(errMessage(e), "0x02", "names the register")
@@ -208,9 +217,9 @@ export const bq25756Spec: Spec = (t: TestApi) => {
         t.test("watchdog: not kicked for 40 s, the chip falls back to defaults and stops charging", async () => {
             const r = await configured()
             r.emu.step(39)
-            assertEq((await r.drv.readStatus()).faults, 0, "39 s: no fault")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, 0, "39 s: no fault")
             r.emu.step(2)
-            const s = await r.drv.readStatus()
+            const s = await bq25756ReadStatus(r.drv)
             assertEq(s.faults, BQ25756_FAULT.WATCHDOG, "41 s: watchdog")
             assertEq(s.state, "off", "state")
             assertEq(r.reg16(0x02), 0x0640, "ICHG back to 20 A")
@@ -226,9 +235,9 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             })
             assertEq(errName(e), "DeviceError", "kick after expiry")
             assertContains(errMessage(e), "configure again", "message")
-            assertEq((await r.drv.readStatus()).faults, BQ25756_FAULT.WATCHDOG, "the kick did not hide the expiry")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, BQ25756_FAULT.WATCHDOG, "the kick did not hide the expiry")
             await r.drv.configure(settings())
-            assertEq((await r.drv.readStatus()).faults, 0, "host mode again")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, 0, "host mode again")
             assertEq(r.reg16(0x02), 0x00f0, "ICHG restored")
         })
 
@@ -238,7 +247,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
                 r.emu.step(30)
                 await r.drv.kickWatchdog()
             }
-            assertEq((await r.drv.readStatus()).faults, 0, "300 s: no fault")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, 0, "300 s: no fault")
             assertEq(r.emu.regs[0x17], 0xc1, "WD_RST reads back 0, EN_CHG kept")
             assertEq(r.reg16(0x02), 0x00f0, "ICHG kept")
             assertEq(r.emu.regulation().enabled, true, "charging")
@@ -260,7 +269,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             const r = await configured()
             r.emu.setState("cc")
             r.emu.setInputOverVoltage(true)
-            let s = await r.drv.readStatus()
+            let s = await bq25756ReadStatus(r.drv)
             assertEq(s.faults, BQ25756_FAULT.INPUT_OV, "input OV")
             assertEq(s.state, "fault", "input OV state")
             assertEq(s.inputPowerGood, false, "input OV: not power good")
@@ -269,23 +278,23 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             assertEq(await r.readByte(0x27), 0x00, "fault flag cleared by the read")
             r.emu.setInputOverVoltage(false)
             r.emu.setThermalShutdown(true)
-            s = await r.drv.readStatus()
+            s = await bq25756ReadStatus(r.drv)
             assertEq(s.faults, BQ25756_FAULT.THERMAL_SHUTDOWN, "TSHUT")
             assertEq(s.state, "fault", "TSHUT state")
             r.emu.setThermalShutdown(false)
             r.emu.setBatteryOverVoltage(true)
-            assertEq((await r.drv.readStatus()).faults, BQ25756_FAULT.BATTERY_OV, "battery OV")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, BQ25756_FAULT.BATTERY_OV, "battery OV")
             r.emu.setBatteryOverVoltage(false)
             r.emu.setTsCold(true)
-            s = await r.drv.readStatus()
+            s = await bq25756ReadStatus(r.drv)
             assertEq(s.faults, BQ25756_FAULT.TS_COLD, "TS cold")
             assertEq(s.state, "fault", "TS cold state")
             assertEq(r.emu.regulation().enabled, false, "TS cold stops charging")
             r.emu.setTsCold(false)
             r.emu.setTsHot(true)
-            assertEq((await r.drv.readStatus()).faults, BQ25756_FAULT.TS_HOT, "TS hot")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, BQ25756_FAULT.TS_HOT, "TS hot")
             r.emu.setTsHot(false)
-            s = await r.drv.readStatus()
+            s = await bq25756ReadStatus(r.drv)
             assertEq(s.faults, 0, "all cleared")
             assertEq(s.state, "cc", "back to CC")
             assertEq(r.emu.regulation().enabled, true, "charging again")
@@ -294,17 +303,17 @@ export const bq25756Spec: Spec = (t: TestApi) => {
         t.test("status: no input is power-not-good and INPUT_UV, not a fault state", async () => {
             const r = await configured()
             r.emu.measure({ vbus_V: 0, ibus_A: 0, vbat_V: 24, ibat_A: 0, dieTemp_C: 30, ts_pct: 50 })
-            const s = await r.drv.readStatus()
+            const s = await bq25756ReadStatus(r.drv)
             assertEq(s.faults, BQ25756_FAULT.INPUT_UV, "input UV")
             assertEq(s.inputPowerGood, false, "not power good")
             assertEq(s.state, "off", "state")
             // die temperature drives TSHUT: on at 150 C, off below 135 C
             r.emu.measure({ vbus_V: 20, ibus_A: 0, vbat_V: 24, ibat_A: 0, dieTemp_C: 151, ts_pct: 50 })
-            assertEq((await r.drv.readStatus()).faults, BQ25756_FAULT.THERMAL_SHUTDOWN, "151 C")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, BQ25756_FAULT.THERMAL_SHUTDOWN, "151 C")
             r.emu.measure({ vbus_V: 20, ibus_A: 0, vbat_V: 24, ibat_A: 0, dieTemp_C: 140, ts_pct: 50 })
-            assertEq((await r.drv.readStatus()).faults, BQ25756_FAULT.THERMAL_SHUTDOWN, "140 C: hysteresis")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, BQ25756_FAULT.THERMAL_SHUTDOWN, "140 C: hysteresis")
             r.emu.measure({ vbus_V: 20, ibus_A: 0, vbat_V: 24, ibat_A: 0, dieTemp_C: 130, ts_pct: 50 })
-            assertEq((await r.drv.readStatus()).faults, 0, "130 C")
+            assertEq((await bq25756ReadStatus(r.drv)).faults, 0, "130 C")
         })
 
         t.test("ADC: exact codes and scaling", async () => {

@@ -72,15 +72,17 @@ export function ap33772sCurrent_mA(code: number): number {
  * voltage (100 mV steps for SPR positions 1-7, 200 mV for EPR positions 8-13). Undefined when not detected.
  */
 export function decodeAp33772sPdo(w: number, position: number): Offer {
-    if (!(w >= 0 && w <= 0xffff) || field(w, 15, 1) === 0) return undefined
+    // 16 bits: shifts and masks are exact here (field() is for the 32-bit objects).
+    if (!(w >= 0 && w <= 0xffff)) return undefined
+    if ((w & 0x8000) === 0) return undefined
     const epr = position >= 8
-    const max_mV = field(w, 0, 8) * (epr ? 200 : 100)
-    const mA = ap33772sCurrent_mA(field(w, 10, 4))
+    const max_mV = (w & 0xff) * (epr ? 200 : 100)
     if (max_mV === 0) return undefined
-    if (field(w, 14, 1) === 0) return offer("fixed", position, max_mV, max_mV, mA, 0)
+    const mA = ap33772sCurrent_mA((w >> 10) & 15)
+    if ((w & 0x4000) === 0) return offer("fixed", position, max_mV, max_mV, mA, 0)
     // The minimum-voltage code: 1 = the range's floor (3.3 V PPS, 15 V AVS), 2 = above it up to 5 V / 20 V.
     // Codes 0 and 3 leave it unstated: the policy takes the higher bound, never asking for too little.
-    const code = field(w, 8, 2)
-    const min_mV = epr ? (code === 1 ? 15000 : 20000) : code === 1 ? 3300 : 5000
+    let min_mV = epr ? 20000 : 5000
+    if (((w >> 8) & 3) === 1) min_mV = epr ? 15000 : 3300
     return offer(epr ? "avs" : "pps", position, min_mV, max_mV, mA, 0)
 }
