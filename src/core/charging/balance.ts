@@ -57,54 +57,54 @@ export class BalancePlan {
         }
         // The SOCs are trusted at rest (the last rest before a charge included: the plan's excess charges
         // stay true through any current the cells share).
-        if (inp.atRest) this.plan(inp)
-        this.mask = chooseBleed(this.wanted(inp), inp.temp_C, this.turn++)
+        if (inp.atRest) this.excess_mAh = plan(inp)
+        this.mask = chooseBleed(wanted(this.excess_mAh, inp), inp.temp_C, this.turn++)
         return this.mask
     }
+}
 
-    /**
-     * Aligned at the top: cell i still takes (1 - soc_i) x Q_i to be full; the cell that needs the most sets
-     * the pace, and every other bleeds the difference, so all reach full together. With equal capacities this
-     * is the SOC difference times the capacity; with unequal ones it also covers the smaller cell filling
-     * first, which is where a spread shows and a high cell is at risk.
-     */
-    private plan(inp: BalanceInputs): void {
-        const need: number[] = []
-        let most = 0
-        for (let i = 0; i < inp.soc.length; i++) {
-            need.push((1 - inp.soc[i]) * inp.capacity_mAh[i])
-            if (need[i] > most) most = need[i]
-        }
-        // Only what the estimate is sure of: each excess less the uncertainty of the two needs it compares (no
-        // bleeding on estimation noise; the voltage-based top balancing finishes the job near full).
-        const ex: number[] = []
-        for (let i = 0; i < need.length; i++) {
-            const u_mAh = i < inp.sigma.length ? inp.sigma[i] * inp.capacity_mAh[i] * Math.SQRT2 : 0
-            ex.push(Math.max(0, most - need[i] - u_mAh))
-        }
-        this.excess_mAh = ex
+/**
+ * The excess each cell should bleed, aligned at the top: cell i still takes (1 - soc_i) x Q_i to be full; the cell
+ * that needs the most sets the pace, and every other bleeds the difference, so all reach full together. With equal
+ * capacities this is the SOC difference times the capacity; with unequal ones it also covers the smaller cell
+ * filling first, which is where a spread shows and a high cell is at risk.
+ */
+function plan(inp: BalanceInputs): number[] {
+    const need: number[] = []
+    let most = 0
+    for (let i = 0; i < inp.soc.length; i++) {
+        need.push((1 - inp.soc[i]) * inp.capacity_mAh[i])
+        if (need[i] > most) most = need[i]
     }
+    // Only what the estimate is sure of: each excess less the uncertainty of the two needs it compares (no
+    // bleeding on estimation noise; the voltage-based top balancing finishes the job near full).
+    const ex: number[] = []
+    for (let i = 0; i < need.length; i++) {
+        const u_mAh = i < inp.sigma.length ? inp.sigma[i] * inp.capacity_mAh[i] * Math.SQRT2 : 0
+        ex.push(Math.max(0, most - need[i] - u_mAh))
+    }
+    return ex
+}
 
-    /** Per cell, how much it should bleed now (0: not at all): the planned excess, or the top-balance spread. */
-    private wanted(inp: BalanceInputs): number[] {
-        const n = inp.cell_mV.length
-        const w: number[] = []
-        let vMin = 1e9
-        let vMax = -1e9
-        for (const v of inp.cell_mV) {
-            if (v < vMin) vMin = v
-            if (v > vMax) vMax = v
-        }
-        const top = inp.charging && vMax >= inp.maxCharge_mV - TOP_FROM_mV
-        for (let i = 0; i < n; i++) {
-            const ex = i < this.excess_mAh.length ? this.excess_mAh[i] : 0
-            let x = ex >= EXCESS_MIN_mAh ? ex : 0
-            // Near full the voltages speak: a cell above the lowest by more than the spread bleeds.
-            if (top) x = inp.cell_mV[i] - vMin > TOP_SPREAD_mV ? inp.cell_mV[i] - vMin : 0
-            w.push(x)
-        }
-        return w
+/** Per cell, how much it should bleed now (0: not at all): the planned excess, or the top-balance spread. */
+function wanted(excess_mAh: number[], inp: BalanceInputs): number[] {
+    const n = inp.cell_mV.length
+    const w: number[] = []
+    let vMin = 1e9
+    let vMax = -1e9
+    for (const v of inp.cell_mV) {
+        if (v < vMin) vMin = v
+        if (v > vMax) vMax = v
     }
+    const top = inp.charging && vMax >= inp.maxCharge_mV - TOP_FROM_mV
+    for (let i = 0; i < n; i++) {
+        const ex = i < excess_mAh.length ? excess_mAh[i] : 0
+        let x = ex >= EXCESS_MIN_mAh ? ex : 0
+        // Near full the voltages speak: a cell above the lowest by more than the spread bleeds.
+        if (top) x = inp.cell_mV[i] - vMin > TOP_SPREAD_mV ? inp.cell_mV[i] - vMin : 0
+        w.push(x)
+    }
+    return w
 }
 
 /**

@@ -91,10 +91,10 @@ export class ChargeController implements ChargingPort {
     /** Balancing: the plan, and where its bleed mask goes (undefined: the AFE's CB_ACTIVE_CELLS; benchmarks bleed the plant). */
     readonly balance = new BalancePlan()
     bleed: (mask: number) => Promise<void> = undefined
-    private afe: Bq76907 = undefined
-    private bledMask = 0
+    afe: Bq76907 = undefined
+    bledMask = 0
     private cells = 0
-    private last_ms = -1
+    last_ms = -1
     private busySince_ms = 0
     /** The owner's rating for the DC source, mA, and whether it is a car (parked-car protection). */
     dcRating_mA = 8000
@@ -115,11 +115,7 @@ export class ChargeController implements ChargingPort {
         selUsb.write(false)
         selDc.write(false)
         const self = this
-        pd.note = m => self.say(m)
-    }
-
-    private say(message: string): void {
-        if (this.note) this.note(message)
+        pd.note = m => say(self, m)
     }
 
     /**
@@ -168,7 +164,7 @@ export class ChargeController implements ChargingPort {
             this.written = ""
             this.bledMask = -1
         }
-        if (this.problem !== was) this.say(this.problem === "" ? "charging: working again" : `charging stopped: ${this.problem}`)
+        if (this.problem !== was) say(this, this.problem === "" ? "charging: working again" : `charging stopped: ${this.problem}`)
     }
 
     /** One period. `dcOpen_mV`: the DC input's voltage at its connector (its own divider on the MCU's ADC). */
@@ -247,7 +243,7 @@ export class ChargeController implements ChargingPort {
         cfg.termCurrent_mA = Math.max(250, Math.round(pack.capacity_mAh * 0.05))
         cfg.chargeEnabled = on
         this.cells = pack.cell_mV.length
-        await this.bleedStep(now_ms, pack, on)
+        await bleedStep(this, now_ms, pack, on)
         // Written only when something changed (or the chip's watchdog expired and it forgot); otherwise only
         // the watchdog is kicked.
         const key = `${cfg.chargeVoltage_mV},${cfg.chargeCurrent_mA},${cfg.inputCurrent_mA},${inV_mV},${cfg.termCurrent_mA},${on}`
@@ -261,18 +257,6 @@ export class ChargeController implements ChargingPort {
         }
         await this.chg.configure(cfg)
         this.written = key
-    }
-
-    private async bleedStep(now_ms: number, pack: PackState, charging: boolean): Promise<void> {
-        const dt_s = this.last_ms < 0 ? 0 : (now_ms - this.last_ms) / 1000
-        this.last_ms = now_ms
-        const mask = this.balance.step({ soc: pack.cellSoc, capacity_mAh: pack.cellCapacity_mAh, sigma: pack.cellSigma, cell_mV: pack.cell_mV, atRest: pack.atRest, charging, maxCharge_mV: this.chem.maxCharge_mV, temp_C: pack.boardTemp_C }, dt_s)
-        // The AFE keeps its mask: written only when it changes.
-        if (mask !== this.bledMask) {
-            if (this.bleed) await this.bleed(mask)
-            else if (this.afe) await bq76907SetBalancing(this.afe, mask)
-            this.bledMask = mask
-        }
     }
 
     snapshot(now_ms: number): ChargingSnapshot {
@@ -304,6 +288,22 @@ export class ChargeController implements ChargingPort {
             snap.input_mA = Math.round(a.ibus_mA)
         }
         return snap
+    }
+}
+
+function say(ctl: ChargeController, message: string): void {
+    if (ctl.note) ctl.note(message)
+}
+
+/** Balancing for one period: the plan's mask, written to the AFE only when it changes (the AFE keeps it). */
+async function bleedStep(ctl: ChargeController, now_ms: number, pack: PackState, charging: boolean): Promise<void> {
+    const dt_s = ctl.last_ms < 0 ? 0 : (now_ms - ctl.last_ms) / 1000
+    ctl.last_ms = now_ms
+    const mask = ctl.balance.step({ soc: pack.cellSoc, capacity_mAh: pack.cellCapacity_mAh, sigma: pack.cellSigma, cell_mV: pack.cell_mV, atRest: pack.atRest, charging, maxCharge_mV: ctl.chem.maxCharge_mV, temp_C: pack.boardTemp_C }, dt_s)
+    if (mask !== ctl.bledMask) {
+        if (ctl.bleed) await ctl.bleed(mask)
+        else if (ctl.afe) await bq76907SetBalancing(ctl.afe, mask)
+        ctl.bledMask = mask
     }
 }
 

@@ -19,7 +19,8 @@ const RECHOOSE_ms = 30000
 export type PdNote = (message: string) => void
 
 export class PdSink {
-    private chip: Ap33772s
+    /** The fields below without `private` are also the module's helpers' (ask, choose, failed, detached). */
+    chip: Ap33772s
     /** Where events go (the charging controller forwards them to the supervisor's log). */
     note: PdNote
     /** "detached", "negotiating", "contract" (or "none": attached, no usable offer). */
@@ -27,9 +28,9 @@ export class PdSink {
     offers: Offer[] = []
     /** The contract in force (undefined when detached); `pending` the request awaiting its result. */
     contract: PdRequest = undefined
-    private pending: PdRequest = undefined
-    private pending_ms = 0
-    private lastRequest_ms = 0
+    pending: PdRequest = undefined
+    pending_ms = 0
+    lastRequest_ms = 0
     private sagSince_ms = -1
     /** Objects that failed since the source attached. */
     avoid: number[] = []
@@ -41,44 +42,6 @@ export class PdSink {
     constructor(chip: Ap33772s, note: PdNote) {
         this.chip = chip
         this.note = note
-    }
-
-    private async ask(r: PdRequest, now_ms: number, why: string): Promise<void> {
-        await this.chip.request(r)
-        this.pending = r
-        this.pending_ms = now_ms
-        this.lastRequest_ms = now_ms
-        this.state = "negotiating"
-        if (why !== "") this.note(`USB-C input: asking for ${describe(r)} (${why})`)
-    }
-
-    /** Choose and ask; with nothing usable, say so and stay on what the source gives by default. */
-    private async choose(now_ms: number, lim: PdLimits, why: string): Promise<void> {
-        const r = choosePdRequest(this.offers, lim, this.avoid)
-        if (!r) {
-            this.state = "none"
-            this.note(`USB-C input: no offer fits (${this.offers.length} objects, the charger takes ${lim.inMin_mV}-${lim.inMax_mV} mV)`)
-            return
-        }
-        await this.ask(r, now_ms, why)
-    }
-
-    private detached(): void {
-        if (this.state !== "detached") this.note("USB-C input: source gone")
-        this.state = "detached"
-        this.contract = undefined
-        this.pending = undefined
-        this.avoid = []
-        this.offers = []
-    }
-
-    /** A contract that failed: never asked again while this source stays attached; the next best instead. */
-    private async failed(r: PdRequest, now_ms: number, lim: PdLimits, why: string): Promise<void> {
-        if (this.avoid.indexOf(r.position) < 0) this.avoid.push(r.position)
-        this.contract = undefined
-        this.pending = undefined
-        this.note(`USB-C input: ${describe(r)} failed (${why})`)
-        await this.choose(now_ms, lim, "fallback")
     }
 
     async poll(now_ms: number, lim: PdLimits): Promise<void> {
@@ -93,11 +56,11 @@ export class PdSink {
             this.offers = (await this.chip.readOffers()).filter(o => o !== undefined)
             this.contract = undefined
             this.sagSince_ms = -1
-            await this.choose(now_ms, lim, this.state === "detached" ? "source attached" : "new offer")
+            await choose(this, now_ms, lim, this.state === "detached" ? "source attached" : "new offer")
             return
         }
         if (v.mV < PRESENT_mV && this.pending === undefined) {
-            if (this.state !== "detached") this.detached()
+            if (this.state !== "detached") detached(this)
             return
         }
         if (this.state === "detached") return
@@ -110,7 +73,7 @@ export class PdSink {
                 this.contract = r
                 this.state = "contract"
                 this.sagSince_ms = -1
-            } else await this.failed(r, now_ms, lim, res === AP33772S_RESULT.BUSY ? "no answer" : `refused, code ${res}`)
+            } else await failed(this, r, now_ms, lim, res === AP33772S_RESULT.BUSY ? "no answer" : `refused, code ${res}`)
             return
         }
         const c = this.contract
@@ -120,17 +83,17 @@ export class PdSink {
         if (!low) this.sagSince_ms = -1
         else if (this.sagSince_ms < 0) this.sagSince_ms = now_ms
         if (low && now_ms - this.sagSince_ms >= SAG_ms) {
-            await this.failed(c, now_ms, lim, `VBUS ${v.mV} mV under load`)
+            await failed(this, c, now_ms, lim, `VBUS ${v.mV} mV under load`)
             return
         }
         if (needsRefresh(c.kind) && now_ms - this.lastRequest_ms >= PROGRAMMABLE_REFRESH_ms) {
-            await this.ask(c, now_ms, "")
+            await ask(this, c, now_ms, "")
             return
         }
         if (now_ms - this.lastRequest_ms >= RECHOOSE_ms) {
             const r = choosePdRequest(this.offers, lim, this.avoid)
             this.lastRequest_ms = now_ms
-            if (r && (r.position !== c.position || Math.abs(r.mV - c.mV) >= 500 || Math.abs(r.mA - c.mA) >= 250)) await this.ask(r, now_ms, "what the box can use changed")
+            if (r && (r.position !== c.position || Math.abs(r.mV - c.mV) >= 500 || Math.abs(r.mA - c.mA) >= 250)) await ask(this, r, now_ms, "what the box can use changed")
         }
     }
 
@@ -142,6 +105,44 @@ export class PdSink {
         const c = this.contract
         return c ? c.power_mW : 0
     }
+}
+
+async function ask(sink: PdSink, r: PdRequest, now_ms: number, why: string): Promise<void> {
+    await sink.chip.request(r)
+    sink.pending = r
+    sink.pending_ms = now_ms
+    sink.lastRequest_ms = now_ms
+    sink.state = "negotiating"
+    if (why !== "") sink.note(`USB-C input: asking for ${describe(r)} (${why})`)
+}
+
+/** Choose and ask; with nothing usable, say so and stay on what the source gives by default. */
+async function choose(sink: PdSink, now_ms: number, lim: PdLimits, why: string): Promise<void> {
+    const r = choosePdRequest(sink.offers, lim, sink.avoid)
+    if (!r) {
+        sink.state = "none"
+        sink.note(`USB-C input: no offer fits (${sink.offers.length} objects, the charger takes ${lim.inMin_mV}-${lim.inMax_mV} mV)`)
+        return
+    }
+    await ask(sink, r, now_ms, why)
+}
+
+function detached(sink: PdSink): void {
+    if (sink.state !== "detached") sink.note("USB-C input: source gone")
+    sink.state = "detached"
+    sink.contract = undefined
+    sink.pending = undefined
+    sink.avoid = []
+    sink.offers = []
+}
+
+/** A contract that failed: never asked again while this source stays attached; the next best instead. */
+async function failed(sink: PdSink, r: PdRequest, now_ms: number, lim: PdLimits, why: string): Promise<void> {
+    if (sink.avoid.indexOf(r.position) < 0) sink.avoid.push(r.position)
+    sink.contract = undefined
+    sink.pending = undefined
+    sink.note(`USB-C input: ${describe(r)} failed (${why})`)
+    await choose(sink, now_ms, lim, "fallback")
 }
 
 function describe(r: PdRequest): string {
