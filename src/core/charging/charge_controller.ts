@@ -80,18 +80,18 @@ export class ChargeController implements ChargingPort {
     private mem: ChargeMemory = { done: false }
     /** The selected input, the last decision and charger reading (for the snapshot). */
     input = ""
-    decision: ChargeDecision = undefined
-    adc: Bq25756Adc = undefined
+    decision: ChargeDecision
+    adc: Bq25756Adc
     lastFull_ms = NaN
     /** Why charging cannot run at all ("" when it can): a charger that does not answer, a divider for another pack. */
     problem = ""
-    note: (message: string) => void = undefined
+    note: (message: string) => void
     /** The settings last written to the charger ("": none yet). */
     private written = ""
     /** Balancing: the plan, and where its bleed mask goes (undefined: the AFE's CB_ACTIVE_CELLS; benchmarks bleed the plant). */
     readonly balance = new BalancePlan()
-    bleed: (mask: number) => Promise<void> = undefined
-    afe: Bq76907 = undefined
+    bleed: (mask: number) => Promise<void>
+    afe: Bq76907
     bledMask = 0
     private cells = 0
     last_ms = -1
@@ -100,7 +100,7 @@ export class ChargeController implements ChargingPort {
     dcRating_mA = 8000
     carMode = false
     /** The DC input's open voltage at its connector (its own divider on the MCU's ADC); undefined: no DC input. */
-    dcSense: () => number = undefined
+    dcSense: () => number
 
     constructor(pd: PdSink, chg: Bq25756, selUsb: DigitalOut, selDc: DigitalOut, chem: Chemistry, board: ChargeBoard, settings: ChargeSettings) {
         this.pd = pd

@@ -27,8 +27,8 @@ export class PdSink {
     state = "detached"
     offers: Offer[] = []
     /** The contract in force (undefined when detached); `pending` the request awaiting its result. */
-    contract: PdRequest = undefined
-    pending: PdRequest = undefined
+    contract: PdRequest
+    pending: PdRequest
     pending_ms = 0
     lastRequest_ms = 0
     private sagSince_ms = -1
