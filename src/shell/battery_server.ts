@@ -1,18 +1,18 @@
 // The pack as a Jacdac service (services/coopbattery.md), rendering the latest BatterySnapshot.
 import * as ds from "@devicescript/core"
-import { SensorServer } from "@devicescript/server"
+import { Server } from "@devicescript/server"
 import { BatterySnapshot } from "../core/battery/monitor"
 import { boundedSend } from "./channel_server"
 import { CommandResult } from "../core/commands"
 
-export class CoopBatteryServer extends SensorServer implements ds.CoopBatteryServerSpec {
+export class CoopBatteryServer extends Server implements ds.CoopBatteryServerSpec {
     private b: BatterySnapshot
     private faultText = ""
     inflight = 0
     private submit: (raw: any) => CommandResult
 
     constructor(first: BatterySnapshot, submit: (raw: any) => CommandResult) {
-        super(ds.CoopBattery.spec, { interval: 1000 })
+        super(ds.CoopBattery.spec)
         this.b = first
         this.submit = submit
     }

@@ -1,7 +1,7 @@
 // One Coop Channel Jacdac service per output. Reads render the latest Snapshot; writes become Commands
 // for the supervisor's validator. A refused write changes nothing and sends `command_rejected`.
 import * as ds from "@devicescript/core"
-import { SensorServer } from "@devicescript/server"
+import { Server } from "@devicescript/server"
 import { CHANNEL_STATES, ChannelSnapshot } from "../core/snapshot"
 import { PRIORITIES } from "../core/load_policy"
 import { CommandResult } from "../core/commands"
@@ -37,7 +37,7 @@ export async function boundedSend(server: BoundedServer, pkt: ds.Packet): Promis
 }
 
 /** Send the service's event `name` with its one field. */
-async function announce(server: SensorServer, name: string, value: any): Promise<void> {
+async function announce(server: Server, name: string, value: any): Promise<void> {
     await server.sendEvent(server.spec.lookup(name).encode(value))
 }
 
@@ -58,7 +58,7 @@ export async function updateChannelServer(server: CoopChannelServer, s: ChannelS
     if (s.state === "tripped") await announce(server, "tripped", s.reason)
 }
 
-export class CoopChannelServer extends SensorServer implements ds.CoopChannelServerSpec {
+export class CoopChannelServer extends Server implements ds.CoopChannelServerSpec {
     readonly index: number
     readonly submit: Submit
     /** The latest snapshot, which the registers render (updateChannelServer). */
@@ -66,7 +66,7 @@ export class CoopChannelServer extends SensorServer implements ds.CoopChannelSer
     inflight = 0
 
     constructor(index: number, first: ChannelSnapshot, submit: Submit) {
-        super(ds.CoopChannel.spec, { interval: 500 })
+        super(ds.CoopChannel.spec)
         this.index = index
         this.snap = first
         this.submit = submit
