@@ -12,6 +12,7 @@ import { plantParamsFor, referencePackFull } from "../plant/plant_params"
 import { BoxConfig, simulatorConfig } from "../../src/core/box_config"
 import { CHANNEL_STATES } from "../../src/core/snapshot"
 import { validateLoad } from "../runner/scenario"
+import { ChargeHardware } from "../board/charge_hardware"
 
 const STEP_MS = 10
 const POLL_MS = 1000
@@ -23,6 +24,12 @@ const SLOW_REGS = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannel
 const LINK_TIMEOUT_MS = 5000
 const LIVE_WATCHDOG_S = 5
 const HEARTBEAT_BIT = 0x80
+/** The charger's input selects (src/shell/sim_link.ts). */
+const INSEL_USB_BIT = 0x100
+const INSEL_DC_BIT = 0x200
+/** The DC inlet's sense is pushed to the VM when it moves this much, and at least this often. */
+const DC_SENSE_STEP_mV = 100
+const DC_SENSE_EVERY_MS = 5000
 
 export interface SwitchReport {
     closedMask: number
@@ -42,12 +49,12 @@ class SimLinkServer extends JDServiceServer {
     constructor(world: World, onPins: (levels: number) => void) {
         super(SRV_COOP_SIM_LINK)
         this.addCommand(CoopSimLinkCmd.Pins, (pkt: Packet) => {
-            if (pkt.data.length >= 1) onPins(pkt.data[0])
+            if (pkt.data.length >= 1) onPins(pkt.data[0] | ((pkt.data.length >= 2 ? pkt.data[1] : 0) << 8))
         })
         this.addCommand(CoopSimLinkCmd.I2c, async (pkt: Packet) => {
             const d = pkt.data
-            if (d.length < 4) return
-            const [seq, address, readLength, pins] = [d[0], d[1], d[2], d[3]]
+            if (d.length < 5) return
+            const [seq, address, readLength, pins] = [d[0], d[1], d[2], d[3] | (d[4] << 8)]
             onPins(pins)
             // A repeat (the VM lost our answer) is answered again, not run again.
             if (seq === this.lastSeq && this.lastResult) {
@@ -57,7 +64,7 @@ class SimLinkServer extends JDServiceServer {
             }
             let out: Uint8Array
             try {
-                const data = await world.board.bus.transfer(address, Array.from(d.slice(4)), readLength)
+                const data = await world.board.bus.transfer(address, Array.from(d.slice(5)), readLength)
                 out = new Uint8Array([seq, 0, ...data])
             } catch (e) {
                 const msg = Buffer.from(String((e as any)?.message ?? e).slice(0, 200), "utf8")
@@ -141,6 +148,11 @@ export class LiveSim {
     private dirty = new Map<number, number>()
     private batteryPolls = 0
 
+    /** The box's charging hardware (PD sink, charger, input selects, DC sense); undefined without a charger. */
+    readonly charging: ChargeHardware = undefined
+    private sentDc_mV = -1e9
+    private sentDc_at = 0
+
     constructor(bus: JDBus, cfg: BoxConfig = simulatorConfig()) {
         this.cfg = cfg
         this.bus = bus
@@ -152,6 +164,7 @@ export class LiveSim {
         bp.watchdogTimeout_s = LIVE_WATCHDOG_S
         this.world = new World(plantParamsFor(cfg, pack, 25), bp)
         this.plant = this.world.plant
+        if (cfg.charger) this.charging = new ChargeHardware(this.world, cfg.charger)
         this.link = new SimLinkServer(this.world, levels => this.onPins(levels))
         bus.addServiceProvider(new JDServerServiceProvider("powercoop-plant", [this.link]))
         for (const c of cfg.channels)
@@ -176,6 +189,30 @@ export class LiveSim {
         const b = this.world.board
         for (let i = 0; i < b.channelCount(); i++) b.enablePin(i).write(((levels >> i) & 1) === 1)
         b.heartbeatPin().write((levels & HEARTBEAT_BIT) !== 0)
+        const c = this.charging
+        if (c) {
+            c.selUsb.write((levels & INSEL_USB_BIT) !== 0)
+            c.selDc.write((levels & INSEL_DC_BIT) !== 0)
+        }
+    }
+
+    /** The DC inlet's voltage to the firmware's sense pin (the VM has no ADC of its own). */
+    private pushDcSense(): void {
+        const c = this.charging
+        if (!c || !this.linkAlive()) return
+        const mV = Math.max(0, Math.min(65535, Math.round(c.dcOpen_mV())))
+        const now = performance.now()
+        if (Math.abs(mV - this.sentDc_mV) < DC_SENSE_STEP_mV && now - this.sentDc_at < DC_SENSE_EVERY_MS) return
+        this.sentDc_mV = mV
+        this.sentDc_at = now
+        void this.link.sendPacketAsync(Packet.from(0x1000 | CoopSimLinkReg.DcSense, new Uint8Array([mV & 0xff, mV >> 8])))
+    }
+
+    /** Plug a USB-C or DC source in by name, or "none" (charge_hardware.ts has the names). */
+    plugInput(input: string, name: string): void {
+        if (!this.charging) throw new Error("this box has no charger")
+        this.charging.plug(input, name)
+        this.note(`user: ${input} input ${name === "none" ? "unplugged" : name + " plugged in"}`)
     }
 
     private updateSwitches(): void {
@@ -222,6 +259,7 @@ export class LiveSim {
         }
         if (dt > 0) this.world.step(dt)
         this.updateSwitches()
+        this.pushDcSense()
     }
 
     /**
@@ -352,7 +390,9 @@ export class LiveSim {
     /** Plug a bench charger in (volts, amps) or out (undefined). */
     setCharger(c: { voltage_V: number; current_A: number } | undefined): void {
         if (c && !(c.voltage_V > 0 && c.voltage_V <= 60 && c.current_A > 0 && c.current_A <= 20)) throw new Error("charger: voltage_V 0..60 and current_A 0..20")
-        this.plant.setCharger(c)
+        // A bench supply straight onto the pack: with the charging hardware present it stands in for it.
+        if (this.charging) this.charging.bench = c
+        else this.plant.setCharger(c)
         this.note(c ? `user: charger plugged in, ${c.voltage_V} V ${c.current_A} A` : "user: charger unplugged")
     }
 
@@ -420,6 +460,7 @@ export class LiveSim {
                 current_A: Math.round(p.packCurrent_A * 1000) / 1000,
                 temp_C: Math.round(p.pack.temperature_C * 10) / 10,
                 charger: p.charger ? { voltage_V: p.charger.voltage_V, current_A: p.charger.current_A, delivering_A: Math.round(p.chargerCurrent_A * 1000) / 1000 } : null,
+                inputs: this.charging ? { usb: this.charging.usbName, dc: this.charging.dcName, selected: this.charging.path.selected, vin_V: Math.round(this.charging.path.vin_V * 100) / 100, iin_A: Math.round(this.charging.path.iin_A * 1000) / 1000 } : null,
             },
             battery: this.battery,
             channels: p.outputs.map((o, i) => ({

@@ -18,7 +18,7 @@ function arg(name: string, dflt: string): string {
     return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt
 }
 
-const HELP = `commands: on N | off N | limit N mA | load N r OHMS | load N p WATTS | load N i AMPS | load N none | charge VOLTS AMPS | charge off | clear (latched faults) | help`
+const HELP = `commands: on N | off N | limit N mA | load N r OHMS | load N p WATTS | load N i AMPS | load N none | usb NAME|none (phone20, laptop65, multiport100, weak, flaky) | dc NAME|none (solar, car12, truck24, parked12) | charge VOLTS AMPS | charge off (a bench supply straight onto the pack) | clear (latched faults) | help`
 
 async function command(sim: LiveSim, line: string): Promise<string> {
     const w = line.trim().split(/\s+/)
@@ -39,6 +39,10 @@ async function command(sim: LiveSim, line: string): Promise<string> {
             if (w[1] === "off") sim.setCharger(undefined)
             else sim.setCharger({ voltage_V: parseFloat(w[1]), current_A: parseFloat(w[2]) })
             return "charger " + (w[1] === "off" ? "unplugged" : "plugged in")
+        case "usb":
+        case "dc":
+            sim.plugInput(w[0], w[1] || "")
+            return w[0] + " input: " + (w[1] === "none" ? "unplugged" : w[1] + " plugged in (the firmware negotiates and charges; see the log)")
         case "clear":
             await sim.clearFaults()
             return "sent (a fault whose cause is still present stays; see the log)"

@@ -6,7 +6,8 @@
 //   POST /api/channel/N/limit   {"limit_mA": 2000}
 //   POST /api/channel/N/load    {"type": "resistive", "ohms": 12}
 //   POST /api/channel/N/set     {"name": "Fridge"} | {"priority": "critical"} | {"quota_Wh": 50} | {"voltage_mV": 9000}
-//   POST /api/charger           {"voltage_V": 16.8, "current_A": 4} or {"off": true}
+//   POST /api/charger           {"voltage_V": 16.8, "current_A": 4} or {"off": true} (a bench supply onto the pack)
+//   POST /api/input             {"usb": "laptop65"} | {"dc": "solar"} | {"usb": "none"} (a source at the charger's inputs)
 import * as http from "http"
 import * as fs from "fs"
 import * as path from "path"
@@ -55,6 +56,17 @@ export function startWebServer(sim: LiveSim, port: number): Promise<http.Server>
             if (req.method === "POST" && url === "/api/charger") {
                 const body = await readBody(req)
                 sim.setCharger(body.off === true ? undefined : { voltage_V: body.voltage_V, current_A: body.current_A })
+                return send(res, 200, { ok: true })
+            }
+            if (req.method === "POST" && url === "/api/input") {
+                const body = await readBody(req)
+                const input = typeof body.usb === "string" ? "usb" : typeof body.dc === "string" ? "dc" : ""
+                if (!input) return send(res, 400, { error: 'expected {"usb": NAME} or {"dc": NAME}' })
+                try {
+                    sim.plugInput(input, body[input])
+                } catch (e) {
+                    return send(res, 400, { error: String((e as any)?.message ?? e) })
+                }
                 return send(res, 200, { ok: true })
             }
             if (req.method === "POST" && url === "/api/clear-faults") {

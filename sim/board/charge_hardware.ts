@@ -7,8 +7,8 @@ import { Ap33772sEmulator } from "../emulators/ap33772s"
 import { Bq25756Emulator } from "../emulators/bq25756"
 import { ChargerPath } from "../plant/charger_path"
 import { Plant } from "../plant/plant"
-import { PdSource } from "../plant/pd_source"
-import { DcSource } from "../plant/dc_source"
+import { FlakySource, MultiPortCharger, PdSource, laptopCharger65W, phoneCharger20W, weakCharger } from "../plant/pd_source"
+import { CarSupply, DcSource, solar100W } from "../plant/dc_source"
 import { DigitalOut } from "../../src/core/io"
 import { ChargerConfig } from "../../src/core/box_config"
 import { ChargeController, chargerFor } from "../../src/core/charging/charge_controller"
@@ -26,6 +26,11 @@ export class ChargeHardware {
     readonly path: ChargerPath
     readonly selUsb = new SelectLine()
     readonly selDc = new SelectLine()
+    /** A bench supply wired straight to the pack (the live simulator's `charge V A`): it bypasses the charger. */
+    bench: { voltage_V: number; current_A: number } = undefined
+    /** What is plugged in, by name ("" when nothing): for the views. */
+    usbName = ""
+    dcName = ""
     private t_s = 0
 
     constructor(world: World, cfg: ChargerConfig) {
@@ -55,6 +60,10 @@ export class ChargeHardware {
 
     before(plant: Plant, t_s: number): void {
         this.t_s = t_s
+        if (this.bench) {
+            plant.setCharger(this.bench)
+            return
+        }
         // Break before make is the firmware's job; both lines high would short the inputs together.
         if (this.selUsb.level && this.selDc.level) throw new Error("both charger inputs selected at once")
         this.path.selected = this.selUsb.level ? "usb" : this.selDc.level ? "dc" : ""
@@ -62,8 +71,38 @@ export class ChargeHardware {
     }
 
     after(plant: Plant, dt_s: number): void {
-        this.path.after(plant, dt_s)
+        if (!this.bench) this.path.after(plant, dt_s)
     }
+
+    /** Plug a source in by name (USB_SOURCES / DC_SOURCES), or "none"; throws on an unknown name. */
+    plug(input: string, name: string): void {
+        const table = input === "usb" ? USB_SOURCES : input === "dc" ? DC_SOURCES : undefined
+        if (!table) throw new Error("input must be usb or dc")
+        const make = (table as any)[name]
+        if (name !== "none" && !make) throw new Error(`${input} source must be one of none, ${Object.keys(table).join(", ")}`)
+        if (input === "usb") {
+            this.plugUsb(make ? make() : undefined)
+            this.usbName = make ? name : ""
+        } else {
+            this.plugDc(make ? make() : undefined)
+            this.dcName = make ? name : ""
+        }
+    }
+}
+
+/** Sources a person can plug in (the live simulator's `usb NAME` / `dc NAME`). */
+export const USB_SOURCES: { [name: string]: () => PdSource } = {
+    phone20: phoneCharger20W,
+    laptop65: laptopCharger65W,
+    multiport100: () => new MultiPortCharger(1200, 2400),
+    weak: weakCharger,
+    flaky: () => new FlakySource(600, 20),
+}
+export const DC_SOURCES: { [name: string]: () => DcSource } = {
+    solar: () => solar100W(() => 1000),
+    car12: () => new CarSupply("12 V car", 12, 0, 1e9),
+    truck24: () => new CarSupply("24 V truck", 24, 0, 1e9),
+    parked12: () => new CarSupply("12 V car, engine off", 12, 1e9, 1e9),
 }
 
 /** The firmware's charger wired to this hardware, as a shell wires it to the real board. */

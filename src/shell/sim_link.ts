@@ -10,7 +10,10 @@ import { DigitalOut } from "../core/io"
 const I2C_CMD = 0x81
 const PINS_CMD = 0x82
 const RESULT_REPORT = 0x1181
-const HEARTBEAT_BIT = 0x80
+const DC_SENSE_REPORT = 0x1182
+/** Bits of the pin levels: output enables 0-5, the watchdog heartbeat 7, the charger's input selects 8 and 9. */
+export const INSEL_USB_BIT = 8
+export const INSEL_DC_BIT = 9
 /**
  * Reports from Node to the VM are occasionally lost (about 1 in 100 at 50 Hz): a transaction unanswered
  * after ATTEMPT_ms is sent again with the same sequence number, and Node answers a repeat from its cache
@@ -42,12 +45,16 @@ export class SimLink implements Bus {
     private sendingPins = false
     transactions = 0
     retries = 0
+    /** The DC inlet's voltage as the board's sense divider would show it, mV (pushed by Node when it changes). */
+    dcSense_mV = 0
 
     constructor() {
         this.role = new ds.CoopSimLink()
         const self = this
         this.role.report().subscribe(pkt => {
-            if (pkt.serviceCommand === RESULT_REPORT && pkt.payload.length >= 2 && pkt.payload[0] === self.waiting) self.result = pkt.payload
+            const p = pkt.payload
+            if (pkt.serviceCommand === DC_SENSE_REPORT && p.length >= 2) self.dcSense_mV = p[0] | (p[1] << 8)
+            else if (pkt.serviceCommand === RESULT_REPORT && p.length >= 2 && p[0] === self.waiting) self.result = p
         })
     }
 
@@ -55,7 +62,7 @@ export class SimLink implements Bus {
         return this.role.isBound
     }
 
-    /** A pin of the emulated board: bit n of the levels byte. */
+    /** A pin of the emulated board: bit n of the levels. */
     pin(bit: number): DigitalOut {
         return new LinkPin(this, bit)
     }
@@ -78,7 +85,7 @@ export class SimLink implements Bus {
         while (this.levels !== this.sentLevels) {
             const v = this.levels
             try {
-                await this.role.sendCommand(PINS_CMD, Buffer.from([v]))
+                await this.role.sendCommand(PINS_CMD, Buffer.from([v & 0xff, v >> 8]))
                 this.sentLevels = v
             } catch (e) {
                 break
@@ -94,12 +101,13 @@ export class SimLink implements Bus {
         const seq = this.seq
         this.waiting = seq
         this.result = undefined
-        const buf = Buffer.alloc(4 + write.length)
+        const buf = Buffer.alloc(5 + write.length)
         buf[0] = seq
         buf[1] = address
         buf[2] = readLength
-        buf[3] = this.levels
-        for (let i = 0; i < write.length; i++) buf[4 + i] = write[i]
+        buf[3] = this.levels & 0xff
+        buf[4] = this.levels >> 8
+        for (let i = 0; i < write.length; i++) buf[5 + i] = write[i]
         this.transactions++
         try {
             this.sentLevels = this.levels

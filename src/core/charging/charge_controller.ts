@@ -268,9 +268,10 @@ export class ChargeController implements ChargingPort {
         const mask = Math.max(0, this.bledMask)
         for (let i = 0; i < this.cells; i++) cells.push((mask >> i) & 1)
         const snap: ChargingSnapshot = {
-            input: this.input, phase: "starting", reason: "", input_mV: 0, input_mA: 0, charge_mA: a ? Math.max(0, a.ibat_mA) : 0, target_pm: s.ceiling_pm, ceiling_pm: s.ceiling_pm,
-            fullIn_s: s.fullBy_ms < 0 ? -1 : Math.max(0, Math.round((s.fullBy_ms - now_ms) / 1000)), balancing: cells, bled_mWh: Math.round(this.balance.bled_mWh),
+            input: this.input, phase: "starting", reason: "", input_mV: 0, input_mA: 0, charge_mA: 0, target_pm: s.ceiling_pm, ceiling_pm: s.ceiling_pm,
+            fullIn_s: -1, balancing: cells, bled_mWh: Math.round(this.balance.bled_mWh),
         }
+        if (s.fullBy_ms >= 0) snap.fullIn_s = Math.max(0, Math.round((s.fullBy_ms - now_ms) / 1000))
         if (d) {
             snap.phase = d.phase
             snap.reason = d.reason
@@ -280,12 +281,18 @@ export class ChargeController implements ChargingPort {
             snap.phase = "fault"
             snap.reason = this.problem
         }
-        if (this.input === "usb" && c) {
-            snap.input_mV = c.mV
-            snap.input_mA = c.mA
-        } else if (this.input === "dc" && a) {
-            snap.input_mV = a.vbus_mV
-            snap.input_mA = Math.round(a.ibus_mA)
+        if (a) {
+            snap.charge_mA = Math.max(0, a.ibat_mA)
+            if (this.input === "dc") {
+                snap.input_mV = a.vbus_mV
+                snap.input_mA = Math.round(a.ibus_mA)
+            }
+        }
+        if (c) {
+            if (this.input === "usb") {
+                snap.input_mV = c.mV
+                snap.input_mA = c.mA
+            }
         }
         return snap
     }
