@@ -65,7 +65,8 @@ import { referenceConfig } from "../src/core/box_config"
 import { startBox } from "../src/shell/box_app"
 import { Supervisor } from "../src/core/supervisor"
 import { DsSettingsStore } from "../src/shell/settings_store"
-import { SimLink } from "../src/shell/sim_link"
+import { HEARTBEAT_BIT, INSEL_DC_BIT, INSEL_USB_BIT, SimLink } from "../src/shell/sim_link"
+import { chargerFor } from "../src/core/charging/charge_controller"
 import { BatteryMonitor } from "../src/core/battery/monitor"
 import { Protector } from "../src/core/protection/protector"
 import { FaultLog } from "../src/core/protection/fault_log"
@@ -75,9 +76,11 @@ import { SettingsWriter, ShadowedStore } from "../src/core/persist"
 const cfg = referenceConfig()
 cfg.channels = cfg.channels.slice(0, ${outputs})
 const link = new SimLink()
-while (!link.isBound()) await ds.sleep(50)
+while (!link.role.isBound) await ds.sleep(50)
 const enables = cfg.channels.map((c, i) => link.pin(i))
-const hw: any = { bus: link, enables, heartbeat: link.heartbeatPin(), pause: async () => { await ds.sleep(0) } }
+// The charger as main_sim.ts wires it (the simulator's box has one).
+const charging = chargerFor(cfg.charger, link, link.pin(INSEL_USB_BIT), link.pin(INSEL_DC_BIT), () => link.dcSense_mV)
+const hw: any = { bus: link, enables, heartbeat: link.pin(HEARTBEAT_BIT), charging, pause: async () => { await ds.sleep(0) } }
 ${boot[mode]}
 console.log("PROBE_READY " + cfg.channels.length)
 await ds.sleep(${settle_s * 1000})

@@ -12,6 +12,7 @@ const PINS_CMD = 0x82
 const RESULT_REPORT = 0x1181
 const DC_SENSE_REPORT = 0x1182
 /** Bits of the pin levels: output enables 0-5, the watchdog heartbeat 7, the charger's input selects 8 and 9. */
+export const HEARTBEAT_BIT = 7
 export const INSEL_USB_BIT = 8
 export const INSEL_DC_BIT = 9
 /**
@@ -36,15 +37,14 @@ class LinkPin implements DigitalOut {
 }
 
 export class SimLink implements Bus {
-    private role: ds.CoopSimLink
+    /** The link's Jacdac role (`role.isBound`: the emulated board in Node is there). */
+    readonly role: ds.CoopSimLink
     private seq = 0
     private waiting = -1
-    private result: Buffer = undefined
-    private levels = 0
-    private sentLevels = -1
-    private sendingPins = false
-    transactions = 0
-    retries = 0
+    private result: Buffer
+    levels = 0
+    sentLevels = -1
+    sendingPins = false
     /** The DC inlet's voltage as the board's sense divider would show it, mV (pushed by Node when it changes). */
     dcSense_mV = 0
 
@@ -58,10 +58,6 @@ export class SimLink implements Bus {
         })
     }
 
-    isBound(): boolean {
-        return this.role.isBound
-    }
-
     /** A pin of the emulated board: bit n of the levels. */
     pin(bit: number): DigitalOut {
         return new LinkPin(this, bit)
@@ -72,27 +68,10 @@ export class SimLink implements Bus {
         this.levels = high ? this.levels | mask : this.levels & ~mask
         if (this.levels !== this.sentLevels && !this.sendingPins) {
             this.sendingPins = true
-            this.sendPins.start()
+            sendPins.start(this)
         }
     }
 
-    heartbeatPin(): DigitalOut {
-        return this.pin(7)
-    }
-
-    private async sendPins(): Promise<void> {
-        // A command from the VM takes ~20 ms: coalesce changes made meanwhile.
-        while (this.levels !== this.sentLevels) {
-            const v = this.levels
-            try {
-                await this.role.sendCommand(PINS_CMD, Buffer.from([v & 0xff, v >> 8]))
-                this.sentLevels = v
-            } catch (e) {
-                break
-            }
-        }
-        this.sendingPins = false
-    }
 
     async transfer(address: number, write: number[], readLength: number): Promise<number[]> {
         // One transaction at a time (the firmware's fibers share one bus, as on the device).
@@ -108,14 +87,12 @@ export class SimLink implements Bus {
         buf[3] = this.levels & 0xff
         buf[4] = this.levels >> 8
         for (let i = 0; i < write.length; i++) buf[5 + i] = write[i]
-        this.transactions++
         try {
             this.sentLevels = this.levels
             for (let k = 0; k < ATTEMPTS && this.result === undefined; k++) {
                 await this.role.sendCommand(I2C_CMD, buf)
                 const t0 = ds.millis()
                 while (this.result === undefined && ds.millis() - t0 < ATTEMPT_ms) await ds.sleep(1)
-                if (this.result === undefined) this.retries++
             }
             const r = this.result
             if (r === undefined) throw new BusError(address, "no answer from the simulator")
@@ -131,4 +108,18 @@ export class SimLink implements Bus {
             this.waiting = -1
         }
     }
+}
+
+async function sendPins(link: SimLink): Promise<void> {
+    // A command from the VM takes ~20 ms: coalesce changes made meanwhile.
+    while (link.levels !== link.sentLevels) {
+        const v = link.levels
+        try {
+            await link.role.sendCommand(PINS_CMD, Buffer.from([v & 0xff, v >> 8]))
+            link.sentLevels = v
+        } catch (e) {
+            break
+        }
+    }
+    link.sendingPins = false
 }
