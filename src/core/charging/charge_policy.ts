@@ -118,6 +118,7 @@ export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs,
     const std_mA = inp.capacity_mAh * rate
     const cz = ceilingNow(s, inp, inp.capacity_mAh * STANDARD_C)
     const target = cz[0]
+    const because = cz[1]
     if (inp.held) return decision(false, "held", "a protection holds charging off", target)
     if (rate === 0) {
         const cold = inp.temp_C < c.chargeMin_C
@@ -133,7 +134,8 @@ export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs,
     }
     if (!full && inp.soc_pm >= target) {
         mem.done = true
-        return decision(false, cz[1] === 3 ? "waiting" : "done", cz[1] === 3 ? `at ${target / 10} %, the full charge starts in time for the trip` : `at the ${target / 10} % ceiling (long life)`, target)
+        if (because === 3) return decision(false, "waiting", `at ${target / 10} %, the full charge starts in time for the trip`, target)
+        return decision(false, "done", `at the ${target / 10} % ceiling (long life)`, target)
     }
     const cell_mV = full ? c.maxCharge_mV : Math.min(c.maxCharge_mV, Math.round(ocvAt_mV(c, target / 1000)) + CEILING_HEADROOM_mV)
     // Outputs first: the charger gets what the input has left after them (never a negative share).
@@ -146,11 +148,21 @@ export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs,
     const current_mA = Math.floor(Math.min(std_mA, share_mA) * taper)
     const topping = inp.cellMax_mV >= cell_mV - 10
     const tail_mA = inp.capacity_mAh * TAIL_C
-    if (full && topping && ((inp.charge_mA > 0 && inp.charge_mA <= tail_mA) || current_mA <= tail_mA)) {
-        mem.done = true
-        return decision(false, "done", `full: the current fell to the C/20 tail at ${cell_mV} mV on the highest cell`, target)
+    if (full) {
+        if (topping) {
+            let tail = current_mA <= tail_mA
+            if (inp.charge_mA > 0) {
+                if (inp.charge_mA <= tail_mA) tail = true
+            }
+            if (tail) {
+                mem.done = true
+                return decision(false, "done", `full: the current fell to the C/20 tail at ${cell_mV} mV on the highest cell`, target)
+            }
+        }
     }
-    const why = cz[1] === 1 ? "monthly full charge to recalibrate the state of charge" : cz[1] === 2 ? "full by the trip" : `to ${target / 10} %`
+    let why = `to ${target / 10} %`
+    if (because === 1) why = "monthly full charge to recalibrate the state of charge"
+    if (because === 2) why = "full by the trip"
     const d = decision(current_mA > 0, topping ? "topping" : "charging", rate < STANDARD_C ? `${why} at ${rate} C (temperature)` : why, target)
     d.cell_mV = cell_mV
     d.pack_mV = pack_mV
