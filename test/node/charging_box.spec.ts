@@ -7,6 +7,7 @@ import { ChargeHardware } from "../../sim/board/charge_hardware"
 import { ChargeController, chargerFor } from "../../src/core/charging/charge_controller"
 import { Rig } from "../../sim/board/rig"
 import { laptopCharger65W } from "../../sim/plant/pd_source"
+import { CarSupply } from "../../sim/plant/dc_source"
 import { plantParamsFor, referencePackFull } from "../../sim/plant/plant_params"
 import { referenceConfig } from "../../src/core/box_config"
 import { KEY_CHARGE } from "../../src/core/supervisor"
@@ -124,6 +125,23 @@ export const chargingBoxSpec: Spec = (t: TestApi) => {
             assertTrue(bled, "some cell was bled within 3 h")
             assertEq(seen & (seen >> 1), 0, "never two adjacent cells")
             assertTrue(b.world.plant.pack.bleedEnergy_J > 0, "the plant's cells lost charge through the resistors")
+        })
+
+        t.test("a parked car's battery is not charged from, and the snapshot says why", async () => {
+            const b = box(0.5)
+            b.ctl.carMode = true
+            await b.rig.boot()
+            b.hw.plug("dc", "parked12")
+            // The engine is off: 12.6 V at rest, falling while something draws from it. Ours does not.
+            let s = await b.rig.advance(5000)
+            assertEq(s.charging.input, "dc", "a resting 12.6 V battery may give a little")
+            b.hw.plugDc(new CarSupply("12 V car, flat", 12, 1e9, 1e9))
+            // A battery already drawn down by 40 Ah (the model keeps that in a private field).
+            ;(b.hw.path.dc as any).drawn_As = 3600 * 40
+            s = await b.rig.advance(5000)
+            assertEq(s.charging.phase, "no input", s.charging.reason)
+            assertContains(s.charging.reason, "engine off", "the reason names the parked car")
+            assertEq(b.hw.charger.regulation().enabled, false, "charger off")
         })
 
         t.test("too hot to charge: no current, the reason in the snapshot", async () => {

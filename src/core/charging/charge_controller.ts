@@ -83,6 +83,8 @@ export class ChargeController implements ChargingPort {
     decision: ChargeDecision
     adc: Bq25756Adc
     lastFull_ms = NaN
+    /** What the DC input's tracker says (a parked car's battery is refused: the person should know why). */
+    dcWhy = ""
     /** Why charging cannot run at all ("" when it can): a charger that does not answer, a divider for another pack. */
     problem = ""
     note: (message: string) => void
@@ -187,6 +189,7 @@ export class ChargeController implements ChargingPort {
             iin_mA = adc.ibus_mA
         }
         const dcLim = this.dc.step(now_ms, vin_mV, iin_mA, this.dcRating_mA, b.dc_mA, this.carMode)
+        this.dcWhy = dcLim.reason
         // DC's power: what it gives now while selected, else what it could give at its floor and limit.
         const dcCan_mW = (dcLim.floor_mV * dcLim.current_mA) / 1000
         let dc_mW = 0
@@ -276,6 +279,9 @@ export class ChargeController implements ChargingPort {
             snap.phase = d.phase
             snap.reason = d.reason
             snap.target_pm = d.target_pm
+        }
+        if (snap.phase === "no input") {
+            if (this.dcWhy !== "no DC input") snap.reason = this.dcWhy
         }
         if (this.problem !== "") {
             snap.phase = "fault"
