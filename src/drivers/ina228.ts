@@ -96,14 +96,15 @@ function signed(v: number, bits: number): number {
 export class Ina228 {
     readonly cfg: Ina228Config
     /** Flag bits of DIAG_ALRT released by a verification read, not yet handed to the caller. */
-    private heldFlags = 0
+    heldFlags = 0
     readonly bus: Bus
     /** The calibration planned for this shunt and range (read by the specs). */
     adcRange = 0
     shuntCal = 0
     /** Effective current LSB in A, from the SHUNT_CAL actually programmed (not the ideal one). */
     currentLsb_A = 0
-    private alertLimit_mA = -1
+    /** The armed alert limit, mA (-1: not armed yet). */
+    alertLimit_mA = -1
     /** From the last full reading (NaN before the first). */
     private dieTemp_C = NaN
     private energy_J = NaN
@@ -157,25 +158,10 @@ export class Ina228 {
 
     /** Re-reads every register the driver owns; throws DeviceError on the first mismatch. */
     async verify(): Promise<void> {
-        await this.expectReg(INA228_REG.CONFIG, 0xfff0, configValue(this), "CONFIG")
-        await this.expectReg(INA228_REG.ADC_CONFIG, 0xffff, adcConfigValue(this), "ADC_CONFIG")
-        await this.expectReg(INA228_REG.SHUNT_CAL, 0x7fff, this.shuntCal, "SHUNT_CAL")
-        if (this.alertLimit_mA >= 0) await this.verifyAlert()
-    }
-
-    /** Re-reads the armed alert: its limit and the latched, active-low mode. */
-    private async verifyAlert(): Promise<void> {
-        await this.expectReg(INA228_REG.SOVL, 0xffff, sovlCode(this, this.alertLimit_mA), "SOVL")
-        await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
-    }
-
-    private async expectReg(reg: number, mask: number, want: number, name: string): Promise<void> {
-        const got = await readRegBE(this.bus, this.cfg.address, reg, 2)
-        // Reading DIAG_ALRT releases its latched flags: keep them for the next readDiag (a trip taken while a
-        // limit was being changed must not vanish in the verification read).
-        if (reg === INA228_REG.DIAG_ALRT) this.heldFlags |= got & 0x0fff
-        if ((got & mask) !== (want & mask))
-            throw chipError(this, `${name} reads ${hex16(got)}, wrote ${hex16(want)}`)
+        await expectReg(this, INA228_REG.CONFIG, 0xfff0, configValue(this), "CONFIG")
+        await expectReg(this, INA228_REG.ADC_CONFIG, 0xffff, adcConfigValue(this), "ADC_CONFIG")
+        await expectReg(this, INA228_REG.SHUNT_CAL, 0x7fff, this.shuntCal, "SHUNT_CAL")
+        if (this.alertLimit_mA >= 0) await verifyAlert(this)
     }
 
     /**
@@ -188,7 +174,7 @@ export class Ina228 {
         await writeReg16BE(this.bus, a, INA228_REG.SOVL, sovlCode(this, limit_mA))
         await writeReg16BE(this.bus, a, INA228_REG.DIAG_ALRT, INA228_DIAG.ALATCH)
         this.alertLimit_mA = limit_mA
-        await this.verifyAlert()
+        await verifyAlert(this)
     }
 
     /** Reads (and so releases) the latched alert flags, with any the driver's own verification read released. */
@@ -240,6 +226,22 @@ export class Ina228 {
 
 // Free functions, not methods: a DeviceScript image only carries the free functions something calls (every
 // method of a class is carried), and a call to one costs less code than a method call.
+
+/** Re-reads the armed alert: its limit and the latched, active-low mode. */
+async function verifyAlert(m: Ina228): Promise<void> {
+    await expectReg(m, INA228_REG.SOVL, 0xffff, sovlCode(m, m.alertLimit_mA), "SOVL")
+    await expectReg(m, INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
+}
+
+/** Register `reg` read back against `want` under `mask`; throws DeviceError naming it `name` on a mismatch. */
+async function expectReg(m: Ina228, reg: number, mask: number, want: number, name: string): Promise<void> {
+    const got = await readRegBE(m.bus, m.cfg.address, reg, 2)
+    // Reading DIAG_ALRT releases its latched flags: keep them for the next readDiag (a trip taken while a
+    // limit was being changed must not vanish in the verification read).
+    if (reg === INA228_REG.DIAG_ALRT) m.heldFlags |= got & 0x0fff
+    if ((got & mask) !== (want & mask))
+        throw chipError(m, `${name} reads ${hex16(got)}, wrote ${hex16(want)}`)
+}
 
 /** A DeviceError about this chip: "INA228 at 0x..: " and `what`. */
 function chipError(m: Ina228, what: string): DeviceError {
