@@ -95,7 +95,9 @@ export class ChannelControl {
     /** Enable line high: soft start, on or limiting. */
     live(): boolean {
         const s = this.state
-        return s === "on" || s === "starting" || s === "limiting"
+        if (s === "on") return true
+        if (s === "starting") return true
+        return s === "limiting"
     }
 
     /** The limit in force now (the user's, throttled by load management). */
@@ -125,8 +127,8 @@ export class ChannelControl {
     refusal(on: boolean): string {
         if (!on) return ""
         if (this.holdReason !== "") return `${this.name} is held off by a protection (${this.holdReason})`
-        if (this.state === "fault" || this.state === "shed" || this.state === "quota")
-            return `${this.name} is ${this.state} (${this.reason})`
+        const state = this.state
+        if (state === "fault" || state === "shed" || state === "quota") return `${this.name} is ${state} (${this.reason})`
         return ""
     }
 
@@ -199,8 +201,8 @@ export class ChannelControl {
         }
         if (this.state === "tripped") {
             // An overload trip is retried while the user still wants the output on, once its back-off is over.
-            if (this.requested && now_ms >= this.nextRetry_ms)
-                await startOutput(this, now_ms, `automatic retry ${this.retries} of ${RETRIES} after an overload`)
+            if (this.requested)
+                if (now_ms >= this.nextRetry_ms) await startOutput(this, now_ms, `automatic retry ${this.retries} of ${RETRIES} after an overload`)
             return
         }
         if (!this.live()) return
@@ -235,10 +237,12 @@ export class ChannelControl {
         if (liveFor_ms >= RETRY_FORGET_ms) this.retries = 0
         // Overload: the output below its window (a stage or eFuse at its limit, a failing source), or above
         // the limit without a converter holding it.
-        const over = bus_mV < this.cfg.minOut_mV || (!limiting && r.current_mA > lim)
+        let over = bus_mV < this.cfg.minOut_mV
+        if (!limiting) if (r.current_mA > lim) over = true
+        const overSince_ms = this.overSince_ms
         if (!over) this.overSince_ms = -1
-        else if (this.overSince_ms < 0) this.overSince_ms = now_ms
-        else if (now_ms - this.overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) overload(this, now_ms, r.current_mA, lim)
+        else if (overSince_ms < 0) this.overSince_ms = now_ms
+        else if (now_ms - overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) overload(this, now_ms, r.current_mA, lim)
     }
 
     /** A protection holds the output off: the switch opens now, whatever the state. */
@@ -261,11 +265,14 @@ export class ChannelControl {
      * "" lets it go, and the output comes back on through the soft start if the user still wants it.
      */
     async manage(state: string, why: string, now_ms: number): Promise<void> {
-        const held = this.state === "shed" || this.state === "quota"
+        const now = this.state
+        const held = now === "shed" || now === "quota"
         if (state !== "") {
-            if (this.live() || held || (this.state === "off" && this.requested)) {
-                if (this.state !== state || this.reason !== why) go(this, state, why)
-            }
+            // Taken over when live, already held, or off but wanted on (it would come back on otherwise).
+            let taken = held
+            if (this.live()) taken = true
+            if (now === "off") if (this.requested) taken = true
+            if (taken) if (now !== state || this.reason !== why) go(this, state, why)
         } else if (held) {
             if (this.requested) await startOutput(this, now_ms, why)
             else go(this, "off", why)
@@ -378,7 +385,7 @@ function lost(ch: ChannelControl, now_ms: number, what: string, e: any, after = 
     ch.meterReady = false
     ch.requested = false
     ch.nextRetry_ms = now_ms + 5000
-    go(ch, "fault", `${what}${errorText(e)}${after}`)
+    go(ch, "fault", what + errorText(e) + after)
 }
 
 /** Close the switch through the soft start, the trip re-armed (read back) and its latch released first. */
