@@ -9,7 +9,7 @@ const MARK = 1
 
 /** The value of a complete record, or undefined (torn, missing, or not in this format). */
 export function unwrapSetting(v: any): any {
-    if (Array.isArray(v) && v.length === 2 && v[1] === MARK) return v[0]
+    if (Array.isArray(v)) if (v.length === 2) if (v[1] === MARK) return v[0]
     return undefined
 }
 

@@ -44,7 +44,9 @@ function entryFields(): string[] {
 
 /** The entry a stored record holds, or undefined when it is not one. */
 function entryOf(x: any): FaultLogEntry {
-    if (x === null || typeof x !== "object" || x.v !== VERSION) return undefined
+    if (x === null) return undefined
+    if (typeof x !== "object") return undefined
+    if (x.v !== VERSION) return undefined
     const e: any = {}
     const F = entryFields()
     for (let k = 0; k < F.length; k += 3) {
@@ -85,7 +87,7 @@ export class FaultLog {
         }
         const boot = isWhole(boots, 0, Infinity) ? boots + 1 : 1
         this.boot = boot
-        if (boots != null && boot === 1 && boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
+        if (boots != null) if (boot === 1) if (boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
         this.settings.set(KEY_BOOTS, boot)
         if (head == null) return problems
         if (typeof head !== "object" || typeof head.c !== "number" || !isWhole(head.n, 0, LOG_SLOTS - 1)) {
