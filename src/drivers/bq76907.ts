@@ -156,7 +156,7 @@ function clampInt(x: number, lo: number, hi: number): number {
 /** OCC/OCD delay of a code, ms. */
 export function bq76907OcDelay_ms(code: number): number {
     const r = OC_RANGES
-    for (let k = 0; k < r.length; k += 4) if (code >= r[k] && code <= r[k + 1]) return r[k + 2] + (code - r[k]) * r[k + 3]
+    for (let k = 0; k < r.length; k += 4) if (code >= r[k]) if (code <= r[k + 1]) return r[k + 2] + (code - r[k]) * r[k + 3]
     return OC_FASTEST_MS
 }
 
@@ -285,7 +285,10 @@ export class Bq76907 {
         const names = ["COV", "CUV", "OCC", "OCD1", "SCD"]
         const keys = protKeys()
         for (let i = 0; i < PROT_DM.length; i++) {
-            const n = i === 0 || i === 2 ? 2 : 1
+            // The thresholds (0 and 2) are 2 bytes, the rest 1.
+            let n = 1
+            if (i === 0) n = 2
+            if (i === 2) n = 2
             const got = le(await bq76907ReadDataMemory(this, PROT_DM[i], n), 0, n)
             const key = keys[i]
             if (got !== want[i])
@@ -310,8 +313,10 @@ export class Bq76907 {
         const bitNames = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
         for (let k = 0; k < b.length; k += 3) {
             const got = await dm8(this, b[k])
-            if ((got & b[k + 1]) !== b[k + 1] || (got & b[k + 2]) !== 0)
-                out.push(`${bitNames[k / 3]} reads ${hex8(got)}, armed with ${hex8(b[k + 1])} set${b[k + 2] !== 0 ? ` and ${hex8(b[k + 2])} clear` : ""}`)
+            const set = b[k + 1]
+            const clear = b[k + 2]
+            if ((got & set) !== set || (got & clear) !== 0)
+                out.push(`${bitNames[k / 3]} reads ${hex8(got)}, armed with ${hex8(set)} set${clear !== 0 ? ` and ${hex8(clear)} clear` : ""}`)
         }
         return out
     }
@@ -448,7 +453,8 @@ export async function bq76907ReadPassq(afe: Bq76907): Promise<{ charge_C: number
 /** The thermistor temperature from TS counts: code = 19660.8 * R / (R + 20 kOhm). */
 export function bq76907TsToCelsius(afe: Bq76907, code: number): number {
     const ratio = code / 19660.8
-    if (!(ratio > 0 && ratio < 1)) return NaN
+    if (!(ratio > 0)) return NaN
+    if (!(ratio < 1)) return NaN
     const r = (20000 * ratio) / (1 - ratio)
     const invT = 1 / 298.15 + Math.log(r / afe.cfg.ntcR25_Ohm) / afe.cfg.ntcB_K
     return 1 / invT - 273.15
@@ -463,7 +469,7 @@ function where(afe: Bq76907): string {
 
 /** A DeviceError about this chip: "BQ76907 at 0x..: " and `what`. */
 function chipError(afe: Bq76907, what: string): DeviceError {
-    return new DeviceError(afe.cfg.address, where(afe) + ": " + what)
+    return new DeviceError(afe.cfg.address, `${where(afe)}: ${what}`)
 }
 
 /** Vcell Mode for the configured cell count (0 means all 7). */
@@ -571,8 +577,10 @@ function encode(afe: Bq76907, p: AfeProtectionConfig, scan_ms: number): number[]
 /** What code `c` of register i (PROT_DM's order) stands for: mV, ms, mA or us. */
 function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
     const toMa = 1000 / afe.cfg.shunt_mOhm
-    if (i === 0 || i === 2) return c
-    if (i === 1 || i === 3) return c * scan_ms
+    if (i === 0) return c
+    if (i === 2) return c
+    if (i === 1) return c * scan_ms
+    if (i === 3) return c * scan_ms
     if (i === 8) return SCD_MV[c & 15] * toMa
     if (i === 9) return SCD_US[Math.min(10, c & 15)]
     return (i & 1) === 0 ? c * 2 * toMa : bq76907OcDelay_ms(c)
