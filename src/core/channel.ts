@@ -8,8 +8,8 @@
 // The enable line is only high while "live" (starting, on, limiting); every other state drives it low.
 import { ChannelConfig } from "./box_config"
 import { DigitalOut } from "./io"
-import { Ina228, Ina228Reading, INA228_DIAG } from "../drivers/ina228"
-import { TPS55289_STATUS, Tps55289 } from "../drivers/tps55289"
+import { Ina228, Ina228Reading, INA228_DIAG, ina228Configure, ina228Probe, ina228Read, ina228ReadDiag, ina228SetAlertLimit, ina228Verify } from "../drivers/ina228"
+import { TPS55289_STATUS, Tps55289, tps55289Configure, tps55289ReadStatus, tps55289SetLimit_mA, tps55289SetOutput_mV, tps55289Verify } from "../drivers/tps55289"
 import { ChannelSnapshot } from "./snapshot"
 import { ChannelReading } from "./protection/protector"
 import { fmtAmps } from "./fmt"
@@ -107,12 +107,13 @@ export class ChannelControl {
 
     /** Probe, configure and arm the meter (and converter). Outputs stay off whatever happens here. */
     async init(now_ms: number, retry_ms: number): Promise<void> {
+        const meter = this.meter
         try {
-            await this.meter.probe()
-            await this.meter.configure()
-            if (this.conv) await this.conv.configure()
+            await ina228Probe(meter)
+            await ina228Configure(meter)
+            if (this.conv) await tps55289Configure(this.conv)
             await arm(this)
-            await this.meter.readDiag() // release anything latched before we owned the chip
+            await ina228ReadDiag(meter) // release anything latched before we owned the chip
             this.meterReady = true
             this.failures = 0
             if (this.holdReason !== "") go(this, "fault", "protection: " + this.holdReason)
@@ -142,7 +143,7 @@ export class ChannelControl {
         if (this.live()) {
             // Already on: a repeated "on" must not re-arm (and so hide) a trip the hardware latch just took.
             try {
-                const diag = await this.meter.readDiag()
+                const diag = await ina228ReadDiag(this.meter)
                 if ((diag & INA228_DIAG.SHNTOL) !== 0) alertTrip(this)
             } catch (e) {
                 lost(this, now_ms, "meter: ", e)
@@ -175,8 +176,8 @@ export class ChannelControl {
         /** Converter STATUS (0 without a converter). */
         let status = 0
         try {
-            r = await this.meter.read(full)
-            if (conv) status = await conv.readStatus()
+            r = await ina228Read(this.meter, full)
+            if (conv) status = await tps55289ReadStatus(conv)
         } catch (e) {
             this.fresh = false
             if (++this.failures >= failLimit) lost(this, now_ms, "meter not responding (", e, ")")
@@ -191,8 +192,8 @@ export class ChannelControl {
         if (++this.sinceVerify >= VERIFY_POLLS) {
             this.sinceVerify = 0
             try {
-                await this.meter.verify()
-                if (conv) await conv.verify()
+                await ina228Verify(this.meter)
+                if (conv) await tps55289Verify(conv)
             } catch (e) {
                 lost(this, now_ms, "registers read back wrong (", e, "); reconfiguring")
                 this.nextRetry_ms = now_ms
@@ -374,10 +375,10 @@ function alert_mA(ch: ChannelControl): number {
 async function arm(ch: ChannelControl): Promise<void> {
     const conv = ch.conv
     if (conv) {
-        await conv.setOutput_mV(ch.out_mV)
-        await conv.setLimit_mA(ch.effectiveLimit_mA())
+        await tps55289SetOutput_mV(conv, ch.out_mV)
+        await tps55289SetLimit_mA(conv, ch.effectiveLimit_mA())
     }
-    await ch.meter.setAlertLimit(alert_mA(ch))
+    await ina228SetAlertLimit(ch.meter, alert_mA(ch))
 }
 
 /** The meter or converter failed with `e`: fault, the reason `what` + the error's text + `after`. */
@@ -392,7 +393,7 @@ function lost(ch: ChannelControl, now_ms: number, what: string, e: any, after = 
 async function startOutput(ch: ChannelControl, now_ms: number, why: string): Promise<void> {
     try {
         await arm(ch)
-        await ch.meter.readDiag()
+        await ina228ReadDiag(ch.meter)
         ch.overSince_ms = -1
         ch.live_ms = now_ms
         go(ch, "starting", why)
