@@ -283,6 +283,8 @@ export class Bq76907 {
         const want = encode(this, armed, scan)
         const out: string[] = []
         const names = ["COV", "CUV", "OCC", "OCD1", "SCD"]
+        // Register words: the PROT_DM registers alternate threshold (even) and delay (odd).
+        const parts = [" threshold", " delay", " recovery"]
         const keys = protKeys()
         for (let i = 0; i < PROT_DM.length; i++) {
             // The thresholds (0 and 2) are 2 bytes, the rest 1.
@@ -292,14 +294,13 @@ export class Bq76907 {
             const got = le(await bq76907ReadDataMemory(this, PROT_DM[i], n), 0, n)
             const key = keys[i]
             if (got !== want[i])
-                out.push(misread(names[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
+                out.push(misread(names[i >> 1] + parts[i & 1], value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
         }
         const vm = await dm8(this, BQ76907_DM.VCELL_MODE)
         const cells = vcellMode(this)
         if (vm !== cells) out.push(`Vcell Mode reads ${vm}, configured ${cells} (the COV/CUV delays are counted in ADSCANs)`)
         const tc = encodeTemp(this, armed)
         const temps = tempKeys()
-        const parts = [" threshold", " delay", " recovery"]
         for (let k = 0; k < tc.length; k += 4) {
             const i = tc[k]
             for (let j = 0; j < 3; j++) {
@@ -380,7 +381,9 @@ async function writeBytes(afe: Bq76907, cmd: number, data: number[]): Promise<vo
 export async function bq76907ReadBytes(afe: Bq76907, cmd: number, n: number): Promise<number[]> {
     const a = afe.cfg.address
     const crc = afe.cfg.crc
-    const len = crc ? 2 * n : n
+    // With CRC every byte is followed by its CRC byte.
+    let len = n
+    if (crc) len = 2 * n
     const b = await afe.bus.transfer(a, [cmd], len)
     if (!b || b.length !== len) throw new BusError(a, `short read from ${where(afe)} at ${hex8(cmd)}`)
     if (!crc) return b

@@ -309,7 +309,9 @@ function valueFor(p: Protector, k: number, inp: ProtectionInputs, cellMax: numbe
 function record(p: Protector, k: number, event: string, v: number, now_ms: number): void {
     const f = p.faults[k]
     const id = p.ids[k]
-    const value = v === v ? v : 0
+    // Not measured (NaN) is logged as 0.
+    let value = 0
+    if (v === v) value = v
     // Words from the catalogue row, split only here (runtime strings live on the heap).
     const w = p.rows[k].split("|")
     const unit = w[3]
