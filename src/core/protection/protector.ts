@@ -3,7 +3,7 @@
 // the AFE's DSG FET). It logs each trip, release and clear with the value at that moment (fault_log.ts).
 // It decides; the supervisor applies. Portable.
 import { Chemistry } from "../battery/chemistry"
-import { FaultLog } from "./fault_log"
+import { FaultLog, faultLogAdd } from "./fault_log"
 import { FAULT_RELEASED, FAULT_TRIPPED, FF, clearFaultLatch, evaluateFault, faultAction, faultQuantity, relatchFault, FLAG_LATCHING } from "./fault"
 import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultTable, PackProtectionConfig, channelRules, packRules, ruleWhat, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP } from "./rules"
 
@@ -317,7 +317,7 @@ function record(p: Protector, k: number, event: string, v: number, now_ms: numbe
     const unit = w[3]
     const trip = f[FF.TRIP]
     const log = p.log
-    log.add({ boot: log.boot, t_s: now_ms / 1000, event, id, value, threshold: trip, unit })
+    faultLogAdd(log, { boot: log.boot, t_s: now_ms / 1000, event, id, value, threshold: trip, unit })
     let message: string
     if (event === "trip") message = `${Math.round(value)} ${unit} (limit ${Math.round(trip)} ${unit})${(f[FF.FLAGS] & FLAG_LATCHING) !== 0 ? "; latched until a person clears it" : ""}`
     else if (event === "release") message = `cleared at ${Math.round(value)} ${unit}`
