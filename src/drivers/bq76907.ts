@@ -150,7 +150,9 @@ export interface AfeSafety {
 }
 
 function clampInt(x: number, lo: number, hi: number): number {
-    return x < lo ? lo : x > hi ? hi : x
+    if (x < lo) return lo
+    if (x > hi) return hi
+    return x
 }
 
 /** OCC/OCD delay of a code, ms. */
@@ -213,7 +215,8 @@ function le(bytes: number[], at: number, n: number): number {
 }
 
 function s16(v: number): number {
-    return v >= 0x8000 ? v - 0x10000 : v
+    if (v >= 0x8000) return v - 0x10000
+    return v
 }
 
 export class Bq76907 {
@@ -478,7 +481,8 @@ function chipError(afe: Bq76907, what: string): DeviceError {
 /** Vcell Mode for the configured cell count (0 means all 7). */
 function vcellMode(afe: Bq76907): number {
     const n = afe.cfg.cells
-    return n === 7 ? 0 : n
+    if (n === 7) return 0
+    return n
 }
 
 /**
@@ -541,7 +545,8 @@ function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
 
 /** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
 function tempValue(afe: Bq76907, i: number, j: number, c: number): number {
-    return j === 1 ? c * fullscan_s(afe) : bq76907TsToCelsius(afe, c * TEMP_STEP[i])
+    if (j === 1) return c * fullscan_s(afe)
+    return bq76907TsToCelsius(afe, c * TEMP_STEP[i])
 }
 
 /** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
@@ -586,7 +591,8 @@ function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
     if (i === 3) return c * scan_ms
     if (i === 8) return SCD_MV[c & 15] * toMa
     if (i === 9) return SCD_US[Math.min(10, c & 15)]
-    return (i & 1) === 0 ? c * 2 * toMa : bq76907OcDelay_ms(c)
+    if ((i & 1) === 0) return c * 2 * toMa
+    return bq76907OcDelay_ms(c)
 }
 
 // Diagnostics the firmware does not need (it gets the same registers from read()): free functions rather

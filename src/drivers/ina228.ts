@@ -90,7 +90,8 @@ export interface Ina228Reading {
 /** Sign-extend a `bits`-wide two's complement value. */
 function signed(v: number, bits: number): number {
     const half = Math.pow(2, bits - 1)
-    return v >= half ? v - 2 * half : v
+    if (v >= half) return v - 2 * half
+    return v
 }
 
 export class Ina228 {
@@ -249,7 +250,8 @@ function chipError(m: Ina228, what: string): DeviceError {
 }
 
 function configValue(m: Ina228): number {
-    return m.adcRange === 1 ? 0x0010 : 0x0000
+    if (m.adcRange === 1) return 0x0010
+    return 0x0000
 }
 
 function adcConfigValue(m: Ina228): number {

@@ -205,7 +205,8 @@ export class Protector implements FaultTable {
         }
         if (cleared > 0) return ""
         if (refusals.length > 0) return refusals.join("; ")
-        return id === "" ? "no latched fault to clear" : "no latched fault " + id
+        if (id === "") return "no latched fault to clear"
+        return "no latched fault " + id
     }
 
     /** Ids of the latched faults (saved, so a restart cannot clear what needs a person). */
