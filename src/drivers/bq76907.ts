@@ -531,13 +531,16 @@ function celsiusToTs(afe: Bq76907, temp_C: number): number {
 function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
     const req = [p.otc_C, p.otd_C, p.utc_C, p.utd_C]
     const d = p.tempDelay_s
-    const dly = d === undefined ? TEMP_DLY : clampInt(Math.floor(d / fullscan_s(afe) + EPS), 1, 255)
+    let dly = TEMP_DLY
+    if (d !== undefined) dly = clampInt(Math.floor(d / fullscan_s(afe) + EPS), 1, 255)
     const out: number[] = []
     for (let i = 0; i < 4; i++) {
         const t = req[i]
         if (t === undefined) continue
         const c = celsiusToTs(afe, t) / TEMP_STEP[i]
-        const thr = i < 2 ? clampInt(Math.ceil(c - EPS), 1, 255) : clampInt(Math.floor(c + EPS), 0, 255)
+        let thr: number
+        if (i < 2) thr = clampInt(Math.ceil(c - EPS), 1, 255)
+        else thr = clampInt(Math.floor(c + EPS), 0, 255)
         out.push(i, thr, dly, clampInt(i < 2 ? thr + TEMP_HYS : thr - TEMP_HYS, 0, 255))
     }
     return out

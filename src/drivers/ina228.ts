@@ -121,8 +121,12 @@ export class Ina228 {
         if (vMax > SHUNT_FS_V[0]) throw chipError(this, `${cfg.maxCurrent_mA} mA through ${cfg.shunt_mOhm} mOhm exceeds the 163.84 mV shunt range`)
         // The ±40.96 mV range has 4x the resolution; use it when the full current fits.
         const range1 = vMax <= SHUNT_FS_V[1]
-        this.adcRange = range1 ? 1 : 0
-        const gain = range1 ? 4 : 1
+        // adcRange stays 0 (the field's initial value) otherwise.
+        let gain = 1
+        if (range1) {
+            this.adcRange = 1
+            gain = 4
+        }
         const idealLsb = cfg.maxCurrent_mA / 1000 / 524288
         // The range check above keeps SHUNT_CAL <= 25000 * 0.16384 = 4096, well inside its 15 bits.
         let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * gain)
@@ -263,7 +267,9 @@ function adcConfigValue(m: Ina228): number {
 /** The SOVL code for an alert at `limit_mA`. */
 function sovlCode(m: Ina228, limit_mA: number): number {
     const v = (limit_mA / 1000) * (m.cfg.shunt_mOhm / 1000)
-    let code = Math.round(v / (m.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V))
+    let lsb_V = SOVL_LSB_V
+    if (m.adcRange === 1) lsb_V = SOVL_LSB_V / 4
+    let code = Math.round(v / lsb_V)
     if (code > 0x7fff) code = 0x7fff
     if (code < 1) code = 1
     return code

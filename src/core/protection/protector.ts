@@ -297,7 +297,8 @@ function valueFor(p: Protector, k: number, inp: ProtectionInputs, cellMax: numbe
             if (!c.fresh) return NaN
             // A regulated stage takes at most P / STAGE_EFF_MIN from the pack: counting that much keeps
             // this check one-sided (a stage's losses never look like a leak).
-            out += c.direct ? c.current_mA : c.power_mW / STAGE_EFF_MIN / pack_V
+            if (c.direct) out += c.current_mA
+            else out += c.power_mW / STAGE_EFF_MIN / pack_V
         }
         // One-sided: the pack giving more than the outputs take is a leak or a short inside the box.
         // (A charger makes the pack give less, so it never hides in this direction.)
