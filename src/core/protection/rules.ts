@@ -78,7 +78,11 @@ export const CELL_MAX_PLAUSIBLE_mV = 5000
 
 /** The first cell reading no cell could give, or NaN when every one is plausible. */
 export function implausibleCell_mV(cells: number[]): number {
-    for (const v of cells) if (!(v >= CELL_MIN_PLAUSIBLE_mV && v <= CELL_MAX_PLAUSIBLE_mV)) return v
+    for (const v of cells) {
+        // Negated comparisons: a NaN reading is implausible too.
+        if (!(v >= CELL_MIN_PLAUSIBLE_mV)) return v
+        if (!(v <= CELL_MAX_PLAUSIBLE_mV)) return v
+    }
     return NaN
 }
 
