@@ -559,7 +559,10 @@ function bitPlan(tc: number[]): number[] {
     for (let k = 0; k < tc.length; k += 4) {
         const i = tc[k]
         en |= TEMP_EN_B[i]
-        b[(i & 1) === 0 ? 4 : 7] |= TEMP_FET[i]
+        // Even: a charge protection (CHG FET Protections A at 4); odd: discharge (DSG FET Protections A at 7).
+        let at = 7
+        if ((i & 1) === 0) at = 4
+        b[at] = b[at] | TEMP_FET[i]
     }
     if (en !== 0) b.push(0x9025, en, 0)
     return b

@@ -74,7 +74,7 @@ export function evaluateFault(f: number[], v: number, now_ms: number): number {
                 f[FF.ACTIVE] = 1
                 f[FF.LATCHED] = (f[FF.FLAGS] >> 1) & 1 // FLAG_LATCHING
                 f[FF.TRIP_VALUE] = v
-                f[FF.TRIPS]++
+                f[FF.TRIPS] = f[FF.TRIPS] + 1
                 f[FF.CLEAR_ms] = -1
                 let d = f[FF.RETRY_ms]
                 for (let k = 1; k < f[FF.TRIPS] && k <= MAX_DOUBLINGS; k++) d = d * 2
