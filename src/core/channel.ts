@@ -8,8 +8,8 @@
 // The enable line is only high while "live" (starting, on, limiting); every other state drives it low.
 import { ChannelConfig } from "./box_config"
 import { DigitalOut } from "./io"
-import { Ina228, Ina228Reading, INA228_DIAG } from "../drivers/ina228"
-import { TPS55289_STATUS, Tps55289 } from "../drivers/tps55289"
+import { Ina228, Ina228Reading, INA228_DIAG, ina228Configure, ina228Probe, ina228Read, ina228ReadDiag, ina228SetAlertLimit, ina228Verify } from "../drivers/ina228"
+import { TPS55289_STATUS, Tps55289, tps55289Configure, tps55289ReadStatus, tps55289SetLimit_mA, tps55289SetOutput_mV, tps55289Verify } from "../drivers/tps55289"
 import { ChannelSnapshot } from "./snapshot"
 import { ChannelReading } from "./protection/protector"
 import { fmtAmps } from "./fmt"
@@ -38,8 +38,10 @@ export class ChannelControl {
     readonly meter: Ina228
     /** The USB-C buck-boost, undefined on channels without one. */
     readonly conv: Tps55289
-    private enable: DigitalOut
-    private emit: EventSink
+    /** The switch's enable line (written only by go()). */
+    enable: DigitalOut
+    /** Where state changes are reported. */
+    emit: EventSink
     state = "off"
     reason = "off at boot"
     requested = false
@@ -51,12 +53,15 @@ export class ChannelControl {
     out_mV: number
     /** Load management: while > 0, the limit is scaled down to this fraction (throttled). */
     throttle = 1
-    private meterReady = false
+    /** The meter (and converter) answered and are configured; until then init() is retried. */
+    meterReady = false
     private failures = 0
-    private overSince_ms = -1
-    private nextRetry_ms = 0
-    private retries = 0
-    private live_ms = 0
+    /** When the present overload began (-1: none), when the next retry or re-init is due, retries so far. */
+    overSince_ms = -1
+    nextRetry_ms = 0
+    retries = 0
+    /** When the output last went live (the soft start counts from here). */
+    live_ms = 0
     private last: Ina228Reading = undefined
     /** The last reading is current (set only together with `last`). */
     private fresh = false
@@ -69,7 +74,7 @@ export class ChannelControl {
      * the old state (a conversion window straddles the edge), so the protections wait for two. At boot the
      * switch has been off since reset, so the first reading counts.
      */
-    private readsSinceSwitch = 1
+    readsSinceSwitch = 1
     /** Polls since the meter's registers were last read back (its trip must match the limit). */
     private sinceVerify = 0
 
@@ -90,18 +95,9 @@ export class ChannelControl {
     /** Enable line high: soft start, on or limiting. */
     live(): boolean {
         const s = this.state
-        return s === "on" || s === "starting" || s === "limiting"
-    }
-
-    private go(state: string, reason: string): void {
-        const was = this.live()
-        const changed = state !== this.state || reason !== this.reason
-        this.state = state
-        this.reason = reason
-        const live = this.live()
-        if (was !== live) this.readsSinceSwitch = 0
-        this.enable.write(live)
-        if (changed) this.emit(this.index, "state", state, reason)
+        if (s === "on") return true
+        if (s === "starting") return true
+        return s === "limiting"
     }
 
     /** The limit in force now (the user's, throttled by load management). */
@@ -109,42 +105,21 @@ export class ChannelControl {
         return Math.max(this.cfg.minLimit_mA, Math.round(this.limit_mA * this.throttle))
     }
 
-    /** Where the meter's ALERT trips the latch: above the limit, never past the meter's range. */
-    alert_mA(): number {
-        return Math.min(this.effectiveLimit_mA() * ALERT_OVER_LIMIT, this.cfg.rated_mA * 1.2)
-    }
-
-    /** Limit and set voltage to the hardware: the converter holds the limit, the meter's ALERT backs it. */
-    private async arm(): Promise<void> {
-        if (this.conv) {
-            await this.conv.setOutput_mV(this.out_mV)
-            await this.conv.setLimit_mA(this.effectiveLimit_mA())
-        }
-        await this.meter.setAlertLimit(this.alert_mA())
-    }
-
-    /** The meter or converter failed with `e`: fault, the reason `what` + the error's text + `after`. */
-    private lost(now_ms: number, what: string, e: any, after = ""): void {
-        this.meterReady = false
-        this.requested = false
-        this.nextRetry_ms = now_ms + 5000
-        this.go("fault", what + errorText(e) + after)
-    }
-
     /** Probe, configure and arm the meter (and converter). Outputs stay off whatever happens here. */
     async init(now_ms: number, retry_ms: number): Promise<void> {
+        const meter = this.meter
         try {
-            await this.meter.probe()
-            await this.meter.configure()
-            if (this.conv) await this.conv.configure()
-            await this.arm()
-            await this.meter.readDiag() // release anything latched before we owned the chip
+            await ina228Probe(meter)
+            await ina228Configure(meter)
+            if (this.conv) await tps55289Configure(this.conv)
+            await arm(this)
+            await ina228ReadDiag(meter) // release anything latched before we owned the chip
             this.meterReady = true
             this.failures = 0
-            if (this.holdReason !== "") this.go("fault", "protection: " + this.holdReason)
-            else this.go("off", this.state === "fault" ? "hardware recovered; switch on when ready" : "ready")
+            if (this.holdReason !== "") go(this, "fault", "protection: " + this.holdReason)
+            else go(this, "off", this.state === "fault" ? "hardware recovered; switch on when ready" : "ready")
         } catch (e) {
-            this.lost(now_ms, "meter/converter: ", e)
+            lost(this, now_ms, "meter/converter: ", e)
             this.nextRetry_ms = now_ms + retry_ms
         }
     }
@@ -153,53 +128,40 @@ export class ChannelControl {
     refusal(on: boolean): string {
         if (!on) return ""
         if (this.holdReason !== "") return `${this.name} is held off by a protection (${this.holdReason})`
-        if (this.state === "fault" || this.state === "shed" || this.state === "quota")
-            return `${this.name} is ${this.state} (${this.reason})`
+        const state = this.state
+        if (state === "fault" || state === "shed" || state === "quota") return `${this.name} is ${state} (${this.reason})`
         return ""
     }
 
     async applyEnable(on: boolean, now_ms: number): Promise<void> {
         if (!on) {
             this.requested = false
-            if (this.state !== "fault") this.go("off", "switched off by user")
+            if (this.state !== "fault") go(this, "off", "switched off by user")
             return
         }
         if (this.refusal(true) !== "") return
         if (this.live()) {
             // Already on: a repeated "on" must not re-arm (and so hide) a trip the hardware latch just took.
             try {
-                const diag = await this.meter.readDiag()
-                if ((diag & INA228_DIAG.SHNTOL) !== 0) this.alertTrip()
+                const diag = await ina228ReadDiag(this.meter)
+                if ((diag & INA228_DIAG.SHNTOL) !== 0) alertTrip(this)
             } catch (e) {
-                this.lost(now_ms, "meter: ", e)
+                lost(this, now_ms, "meter: ", e)
             }
             return
         }
         this.requested = true
         this.retries = 0
-        await this.start(now_ms, "switched on by user")
-    }
-
-    /** Close the switch through the soft start, the trip re-armed (read back) and its latch released first. */
-    async start(now_ms: number, why: string): Promise<void> {
-        try {
-            await this.arm()
-            await this.meter.readDiag()
-            this.overSince_ms = -1
-            this.live_ms = now_ms
-            this.go("starting", why)
-        } catch (e) {
-            this.lost(now_ms, "meter/converter: ", e)
-        }
+        await startOutput(this, now_ms, "switched on by user")
     }
 
     /** A new limit, voltage or throttle: to the hardware now if it is up. */
     async rearm(now_ms: number): Promise<void> {
         if (!this.meterReady) return
         try {
-            await this.arm()
+            await arm(this)
         } catch (e) {
-            this.lost(now_ms, "meter/converter: ", e)
+            lost(this, now_ms, "meter/converter: ", e)
         }
     }
 
@@ -214,11 +176,11 @@ export class ChannelControl {
         /** Converter STATUS (0 without a converter). */
         let status = 0
         try {
-            r = await this.meter.read(full)
-            if (conv) status = await conv.readStatus()
+            r = await ina228Read(this.meter, full)
+            if (conv) status = await tps55289ReadStatus(conv)
         } catch (e) {
             this.fresh = false
-            if (++this.failures >= failLimit) this.lost(now_ms, "meter not responding (", e, ")")
+            if (++this.failures >= failLimit) lost(this, now_ms, "meter not responding (", e, ")")
             return
         }
         this.failures = 0
@@ -230,28 +192,28 @@ export class ChannelControl {
         if (++this.sinceVerify >= VERIFY_POLLS) {
             this.sinceVerify = 0
             try {
-                await this.meter.verify()
-                if (conv) await conv.verify()
+                await ina228Verify(this.meter)
+                if (conv) await tps55289Verify(conv)
             } catch (e) {
-                this.lost(now_ms, "registers read back wrong (", e, "); reconfiguring")
+                lost(this, now_ms, "registers read back wrong (", e, "); reconfiguring")
                 this.nextRetry_ms = now_ms
                 return
             }
         }
         if (this.state === "tripped") {
             // An overload trip is retried while the user still wants the output on, once its back-off is over.
-            if (this.requested && now_ms >= this.nextRetry_ms)
-                await this.start(now_ms, `automatic retry ${this.retries} of ${RETRIES} after an overload`)
+            if (this.requested)
+                if (now_ms >= this.nextRetry_ms) await startOutput(this, now_ms, `automatic retry ${this.retries} of ${RETRIES} after an overload`)
             return
         }
         if (!this.live()) return
         if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
             // The meter's latched flag: the hardware latch has normally opened the switch already.
-            this.alertTrip()
+            alertTrip(this)
             return
         }
         if ((status & TPS55289_STATUS.SCP) !== 0) {
-            this.hardTrip("converter short-circuit protection")
+            hardTrip(this, "converter short-circuit protection")
             return
         }
         if (this.readsSinceSwitch < 2) return
@@ -263,54 +225,32 @@ export class ChannelControl {
         }
         const bus_mV = r.busVoltage_mV
         if (bus_mV < this.out_mV * COLLAPSED) {
-            this.hardTrip(`output collapsed to ${Math.round(bus_mV)} mV (short circuit or the eFuse's own trip)`)
+            hardTrip(this, `output collapsed to ${Math.round(bus_mV)} mV (short circuit or the eFuse's own trip)`)
             return
         }
         const lim = this.effectiveLimit_mA()
         // The converter in constant current holds the limit (within its accuracy): limiting, not overload.
         const limiting = (status & TPS55289_STATUS.OCP) !== 0
         if (limiting) {
-            if (this.state !== "limiting") this.go("limiting", `holding the ${fmtAmps(lim)} limit; the load wants more`)
-        } else if (this.state !== "on") this.go("on", "running")
+            if (this.state !== "limiting") go(this, "limiting", `holding the ${fmtAmps(lim)} limit; the load wants more`)
+        } else if (this.state !== "on") go(this, "on", "running")
         // A minute of good running forgets earlier overloads.
         if (liveFor_ms >= RETRY_FORGET_ms) this.retries = 0
         // Overload: the output below its window (a stage or eFuse at its limit, a failing source), or above
         // the limit without a converter holding it.
-        const over = bus_mV < this.cfg.minOut_mV || (!limiting && r.current_mA > lim)
+        let over = bus_mV < this.cfg.minOut_mV
+        if (!limiting) if (r.current_mA > lim) over = true
+        const overSince_ms = this.overSince_ms
         if (!over) this.overSince_ms = -1
-        else if (this.overSince_ms < 0) this.overSince_ms = now_ms
-        else if (now_ms - this.overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) this.overload(now_ms, r.current_mA, lim)
-    }
-
-    /** A trip the hardware took (or a short): latched until the user switches the output on again. */
-    private alertTrip(): void {
-        this.hardTrip(`current above ${fmtAmps(this.alert_mA())} (meter ALERT)`)
-    }
-
-    private hardTrip(why: string): void {
-        this.requested = false
-        this.go("tripped", `short circuit or heavy overload: ${why}; switch on again once the cause is removed`)
-    }
-
-    /** The firmware's overload trip: retried with exponential back-off while the user still wants it on. */
-    private overload(now_ms: number, cur_mA: number, lim_mA: number): void {
-        const what = `overload ${fmtAmps(cur_mA)} > limit ${fmtAmps(lim_mA)} (firmware)`
-        if (this.retries >= RETRIES) {
-            this.requested = false
-            this.go("tripped", `${what}; ${RETRIES} retries failed: switch on again once the load is fixed`)
-            return
-        }
-        const wait_ms = RETRY_FIRST_ms * Math.pow(2, this.retries)
-        this.retries++
-        this.nextRetry_ms = now_ms + wait_ms
-        this.go("tripped", `${what}; retry in ${Math.round(wait_ms / 1000)} s`)
+        else if (overSince_ms < 0) this.overSince_ms = now_ms
+        else if (now_ms - overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) overload(this, now_ms, r.current_mA, lim)
     }
 
     /** A protection holds the output off: the switch opens now, whatever the state. */
     hold(reason: string): void {
         this.holdReason = reason
         this.requested = false
-        this.go("fault", "protection: " + reason)
+        go(this, "fault", "protection: " + reason)
     }
 
     /** The protection let go: back to off (never on by itself); a lost meter keeps its own fault. */
@@ -318,7 +258,7 @@ export class ChannelControl {
         if (this.holdReason === "") return
         const why = this.holdReason
         this.holdReason = ""
-        if (this.meterReady) this.go("off", `protection cleared (${why}); switch on when ready`)
+        if (this.meterReady) go(this, "off", `protection cleared (${why}); switch on when ready`)
     }
 
     /**
@@ -326,14 +266,17 @@ export class ChannelControl {
      * "" lets it go, and the output comes back on through the soft start if the user still wants it.
      */
     async manage(state: string, why: string, now_ms: number): Promise<void> {
-        const held = this.state === "shed" || this.state === "quota"
+        const now = this.state
+        const held = now === "shed" || now === "quota"
         if (state !== "") {
-            if (this.live() || held || (this.state === "off" && this.requested)) {
-                if (this.state !== state || this.reason !== why) this.go(state, why)
-            }
+            // Taken over when live, already held, or off but wanted on (it would come back on otherwise).
+            let taken = held
+            if (this.live()) taken = true
+            if (now === "off") if (this.requested) taken = true
+            if (taken) if (now !== state || this.reason !== why) go(this, state, why)
         } else if (held) {
-            if (this.requested) await this.start(now_ms, why)
-            else this.go("off", why)
+            if (this.requested) await startOutput(this, now_ms, why)
+            else go(this, "off", why)
         }
     }
 
@@ -406,4 +349,80 @@ export class ChannelControl {
         }
         return s
     }
+}
+
+// The channel's internal steps, as functions rather than private methods (an image carries every method, and a
+// call to a function costs less code than a method call).
+
+/** Into `state` for `reason`: the enable line follows, and a change is reported. */
+function go(ch: ChannelControl, state: string, reason: string): void {
+    const was = ch.live()
+    const changed = state !== ch.state || reason !== ch.reason
+    ch.state = state
+    ch.reason = reason
+    const live = ch.live()
+    if (was !== live) ch.readsSinceSwitch = 0
+    ch.enable.write(live)
+    if (changed) ch.emit(ch.index, "state", state, reason)
+}
+
+/** Where the meter's ALERT trips the latch: above the limit, never past the meter's range. */
+function alert_mA(ch: ChannelControl): number {
+    return Math.min(ch.effectiveLimit_mA() * ALERT_OVER_LIMIT, ch.cfg.rated_mA * 1.2)
+}
+
+/** Limit and set voltage to the hardware: the converter holds the limit, the meter's ALERT backs it. */
+async function arm(ch: ChannelControl): Promise<void> {
+    const conv = ch.conv
+    if (conv) {
+        await tps55289SetOutput_mV(conv, ch.out_mV)
+        await tps55289SetLimit_mA(conv, ch.effectiveLimit_mA())
+    }
+    await ina228SetAlertLimit(ch.meter, alert_mA(ch))
+}
+
+/** The meter or converter failed with `e`: fault, the reason `what` + the error's text + `after`. */
+function lost(ch: ChannelControl, now_ms: number, what: string, e: any, after = ""): void {
+    ch.meterReady = false
+    ch.requested = false
+    ch.nextRetry_ms = now_ms + 5000
+    go(ch, "fault", what + errorText(e) + after)
+}
+
+/** Close the switch through the soft start, the trip re-armed (read back) and its latch released first. */
+async function startOutput(ch: ChannelControl, now_ms: number, why: string): Promise<void> {
+    try {
+        await arm(ch)
+        await ina228ReadDiag(ch.meter)
+        ch.overSince_ms = -1
+        ch.live_ms = now_ms
+        go(ch, "starting", why)
+    } catch (e) {
+        lost(ch, now_ms, "meter/converter: ", e)
+    }
+}
+
+/** A trip the hardware took (or a short): latched until the user switches the output on again. */
+function alertTrip(ch: ChannelControl): void {
+    hardTrip(ch, `current above ${fmtAmps(alert_mA(ch))} (meter ALERT)`)
+}
+
+function hardTrip(ch: ChannelControl, why: string): void {
+    ch.requested = false
+    go(ch, "tripped", `short circuit or heavy overload: ${why}; switch on again once the cause is removed`)
+}
+
+/** The firmware's overload trip: retried with exponential back-off while the user still wants it on. */
+function overload(ch: ChannelControl, now_ms: number, cur_mA: number, lim_mA: number): void {
+    const what = `overload ${fmtAmps(cur_mA)} > limit ${fmtAmps(lim_mA)} (firmware)`
+    const retries = ch.retries
+    if (retries >= RETRIES) {
+        ch.requested = false
+        go(ch, "tripped", `${what}; ${RETRIES} retries failed: switch on again once the load is fixed`)
+        return
+    }
+    const wait_ms = RETRY_FIRST_ms * Math.pow(2, retries)
+    ch.retries = retries + 1
+    ch.nextRetry_ms = now_ms + wait_ms
+    go(ch, "tripped", `${what}; retry in ${Math.round(wait_ms / 1000)} s`)
 }

@@ -22,8 +22,13 @@ export class EnergyBook {
 
     /** The saved record [life_J, acc_J, day_J, dayAge_ms], as `save()` made it; false if it is not one. */
     restore(rec: any): boolean {
-        if (!Array.isArray(rec) || rec.length !== 4) return false
-        for (const v of rec) if (typeof v !== "number" || !(v >= 0) || v === Infinity) return false
+        if (!Array.isArray(rec)) return false
+        if (rec.length !== 4) return false
+        for (const v of rec) {
+            if (typeof v !== "number") return false
+            if (!(v >= 0)) return false
+            if (v === Infinity) return false
+        }
         this.life_J = rec[0]
         this.saved_J = rec[0]
         this.acc_J = rec[1]

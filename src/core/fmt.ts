@@ -12,7 +12,7 @@ export function toFixed(x: number, digits: number): string {
         s += "." + frac
     }
     // No "-" on a value that rounds to zero.
-    if (x < 0 && n !== 0) s = "-" + s
+    if (x < 0) if (n !== 0) s = "-" + s
     return s
 }
 
@@ -52,9 +52,9 @@ export function clip(s: string): string {
 export function quote(v: any): string {
     // A finite number prints the same as its JSON; NaN and Infinity would print as JSON's null.
     if (typeof v === "number") return "" + v
-    if (typeof v === "string" && v.length > 40) return JSON.stringify(v.slice(0, 40)) + "..."
+    if (typeof v === "string") if (v.length > 40) return JSON.stringify(v.slice(0, 40)) + "..."
     if (Array.isArray(v)) return "an array"
-    if (v !== null && typeof v === "object") return "an object"
+    if (v !== null) if (typeof v === "object") return "an object"
     const s = JSON.stringify(v)
     if (s === undefined) return "" + v
     return s

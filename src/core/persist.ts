@@ -9,7 +9,7 @@ const MARK = 1
 
 /** The value of a complete record, or undefined (torn, missing, or not in this format). */
 export function unwrapSetting(v: any): any {
-    if (Array.isArray(v) && v.length === 2 && v[1] === MARK) return v[0]
+    if (Array.isArray(v)) if (v.length === 2) if (v[1] === MARK) return v[0]
     return undefined
 }
 
@@ -68,13 +68,14 @@ export class SettingsWriter {
         const problems: string[] = []
         const pending = this.pending
         const tokens = this.tokens
+        const burst = this.burst
         for (const key of Object.keys(pending)) {
             // Take a token from the key's bucket, refilled since it was last looked at; none left: wait.
             let t = tokens[key]
-            if (t === undefined) t = this.burst
+            if (t === undefined) t = burst
             else {
                 t += (now_ms - this.refilled_ms[key]) / this.refill_ms
-                if (t > this.burst) t = this.burst
+                if (t > burst) t = burst
             }
             this.refilled_ms[key] = now_ms
             if (t < 1) {

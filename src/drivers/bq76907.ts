@@ -150,13 +150,15 @@ export interface AfeSafety {
 }
 
 function clampInt(x: number, lo: number, hi: number): number {
-    return x < lo ? lo : x > hi ? hi : x
+    if (x < lo) return lo
+    if (x > hi) return hi
+    return x
 }
 
 /** OCC/OCD delay of a code, ms. */
 export function bq76907OcDelay_ms(code: number): number {
     const r = OC_RANGES
-    for (let k = 0; k < r.length; k += 4) if (code >= r[k] && code <= r[k + 1]) return r[k + 2] + (code - r[k]) * r[k + 3]
+    for (let k = 0; k < r.length; k += 4) if (code >= r[k]) if (code <= r[k + 1]) return r[k + 2] + (code - r[k]) * r[k + 3]
     return OC_FASTEST_MS
 }
 
@@ -213,7 +215,8 @@ function le(bytes: number[], at: number, n: number): number {
 }
 
 function s16(v: number): number {
-    return v >= 0x8000 ? v - 0x10000 : v
+    if (v >= 0x8000) return v - 0x10000
+    return v
 }
 
 export class Bq76907 {
@@ -283,20 +286,24 @@ export class Bq76907 {
         const want = encode(this, armed, scan)
         const out: string[] = []
         const names = ["COV", "CUV", "OCC", "OCD1", "SCD"]
+        // Register words: the PROT_DM registers alternate threshold (even) and delay (odd).
+        const parts = [" threshold", " delay", " recovery"]
         const keys = protKeys()
         for (let i = 0; i < PROT_DM.length; i++) {
-            const n = i === 0 || i === 2 ? 2 : 1
+            // The thresholds (0 and 2) are 2 bytes, the rest 1.
+            let n = 1
+            if (i === 0) n = 2
+            if (i === 2) n = 2
             const got = le(await bq76907ReadDataMemory(this, PROT_DM[i], n), 0, n)
             const key = keys[i]
             if (got !== want[i])
-                out.push(misread(names[i >> 1] + ((i & 1) === 1 ? " delay" : " threshold"), value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
+                out.push(misread(names[i >> 1] + parts[i & 1], value(this, i, got, scan), value(this, i, want[i], scan), " " + key.slice(key.length - 2)))
         }
         const vm = await dm8(this, BQ76907_DM.VCELL_MODE)
         const cells = vcellMode(this)
         if (vm !== cells) out.push(`Vcell Mode reads ${vm}, configured ${cells} (the COV/CUV delays are counted in ADSCANs)`)
         const tc = encodeTemp(this, armed)
         const temps = tempKeys()
-        const parts = [" threshold", " delay", " recovery"]
         for (let k = 0; k < tc.length; k += 4) {
             const i = tc[k]
             for (let j = 0; j < 3; j++) {
@@ -310,8 +317,10 @@ export class Bq76907 {
         const bitNames = ["Enabled Protections A", "CHG FET Protections A", "DSG FET Protections A", "Enabled Protections B"]
         for (let k = 0; k < b.length; k += 3) {
             const got = await dm8(this, b[k])
-            if ((got & b[k + 1]) !== b[k + 1] || (got & b[k + 2]) !== 0)
-                out.push(`${bitNames[k / 3]} reads ${hex8(got)}, armed with ${hex8(b[k + 1])} set${b[k + 2] !== 0 ? ` and ${hex8(b[k + 2])} clear` : ""}`)
+            const set = b[k + 1]
+            const clear = b[k + 2]
+            if ((got & set) !== set || (got & clear) !== 0)
+                out.push(`${bitNames[k / 3]} reads ${hex8(got)}, armed with ${hex8(set)} set${clear !== 0 ? ` and ${hex8(clear)} clear` : ""}`)
         }
         return out
     }
@@ -375,7 +384,9 @@ async function writeBytes(afe: Bq76907, cmd: number, data: number[]): Promise<vo
 export async function bq76907ReadBytes(afe: Bq76907, cmd: number, n: number): Promise<number[]> {
     const a = afe.cfg.address
     const crc = afe.cfg.crc
-    const len = crc ? 2 * n : n
+    // With CRC every byte is followed by its CRC byte.
+    let len = n
+    if (crc) len = 2 * n
     const b = await afe.bus.transfer(a, [cmd], len)
     if (!b || b.length !== len) throw new BusError(a, `short read from ${where(afe)} at ${hex8(cmd)}`)
     if (!crc) return b
@@ -448,7 +459,8 @@ export async function bq76907ReadPassq(afe: Bq76907): Promise<{ charge_C: number
 /** The thermistor temperature from TS counts: code = 19660.8 * R / (R + 20 kOhm). */
 export function bq76907TsToCelsius(afe: Bq76907, code: number): number {
     const ratio = code / 19660.8
-    if (!(ratio > 0 && ratio < 1)) return NaN
+    if (!(ratio > 0)) return NaN
+    if (!(ratio < 1)) return NaN
     const r = (20000 * ratio) / (1 - ratio)
     const invT = 1 / 298.15 + Math.log(r / afe.cfg.ntcR25_Ohm) / afe.cfg.ntcB_K
     return 1 / invT - 273.15
@@ -463,13 +475,14 @@ function where(afe: Bq76907): string {
 
 /** A DeviceError about this chip: "BQ76907 at 0x..: " and `what`. */
 function chipError(afe: Bq76907, what: string): DeviceError {
-    return new DeviceError(afe.cfg.address, where(afe) + ": " + what)
+    return new DeviceError(afe.cfg.address, `${where(afe)}: ${what}`)
 }
 
 /** Vcell Mode for the configured cell count (0 means all 7). */
 function vcellMode(afe: Bq76907): number {
     const n = afe.cfg.cells
-    return n === 7 ? 0 : n
+    if (n === 7) return 0
+    return n
 }
 
 /**
@@ -518,13 +531,16 @@ function celsiusToTs(afe: Bq76907, temp_C: number): number {
 function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
     const req = [p.otc_C, p.otd_C, p.utc_C, p.utd_C]
     const d = p.tempDelay_s
-    const dly = d === undefined ? TEMP_DLY : clampInt(Math.floor(d / fullscan_s(afe) + EPS), 1, 255)
+    let dly = TEMP_DLY
+    if (d !== undefined) dly = clampInt(Math.floor(d / fullscan_s(afe) + EPS), 1, 255)
     const out: number[] = []
     for (let i = 0; i < 4; i++) {
         const t = req[i]
         if (t === undefined) continue
         const c = celsiusToTs(afe, t) / TEMP_STEP[i]
-        const thr = i < 2 ? clampInt(Math.ceil(c - EPS), 1, 255) : clampInt(Math.floor(c + EPS), 0, 255)
+        let thr: number
+        if (i < 2) thr = clampInt(Math.ceil(c - EPS), 1, 255)
+        else thr = clampInt(Math.floor(c + EPS), 0, 255)
         out.push(i, thr, dly, clampInt(i < 2 ? thr + TEMP_HYS : thr - TEMP_HYS, 0, 255))
     }
     return out
@@ -532,7 +548,8 @@ function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
 
 /** What temperature code c of register j (0 threshold, 1 delay, 2 recovery) of protection i stands for: °C or s. */
 function tempValue(afe: Bq76907, i: number, j: number, c: number): number {
-    return j === 1 ? c * fullscan_s(afe) : bq76907TsToCelsius(afe, c * TEMP_STEP[i])
+    if (j === 1) return c * fullscan_s(afe)
+    return bq76907TsToCelsius(afe, c * TEMP_STEP[i])
 }
 
 /** PROT_BITS plus the temperature protections in `tc`: their FET bits, and Enabled Protections B if any. */
@@ -542,7 +559,10 @@ function bitPlan(tc: number[]): number[] {
     for (let k = 0; k < tc.length; k += 4) {
         const i = tc[k]
         en |= TEMP_EN_B[i]
-        b[(i & 1) === 0 ? 4 : 7] |= TEMP_FET[i]
+        // Even: a charge protection (CHG FET Protections A at 4); odd: discharge (DSG FET Protections A at 7).
+        let at = 7
+        if ((i & 1) === 0) at = 4
+        b[at] = b[at] | TEMP_FET[i]
     }
     if (en !== 0) b.push(0x9025, en, 0)
     return b
@@ -571,11 +591,14 @@ function encode(afe: Bq76907, p: AfeProtectionConfig, scan_ms: number): number[]
 /** What code `c` of register i (PROT_DM's order) stands for: mV, ms, mA or us. */
 function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
     const toMa = 1000 / afe.cfg.shunt_mOhm
-    if (i === 0 || i === 2) return c
-    if (i === 1 || i === 3) return c * scan_ms
+    if (i === 0) return c
+    if (i === 2) return c
+    if (i === 1) return c * scan_ms
+    if (i === 3) return c * scan_ms
     if (i === 8) return SCD_MV[c & 15] * toMa
     if (i === 9) return SCD_US[Math.min(10, c & 15)]
-    return (i & 1) === 0 ? c * 2 * toMa : bq76907OcDelay_ms(c)
+    if ((i & 1) === 0) return c * 2 * toMa
+    return bq76907OcDelay_ms(c)
 }
 
 // Diagnostics the firmware does not need (it gets the same registers from read()): free functions rather

@@ -47,7 +47,7 @@ export function beUnsigned(bytes: number[]): number {
 /** Read an n-byte big-endian register. */
 export async function readRegBE(bus: Bus, address: number, reg: number, n: number): Promise<number> {
     const b = await bus.transfer(address, [reg], n)
-    if (!b || b.length !== n) throw new BusError(address, "short read from " + hex8(address) + " reg " + hex8(reg))
+    if (!b || b.length !== n) throw new BusError(address, `short read from ${hex8(address)} reg ${hex8(reg)}`)
     return beUnsigned(b)
 }
 

@@ -90,24 +90,26 @@ export interface Ina228Reading {
 /** Sign-extend a `bits`-wide two's complement value. */
 function signed(v: number, bits: number): number {
     const half = Math.pow(2, bits - 1)
-    return v >= half ? v - 2 * half : v
+    if (v >= half) return v - 2 * half
+    return v
 }
 
 export class Ina228 {
     readonly cfg: Ina228Config
     /** Flag bits of DIAG_ALRT released by a verification read, not yet handed to the caller. */
-    private heldFlags = 0
+    heldFlags = 0
     readonly bus: Bus
     /** The calibration planned for this shunt and range (read by the specs). */
     adcRange = 0
     shuntCal = 0
     /** Effective current LSB in A, from the SHUNT_CAL actually programmed (not the ideal one). */
     currentLsb_A = 0
-    private alertLimit_mA = -1
+    /** The armed alert limit, mA (-1: not armed yet). */
+    alertLimit_mA = -1
     /** From the last full reading (NaN before the first). */
-    private dieTemp_C = NaN
-    private energy_J = NaN
-    private charge_C = NaN
+    dieTemp_C = NaN
+    energy_J = NaN
+    charge_C = NaN
 
     /** Plans the calibration: ADCRANGE and SHUNT_CAL from shunt and max current; throws if the pair cannot be represented. */
     constructor(bus: Bus, cfg: Ina228Config) {
@@ -119,8 +121,12 @@ export class Ina228 {
         if (vMax > SHUNT_FS_V[0]) throw chipError(this, `${cfg.maxCurrent_mA} mA through ${cfg.shunt_mOhm} mOhm exceeds the 163.84 mV shunt range`)
         // The ±40.96 mV range has 4x the resolution; use it when the full current fits.
         const range1 = vMax <= SHUNT_FS_V[1]
-        this.adcRange = range1 ? 1 : 0
-        const gain = range1 ? 4 : 1
+        // adcRange stays 0 (the field's initial value) otherwise.
+        let gain = 1
+        if (range1) {
+            this.adcRange = 1
+            gain = 4
+        }
         const idealLsb = cfg.maxCurrent_mA / 1000 / 524288
         // The range check above keeps SHUNT_CAL <= 25000 * 0.16384 = 4096, well inside its 15 bits.
         let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * gain)
@@ -129,117 +135,118 @@ export class Ina228 {
         this.currentLsb_A = cal / (SHUNT_CAL_SCALE * r_Ohm * gain)
     }
 
-    /** Checks the IDs; throws DeviceError naming what answered instead. */
-    async probe(): Promise<void> {
-        const a = this.cfg.address
-        const mfr = await readRegBE(this.bus, a, INA228_REG.MANUFACTURER_ID, 2)
-        if (mfr !== TI_MANUFACTURER_ID)
-            throw chipError(this, `manufacturer id ${hex16(mfr)}, expected ${hex16(TI_MANUFACTURER_ID)} (TI); wrong chip at this address?`)
-        const dev = await readRegBE(this.bus, a, INA228_REG.DEVICE_ID, 2)
-        // Only the die id (bits 15:4) is stable; the revision nibble varies between lots.
-        if (dev >> 4 !== INA228_DIE_ID)
-            throw chipError(this, `device id ${hex16(dev)}, expected 0x228x; an INA226/INA238 or another TI part?`)
-    }
-
-    /**
-     * Programs range, conversion and calibration, then reads them back. Does not reset the chip or its
-     * accumulators: a firmware restart must not lose the energy count.
-     */
-    async configure(): Promise<void> {
-        const a = this.cfg.address
-        await writeReg16BE(this.bus, a, INA228_REG.CONFIG, configValue(this))
-        await writeReg16BE(this.bus, a, INA228_REG.ADC_CONFIG, adcConfigValue(this))
-        await writeReg16BE(this.bus, a, INA228_REG.SHUNT_CAL, this.shuntCal)
-        // The alert is armed afterwards (setAlertLimit): until then there is no limit to check.
-        this.alertLimit_mA = -1
-        await this.verify()
-    }
-
-    /** Re-reads every register the driver owns; throws DeviceError on the first mismatch. */
-    async verify(): Promise<void> {
-        await this.expectReg(INA228_REG.CONFIG, 0xfff0, configValue(this), "CONFIG")
-        await this.expectReg(INA228_REG.ADC_CONFIG, 0xffff, adcConfigValue(this), "ADC_CONFIG")
-        await this.expectReg(INA228_REG.SHUNT_CAL, 0x7fff, this.shuntCal, "SHUNT_CAL")
-        if (this.alertLimit_mA >= 0) await this.verifyAlert()
-    }
-
-    /** Re-reads the armed alert: its limit and the latched, active-low mode. */
-    private async verifyAlert(): Promise<void> {
-        await this.expectReg(INA228_REG.SOVL, 0xffff, sovlCode(this, this.alertLimit_mA), "SOVL")
-        await this.expectReg(INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
-    }
-
-    private async expectReg(reg: number, mask: number, want: number, name: string): Promise<void> {
-        const got = await readRegBE(this.bus, this.cfg.address, reg, 2)
-        // Reading DIAG_ALRT releases its latched flags: keep them for the next readDiag (a trip taken while a
-        // limit was being changed must not vanish in the verification read).
-        if (reg === INA228_REG.DIAG_ALRT) this.heldFlags |= got & 0x0fff
-        if ((got & mask) !== (want & mask))
-            throw chipError(this, `${name} reads ${hex16(got)}, wrote ${hex16(want)}`)
-    }
-
-    /**
-     * Arms the hardware over-current trip: SHNTOL compares every conversion (SLOWALERT=0), ALERT is
-     * active-low open drain (APOL=0) and latched (ALATCH=1) until DIAG_ALRT is read, so the board's
-     * latch on the channel enable sees it even if the firmware stalls.
-     */
-    async setAlertLimit(limit_mA: number): Promise<void> {
-        const a = this.cfg.address
-        await writeReg16BE(this.bus, a, INA228_REG.SOVL, sovlCode(this, limit_mA))
-        await writeReg16BE(this.bus, a, INA228_REG.DIAG_ALRT, INA228_DIAG.ALATCH)
-        this.alertLimit_mA = limit_mA
-        await this.verifyAlert()
-    }
-
-    /** Reads (and so releases) the latched alert flags, with any the driver's own verification read released. */
-    async readDiag(): Promise<number> {
-        const v = (await readRegBE(this.bus, this.cfg.address, INA228_REG.DIAG_ALRT, 2)) | this.heldFlags
-        this.heldFlags = 0
-        return v
-    }
-
     /** What the 40-bit ENERGY accumulator holds when it wraps, J (ENERGYOF marks a wrap). */
     energyWrap_J(): number {
         return 1099511627776 * 51.2 * this.currentLsb_A
-    }
-
-    /**
-     * A reading. `full`: 6 register reads, the accumulators and the die temperature included; otherwise 3
-     * (DIAG_ALRT, VBUS, CURRENT) and the accumulators and temperature of the last full reading. The
-     * supervisor reads in full once per battery period, where the charge and energy are counted: every
-     * tick in full would be twice the bus traffic for numbers nobody looks at more often. POWER is not
-     * read: the chip computes it as |CURRENT| x VBUS from the same averaged results.
-     */
-    async read(full: boolean): Promise<Ina228Reading> {
-        const a = this.cfg.address
-        const lsb = this.currentLsb_A
-        // DIAG_ALRT first: reading ENERGY / CHARGE clears their overflow flags. Between full readings
-        // those flags are left for the next full one (the accumulator values here are that one's).
-        let diag = await this.readDiag()
-        const vbus = await readRegBE(this.bus, a, INA228_REG.VBUS, 3)
-        const cur = signed(await readRegBE(this.bus, a, INA228_REG.CURRENT, 3), 24)
-        if (full) {
-            this.dieTemp_C = signed(await readRegBE(this.bus, a, INA228_REG.DIETEMP, 2), 16) * DIETEMP_LSB_C
-            this.energy_J = (await readRegBE(this.bus, a, INA228_REG.ENERGY, 5)) * 51.2 * lsb
-            this.charge_C = signed(await readRegBE(this.bus, a, INA228_REG.CHARGE, 5), 40) * lsb
-        } else diag = diag & ~(INA228_DIAG.ENERGYOF | INA228_DIAG.CHARGEOF)
-        // VBUS and CURRENT hold 20-bit results in bits 23:4; the low nibble is always 0.
-        const current_mA = (cur / 16) * lsb * 1000
-        const busVoltage_mV = (vbus / 16) * VBUS_LSB_V * 1000
-        return {
-            busVoltage_mV,
-            current_mA,
-            power_mW: (current_mA * busVoltage_mV) / 1000,
-            dieTemp_C: this.dieTemp_C,
-            energy_J: this.energy_J,
-            charge_C: this.charge_C,
-            diag,
-        }
     }
 }
 
 // Free functions, not methods: a DeviceScript image only carries the free functions something calls (every
 // method of a class is carried), and a call to one costs less code than a method call.
+
+/** Checks the IDs; throws DeviceError naming what answered instead. */
+export async function ina228Probe(m: Ina228): Promise<void> {
+    const a = m.cfg.address
+    const mfr = await readRegBE(m.bus, a, INA228_REG.MANUFACTURER_ID, 2)
+    if (mfr !== TI_MANUFACTURER_ID)
+        throw chipError(m, `manufacturer id ${hex16(mfr)}, expected ${hex16(TI_MANUFACTURER_ID)} (TI); wrong chip at this address?`)
+    const dev = await readRegBE(m.bus, a, INA228_REG.DEVICE_ID, 2)
+    // Only the die id (bits 15:4) is stable; the revision nibble varies between lots.
+    if (dev >> 4 !== INA228_DIE_ID)
+        throw chipError(m, `device id ${hex16(dev)}, expected 0x228x; an INA226/INA238 or another TI part?`)
+}
+
+/**
+ * Programs range, conversion and calibration, then reads them back. Does not reset the chip or its
+ * accumulators: a firmware restart must not lose the energy count.
+ */
+export async function ina228Configure(m: Ina228): Promise<void> {
+    const a = m.cfg.address
+    await writeReg16BE(m.bus, a, INA228_REG.CONFIG, configValue(m))
+    await writeReg16BE(m.bus, a, INA228_REG.ADC_CONFIG, adcConfigValue(m))
+    await writeReg16BE(m.bus, a, INA228_REG.SHUNT_CAL, m.shuntCal)
+    // The alert is armed afterwards (ina228SetAlertLimit): until then there is no limit to check.
+    m.alertLimit_mA = -1
+    await ina228Verify(m)
+}
+
+/** Re-reads every register the driver owns; throws DeviceError on the first mismatch. */
+export async function ina228Verify(m: Ina228): Promise<void> {
+    await expectReg(m, INA228_REG.CONFIG, 0xfff0, configValue(m), "CONFIG")
+    await expectReg(m, INA228_REG.ADC_CONFIG, 0xffff, adcConfigValue(m), "ADC_CONFIG")
+    await expectReg(m, INA228_REG.SHUNT_CAL, 0x7fff, m.shuntCal, "SHUNT_CAL")
+    if (m.alertLimit_mA >= 0) await verifyAlert(m)
+}
+
+/**
+ * Arms the hardware over-current trip: SHNTOL compares every conversion (SLOWALERT=0), ALERT is
+ * active-low open drain (APOL=0) and latched (ALATCH=1) until DIAG_ALRT is read, so the board's
+ * latch on the channel enable sees it even if the firmware stalls.
+ */
+export async function ina228SetAlertLimit(m: Ina228, limit_mA: number): Promise<void> {
+    const a = m.cfg.address
+    await writeReg16BE(m.bus, a, INA228_REG.SOVL, sovlCode(m, limit_mA))
+    await writeReg16BE(m.bus, a, INA228_REG.DIAG_ALRT, INA228_DIAG.ALATCH)
+    m.alertLimit_mA = limit_mA
+    await verifyAlert(m)
+}
+
+/** Reads (and so releases) the latched alert flags, with any the driver's own verification read released. */
+export async function ina228ReadDiag(m: Ina228): Promise<number> {
+    const v = (await readRegBE(m.bus, m.cfg.address, INA228_REG.DIAG_ALRT, 2)) | m.heldFlags
+    m.heldFlags = 0
+    return v
+}
+
+/**
+ * A reading. `full`: 6 register reads, the accumulators and the die temperature included; otherwise 3
+ * (DIAG_ALRT, VBUS, CURRENT) and the accumulators and temperature of the last full reading. The
+ * supervisor reads in full once per battery period, where the charge and energy are counted: every
+ * tick in full would be twice the bus traffic for numbers nobody looks at more often. POWER is not
+ * read: the chip computes it as |CURRENT| x VBUS from the same averaged results.
+ */
+export async function ina228Read(m: Ina228, full: boolean): Promise<Ina228Reading> {
+    const a = m.cfg.address
+    const lsb = m.currentLsb_A
+    // DIAG_ALRT first: reading ENERGY / CHARGE clears their overflow flags. Between full readings
+    // those flags are left for the next full one (the accumulator values here are that one's).
+    let diag = await ina228ReadDiag(m)
+    const vbus = await readRegBE(m.bus, a, INA228_REG.VBUS, 3)
+    const cur = signed(await readRegBE(m.bus, a, INA228_REG.CURRENT, 3), 24)
+    if (full) {
+        m.dieTemp_C = signed(await readRegBE(m.bus, a, INA228_REG.DIETEMP, 2), 16) * DIETEMP_LSB_C
+        m.energy_J = (await readRegBE(m.bus, a, INA228_REG.ENERGY, 5)) * 51.2 * lsb
+        m.charge_C = signed(await readRegBE(m.bus, a, INA228_REG.CHARGE, 5), 40) * lsb
+    } else diag = diag & ~(INA228_DIAG.ENERGYOF | INA228_DIAG.CHARGEOF)
+    // VBUS and CURRENT hold 20-bit results in bits 23:4; the low nibble is always 0.
+    const current_mA = (cur / 16) * lsb * 1000
+    const busVoltage_mV = (vbus / 16) * VBUS_LSB_V * 1000
+    return {
+        busVoltage_mV,
+        current_mA,
+        power_mW: (current_mA * busVoltage_mV) / 1000,
+        dieTemp_C: m.dieTemp_C,
+        energy_J: m.energy_J,
+        charge_C: m.charge_C,
+        diag,
+    }
+}
+
+/** Re-reads the armed alert: its limit and the latched, active-low mode. */
+async function verifyAlert(m: Ina228): Promise<void> {
+    await expectReg(m, INA228_REG.SOVL, 0xffff, sovlCode(m, m.alertLimit_mA), "SOVL")
+    await expectReg(m, INA228_REG.DIAG_ALRT, 0xf000, INA228_DIAG.ALATCH, "DIAG_ALRT")
+}
+
+/** Register `reg` read back against `want` under `mask`; throws DeviceError naming it `name` on a mismatch. */
+async function expectReg(m: Ina228, reg: number, mask: number, want: number, name: string): Promise<void> {
+    const got = await readRegBE(m.bus, m.cfg.address, reg, 2)
+    // Reading DIAG_ALRT releases its latched flags: keep them for the next readDiag (a trip taken while a
+    // limit was being changed must not vanish in the verification read).
+    if (reg === INA228_REG.DIAG_ALRT) m.heldFlags |= got & 0x0fff
+    if ((got & mask) !== (want & mask))
+        throw chipError(m, `${name} reads ${hex16(got)}, wrote ${hex16(want)}`)
+}
 
 /** A DeviceError about this chip: "INA228 at 0x..: " and `what`. */
 function chipError(m: Ina228, what: string): DeviceError {
@@ -247,7 +254,8 @@ function chipError(m: Ina228, what: string): DeviceError {
 }
 
 function configValue(m: Ina228): number {
-    return m.adcRange === 1 ? 0x0010 : 0x0000
+    if (m.adcRange === 1) return 0x0010
+    return 0x0000
 }
 
 function adcConfigValue(m: Ina228): number {
@@ -259,7 +267,9 @@ function adcConfigValue(m: Ina228): number {
 /** The SOVL code for an alert at `limit_mA`. */
 function sovlCode(m: Ina228, limit_mA: number): number {
     const v = (limit_mA / 1000) * (m.cfg.shunt_mOhm / 1000)
-    let code = Math.round(v / (m.adcRange === 1 ? SOVL_LSB_V / 4 : SOVL_LSB_V))
+    let lsb_V = SOVL_LSB_V
+    if (m.adcRange === 1) lsb_V = SOVL_LSB_V / 4
+    let code = Math.round(v / lsb_V)
     if (code > 0x7fff) code = 0x7fff
     if (code < 1) code = 1
     return code

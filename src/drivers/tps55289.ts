@@ -21,59 +21,64 @@ export const TPS55289_BASE_mV = 45 / 0.0564
 const MODE_ON = 0xb0 // OE | HICCUP | DISCHG
 
 export class Tps55289 {
-    private bus: Bus
+    readonly bus: Bus
     readonly address: number
-    private sense_mOhm: number
+    /** The current-sense resistor, mOhm. */
+    readonly sense_mOhm: number
     /** What was last written to registers 0..6 (-1: never), for the read-back. */
-    private wrote: number[] = [-1, -1, -1, -1, -1, -1, -1]
+    readonly wrote: number[] = [-1, -1, -1, -1, -1, -1, -1]
 
     constructor(bus: Bus, address: number, sense_mOhm: number) {
         this.bus = bus
         this.address = address
         this.sense_mOhm = sense_mOhm
     }
+}
 
-    /** Read register r back against what was written to it; `verb` says how the mismatch is worded. */
-    private async check(r: number, verb: string): Promise<void> {
-        const w = this.wrote[r]
-        const got = (await this.bus.transfer(this.address, [r], 1))[0]
-        if (got !== w) throw new DeviceError(this.address, `TPS55289 register ${hex8(r)} reads ${hex8(got)}, ${verb} ${hex8(w)}`)
-    }
+// The driver's operations as functions (an image carries every method; a function call costs less code).
 
-    /** Write one register and read it back. */
-    private async put(r: number, v: number): Promise<void> {
-        this.wrote[r] = v
-        await this.bus.transfer(this.address, [r, v], 0)
-        await this.check(r, "wrote")
-    }
+/** Internal feedback for 5-20 V, 5 V, the limit at its smallest, the output enabled (EN still gates it). */
+export async function tps55289Configure(c: Tps55289): Promise<void> {
+    await put(c, 4, 3)
+    await tps55289SetOutput_mV(c, 5000)
+    await tps55289SetLimit_mA(c, 0)
+    await put(c, 6, MODE_ON)
+}
 
-    /** Internal feedback for 5-20 V, 5 V, the limit at its smallest, the output enabled (EN still gates it). */
-    async configure(): Promise<void> {
-        await this.put(4, 3)
-        await this.setOutput_mV(5000)
-        await this.setLimit_mA(0)
-        await this.put(6, MODE_ON)
-    }
+/** The output voltage, mV (the reference DAC's nearest code within its range). */
+export async function tps55289SetOutput_mV(c: Tps55289, mV: number): Promise<void> {
+    const code = Math.max(0, Math.min(2047, Math.round((mV - TPS55289_BASE_mV) / TPS55289_STEP_mV)))
+    await put(c, 0, code & 0xff)
+    await put(c, 1, code >> 8)
+}
 
-    async setOutput_mV(mV: number): Promise<void> {
-        const code = Math.max(0, Math.min(2047, Math.round((mV - TPS55289_BASE_mV) / TPS55289_STEP_mV)))
-        await this.put(0, code & 0xff)
-        await this.put(1, code >> 8)
-    }
+/** Program the current limit, rounded down to the register's step; returns what was programmed, mA. */
+export async function tps55289SetLimit_mA(c: Tps55289, mA: number): Promise<number> {
+    const code = Math.max(0, Math.min(127, Math.floor((mA * c.sense_mOhm) / 500)))
+    await put(c, 2, 0x80 | code)
+    return (code * 500) / c.sense_mOhm
+}
 
-    /** Program the current limit, rounded down to the register's step; returns what was programmed, mA. */
-    async setLimit_mA(mA: number): Promise<number> {
-        const code = Math.max(0, Math.min(127, Math.floor((mA * this.sense_mOhm) / 500)))
-        await this.put(2, 0x80 | code)
-        return (code * 500) / this.sense_mOhm
-    }
+/** STATUS (read-to-clear): TPS55289_STATUS bits. */
+export async function tps55289ReadStatus(c: Tps55289): Promise<number> {
+    return (await c.bus.transfer(c.address, [7], 1))[0]
+}
 
-    async readStatus(): Promise<number> {
-        return (await this.bus.transfer(this.address, [7], 1))[0]
-    }
+/** Every register written is read back: a converter that was reset (brown-out) no longer limits. */
+export async function tps55289Verify(c: Tps55289): Promise<void> {
+    for (let r = 0; r < 7; r++) if (c.wrote[r] >= 0) await check(c, r, "expected")
+}
 
-    /** Every register written is read back: a converter that was reset (brown-out) no longer limits. */
-    async verify(): Promise<void> {
-        for (let r = 0; r < 7; r++) if (this.wrote[r] >= 0) await this.check(r, "expected")
-    }
+/** Read register r back against what was written to it; `verb` says how the mismatch is worded. */
+async function check(c: Tps55289, r: number, verb: string): Promise<void> {
+    const w = c.wrote[r]
+    const got = (await c.bus.transfer(c.address, [r], 1))[0]
+    if (got !== w) throw new DeviceError(c.address, `TPS55289 register ${hex8(r)} reads ${hex8(got)}, ${verb} ${hex8(w)}`)
+}
+
+/** Write one register and read it back. */
+async function put(c: Tps55289, r: number, v: number): Promise<void> {
+    c.wrote[r] = v
+    await c.bus.transfer(c.address, [r, v], 0)
+    await check(c, r, "wrote")
 }

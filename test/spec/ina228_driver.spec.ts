@@ -7,7 +7,7 @@
 import { EmulatedBus, I2cDevice } from "../../sim/emulators/emulated_bus"
 import { Ina228Emulator } from "../../sim/emulators/ina228"
 import { BusError, DeviceError, readRegBE, writeReg16BE } from "../../src/drivers/bus"
-import { Ina228, INA228_DIAG, ina228AlertTrip_mA, ina228Defaults, ina228ResetAccumulators } from "../../src/drivers/ina228"
+import { Ina228, INA228_DIAG, ina228AlertTrip_mA, ina228Configure, ina228Defaults, ina228Probe, ina228Read, ina228ReadDiag, ina228ResetAccumulators, ina228SetAlertLimit, ina228Verify } from "../../src/drivers/ina228"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync, fail, errName, errMessage, assertContains } from "../harness/api"
 
 const ADDR = 0x44
@@ -54,8 +54,8 @@ class Rig {
 
 async function configured(shunt_mOhm: number, maxCurrent_mA: number): Promise<Rig> {
     const r = new Rig(shunt_mOhm, maxCurrent_mA)
-    await r.drv.probe()
-    await r.drv.configure()
+    await ina228Probe(r.drv)
+    await ina228Configure(r.drv)
     return r
 }
 
@@ -123,7 +123,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("probe accepts the emulated INA228 (0x5449 / 0x2281)", async () => {
             const r = new Rig(R10, 10000)
             const e = await catchAsync(async () => {
-                await r.drv.probe()
+                await ina228Probe(r.drv)
             })
             assertEq(errMessage(e), "", "probe error")
         })
@@ -133,7 +133,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             bus.attach(new FakeIdChip(ADDR, 0x5449, 0x2280))
             const d = new Ina228(bus, ina228Defaults(ADDR, R10, 10000))
             const e = await catchAsync(async () => {
-                await d.probe()
+                await ina228Probe(d)
             })
             assertEq(errMessage(e), "", "probe error")
         })
@@ -143,7 +143,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             bus.attach(new Ina228Emulator(0x40, 0.01)) // a chip, but at another address
             const d = new Ina228(bus, ina228Defaults(ADDR, R10, 10000))
             const e = await catchAsync(async () => {
-                await d.probe()
+                await ina228Probe(d)
             })
             assertEq(errName(e), "BusError", "error type")
             assertTrue(e instanceof BusError, "instanceof BusError")
@@ -156,7 +156,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             bus.attach(new FakeIdChip(ADDR, 0x4d41, 0x2281)) // "MA"
             const d = new Ina228(bus, ina228Defaults(ADDR, R10, 10000))
             const e = await catchAsync(async () => {
-                await d.probe()
+                await ina228Probe(d)
             })
             assertEq(errName(e), "DeviceError", "error type")
             assertTrue(e instanceof DeviceError, "instanceof DeviceError")
@@ -172,7 +172,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             bus.attach(new FakeIdChip(ADDR, 0x5449, 0x2260)) // INA226: TI, DIE_ID 0x2260
             const d = new Ina228(bus, ina228Defaults(ADDR, R10, 10000))
             const e = await catchAsync(async () => {
-                await d.probe()
+                await ina228Probe(d)
             })
             assertEq(errName(e), "DeviceError", "error type")
             const m = errMessage(e)
@@ -183,7 +183,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             bus2.attach(new FakeIdChip(ADDR, 0x5449, 0x2381))
             const d2 = new Ina228(bus2, ina228Defaults(ADDR, R10, 10000))
             const e2 = await catchAsync(async () => {
-                await d2.probe()
+                await ina228Probe(d2)
             })
             assertEq(errName(e2), "DeviceError", "INA238 error type")
             assertContains(errMessage(e2), "0x2381", "INA238: message says what was found")
@@ -194,7 +194,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             bus.attach(new ShortReadChip(ADDR))
             const d = new Ina228(bus, ina228Defaults(ADDR, R10, 10000))
             const e = await catchAsync(async () => {
-                await d.probe()
+                await ina228Probe(d)
             })
             assertEq(errName(e), "BusError", "error type")
             assertContains(errMessage(e), "short read", "message")
@@ -264,9 +264,9 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             const bus = new EmulatedBus()
             bus.attach(new FakeIdChip(ADDR, 0x5449, 0x2281)) // IDs right, every other register reads 0
             const d = new Ina228(bus, ina228Defaults(ADDR, R10, 10000))
-            await d.probe()
+            await ina228Probe(d)
             const e = await catchAsync(async () => {
-                await d.configure()
+                await ina228Configure(d)
             })
             assertEq(errName(e), "DeviceError", "error type")
             const m = errMessage(e)
@@ -278,25 +278,25 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("configure() again does not reset the energy and charge accumulators", async () => {
             const r = await configured(R10, 10000)
             r.run(2, 12, 25, 100) // 2 A at 12 V for 100 s: ~2400 J, ~200 C
-            const before = await r.drv.read(true)
+            const before = await ina228Read(r.drv, true)
             assertNear(before.energy_J, 2400, 5, "energy before reconfiguring")
             assertNear(before.charge_C, 200, 0.5, "charge before reconfiguring")
-            await r.drv.configure()
-            const after = await r.drv.read(true)
+            await ina228Configure(r.drv)
+            const after = await ina228Read(r.drv, true)
             assertEq(after.energy_J, before.energy_J, "energy after configure()")
             assertEq(after.charge_C, before.charge_C, "charge after configure()")
             // and keeps accumulating from there
             r.run(2, 12, 25, 100)
-            const later = await r.drv.read(true)
+            const later = await ina228Read(r.drv, true)
             assertNear(later.energy_J, 4800, 5, "energy keeps accumulating")
         })
 
         t.test("verify() passes after configure() and detects a register changed behind the driver", async () => {
             const r = await configured(R10, 10000)
-            await r.drv.verify()
+            await ina228Verify(r.drv)
             await writeReg16BE(r.bus, ADDR, SHUNT_CAL, 1234) // someone else on the bus
             const e = await catchAsync(async () => {
-                await r.drv.verify()
+                await ina228Verify(r.drv)
             })
             assertEq(errName(e), "DeviceError", "error type")
             const m = errMessage(e)
@@ -304,8 +304,8 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             assertContains(m, "0x04d2", "message says what it read (1234)")
             assertContains(m, "0x09c4", "message says what was written (2500)")
             assertContains(m, "0x44", "message names the chip")
-            await r.drv.configure() // repairs it
-            await r.drv.verify()
+            await ina228Configure(r.drv) // repairs it
+            await ina228Verify(r.drv)
             assertEq(await readRegBE(r.bus, ADDR, SHUNT_CAL, 2), 2500, "SHUNT_CAL after reconfiguring")
         })
 
@@ -314,21 +314,21 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             // ADCRANGE flipped to 0 alone: every current would read 4x too high
             await writeReg16BE(r.bus, ADDR, CONFIG, 0x0000)
             let e = await catchAsync(async () => {
-                await r.drv.verify()
+                await ina228Verify(r.drv)
             })
             assertEq(errName(e), "DeviceError", "ADCRANGE flipped: error type")
             assertContains(errMessage(e), ": CONFIG reads 0x0000, wrote 0x0010", "ADCRANGE flipped: message")
-            await r.drv.configure()
+            await ina228Configure(r.drv)
             await writeReg16BE(r.bus, ADDR, CONFIG, 0x8000) // RST: every register back to its reset value
             e = await catchAsync(async () => {
-                await r.drv.verify()
+                await ina228Verify(r.drv)
             })
             assertEq(errName(e), "DeviceError", "after RST: error type")
             assertContains(errMessage(e), ": CONFIG reads 0x0000", "after RST: CONFIG is the first mismatch")
-            await r.drv.configure()
+            await ina228Configure(r.drv)
             await writeReg16BE(r.bus, ADDR, ADC_CONFIG, 0xfb68) // the reset ADC_CONFIG (AVG 1 instead of 16)
             e = await catchAsync(async () => {
-                await r.drv.verify()
+                await ina228Verify(r.drv)
             })
             assertContains(errMessage(e), "ADC_CONFIG", "ADC_CONFIG change: message")
             assertContains(errMessage(e), "0xfb68", "ADC_CONFIG change: value read")
@@ -337,13 +337,13 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("read(): bus voltage within half a 195.3125 uV LSB", async () => {
             const r = await configured(R10, 10000)
             r.run(0, 12, 25, 0.2)
-            assertNear((await r.drv.read(true)).busVoltage_mV, 12000, 1e-9, "12 V is exact (61440 LSB)")
+            assertNear((await ina228Read(r.drv, true)).busVoltage_mV, 12000, 1e-9, "12 V is exact (61440 LSB)")
             r.run(0, 12.3456, 25, 0.2)
-            assertNear((await r.drv.read(true)).busVoltage_mV, 12345.6, 0.0977, "12.3456 V")
+            assertNear((await ina228Read(r.drv, true)).busVoltage_mV, 12345.6, 0.0977, "12.3456 V")
             r.run(0, 3.3, 25, 0.2)
-            assertNear((await r.drv.read(true)).busVoltage_mV, 3300, 0.0977, "3.3 V")
+            assertNear((await ina228Read(r.drv, true)).busVoltage_mV, 3300, 0.0977, "3.3 V")
             r.run(0, 84.99, 25, 0.2)
-            assertNear((await r.drv.read(true)).busVoltage_mV, 84990, 0.0977, "84.99 V")
+            assertNear((await ina228Read(r.drv, true)).busVoltage_mV, 84990, 0.0977, "84.99 V")
         })
 
         t.test("read(): current positive and negative, power follows the sign", async () => {
@@ -351,21 +351,21 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             // tolerance: half a VSHUNT LSB (15.6 uA) + CURRENT truncation (1 LSB = 19.07 uA)
             const curTol_mA = (VSH_HALF_LSB_A + I10_LSB_A) * 1000
             r.run(2, 12, 25, 0.2)
-            let rd = await r.drv.read(true)
+            let rd = await ina228Read(r.drv, true)
             assertNear(rd.current_mA, 2000, curTol_mA, "+2 A")
             // power: current error x 12 V + POWER truncation (3.2 x I_LSB = 61 uW) + VBUS half LSB x 2 A
             const pTol_mW = curTol_mA * 12 + 3.2 * I10_LSB_A * 1000 + 0.5 * 195.3125e-6 * 2 * 1000
             assertNear(rd.power_mW, 24000, pTol_mW, "+2 A at 12 V")
             r.run(-1.5, 12, 25, 0.2)
-            rd = await r.drv.read(true)
+            rd = await ina228Read(r.drv, true)
             assertNear(rd.current_mA, -1500, curTol_mA, "-1.5 A")
             assertTrue(rd.power_mW < 0, "power is negative when the current is (" + rd.power_mW + ")")
             assertNear(rd.power_mW, -18000, pTol_mW, "-1.5 A at 12 V")
             r.run(0.0123, 5, 25, 0.2)
-            rd = await r.drv.read(true)
+            rd = await ina228Read(r.drv, true)
             assertNear(rd.current_mA, 12.3, curTol_mA, "12.3 mA")
             r.run(0, 5, 25, 0.2)
-            rd = await r.drv.read(true)
+            rd = await ina228Read(r.drv, true)
             assertNear(rd.current_mA, 0, 1e-9, "0 A")
             assertNear(rd.power_mW, 0, 1e-9, "no power at 0 A")
         })
@@ -375,19 +375,19 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             // VSHUNT LSB 78.125 nV over 5 mOhm = 15.625 uA (half: 7.8 uA); I_LSB = 6.25 / 2^19 = 11.92 uA
             const curTol_mA = ((0.5 * 78.125e-9) / 0.005 + 6.25 / 524288) * 1000
             r.run(4.321, 12, 25, 0.2)
-            assertNear((await r.drv.read(true)).current_mA, 4321, curTol_mA, "4.321 A")
+            assertNear((await ina228Read(r.drv, true)).current_mA, 4321, curTol_mA, "4.321 A")
             r.run(-0.25, 12, 25, 0.2)
-            assertNear((await r.drv.read(true)).current_mA, -250, curTol_mA, "-0.25 A")
+            assertNear((await ina228Read(r.drv, true)).current_mA, -250, curTol_mA, "-0.25 A")
         })
 
         t.test("read(): die temperature within half a 7.8125 m°C LSB", async () => {
             const r = await configured(R10, 10000)
             r.run(0, 12, 31.5, 0.2)
-            assertNear((await r.drv.read(true)).dieTemp_C, 31.5, 1e-9, "31.5 C is exact (4032 LSB)")
+            assertNear((await ina228Read(r.drv, true)).dieTemp_C, 31.5, 1e-9, "31.5 C is exact (4032 LSB)")
             r.run(0, 12, 47.3, 0.2)
-            assertNear((await r.drv.read(true)).dieTemp_C, 47.3, 0.0039, "47.3 C")
+            assertNear((await ina228Read(r.drv, true)).dieTemp_C, 47.3, 0.0039, "47.3 C")
             r.run(0, 12, -12.3, 0.2)
-            assertNear((await r.drv.read(true)).dieTemp_C, -12.3, 0.0039, "-12.3 C (negative, sign-extended)")
+            assertNear((await ina228Read(r.drv, true)).dieTemp_C, -12.3, 0.0039, "-12.3 C (negative, sign-extended)")
         })
 
         t.test("read(): energy_J and charge_C after 2 A at 12 V for one hour", async () => {
@@ -397,7 +397,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
                 r.emu.step(10)
                 if (i % 60 === 59) await t.pause()
             }
-            const rd = await r.drv.read(true)
+            const rd = await ina228Read(r.drv, true)
             // 2 A x 12 V x 3600 s = 86400 J; 2 A x 3600 s = 7200 C.
             // Tolerances: CURRENT/POWER quantisation (<= 34.7 uA of 2 A and 1 POWER LSB of 393213, ~1.2e-5
             // relative), the last conversion cycle not yet accumulated (50.5 ms) and one accumulator LSB.
@@ -412,7 +412,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("read(): charge_C is negative for reverse current, energy_J still grows", async () => {
             const r = await configured(R10, 10000)
             r.run(-3, 20, 25, 600) // -3 A at 20 V for 600 s: -1800 C, 36000 J
-            const rd = await r.drv.read(true)
+            const rd = await ina228Read(r.drv, true)
             const qTol = 1800 * ((VSH_HALF_LSB_A + I10_LSB_A) / 3) + 3 * DEFAULT_PERIOD_S + I10_LSB_A
             const eTol = 36000 * ((VSH_HALF_LSB_A + I10_LSB_A) / 3 + 1 / 983037) + 60 * DEFAULT_PERIOD_S + 51.2 * I10_LSB_A
             assertNear(rd.charge_C, -1800, qTol, "charge_C")
@@ -425,7 +425,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             // after 1677721.6 s. Run 1.6e6 s: ~1.0486e12 counts (bits 39..32 in use), ~1.024e9 J.
             r.emu.setInputs(8, 80, 25)
             for (let i = 0; i < 16; i++) r.emu.step(100000)
-            const rd = await r.drv.read(true)
+            const rd = await ina228Read(r.drv, true)
             const rawE = await readRegBE(r.bus, ADDR, ENERGY, 5)
             const rawQ = await readRegBE(r.bus, ADDR, CHARGE, 5)
             assertTrue(rawE > 4294967296 * 200, "ENERGY uses the top byte (" + rawE + ")")
@@ -441,9 +441,9 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             const r = await configured(R10, 10000)
             r.emu.setInputs(8, 80, 25)
             for (let i = 0; i < 16; i++) r.emu.step(100000)
-            const before = await r.drv.read(true)
+            const before = await ina228Read(r.drv, true)
             r.emu.step(100000) // 1.7e6 s in all: past 1677721.6 s
-            const after = await r.drv.read(true)
+            const after = await ina228Read(r.drv, true)
             const full_J = 1099511627776 * 51.2 * I10_LSB_A // 2^40 counts = 1.0737e9 J
             assertTrue(after.energy_J < before.energy_J, "the counter dropped (" + after.energy_J + ")")
             assertNear(after.energy_J, 640 * 1.7e6 - full_J, 640 * 1.7e6 * 5e-5, "energy_J after the wrap")
@@ -453,16 +453,16 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             // ADCRANGE 0 (5 mOhm, 10 A): 8 A x 5 mOhm = 40 mV / 5 uV = 8000 (the hardware-facts vector)
             const a = await configured(5, 10000)
             assertEq(a.drv.adcRange, 0, "range for 5 mOhm / 10 A")
-            await a.drv.setAlertLimit(8000)
+            await ina228SetAlertLimit(a.drv, 8000)
             assertEq(await readRegBE(a.bus, ADDR, SOVL, 2), 8000, "SOVL for 8 A, ADCRANGE 0")
             assertNear(ina228AlertTrip_mA(a.drv, 8000), 8000, 1e-9, "8 A round-trip")
             // ADCRANGE 1 (reference channel, 5 mOhm / 6.25 A): 4 A x 5 mOhm = 20 mV / 1.25 uV = 16000
             const b = await configured(5, 6250)
-            await b.drv.setAlertLimit(4000)
+            await ina228SetAlertLimit(b.drv, 4000)
             assertEq(await readRegBE(b.bus, ADDR, SOVL, 2), 16000, "SOVL for 4 A, ADCRANGE 1")
             assertNear(ina228AlertTrip_mA(b.drv, 4000), 4000, 1e-9, "4 A round-trip")
             // 4001.3 mA: 20.0065 mV / 1.25 uV = 16005.2 -> 16005 -> 16005 x 1.25 uV / 5 mOhm = 4001.25 mA
-            await b.drv.setAlertLimit(4001.3)
+            await ina228SetAlertLimit(b.drv, 4001.3)
             assertEq(await readRegBE(b.bus, ADDR, SOVL, 2), 16005, "SOVL for 4001.3 mA")
             assertNear(ina228AlertTrip_mA(b.drv, 4001.3), 4001.25, 1e-6, "4001.3 mA trips at 4001.25 mA")
             // the code saturates at 0x7FFF: 32767 x 1.25 uV / 5 mOhm = 8191.75 mA
@@ -473,7 +473,7 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
 
         t.test("ALERT asserts above the limit and stays latched until readDiag()", async () => {
             const r = await configured(5, 6250)
-            await r.drv.setAlertLimit(4000)
+            await ina228SetAlertLimit(r.drv, 4000)
             r.run(3.9, 12, 25, 0.2)
             assertTrue(!r.emu.alertAsserted(), "3.9 A: no alert")
             assertEq(r.emu.alertPinLevel(), 1, "3.9 A: pin idle high (active-low)")
@@ -482,25 +482,25 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             assertEq(r.emu.alertPinLevel(), 0, "4.1 A: pin pulled low")
             r.run(1, 12, 25, 0.2)
             assertTrue(r.emu.alertAsserted(), "back at 1 A: still latched")
-            const diag = await r.drv.readDiag()
+            const diag = await ina228ReadDiag(r.drv)
             assertEq(diag & INA228_DIAG.SHNTOL, INA228_DIAG.SHNTOL, "readDiag() shows SHNTOL")
             assertTrue(!r.emu.alertAsserted(), "released by readDiag()")
             assertEq(r.emu.alertPinLevel(), 1, "pin released")
             r.run(1, 12, 25, 0.2)
-            assertEq((await r.drv.readDiag()) & INA228_DIAG.SHNTOL, 0, "no new SHNTOL at 1 A")
+            assertEq((await ina228ReadDiag(r.drv)) & INA228_DIAG.SHNTOL, 0, "no new SHNTOL at 1 A")
             // a trip seen through read() (which reads DIAG_ALRT last)
             r.run(5, 12, 25, 0.2)
-            const rd = await r.drv.read(true)
+            const rd = await ina228Read(r.drv, true)
             assertEq(rd.diag & INA228_DIAG.SHNTOL, INA228_DIAG.SHNTOL, "read().diag shows SHNTOL")
         })
 
         t.test("verify() also guards the alert limit once set", async () => {
             const r = await configured(5, 6250)
-            await r.drv.setAlertLimit(4000)
-            await r.drv.verify()
+            await ina228SetAlertLimit(r.drv, 4000)
+            await ina228Verify(r.drv)
             await writeReg16BE(r.bus, ADDR, SOVL, 0x7fff)
             const e = await catchAsync(async () => {
-                await r.drv.verify()
+                await ina228Verify(r.drv)
             })
             assertEq(errName(e), "DeviceError", "error type")
             assertContains(errMessage(e), "SOVL", "message names SOVL")
@@ -510,15 +510,15 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
         t.test("resetAccumulators() clears energy and charge and keeps the configuration", async () => {
             const r = await configured(5, 6250)
             r.run(2, 12, 25, 60)
-            const before = await r.drv.read(true)
+            const before = await ina228Read(r.drv, true)
             assertTrue(before.energy_J > 1000 && before.charge_C > 100, "accumulated first")
             await ina228ResetAccumulators(r.drv)
-            const after = await r.drv.read(true)
+            const after = await ina228Read(r.drv, true)
             assertEq(after.energy_J, 0, "energy_J after reset")
             assertEq(after.charge_C, 0, "charge_C after reset")
-            await r.drv.verify() // CONFIG still has ADCRANGE=1
+            await ina228Verify(r.drv) // CONFIG still has ADCRANGE=1
             r.run(2, 12, 25, 10)
-            assertNear((await r.drv.read(true)).energy_J, 240, 0.5 + 24 * DEFAULT_PERIOD_S, "accumulates again from 0")
+            assertNear((await ina228Read(r.drv, true)).energy_J, 240, 0.5 + 24 * DEFAULT_PERIOD_S, "accumulates again from 0")
         })
 
         t.test("a BusError in the middle of read() propagates", async () => {
@@ -533,13 +533,13 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
                 return undefined
             }
             const e = await catchAsync(async () => {
-                await r.drv.read(true)
+                await ina228Read(r.drv, true)
             })
             assertEq(seen, 1, "the ENERGY read was attempted once")
             assertEq(errName(e), "BusError", "error type")
             assertContains(errMessage(e), "arbitration lost", "message from the bus")
             r.bus.faultHook = undefined
-            const rd = await r.drv.read(true)
+            const rd = await ina228Read(r.drv, true)
             assertNear(rd.current_mA, 2000, 0.04, "next read works again")
         })
 
@@ -548,16 +548,16 @@ export const ina228DriverSpec: Spec = (t: TestApi) => {
             r.bus.faultHook = (address: number, write: number[]) => "bus stuck low"
             const calls = [
                 async () => {
-                    await r.drv.probe()
+                    await ina228Probe(r.drv)
                 },
                 async () => {
-                    await r.drv.configure()
+                    await ina228Configure(r.drv)
                 },
                 async () => {
-                    await r.drv.read(true)
+                    await ina228Read(r.drv, true)
                 },
                 async () => {
-                    await r.drv.setAlertLimit(1000)
+                    await ina228SetAlertLimit(r.drv, 1000)
                 },
             ]
             for (const c of calls) {
@@ -580,7 +580,7 @@ export const ina228DriverOverflowSpec: Spec = (t: TestApi) => {
             r.emu.setInputs(8, 80, 25)
             for (let i = 0; i < 17; i++) r.emu.step(100000) // 1.7e6 s > 1677721.6 s: ENERGY wrapped
             assertEq(r.emu.reg(DIAG) & INA228_DIAG.ENERGYOF, INA228_DIAG.ENERGYOF, "the chip has ENERGYOF set")
-            const rd = await r.drv.read(true)
+            const rd = await ina228Read(r.drv, true)
             assertEq(rd.diag & INA228_DIAG.ENERGYOF, INA228_DIAG.ENERGYOF, "read().diag ENERGYOF")
         })
     })

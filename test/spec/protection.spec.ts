@@ -2,8 +2,8 @@
 // thresholds per chemistry; the persistent fault log; the protector's decisions from readings.
 // Shared: runs in the VM and in Node.
 import { FAULT_NONE, FAULT_RELEASED, FAULT_TRIPPED, FF, FLAG_ABOVE, FLAG_LATCHING, clearFaultLatch, evaluateFault, faultAction, faultFlags, faultRecord } from "../../src/core/protection/fault"
-import { FaultLog, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../src/core/protection/fault_log"
-import { AFE_SCD, AFE_TEMP_CHG, ChannelReading, ProtectionInputs, Protector, faultActive } from "../../src/core/protection/protector"
+import { FaultLog, faultLogAdd, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../src/core/protection/fault_log"
+import { AFE_SCD, AFE_TEMP_CHG, ChannelReading, ProtectionInputs, Protector, faultActive, protectorActions } from "../../src/core/protection/protector"
 import { ACTION_CHARGE, ACTION_DISCHARGE, FaultTable, cellVoltageLimits, defaultPackProtection, packRules } from "../../src/core/protection/rules"
 import { chemistryById } from "../../src/core/battery/chemistry"
 import { SettingsWriter, ShadowedStore } from "../../src/core/persist"
@@ -112,7 +112,7 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const log = new FaultLog(w)
             assertEq((await log.restore(store)).length, 0, "a fresh store is fine")
             assertEq(log.boot, 1, "first boot")
-            for (let i = 0; i < LOG_SLOTS + 3; i++) log.add({ boot: 1, t_s: i, event: "trip", id: "cell.ov", value: 4251 + i, threshold: 4250, unit: "mV" })
+            for (let i = 0; i < LOG_SLOTS + 3; i++) faultLogAdd(log, { boot: 1, t_s: i, event: "trip", id: "cell.ov", value: 4251 + i, threshold: 4250, unit: "mV" })
             await w.flush(0)
             const again = new FaultLog(new SettingsWriter(store, 60000, 100))
             assertEq((await again.restore(store)).length, 0, "no problems")
@@ -129,8 +129,8 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const w = new SettingsWriter(store, 60000, 100)
             const log = new FaultLog(w)
             await log.restore(store)
-            log.add({ boot: 1, t_s: 5, event: "trip", id: "pack.ocd", value: 21000, threshold: 20000, unit: "mA" })
-            log.add({ boot: 1, t_s: 9, event: "release", id: "pack.ocd", value: 100, threshold: 20000, unit: "mA" })
+            faultLogAdd(log, { boot: 1, t_s: 5, event: "trip", id: "pack.ocd", value: 21000, threshold: 20000, unit: "mA" })
+            faultLogAdd(log, { boot: 1, t_s: 9, event: "release", id: "pack.ocd", value: 100, threshold: 20000, unit: "mA" })
             await w.flush(0)
             store.text[logSlotKey(0)] = "{\"v\":1,\"b\":\"x\"}"
             const a = new FaultLog(new SettingsWriter(store, 60000, 100))
@@ -225,7 +225,7 @@ export const protectionSpec: Spec = (t: TestApi) => {
             assertEq(faultActive(p, "kirchhoff"), false, "300 mA of mismatch is within tolerance")
             await feed(p, 5100, 9000, now => inputs(now, [3800, 3800, 3800, 3800], 2000 + 15 + 900, 25, channel(true, 15000, 2000, 30)))
             assertEq(faultActive(p, "kirchhoff"), true, "900 mA unaccounted for")
-            assertTrue((p.actions() & ACTION_DISCHARGE) !== 0, "discharge off")
+            assertTrue((protectorActions(p) & ACTION_DISCHARGE) !== 0, "discharge off")
         })
 
         t.test("protector: the AFE's own trips are followed: a short latches, a temperature trip releases by itself", async () => {

@@ -74,7 +74,7 @@ export function evaluateFault(f: number[], v: number, now_ms: number): number {
                 f[FF.ACTIVE] = 1
                 f[FF.LATCHED] = (f[FF.FLAGS] >> 1) & 1 // FLAG_LATCHING
                 f[FF.TRIP_VALUE] = v
-                f[FF.TRIPS]++
+                f[FF.TRIPS] = f[FF.TRIPS] + 1
                 f[FF.CLEAR_ms] = -1
                 let d = f[FF.RETRY_ms]
                 for (let k = 1; k < f[FF.TRIPS] && k <= MAX_DOUBLINGS; k++) d = d * 2
@@ -93,20 +93,22 @@ export function evaluateFault(f: number[], v: number, now_ms: number): number {
     }
     if (f[FF.CLEAR_ms] < 0) f[FF.CLEAR_ms] = now_ms
     if (latched) return FAULT_NONE
-    if (now_ms - f[FF.CLEAR_ms] >= RELEASE_HOLD_ms && now_ms >= f[FF.RETRY_AT_ms]) {
-        f[FF.ACTIVE] = 0
-        f[FF.PENDING_ms] = -1
-        f[FF.CLEAR_ms] = -1
-        return FAULT_RELEASED
-    }
-    return FAULT_NONE
+    // Released once clear for the hold and past the retry back-off.
+    if (now_ms - f[FF.CLEAR_ms] < RELEASE_HOLD_ms) return FAULT_NONE
+    if (now_ms < f[FF.RETRY_AT_ms]) return FAULT_NONE
+    f[FF.ACTIVE] = 0
+    f[FF.PENDING_ms] = -1
+    f[FF.CLEAR_ms] = -1
+    return FAULT_RELEASED
 }
 
 /** A person's clear: accepted only once the condition has been gone for the release hold. */
 export function clearFaultLatch(f: number[], now_ms: number): string {
     if (f[FF.ACTIVE] === 0) return "not active"
     if (f[FF.LATCHED] === 0) return "clears by itself once the condition is gone"
-    if (f[FF.CLEAR_ms] < 0 || now_ms - f[FF.CLEAR_ms] < RELEASE_HOLD_ms) return "the condition is still present"
+    const clear_ms = f[FF.CLEAR_ms]
+    if (clear_ms < 0) return "the condition is still present"
+    if (now_ms - clear_ms < RELEASE_HOLD_ms) return "the condition is still present"
     f[FF.LATCHED] = 0
     f[FF.ACTIVE] = 0
     f[FF.PENDING_ms] = -1

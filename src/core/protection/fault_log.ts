@@ -44,7 +44,9 @@ function entryFields(): string[] {
 
 /** The entry a stored record holds, or undefined when it is not one. */
 function entryOf(x: any): FaultLogEntry {
-    if (x === null || typeof x !== "object" || x.v !== VERSION) return undefined
+    if (x === null) return undefined
+    if (typeof x !== "object") return undefined
+    if (x.v !== VERSION) return undefined
     const e: any = {}
     const F = entryFields()
     for (let k = 0; k < F.length; k += 3) {
@@ -57,15 +59,21 @@ function entryOf(x: any): FaultLogEntry {
 
 /** A whole number in [lo, hi]. */
 function isWhole(v: any, lo: number, hi: number): boolean {
-    return typeof v === "number" && v >= lo && v <= hi && Math.floor(v) === v
+    if (typeof v !== "number") return false
+    // Negated so NaN is refused too.
+    if (!(v >= lo)) return false
+    if (!(v <= hi)) return false
+    return Math.floor(v) === v
 }
 
 export class FaultLog {
-    private settings: SettingsWriter
+    /** Where the slots and the head are written (rate-limited). */
+    settings: SettingsWriter
     /** Oldest first. */
     entries: FaultLogEntry[] = []
     boot = 0
-    private next = 0
+    /** The slot the next entry goes to. */
+    next = 0
     total = 0
 
     constructor(settings: SettingsWriter) {
@@ -83,9 +91,10 @@ export class FaultLog {
         } catch (e) {
             problems.push(`could not read the fault log (${errorText(e)})`)
         }
-        const boot = isWhole(boots, 0, Infinity) ? boots + 1 : 1
+        let boot = 1
+        if (isWhole(boots, 0, Infinity)) boot = boots + 1
         this.boot = boot
-        if (boots != null && boot === 1 && boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
+        if (boots != null) if (boot === 1) if (boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
         this.settings.set(KEY_BOOTS, boot)
         if (head == null) return problems
         if (typeof head !== "object" || typeof head.c !== "number" || !isWhole(head.n, 0, LOG_SLOTS - 1)) {
@@ -111,24 +120,28 @@ export class FaultLog {
         }
         return problems
     }
+}
 
-    add(e: FaultLogEntry): void {
-        const entries = this.entries
-        entries.push(e)
-        if (entries.length > LOG_SLOTS) entries.shift()
-        const rec: any = { v: VERSION }
-        const ev: any = e
-        const F = entryFields()
-        for (let k = 0; k < F.length; k += 3) {
-            const v = ev[F[k]]
-            rec[F[k + 1]] = F[k + 2] === "number" ? Math.round(v) : v
-        }
-        const settings = this.settings
-        settings.set(logSlotKey(this.next), rec)
-        const next = (this.next + 1) % LOG_SLOTS
-        const total = this.total + 1
-        this.next = next
-        this.total = total
-        settings.set(KEY_LOG_HEAD, { n: next, c: total })
+/** Append `e` (the oldest beyond LOG_SLOTS drops off) and save its slot and the head. A free function: an
+ * image carries every method. */
+export function faultLogAdd(log: FaultLog, e: FaultLogEntry): void {
+    const entries = log.entries
+    entries.push(e)
+    if (entries.length > LOG_SLOTS) entries.shift()
+    const rec: any = { v: VERSION }
+    const ev: any = e
+    const F = entryFields()
+    for (let k = 0; k < F.length; k += 3) {
+        let v = ev[F[k]]
+        if (F[k + 2] === "number") v = Math.round(v)
+        rec[F[k + 1]] = v
     }
+    const settings = log.settings
+    const slot = log.next
+    settings.set(logSlotKey(slot), rec)
+    const next = (slot + 1) % LOG_SLOTS
+    const total = log.total + 1
+    log.next = next
+    log.total = total
+    settings.set(KEY_LOG_HEAD, { n: next, c: total })
 }

@@ -3,7 +3,7 @@
 // the AFE's DSG FET). It logs each trip, release and clear with the value at that moment (fault_log.ts).
 // It decides; the supervisor applies. Portable.
 import { Chemistry } from "../battery/chemistry"
-import { FaultLog } from "./fault_log"
+import { FaultLog, faultLogAdd } from "./fault_log"
 import { FAULT_RELEASED, FAULT_TRIPPED, FF, clearFaultLatch, evaluateFault, faultAction, faultQuantity, relatchFault, FLAG_LATCHING } from "./fault"
 import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultTable, PackProtectionConfig, channelRules, packRules, ruleWhat, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP } from "./rules"
 
@@ -103,10 +103,12 @@ export class Protector implements FaultTable {
     readonly ids: string[] = []
     readonly rows: string[] = []
     readonly faults: number[][] = []
-    private log: FaultLog
-    private note: ProtectionNote
+    /** Where trips, releases and clears are logged, and how the supervisor hears of them. */
+    log: FaultLog
+    note: ProtectionNote
     private lastCells: number[] = []
-    private stuckSince_ms = -1
+    /** Since when the cell readings have been frozen while current flows (-1: they are not). */
+    stuckSince_ms = -1
 
     constructor(chem: Chemistry, cfg: PackProtectionConfig, outputs: { minOut_mV: number; maxOut_mV: number }[], log: FaultLog, note: ProtectionNote) {
         this.log = log
@@ -114,52 +116,6 @@ export class Protector implements FaultTable {
         packRules(this, chem, cfg)
         sensorRules(this)
         channelRules(this, outputs, cfg)
-    }
-
-    /** The value each rule judges now (NaN: not measured now), by the rule's quantity code. */
-    private valueFor(k: number, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
-        const f = this.faults[k]
-        const q = faultQuantity(f)
-        if (f[FF.CHANNEL] >= 0) {
-            const c = inp.channels[f[FF.CHANNEL]]
-            if (!c || !c.fresh) return NaN
-            if (q === Q_STAGE_TEMP) return c.dieTemp_C
-            if (q === Q_OFF_CURRENT) return c.on ? NaN : c.current_mA
-            // Output voltage limits only mean something while the output is live.
-            return c.on ? c.voltage_mV : NaN
-        }
-        if (q === Q_AFE_AGE) return inp.afeAge_ms / inp.afePeriod_ms
-        if (q === Q_AFE_TRIP) return (inp.afeTrips >> AFE_IDS.indexOf(this.ids[k])) & 1
-        if (inp.afeAge_ms >= AFE_STALE_PERIODS * inp.afePeriod_ms || inp.cell_mV.length === 0) return NaN
-        if (q === Q_STUCK) return this.stuckSince_ms < 0 ? 0 : inp.now_ms - this.stuckSince_ms
-        if (q === Q_CELL_MIN_RAW) return cellMin
-        if (q === Q_CELL_MAX_RAW) return cellMax
-        if (q === Q_TEMP_SANITY) return tempOut
-        // Cell voltages out of a sensor's range are judged by the sensor rules, not as cells: such a reading
-        // (and an implausible cell temperature below) is not measured now, NaN at the end.
-        if (q === Q_CELL_MAX && cellMax <= CELL_MAX_PLAUSIBLE_mV) return cellMax
-        if (q === Q_CELL_MIN && cellMin >= CELL_MIN_PLAUSIBLE_mV) return cellMin
-        if (q === Q_DISCHARGE) return inp.pack_mA
-        if (q === Q_CHARGE) return -inp.pack_mA
-        // Judged whether or not a charger is present: the CHG FET is off before one is plugged in.
-        const t = inp.cellTemp_C
-        if (q === Q_CELL_TEMP && t >= TEMP_MIN_PLAUSIBLE_C && t <= TEMP_MAX_PLAUSIBLE_C) return t
-        if (q === Q_BOARD_TEMP) return inp.boardTemp_C
-        if (q === Q_KIRCHHOFF) {
-            let out = 0
-            let pack_V = 0
-            for (const v of inp.cell_mV) pack_V += v / 1000
-            for (const c of inp.channels) {
-                if (!c.fresh) return NaN
-                // A regulated stage takes at most P / STAGE_EFF_MIN from the pack: counting that much keeps
-                // this check one-sided (a stage's losses never look like a leak).
-                out += c.direct ? c.current_mA : c.power_mW / STAGE_EFF_MIN / pack_V
-            }
-            // One-sided: the pack giving more than the outputs take is a leak or a short inside the box.
-            // (A charger makes the pack give less, so it never hides in this direction.)
-            return inp.pack_mA - out - inp.quiescent_mA
-        }
-        return NaN
     }
 
     evaluate(inp: ProtectionInputs): void {
@@ -175,53 +131,41 @@ export class Protector implements FaultTable {
         const last = this.lastCells
         let same = cells.length === last.length && cells.length > 0
         for (let i = 0; same && i < cells.length; i++) if (cells[i] !== last[i]) same = false
-        const flowing = Math.abs(inp.pack_mA) > 200
-        if (inp.afeAge_ms < AFE_STALE_PERIODS * inp.afePeriod_ms && same && flowing) {
-            if (this.stuckSince_ms < 0) this.stuckSince_ms = now_ms
-        } else this.stuckSince_ms = -1
+        // Stuck since the first tick of a fresh reading, the same cells and current flowing; -1 when not.
+        let stuckSince_ms = -1
+        if (inp.afeAge_ms < AFE_STALE_PERIODS * inp.afePeriod_ms) {
+            if (same) {
+                if (Math.abs(inp.pack_mA) > 200) {
+                    stuckSince_ms = this.stuckSince_ms
+                    if (stuckSince_ms < 0) stuckSince_ms = now_ms
+                }
+            }
+        }
+        this.stuckSince_ms = stuckSince_ms
         this.lastCells = cells.slice(0)
         // A temperature no sensor could give (NaN is no reading, not an implausible one).
         let tempOut = 0
-        for (const t of [inp.cellTemp_C, inp.boardTemp_C]) if (t === t && (t < TEMP_MIN_PLAUSIBLE_C || t > TEMP_MAX_PLAUSIBLE_C)) tempOut = 1
+        for (const t of [inp.cellTemp_C, inp.boardTemp_C]) {
+            if (t === t) {
+                if (t < TEMP_MIN_PLAUSIBLE_C) tempOut = 1
+                if (t > TEMP_MAX_PLAUSIBLE_C) tempOut = 1
+            }
+        }
         const faults = this.faults
         for (let k = 0; k < faults.length; k++) {
-            const v = this.valueFor(k, inp, cellMax, cellMin, tempOut)
+            const v = valueFor(this, k, inp, cellMax, cellMin, tempOut)
             const change = evaluateFault(faults[k], v, now_ms)
-            if (change === FAULT_TRIPPED) this.record(k, "trip", v, now_ms)
-            else if (change === FAULT_RELEASED) this.record(k, "release", v, now_ms)
+            if (change === FAULT_TRIPPED) record(this, k, "trip", v, now_ms)
+            else if (change === FAULT_RELEASED) record(this, k, "release", v, now_ms)
         }
     }
 
-    private record(k: number, event: string, v: number, now_ms: number): void {
-        const f = this.faults[k]
-        const id = this.ids[k]
-        const value = v === v ? v : 0
-        // Words from the catalogue row, split only here (runtime strings live on the heap).
-        const w = this.rows[k].split("|")
-        const unit = w[3]
-        const trip = f[FF.TRIP]
-        const log = this.log
-        log.add({ boot: log.boot, t_s: now_ms / 1000, event, id, value, threshold: trip, unit })
-        let message: string
-        if (event === "trip") message = `${Math.round(value)} ${unit} (limit ${Math.round(trip)} ${unit})${(f[FF.FLAGS] & FLAG_LATCHING) !== 0 ? "; latched until a person clears it" : ""}`
-        else if (event === "release") message = `cleared at ${Math.round(value)} ${unit}`
-        else message = "cleared by a person"
-        this.note(f[FF.CHANNEL], "protection", `${id} ${event}: ${w[1]}: ${message}`)
-    }
-
-    /** OR of the actions of every active fault. */
-    actions(): number {
-        let a = 0
-        for (const f of this.faults) if (f[FF.ACTIVE] !== 0) a |= faultAction(f)
-        return a
-    }
-
     chargeAllowed(): boolean {
-        return (this.actions() & ACTION_CHARGE) === 0
+        return (protectorActions(this) & ACTION_CHARGE) === 0
     }
 
     dischargeAllowed(): boolean {
-        return (this.actions() & ACTION_DISCHARGE) === 0
+        return (protectorActions(this) & ACTION_DISCHARGE) === 0
     }
 
     /** The index of an active fault that holds output i off, or -1. */
@@ -231,7 +175,8 @@ export class Protector implements FaultTable {
             const f = faults[k]
             if (f[FF.ACTIVE] === 0) continue
             const a = faultAction(f)
-            if ((a & ACTION_DISCHARGE) !== 0 || ((a & ACTION_CHANNEL) !== 0 && f[FF.CHANNEL] === i)) return k
+            if ((a & ACTION_DISCHARGE) !== 0) return k
+            if ((a & ACTION_CHANNEL) !== 0) if (f[FF.CHANNEL] === i) return k
         }
         return -1
     }
@@ -249,17 +194,19 @@ export class Protector implements FaultTable {
         const ids = this.ids
         for (let k = 0; k < faults.length; k++) {
             const f = faults[k]
-            if (id !== "" && ids[k] !== id) continue
-            if (f[FF.ACTIVE] === 0 || f[FF.LATCHED] === 0) continue
+            if (id !== "") if (ids[k] !== id) continue
+            if (f[FF.ACTIVE] === 0) continue
+            if (f[FF.LATCHED] === 0) continue
             const why = clearFaultLatch(f, now_ms)
             if (why === "") {
                 cleared++
-                this.record(k, "clear", NaN, now_ms)
+                record(this, k, "clear", NaN, now_ms)
             } else refusals.push(`${ids[k]}: ${why}`)
         }
         if (cleared > 0) return ""
         if (refusals.length > 0) return refusals.join("; ")
-        return id === "" ? "no latched fault to clear" : "no latched fault " + id
+        if (id === "") return "no latched fault to clear"
+        return "no latched fault " + id
     }
 
     /** Ids of the latched faults (saved, so a restart cannot clear what needs a person). */
@@ -275,8 +222,14 @@ export class Protector implements FaultTable {
         const unknown: string[] = []
         for (const id of ids) {
             const k = this.ids.indexOf(id)
-            if (k >= 0 && (this.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0) relatchFault(this.faults[k])
-            else unknown.push(id)
+            if (k >= 0) {
+                const f = this.faults[k]
+                if ((f[FF.FLAGS] & FLAG_LATCHING) !== 0) {
+                    relatchFault(f)
+                    continue
+                }
+            }
+            unknown.push(id)
         }
         return unknown
     }
@@ -293,5 +246,90 @@ export class Protector implements FaultTable {
 /** Fault `id` is active (false for an unknown id). A free function: only tests ask, and an image carries every method. */
 export function faultActive(p: Protector, id: string): boolean {
     const k = p.ids.indexOf(id)
-    return k >= 0 && p.faults[k][FF.ACTIVE] !== 0
+    if (k < 0) return false
+    return p.faults[k][FF.ACTIVE] !== 0
+}
+
+/** The value each rule judges now (NaN: not measured now), by the rule's quantity code. */
+function valueFor(p: Protector, k: number, inp: ProtectionInputs, cellMax: number, cellMin: number, tempOut: number): number {
+    const f = p.faults[k]
+    const q = faultQuantity(f)
+    if (f[FF.CHANNEL] >= 0) {
+        const c = inp.channels[f[FF.CHANNEL]]
+        if (!c) return NaN
+        if (!c.fresh) return NaN
+        if (q === Q_STAGE_TEMP) return c.dieTemp_C
+        if (q === Q_OFF_CURRENT) {
+            if (c.on) return NaN
+            return c.current_mA
+        }
+        // Output voltage limits only mean something while the output is live.
+        if (c.on) return c.voltage_mV
+        return NaN
+    }
+    if (q === Q_AFE_AGE) return inp.afeAge_ms / inp.afePeriod_ms
+    if (q === Q_AFE_TRIP) return (inp.afeTrips >> AFE_IDS.indexOf(p.ids[k])) & 1
+    if (inp.afeAge_ms >= AFE_STALE_PERIODS * inp.afePeriod_ms) return NaN
+    if (inp.cell_mV.length === 0) return NaN
+    if (q === Q_STUCK) {
+        const since_ms = p.stuckSince_ms
+        if (since_ms < 0) return 0
+        return inp.now_ms - since_ms
+    }
+    if (q === Q_CELL_MIN_RAW) return cellMin
+    if (q === Q_CELL_MAX_RAW) return cellMax
+    if (q === Q_TEMP_SANITY) return tempOut
+    // Cell voltages out of a sensor's range are judged by the sensor rules, not as cells: such a reading
+    // (and an implausible cell temperature below) is not measured now, NaN at the end.
+    if (q === Q_CELL_MAX) if (cellMax <= CELL_MAX_PLAUSIBLE_mV) return cellMax
+    if (q === Q_CELL_MIN) if (cellMin >= CELL_MIN_PLAUSIBLE_mV) return cellMin
+    if (q === Q_DISCHARGE) return inp.pack_mA
+    if (q === Q_CHARGE) return -inp.pack_mA
+    // Judged whether or not a charger is present: the CHG FET is off before one is plugged in.
+    const t = inp.cellTemp_C
+    if (q === Q_CELL_TEMP) if (t >= TEMP_MIN_PLAUSIBLE_C) if (t <= TEMP_MAX_PLAUSIBLE_C) return t
+    if (q === Q_BOARD_TEMP) return inp.boardTemp_C
+    if (q === Q_KIRCHHOFF) {
+        let out = 0
+        let pack_V = 0
+        for (const v of inp.cell_mV) pack_V += v / 1000
+        for (const c of inp.channels) {
+            if (!c.fresh) return NaN
+            // A regulated stage takes at most P / STAGE_EFF_MIN from the pack: counting that much keeps
+            // this check one-sided (a stage's losses never look like a leak).
+            if (c.direct) out += c.current_mA
+            else out += c.power_mW / STAGE_EFF_MIN / pack_V
+        }
+        // One-sided: the pack giving more than the outputs take is a leak or a short inside the box.
+        // (A charger makes the pack give less, so it never hides in this direction.)
+        return inp.pack_mA - out - inp.quiescent_mA
+    }
+    return NaN
+}
+
+/** Log fault k's `event` (trip, release or clear) with the value `v` at that moment, and tell the supervisor. */
+function record(p: Protector, k: number, event: string, v: number, now_ms: number): void {
+    const f = p.faults[k]
+    const id = p.ids[k]
+    // Not measured (NaN) is logged as 0.
+    let value = 0
+    if (v === v) value = v
+    // Words from the catalogue row, split only here (runtime strings live on the heap).
+    const w = p.rows[k].split("|")
+    const unit = w[3]
+    const trip = f[FF.TRIP]
+    const log = p.log
+    faultLogAdd(log, { boot: log.boot, t_s: now_ms / 1000, event, id, value, threshold: trip, unit })
+    let message: string
+    if (event === "trip") message = `${Math.round(value)} ${unit} (limit ${Math.round(trip)} ${unit})${(f[FF.FLAGS] & FLAG_LATCHING) !== 0 ? "; latched until a person clears it" : ""}`
+    else if (event === "release") message = `cleared at ${Math.round(value)} ${unit}`
+    else message = "cleared by a person"
+    p.note(f[FF.CHANNEL], "protection", `${id} ${event}: ${w[1]}: ${message}`)
+}
+
+/** OR of the actions of every active fault (a free function: an image carries every method). */
+export function protectorActions(p: Protector): number {
+    let a = 0
+    for (const f of p.faults) if (f[FF.ACTIVE] !== 0) a |= faultAction(f)
+    return a
 }

@@ -78,7 +78,11 @@ export const CELL_MAX_PLAUSIBLE_mV = 5000
 
 /** The first cell reading no cell could give, or NaN when every one is plausible. */
 export function implausibleCell_mV(cells: number[]): number {
-    for (const v of cells) if (!(v >= CELL_MIN_PLAUSIBLE_mV && v <= CELL_MAX_PLAUSIBLE_mV)) return v
+    for (const v of cells) {
+        // Negated comparisons: a NaN reading is implausible too.
+        if (!(v >= CELL_MIN_PLAUSIBLE_mV)) return v
+        if (!(v <= CELL_MAX_PLAUSIBLE_mV)) return v
+    }
     return NaN
 }
 
@@ -120,11 +124,13 @@ export function ruleWhat(row: string): string {
  */
 export function rulesFrom(t: FaultTable, rows: string[], limits: number[], outputs: number): void {
     const perOutput = outputs > 0
+    let copies = 1
+    if (perOutput) copies = outputs
     for (let i = 0; i < rows.length; i++) {
         // One split per row, shared by every output's copy (the VM's String.split is slow).
         const f = rows[i].split("|")
         const flags = faultFlags(f[2] === "1", f[7] === "1", +f[6], +f[9])
-        for (let c = 0; c < (perOutput ? outputs : 1); c++) {
+        for (let c = 0; c < copies; c++) {
             const k = 2 * (c * rows.length + i)
             t.ids.push(perOutput ? `ch${c}.${f[0]}` : f[0])
             t.rows.push(rows[i])
