@@ -10,7 +10,7 @@
 // band is meaningful: the box never invents a 100 % or a 60 %.
 import { Chemistry, chemistryById, ocvAt_mV, ocvSlope_mV, socAtOcv } from "./chemistry"
 import { PackConfig } from "./pack_config"
-import { CellFilter, CellParams, cellParams } from "./cell_filter"
+import { CellFilter, CellParams, cellParams, filterFuse, filterPredict, filterSigma, filterUpdate } from "./cell_filter"
 import { CurrentCalibrator } from "./current_cal"
 import { Anchor, CapacityLearner } from "./capacity"
 import { CapacityTrend } from "./capacity_trend"
@@ -148,10 +148,16 @@ export class BatteryEstimator {
     readonly cal: CurrentCalibrator
     /** Learned ohmic resistance (R0) of each group relative to the chemistry's typical one. */
     rFactor: number[]
+    // The fields below without `private` are internal too: the module functions at the end of this file
+    // (params, start, detectAnchors, anchor, assemble, publishRuntimes) read and write them.
+    /** Current steps each group's resistance factor has averaged (followed slowly after 10). */
     rSteps: number[] = []
+    /** The saved state to start from (start() reads it once, then drops it). */
     restored: LearnedState
     started: boolean
+    /** The last step's time, s. */
     t_s: number
+    /** Counts starts: anchors from different epochs are never paired (capacity.ts). */
     epoch = 0
     /** The label capacity of a group, Ah. */
     nominal_Ah: number
@@ -192,6 +198,7 @@ export class BatteryEstimator {
     private walk: RuntimeWalk
     private walkEmpty: boolean
     walkPower_W: number
+    /** The last step's current (A) and cell voltages (V), for the resistance from current steps. */
     prevI: number
     prevV: number[] = []
     /** The present pass's provisional capacities (see capacity_trend.ts), restarted whenever one is learned. */
@@ -295,7 +302,7 @@ export class BatteryEstimator {
             const qRel = Math.sqrt(learner.qVar[i]) / q[i]
             let bias = biasSigma
             if (sd > 0) bias += (0.5 * c.selfDischargePerDay * qp) / 24
-            f.predict(c, p, dAh + sd * qp, meanI, dt, qRel, bias)
+            filterPredict(f, c, p, dAh + sd * qp, meanI, dt, qRel, bias)
             const v = inp.cell_mV[i] / 1000
             vPack += v
             // Below the table's 0 % point the curve is only an extrapolation: count, don't correct.
@@ -312,7 +319,7 @@ export class BatteryEstimator {
                 let span = 600
                 if (Math.abs(meanI) > cfg.restC * qp) if (rs[i] === 0) span = 1800
                 const corr = Math.max(span / dt, 1)
-                f.update(c, p, v, I, this.adcVar + skew * skew + (this.modelVar + load * load) * corr)
+                filterUpdate(f, c, p, v, I, this.adcVar + skew * skew + (this.modelVar + load * load) * corr)
             }
             // The ohmic resistance from current steps: -dV/dI between two samples a period apart (the RC pairs
             // barely move in that time). Averaged over the first few steps, then followed slowly.
@@ -345,7 +352,7 @@ export class BatteryEstimator {
         const sigmas: number[] = []
         for (const f of groups) {
             socs.push(f.soc)
-            sigmas.push(f.sigma())
+            sigmas.push(filterSigma(f))
         }
         if (learner.learned !== this.trendLearned) {
             this.trendLearned = learner.learned
@@ -436,7 +443,7 @@ export class BatteryEstimator {
             qSigma_Ah: l.qVar.map(v => Math.sqrt(v)),
             rFactor: this.rFactor.slice(0),
             soc: g.map(f => f.soc),
-            socSigma: g.map(f => f.sigma()),
+            socSigma: g.map(f => filterSigma(f)),
             offset_A: cal.offset_A,
             offsetSigma_A: cal.offsetSigma_A(),
             gain: cal.gain,
@@ -489,7 +496,7 @@ function start(est: BatteryEstimator, inp: BatteryInputs): void {
         est.prevV.push(v / 1000)
     }
     est.prevI = I
-    est.epoch++
+    est.epoch = est.epoch + 1
     est.started = true
     // Only start() reads the restored state: let it go.
     est.restored = undefined
@@ -575,7 +582,7 @@ function anchor(est: BatteryEstimator, kind: string, soc: number[], variance: nu
     for (let i = 0; i < soc.length; i++) if (soc[i] < -0.02 || soc[i] > 1.02) variance[i] = 1
     const currentSigma_A = est.cal.sigma_A(0)
     est.learner.addAnchor({ kind, t_s: t, counter_Ah: est.counter_Ah, soc, variance, epoch: est.epoch }, currentSigma_A, 0.0002)
-    if (est.cfg.mode !== "ekf") for (let i = 0; i < soc.length; i++) if (variance[i] < 1) est.groups[i].fuse(soc[i], variance[i])
+    if (est.cfg.mode !== "ekf") for (let i = 0; i < soc.length; i++) if (variance[i] < 1) filterFuse(est.groups[i], soc[i], variance[i])
     est.lastAnchorKind = kind
     est.lastAnchor_s = t
 }
@@ -595,7 +602,7 @@ function assemble(est: BatteryEstimator, inp: BatteryInputs, I: number, vPack: n
         const s = f.soc
         rem = Math.min(rem, q * s)
         room = Math.min(room, q * (1 - s))
-        const sg = f.sigma()
+        const sg = filterSigma(f)
         sigma = Math.max(sigma, sg)
         groups.push({ soc: s, sigma: sg, q_Ah: q, rFactor: est.rFactor[i], v: inp.cell_mV[i] / 1000 })
         // The weakest group's learned capacity (the first of equals) and its sigma.
