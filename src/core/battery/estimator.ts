@@ -11,9 +11,9 @@
 import { Chemistry, chemistryById, ocvAt_mV, ocvSlope_mV, socAtOcv } from "./chemistry"
 import { PackConfig } from "./pack_config"
 import { CellFilter, CellParams, cellParams, filterFuse, filterPredict, filterSigma, filterUpdate } from "./cell_filter"
-import { CurrentCalibrator } from "./current_cal"
-import { Anchor, CapacityLearner } from "./capacity"
-import { CapacityTrend } from "./capacity_trend"
+import { CurrentCalibrator, calCorrectCharge_C, calCorrect_A, calGainSigma, calObserve, calOffsetSigma_A, calRestore, calSigma_A } from "./current_cal"
+import { Anchor, CapacityLearner, addAnchor, capacitySigma_Ah } from "./capacity"
+import { CapacityTrend, trendEffective, trendObserve, trendRestart } from "./capacity_trend"
 import { EmptyWalk, FullWalk, RuntimeWalk } from "./runtime"
 
 export interface EstimatorConfig {
@@ -239,7 +239,7 @@ export class BatteryEstimator {
             qsig = r.qSigma_Ah
             this.restored = r
             this.rFactor = r.rFactor.slice(0)
-            this.cal.restore(r.offset_A, r.gain, r.offsetSigma_A, r.gainSigma)
+            calRestore(this.cal, r.offset_A, r.gain, r.offsetSigma_A, r.gainSigma)
             this.dischargeAh = r.dischargeAh
             this.energyIn_Wh = r.energyIn_Wh
             this.energyOut_Wh = r.energyOut_Wh
@@ -275,21 +275,21 @@ export class BatteryEstimator {
             w[2] = w[2] + dt
         }
         if (!metered || w[2] >= 60) {
-            if (metered) cal.observe(w[0], w[1], w[2])
+            if (metered) calObserve(cal, w[0], w[1], w[2])
             w[0] = 0
             w[1] = 0
             w[2] = 0
         }
-        const I = cal.correct_A(inp.current_A)
+        const I = calCorrect_A(cal, inp.current_A)
         let charge_C = 0
         let meanI = I
         if (dt > 0) {
-            charge_C = cal.correctCharge_C(inp.charge_C, dt)
+            charge_C = calCorrectCharge_C(cal, inp.charge_C, dt)
             meanI = charge_C / dt
         }
         let dAh = charge_C / 3600
         if (dAh < 0) dAh *= c.chargeEfficiency
-        const biasSigma = cal.sigma_A(meanI)
+        const biasSigma = calSigma_A(cal, meanI)
         const sd = (c.selfDischargePerDay * dt) / 86400
         const ekf = cfg.mode === "ekf" && dt > 0
         // 2. Every group: count, then (ekf) correct with its voltage.
@@ -356,8 +356,8 @@ export class BatteryEstimator {
         }
         if (learner.learned !== this.trendLearned) {
             this.trendLearned = learner.learned
-            trend.restart(socs, sigmas, counter)
-        } else for (let i = 0; i < n; i++) trend.observe(i, socs[i], sigmas[i], counter, q[i])
+            trendRestart(trend, socs, sigmas, counter)
+        } else for (let i = 0; i < n; i++) trendObserve(trend, i, socs[i], sigmas[i], counter, q[i])
         // 6. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
         //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
@@ -445,9 +445,9 @@ export class BatteryEstimator {
             soc: g.map(f => f.soc),
             socSigma: g.map(f => filterSigma(f)),
             offset_A: cal.offset_A,
-            offsetSigma_A: cal.offsetSigma_A(),
+            offsetSigma_A: calOffsetSigma_A(cal),
             gain: cal.gain,
-            gainSigma: cal.gainSigma(),
+            gainSigma: calGainSigma(cal),
             dischargeAh: this.dischargeAh,
             energyIn_Wh: this.energyIn_Wh,
             energyOut_Wh: this.energyOut_Wh,
@@ -463,7 +463,7 @@ function params(est: BatteryEstimator, i: number, temp_C: number): CellParams {
     // pass's best capacity.
     const l = est.learner
     const p = cellParams(est.chem, l.q_Ah[i], temp_C, est.groups[i].soc, est.rFactor[i])
-    p.q_Ah = est.trend.effective(i, l.q_Ah[i], l.qVar[i])
+    p.q_Ah = trendEffective(est.trend, i, l.q_Ah[i], l.qVar[i])
     return p
 }
 
@@ -580,8 +580,8 @@ function anchor(est: BatteryEstimator, kind: string, soc: number[], variance: nu
     const t = est.t_s
     // Outside the OCV table the curve is only an extrapolation: that group's reading says nothing.
     for (let i = 0; i < soc.length; i++) if (soc[i] < -0.02 || soc[i] > 1.02) variance[i] = 1
-    const currentSigma_A = est.cal.sigma_A(0)
-    est.learner.addAnchor({ kind, t_s: t, counter_Ah: est.counter_Ah, soc, variance, epoch: est.epoch }, currentSigma_A, 0.0002)
+    const currentSigma_A = calSigma_A(est.cal, 0)
+    addAnchor(est.learner, { kind, t_s: t, counter_Ah: est.counter_Ah, soc, variance, epoch: est.epoch }, currentSigma_A, 0.0002)
     if (est.cfg.mode !== "ekf") for (let i = 0; i < soc.length; i++) if (variance[i] < 1) filterFuse(est.groups[i], soc[i], variance[i])
     est.lastAnchorKind = kind
     est.lastAnchor_s = t
@@ -598,7 +598,7 @@ function assemble(est: BatteryEstimator, inp: BatteryInputs, I: number, vPack: n
     for (let i = 0; i < est.groups.length; i++) {
         const f = est.groups[i]
         // Its capacity for SOC and runtimes: the learned one, sharpened by this pass's trend.
-        const q = est.trend.effective(i, learner.q_Ah[i], learner.qVar[i])
+        const q = trendEffective(est.trend, i, learner.q_Ah[i], learner.qVar[i])
         const s = f.soc
         rem = Math.min(rem, q * s)
         room = Math.min(room, q * (1 - s))
@@ -608,7 +608,7 @@ function assemble(est: BatteryEstimator, inp: BatteryInputs, I: number, vPack: n
         // The weakest group's learned capacity (the first of equals) and its sigma.
         if (learner.q_Ah[i] < qMin) {
             qMin = learner.q_Ah[i]
-            qSig = learner.sigma_Ah(i)
+            qSig = capacitySigma_Ah(learner, i)
         }
     }
     const cap = rem + room
@@ -656,7 +656,7 @@ function publishRuntimes(est: BatteryEstimator, tte: number, ttf: number): void 
         const chargeLeft = e.soc * cap
         let qRel = 0
         const l = est.learner
-        for (let i = 0; i < l.q_Ah.length; i++) qRel = Math.max(qRel, l.sigma_Ah(i) / l.q_Ah[i])
+        for (let i = 0; i < l.q_Ah.length; i++) qRel = Math.max(qRel, capacitySigma_Ah(l, i) / l.q_Ah[i])
         let socRel = 1
         if (chargeLeft > 0) socRel = (2 * e.sigma * cap) / chargeLeft
         const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)

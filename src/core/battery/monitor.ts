@@ -7,7 +7,7 @@ import { chemistryById } from "./chemistry"
 import { SettingsStore } from "../io"
 import { SettingsWriter, errorText } from "../persist"
 import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState } from "./estimator"
-import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned } from "./battery_store"
+import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned, saveDue } from "./battery_store"
 import { PackConfig, PackLimits, checkPackConfig, packCapacity_mAh } from "./pack_config"
 import { EmptyWalk } from "./runtime"
 
@@ -375,7 +375,7 @@ function fault(mon: BatteryMonitor, reason: string): void {
 
 function save(mon: BatteryMonitor, now_ms: number): void {
     const learned: LearnedState = mon.est.learned()
-    const keys = mon.saver.due(learned, now_ms / 1000)
+    const keys = saveDue(mon.saver, learned, now_ms / 1000)
     if (keys.length === 0) return
     const records = encodeLearned(learned)
     for (const k of keys) mon.settings.set(k, records[k])
