@@ -10,7 +10,7 @@ import { Anchor, CapacityLearner, addAnchor, capacitySigma_Ah } from "../../src/
 import { CapacityTrend, trendEffective, trendObserve, trendRestart } from "../../src/core/battery/capacity_trend"
 import { EmptyWalk, FullWalk, RUNTIME_STEPS_PER_SLICE, RuntimeGroup, RuntimeWalk, timeToEmpty_s } from "../../src/core/battery/runtime"
 import { BatterySaver, decodeLearned, encodeLearned, saveDue } from "../../src/core/battery/battery_store"
-import { BatteryEstimate, BatteryEstimator, BatteryInputs, LearnedState, defaultEstimatorConfig } from "../../src/core/battery/estimator"
+import { BatteryEstimate, BatteryEstimator, BatteryInputs, LearnedState, defaultEstimatorConfig, learnedState } from "../../src/core/battery/estimator"
 import { referenceConfig } from "../../src/core/box_config"
 import { Spec, TestApi, assertEq, assertNear, assertTrue } from "../harness/api"
 
@@ -933,7 +933,7 @@ export const batterySpec: Spec = (t: TestApi) => {
             assertNear(e0.capacity_Ah, 7.4, 0.001, "capacity: the smallest group's")
             // ten minutes at 4 A: (4 + 0.015) A x 600 s = 0.669 Ah, at about 4 x 3.8 V
             await drive(t, est, sim, 4, 10, 60)
-            const l = est.learned()
+            const l = learnedState(est)
             assertNear(l.dischargeAh, 100 + 0.66917, 0.002, "discharged Ah counted")
             assertTrue(l.energyOut_Wh > 1400 + 0.669 * 4 * 3.7 && l.energyOut_Wh < 1400 + 0.669 * 4 * 4.0, "energy out counted: " + l.energyOut_Wh)
             assertEq(l.capacityLearned, 3, "capacity measurements")

@@ -108,7 +108,7 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
     for (let f = 0; f < F.length; f += ROW) {
         const i = F[f + 1]
         const hi = F[f + 5]
-        if (ok[i] && !isInts(recs[i][F[f + 2]], F[f + 6] === 1 ? series : -1, F[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
+        if (ok[i]) if (!isInts(recs[i][F[f + 2]], F[f + 6] === 1 ? series : -1, F[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
     }
     // Per record (BATTERY_KEYS' order): what it holds, and what happens without it (JSON: image data).
     const says = JSON.parse(
@@ -155,7 +155,8 @@ export function saveDue(saver: BatterySaver, s: LearnedState, now_s: number): st
     const soc = s.soc
     const saved = saver.savedSoc
     const periodic = now_s - saver.lastSave_s >= 600
-    let socDue = periodic || saved.length !== soc.length
+    let socDue = periodic
+    if (saved.length !== soc.length) socDue = true
     for (let i = 0; i < soc.length; i++) if (Math.abs(soc[i] - saved[i]) >= 0.01) socDue = true
     if (socDue) {
         keys.push(KEY_SOC)
@@ -168,7 +169,9 @@ export function saveDue(saver: BatterySaver, s: LearnedState, now_s: number): st
     let q_Ah = 0
     for (const q of s.q_Ah) q_Ah += q
     const energy_Wh = s.energyIn_Wh + s.energyOut_Wh
-    if (periodic || energy_Wh - saver.savedEnergy_Wh >= 0.01 * q_Ah * 3.2) {
+    let countersDue = periodic
+    if (energy_Wh - saver.savedEnergy_Wh >= 0.01 * q_Ah * 3.2) countersDue = true
+    if (countersDue) {
         keys.push(KEY_COUNTERS)
         saver.savedEnergy_Wh = energy_Wh
     }

@@ -148,8 +148,8 @@ export class BatteryEstimator {
     readonly cal: CurrentCalibrator
     /** Learned ohmic resistance (R0) of each group relative to the chemistry's typical one. */
     rFactor: number[]
-    // The fields below without `private` are internal too: the module functions at the end of this file
-    // (params, start, detectAnchors, anchor, assemble, publishRuntimes) read and write them.
+    // The fields below without `private` are internal too: the module functions in this file read and
+    // write them.
     /** Current steps each group's resistance factor has averaged (followed slowly after 10). */
     rSteps: number[] = []
     /** The saved state to start from (start() reads it once, then drops it). */
@@ -180,7 +180,7 @@ export class BatteryEstimator {
      * The load average (W), its variance and the time into the present discharge (s): the average starts
      * afresh with each discharge, and with the first step (powerInit).
      */
-    private avgPower_W: number
+    avgPower_W: number
     powerVar: number
     private session_s: number
     private powerInit: boolean
@@ -189,14 +189,14 @@ export class BatteryEstimator {
      * a minute (they count in 50 ms and 250 ms steps).
      */
     private calWin = [0, 0, 0]
-    private lastRuntime_s = -Infinity
+    lastRuntime_s = -Infinity
     /** The load average the runtimes were last computed for. */
-    private runtimePower_W = 0
+    runtimePower_W = 0
     /** The last runtimes: time to empty, its low and high bound, time to full (s; -1: not applicable). */
     rt = [-1, -1, -1, -1]
     /** The runtime walk under way, if any, and the load it was started for. */
-    private walk: RuntimeWalk
-    private walkEmpty: boolean
+    walk: RuntimeWalk
+    walkEmpty: boolean
     walkPower_W: number
     /** The last step's current (A) and cell voltages (V), for the resistance from current steps. */
     prevI: number
@@ -268,14 +268,19 @@ export class BatteryEstimator {
         //    INA228 conversions, a 5 % jitter that a minute brings down to 0.1 %.
         const w = this.calWin
         const outputs_C = inp.outputs_C
-        const metered = outputs_C === outputs_C && dt > 0
-        if (metered) {
+        // The window ends (and starts again empty) after a minute, or with any step the meters did not count.
+        let windowEnds = true
+        if (outputs_C === outputs_C) if (dt > 0) {
             w[0] = w[0] + inp.charge_C
             w[1] = w[1] + outputs_C
             w[2] = w[2] + dt
+            windowEnds = false
+            if (w[2] >= 60) {
+                calObserve(cal, w[0], w[1], w[2])
+                windowEnds = true
+            }
         }
-        if (!metered || w[2] >= 60) {
-            if (metered) calObserve(cal, w[0], w[1], w[2])
+        if (windowEnds) {
             w[0] = 0
             w[1] = 0
             w[2] = 0
@@ -380,79 +385,8 @@ export class BatteryEstimator {
         return e
     }
 
-    /**
-     * Time to empty / full at the smoothed load, recomputed at most every `runtimeEvery_s` or sooner when
-     * the load moved. Starts a walk of the pack model and returns true when it did; runtimeWork() advances
-     * it (the firmware yields between pieces: a whole walk does not fit one VM slice).
-     */
-    startRuntimes(now_ms: number, temp_C: number): boolean {
-        const e = this.last
-        if (!e) return false
-        const now_s = now_ms / 1000
-        const since = now_s - this.lastRuntime_s
-        const P = this.avgPower_W
-        const last = this.runtimePower_W
-        // Also sooner when the load has changed: a new load should not show the old runtime for long.
-        const moved = Math.abs(P - last) / Math.max(Math.abs(last), 1) > 0.2
-        if (since < this.cfg.runtimeEvery_s) {
-            if (!moved) return false
-            if (since < 2) return false
-        }
-        this.lastRuntime_s = now_s
-        this.runtimePower_W = P
-        const c = this.chem
-        this.walkPower_W = P
-        this.walkEmpty = P > 0.2
-        this.walk = undefined
-        const g = e.groups
-        if (P > 0.2) this.walk = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
-        else if (P < -0.2 && e.current_A < 0) this.walk = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
-        else publishRuntimes(this, -1, -1)
-        return !!this.walk
-    }
-
-    /** Advance the pending walk by at most `steps` steps; true when none is pending any more. */
-    runtimeWork(steps: number): boolean {
-        const w = this.walk
-        if (!w) return true
-        if (!w.run(steps)) return false
-        this.walk = undefined
-        if (this.walkEmpty) publishRuntimes(this, w.result_s, -1)
-        else publishRuntimes(this, -1, w.result_s)
-        return true
-    }
-
-    /** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
-    emptyWalkAt(power_W: number, temp_C: number): EmptyWalk {
-        const e = this.last
-        if (!e) return undefined
-        return new EmptyWalk(this.chem, e.groups, temp_C, power_W, MAX_RUNTIME_S)
-    }
-
     estimate(): BatteryEstimate {
         return this.last
-    }
-
-    /** What must survive a restart. */
-    learned(): LearnedState {
-        const l = this.learner
-        const cal = this.cal
-        const g = this.groups
-        return {
-            q_Ah: l.q_Ah.slice(0),
-            qSigma_Ah: l.qVar.map(v => Math.sqrt(v)),
-            rFactor: this.rFactor.slice(0),
-            soc: g.map(f => f.soc),
-            socSigma: g.map(f => filterSigma(f)),
-            offset_A: cal.offset_A,
-            offsetSigma_A: calOffsetSigma_A(cal),
-            gain: cal.gain,
-            gainSigma: calGainSigma(cal),
-            dischargeAh: this.dischargeAh,
-            energyIn_Wh: this.energyIn_Wh,
-            energyOut_Wh: this.energyOut_Wh,
-            capacityLearned: l.learned,
-        }
     }
 }
 
@@ -536,7 +470,9 @@ function detectAnchors(est: BatteryEstimator, inp: BatteryInputs, I: number): vo
         vMax = Math.max(vMax, v)
         vMin = Math.min(vMin, v)
     }
-    if (I < 0 && -I <= cfg.tailC * qA && vMax >= ocvAt_mV(c, 0.85)) {
+    let topping = false
+    if (I < 0) if (-I <= cfg.tailC * qA) if (vMax >= ocvAt_mV(c, 0.85)) topping = true
+    if (topping) {
         if (est.fullSince_s < 0) est.fullSince_s = t
         if (!est.fullDone)
             if (t - est.fullSince_s >= cfg.fullHold_s) {
@@ -548,7 +484,9 @@ function detectAnchors(est: BatteryEstimator, inp: BatteryInputs, I: number): vo
         if (I > rest_A) est.fullDone = false
     }
     // Empty: discharging into the cut-off.
-    if (I > rest_A && vMin <= c.cutoff_mV + 20) {
+    let atCutoff = false
+    if (I > rest_A) if (vMin <= c.cutoff_mV + 20) atCutoff = true
+    if (atCutoff) {
         if (!est.emptyDone) {
             est.emptyDone = true
             loadedAnchor(est, "empty", inp, I)
@@ -579,7 +517,10 @@ function loadedAnchor(est: BatteryEstimator, kind: string, inp: BatteryInputs, I
 function anchor(est: BatteryEstimator, kind: string, soc: number[], variance: number[]): void {
     const t = est.t_s
     // Outside the OCV table the curve is only an extrapolation: that group's reading says nothing.
-    for (let i = 0; i < soc.length; i++) if (soc[i] < -0.02 || soc[i] > 1.02) variance[i] = 1
+    for (let i = 0; i < soc.length; i++) {
+        if (soc[i] < -0.02) variance[i] = 1
+        if (soc[i] > 1.02) variance[i] = 1
+    }
     const currentSigma_A = calSigma_A(est.cal, 0)
     addAnchor(est.learner, { kind, t_s: t, counter_Ah: est.counter_Ah, soc, variance, epoch: est.epoch }, currentSigma_A, 0.0002)
     if (est.cfg.mode !== "ekf") for (let i = 0; i < soc.length; i++) if (variance[i] < 1) filterFuse(est.groups[i], soc[i], variance[i])
@@ -669,4 +610,80 @@ function publishRuntimes(est: BatteryEstimator, tte: number, ttf: number): void 
     e.tteLow_s = low
     e.tteHigh_s = high
     e.ttf_s = ttf
+}
+
+// The estimator's runtimes and saved state, as module functions (no prototype entries, cheaper calls).
+
+/**
+ * Time to empty / full at the smoothed load, recomputed at most every `runtimeEvery_s` or sooner when
+ * the load moved. Starts a walk of the pack model and returns true when it did; advanceRuntimeWalk() advances
+ * it (the firmware yields between pieces: a whole walk does not fit one VM slice).
+ */
+export function startRuntimeWalk(est: BatteryEstimator, now_ms: number, temp_C: number): boolean {
+    const e = est.last
+    if (!e) return false
+    const now_s = now_ms / 1000
+    const since = now_s - est.lastRuntime_s
+    const P = est.avgPower_W
+    const last = est.runtimePower_W
+    // Also sooner when the load has changed: a new load should not show the old runtime for long.
+    const moved = Math.abs(P - last) / Math.max(Math.abs(last), 1) > 0.2
+    if (since < est.cfg.runtimeEvery_s) {
+        if (!moved) return false
+        if (since < 2) return false
+    }
+    est.lastRuntime_s = now_s
+    est.runtimePower_W = P
+    const c = est.chem
+    est.walkPower_W = P
+    est.walkEmpty = P > 0.2
+    est.walk = undefined
+    const g = e.groups
+    if (P > 0.2) est.walk = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
+    else {
+        if (P < -0.2) if (e.current_A < 0) est.walk = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, est.cfg.tailC * est.learner.q_Ah[0])
+        // No walk to run (neither discharging nor charging): no runtimes.
+        if (!est.walk) publishRuntimes(est, -1, -1)
+    }
+    return !!est.walk
+}
+
+/** Advance the pending walk by at most `steps` steps; true when none is pending any more. */
+export function advanceRuntimeWalk(est: BatteryEstimator, steps: number): boolean {
+    const w = est.walk
+    if (!w) return true
+    if (!w.run(steps)) return false
+    est.walk = undefined
+    if (est.walkEmpty) publishRuntimes(est, w.result_s, -1)
+    else publishRuntimes(est, -1, w.result_s)
+    return true
+}
+
+/** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
+export function emptyWalkFor(est: BatteryEstimator, power_W: number, temp_C: number): EmptyWalk {
+    const e = est.last
+    if (!e) return undefined
+    return new EmptyWalk(est.chem, e.groups, temp_C, power_W, MAX_RUNTIME_S)
+}
+
+/** What must survive a restart. */
+export function learnedState(est: BatteryEstimator): LearnedState {
+    const l = est.learner
+    const cal = est.cal
+    const g = est.groups
+    return {
+        q_Ah: l.q_Ah.slice(0),
+        qSigma_Ah: l.qVar.map(v => Math.sqrt(v)),
+        rFactor: est.rFactor.slice(0),
+        soc: g.map(f => f.soc),
+        socSigma: g.map(f => filterSigma(f)),
+        offset_A: cal.offset_A,
+        offsetSigma_A: calOffsetSigma_A(cal),
+        gain: cal.gain,
+        gainSigma: calGainSigma(cal),
+        dischargeAh: est.dischargeAh,
+        energyIn_Wh: est.energyIn_Wh,
+        energyOut_Wh: est.energyOut_Wh,
+        capacityLearned: l.learned,
+    }
 }

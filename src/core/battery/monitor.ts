@@ -6,7 +6,7 @@ import { PackProtectionConfig, cellVoltageLimits, implausibleCell_mV } from "../
 import { chemistryById } from "./chemistry"
 import { SettingsStore } from "../io"
 import { SettingsWriter, errorText } from "../persist"
-import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState } from "./estimator"
+import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState, advanceRuntimeWalk, emptyWalkFor, learnedState, startRuntimeWalk } from "./estimator"
 import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned, saveDue } from "./battery_store"
 import { PackConfig, PackLimits, checkPackConfig, packCapacity_mAh } from "./pack_config"
 import { EmptyWalk } from "./runtime"
@@ -233,19 +233,19 @@ export class BatteryMonitor {
     startRuntimes(now_ms: number): boolean {
         const e = this.last
         if (!e) return false
-        return this.est.startRuntimes(now_ms, e.temp_C)
+        return startRuntimeWalk(this.est, now_ms, e.temp_C)
     }
 
     /** Advance the pending runtime walk by at most `steps` steps; true when it is done. */
     runtimeWork(steps: number): boolean {
-        return this.est.runtimeWork(steps)
+        return advanceRuntimeWalk(this.est, steps)
     }
 
     /** A walk for the time to empty at this pack power alone (W), or undefined before the first reading. */
     emptyWalkAt(power_W: number): EmptyWalk {
         const e = this.last
         if (!e) return undefined
-        return this.est.emptyWalkAt(power_W, e.temp_C)
+        return emptyWalkFor(this.est, power_W, e.temp_C)
     }
 
     snapshot(): BatterySnapshot {
@@ -285,7 +285,11 @@ export class BatteryMonitor {
             "gain_ppm", "gain", 1e6, 0,
         ]
         const out: any = {}
-        for (let k = 0; k < rows.length; k += 4) out[rows[k]] = e && rows[k + 2] > 0 ? Math.round(e[rows[k + 1]] * rows[k + 2]) : rows[k + 3]
+        for (let k = 0; k < rows.length; k += 4) {
+            let v = rows[k + 3]
+            if (e) if (rows[k + 2] > 0) v = Math.round(e[rows[k + 1]] * rows[k + 2])
+            out[rows[k]] = v
+        }
         if (e) {
             if (e.capacityMeasured) out.health_pm = Math.round(e.soh * 1000)
             for (const g of e.groups) {
@@ -374,7 +378,7 @@ function fault(mon: BatteryMonitor, reason: string): void {
 }
 
 function save(mon: BatteryMonitor, now_ms: number): void {
-    const learned: LearnedState = mon.est.learned()
+    const learned: LearnedState = learnedState(mon.est)
     const keys = saveDue(mon.saver, learned, now_ms / 1000)
     if (keys.length === 0) return
     const records = encodeLearned(learned)
