@@ -2,7 +2,7 @@
 // output meters' charge, as integers so both runtimes read the very same numbers), replayed through the
 // production estimator; the outputs are compared with the committed ones from Node. Regenerate with
 // `npm run golden:update` after a deliberate change, and review the diff.
-import { BatteryEstimator, BatteryInputs, defaultEstimatorConfig } from "../../src/core/battery/estimator"
+import { BatteryEstimator, BatteryInputs, advanceRuntimeWalk, defaultEstimatorConfig, startRuntimeWalk } from "../../src/core/battery/estimator"
 import { referencePackConfig } from "../../src/core/battery/pack_config"
 import { RUNTIME_STEPS_PER_SLICE } from "../../src/core/battery/runtime"
 
@@ -45,10 +45,10 @@ export async function runBatteryTrace(inputs: string[], pause: () => Promise<voi
             t_ms = x.t_ms
             const e = est.step(x)
             // The walk a slice at a time, as the supervisor runs it.
-            let done = !est.startRuntimes(x.t_ms, x.temp_C)
+            let done = !startRuntimeWalk(est, x.t_ms, x.temp_C)
             while (!done) {
                 await pause()
-                done = est.runtimeWork(RUNTIME_STEPS_PER_SLICE)
+                done = advanceRuntimeWalk(est, RUNTIME_STEPS_PER_SLICE)
             }
             let q = est.learner.q_Ah[0]
             for (const v of est.learner.q_Ah) if (v < q) q = v

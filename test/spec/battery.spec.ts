@@ -5,12 +5,12 @@
 import { oneOutputConfig } from "../../sim/board/test_boards"
 import { Chemistry, arrhenius, chemistryById, chemistryIds, ocvAt_mV, ocvSlope_mV, socAtOcv, socResistanceFactor, topSlope_mV } from "../../src/core/battery/chemistry"
 import { PackConfig, checkPackConfig, referencePackConfig } from "../../src/core/battery/pack_config"
-import { CurrentCalibrator } from "../../src/core/battery/current_cal"
-import { Anchor, CapacityLearner } from "../../src/core/battery/capacity"
-import { CapacityTrend } from "../../src/core/battery/capacity_trend"
+import { CurrentCalibrator, calCorrectCharge_C, calCorrect_A, calGainSigma, calObserve, calOffsetSigma_A, calRestore, calSigma_A } from "../../src/core/battery/current_cal"
+import { Anchor, CapacityLearner, addAnchor, capacitySigma_Ah } from "../../src/core/battery/capacity"
+import { CapacityTrend, trendEffective, trendObserve, trendRestart } from "../../src/core/battery/capacity_trend"
 import { EmptyWalk, FullWalk, RUNTIME_STEPS_PER_SLICE, RuntimeGroup, RuntimeWalk, timeToEmpty_s } from "../../src/core/battery/runtime"
-import { BatterySaver, decodeLearned, encodeLearned } from "../../src/core/battery/battery_store"
-import { BatteryEstimate, BatteryEstimator, BatteryInputs, LearnedState, defaultEstimatorConfig } from "../../src/core/battery/estimator"
+import { BatterySaver, decodeLearned, encodeLearned, saveDue } from "../../src/core/battery/battery_store"
+import { BatteryEstimate, BatteryEstimator, BatteryInputs, LearnedState, defaultEstimatorConfig, learnedState } from "../../src/core/battery/estimator"
 import { referenceConfig } from "../../src/core/box_config"
 import { Spec, TestApi, assertEq, assertNear, assertTrue } from "../harness/api"
 
@@ -53,7 +53,7 @@ function observeInterval(cal: CurrentCalibrator, load_A: number, quiescent_A: nu
     const dt = 60
     const outputs_C = load_A * dt
     const measured_C = (1 + g) * (load_A + quiescent_A) * dt + o * dt
-    return cal.observe(measured_C, outputs_C, dt)
+    return calObserve(cal, measured_C, outputs_C, dt)
 }
 
 const CAL_LOADS = [0, 0.5, 2, 4, 1, 3, 0.2, 5]
@@ -413,8 +413,8 @@ export const batterySpec: Spec = (t: TestApi) => {
                 // within 0.2 mA and 0.02 % after 24 minutes of exact intervals
                 assertNear(cal.offset_A, c[0], 0.0002, "offset for " + JSON.stringify(c))
                 assertNear(cal.gain, c[1], 0.0002, "gain for " + JSON.stringify(c))
-                assertTrue(cal.offsetSigma_A() < 0.002, "offset sigma shrank: " + cal.offsetSigma_A())
-                assertTrue(cal.gainSigma() < 0.002, "gain sigma shrank: " + cal.gainSigma())
+                assertTrue(calOffsetSigma_A(cal) < 0.002, "offset sigma shrank: " + calOffsetSigma_A(cal))
+                assertTrue(calGainSigma(cal) < 0.002, "gain sigma shrank: " + calGainSigma(cal))
                 await t.pause()
             }
         })
@@ -426,13 +426,13 @@ export const batterySpec: Spec = (t: TestApi) => {
             // learned offset = 0.01 + (1 + 0.005) * 0.003 = 0.013015
             assertNear(cal.offset_A, 0.013015, 0.0002, "offset absorbs the quiescent error")
             const err = Math.abs(cal.offset_A - 0.01)
-            assertTrue(cal.offsetSigma_A() < 0.001, "the filter's own offset sigma is small: " + cal.offsetSigma_A())
-            assertTrue(err > 2 * cal.offsetSigma_A(), "that alone would not cover the error")
+            assertTrue(calOffsetSigma_A(cal) < 0.001, "the filter's own offset sigma is small: " + calOffsetSigma_A(cal))
+            assertTrue(err > 2 * calOffsetSigma_A(cal), "that alone would not cover the error")
             for (const x of [0, 1, 5]) {
-                assertTrue(cal.sigma_A(x) >= 0.003, "sigma_A(" + x + ") >= the quiescent tolerance: " + cal.sigma_A(x))
-                assertTrue(err <= 2 * cal.sigma_A(x), "the 3 mA error within 2 sigma_A(" + x + ")")
+                assertTrue(calSigma_A(cal, x) >= 0.003, "sigma_A(" + x + ") >= the quiescent tolerance: " + calSigma_A(cal, x))
+                assertTrue(err <= 2 * calSigma_A(cal, x), "the 3 mA error within 2 sigma_A(" + x + ")")
             }
-            assertTrue(cal.sigma_A(0) < 0.0035, "sigma_A(0) about the quiescent tolerance: " + cal.sigma_A(0))
+            assertTrue(calSigma_A(cal, 0) < 0.0035, "sigma_A(0) about the quiescent tolerance: " + calSigma_A(cal, 0))
         })
 
         t.test("current cal: an interval with a large negative residual (a charger) is rejected", async () => {
@@ -441,7 +441,7 @@ export const batterySpec: Spec = (t: TestApi) => {
             const o = cal.offset_A
             const g = cal.gain
             // The outputs draw 2 A but the pack gives only 0.5 A: a charger covers the rest.
-            assertEq(cal.observe(0.5 * 60, 2 * 60, 60), false, "charger interval")
+            assertEq(calObserve(cal, 0.5 * 60, 2 * 60, 60), false, "charger interval")
             assertEq(cal.samples, 6, "samples unchanged")
             assertEq(cal.offset_A, o, "offset unchanged")
             assertEq(cal.gain, g, "gain unchanged")
@@ -455,28 +455,28 @@ export const batterySpec: Spec = (t: TestApi) => {
             for (let k = 0; k < 6; k++) observeInterval(cal, CAL_LOADS[k], 0.015, 0.02, 0.01)
             const o = cal.offset_A
             // charging: the pack takes 1 A while nothing is drawn
-            assertEq(cal.observe(-60, 0, 60), false, "charging interval")
+            assertEq(calObserve(cal, -60, 0, 60), false, "charging interval")
             for (let k = 0; k < 10; k++) assertEq(observeInterval(cal, CAL_LOADS[k % CAL_LOADS.length], 0.015, 0.02, 0.01), false, "interval " + (k + 1) + " after charging")
             assertEq(cal.samples, 6, "samples unchanged")
             assertEq(cal.offset_A, o, "offset unchanged")
             assertEq(observeInterval(cal, 1, 0.015, 0.02, 0.01), true, "11 minutes after charging")
             assertEq(cal.samples, 7, "samples")
             // a too-short interval is never used
-            assertEq(cal.observe(0.1, 0.09, 0.2), false, "0.2 s interval")
+            assertEq(calObserve(cal, 0.1, 0.09, 0.2), false, "0.2 s interval")
         })
 
         t.test("current cal: correct_A and correctCharge_C invert the model", async () => {
             const cal = newCalibrator()
-            cal.restore(0.02, 0.01, 0.001, 0.002)
-            assertNear(cal.offsetSigma_A(), 0.001, 1e-9, "restored offset sigma")
-            assertNear(cal.gainSigma(), 0.002, 1e-9, "restored gain sigma")
+            calRestore(cal, 0.02, 0.01, 0.001, 0.002)
+            assertNear(calOffsetSigma_A(cal), 0.001, 1e-9, "restored offset sigma")
+            assertNear(calGainSigma(cal), 0.002, 1e-9, "restored gain sigma")
             // measured = 1.01 * true + 0.02
-            assertNear(cal.correct_A(2.04), 2, 1e-9, "2 A")
-            assertNear(cal.correct_A(0.02), 0, 1e-9, "0 A")
-            assertNear(cal.correct_A(-3.01), -3, 1e-9, "-3 A (charging)")
+            assertNear(calCorrect_A(cal, 2.04), 2, 1e-9, "2 A")
+            assertNear(calCorrect_A(cal, 0.02), 0, 1e-9, "0 A")
+            assertNear(calCorrect_A(cal, -3.01), -3, 1e-9, "-3 A (charging)")
             // over 60 s: 1.01 * 120 C + 0.02 A * 60 s = 122.4 C
-            assertNear(cal.correctCharge_C(122.4, 60), 120, 1e-9, "120 C")
-            assertNear(cal.correctCharge_C(1.2, 60), 0, 1e-9, "0 C")
+            assertNear(calCorrectCharge_C(cal, 122.4, 60), 120, 1e-9, "120 C")
+            assertNear(calCorrectCharge_C(cal, 1.2, 60), 0, 1e-9, "0 C")
         })
 
         // ---- capacity learning ----
@@ -484,8 +484,8 @@ export const batterySpec: Spec = (t: TestApi) => {
             // Groups 0 and 1 move 60 %, group 2 moves 50 % (9.6 Ah). Priors 7 Ah with a huge sigma, so the
             // measurement decides; anchor variances 1e-4; the counter's 3 mA over 2 h is 6 mAh.
             const l = new CapacityLearner([7, 7, 7], [50, 50, 50])
-            assertEq(l.addAnchor(anchor(0, 0, [0.9, 0.8, 0.9], filled(3, 1e-4), 1), 0.003, 0), 0, "first anchor: nothing to pair")
-            assertEq(l.addAnchor(anchor(7200, 4.8, [0.3, 0.2, 0.4], filled(3, 1e-4), 1), 0.003, 0), 3, "groups updated")
+            assertEq(addAnchor(l, anchor(0, 0, [0.9, 0.8, 0.9], filled(3, 1e-4), 1), 0.003, 0), 0, "first anchor: nothing to pair")
+            assertEq(addAnchor(l, anchor(7200, 4.8, [0.3, 0.2, 0.4], filled(3, 1e-4), 1), 0.003, 0), 3, "groups updated")
             assertEq(l.learned, 1, "learned")
             // relative variance 2e-4 / 0.36 + (0.006 / 4.8)^2 = 5.5712e-4, so obsVar = 64 * that = 0.035656;
             // k = 2500 / (2500 + 0.035656): q = 7 + k * 1 = 7.999986, qVar = 2500 * (1 - k) = 0.035655
@@ -500,26 +500,26 @@ export const batterySpec: Spec = (t: TestApi) => {
 
         t.test("capacity: a measurement is fused with the prior by inverse variance", async () => {
             const l = new CapacityLearner([7, 7], [1, 1])
-            l.addAnchor(anchor(0, 10, [0.9, 0.9], filled(2, 1e-4), 3), 0.003, 0)
-            assertEq(l.addAnchor(anchor(7200, 14.8, [0.3, 0.3], filled(2, 1e-4), 3), 0.003, 0), 2, "groups updated")
+            addAnchor(l, anchor(0, 10, [0.9, 0.9], filled(2, 1e-4), 3), 0.003, 0)
+            assertEq(addAnchor(l, anchor(7200, 14.8, [0.3, 0.3], filled(2, 1e-4), 3), 0.003, 0), 2, "groups updated")
             // prior var 1, obsVar 0.035656: q = (7 * 0.035656 + 8 * 1) / 1.035656 = 7.965572, var = 0.034428
             assertNear(l.q_Ah[0], 7.965572, 0.00001, "fused capacity")
             assertNear(l.qVar[0], 0.034428, 0.000005, "fused variance")
-            assertNear(l.sigma_Ah(0), Math.sqrt(0.034428), 0.00001, "sigma")
+            assertNear(capacitySigma_Ah(l, 0), Math.sqrt(0.034428), 0.00001, "sigma")
         })
 
         t.test("capacity: a pair spanning less than 30 % changes nothing", async () => {
             // precise anchors (variance 1e-6: relative sigma 0.6 % over 25 %), so only the span can refuse them
             const l = new CapacityLearner([7, 7], [1, 1])
-            l.addAnchor(anchor(0, 0, [0.8, 0.8], filled(2, 1e-6), 1), 0.003, 0)
-            assertEq(l.addAnchor(anchor(3600, 2, [0.55, 0.55], filled(2, 1e-6), 1), 0.003, 0), 0, "25 % span")
+            addAnchor(l, anchor(0, 0, [0.8, 0.8], filled(2, 1e-6), 1), 0.003, 0)
+            assertEq(addAnchor(l, anchor(3600, 2, [0.55, 0.55], filled(2, 1e-6), 1), 0.003, 0), 0, "25 % span")
             assertEq(l.q_Ah.join(","), "7,7", "capacity")
             assertEq(l.qVar.join(","), "1,1", "variance")
             assertEq(l.learned, 0, "learned")
             // a pair spanning 35 % on average, but only 25 % in group 1: group 1 is left alone
             const m = new CapacityLearner([7, 7], [1, 1])
-            m.addAnchor(anchor(0, 0, [0.9, 0.8], filled(2, 1e-6), 1), 0.003, 0)
-            assertEq(m.addAnchor(anchor(3600, 3, [0.45, 0.55], filled(2, 1e-6), 1), 0.003, 0), 1, "one group")
+            addAnchor(m, anchor(0, 0, [0.9, 0.8], filled(2, 1e-6), 1), 0.003, 0)
+            assertEq(addAnchor(m, anchor(3600, 3, [0.45, 0.55], filled(2, 1e-6), 1), 0.003, 0), 1, "one group")
             assertTrue(m.q_Ah[0] !== 7, "group 0 updated")
             assertEq(m.q_Ah[1], 7, "group 1 unchanged")
             assertEq(m.qVar[1], 1, "group 1 variance unchanged")
@@ -527,36 +527,36 @@ export const batterySpec: Spec = (t: TestApi) => {
 
         t.test("capacity: anchors of different epochs are never paired", async () => {
             const l = new CapacityLearner([7, 7], [1, 1])
-            l.addAnchor(anchor(0, 0, [0.9, 0.9], filled(2, 1e-4), 1), 0.003, 0)
-            assertEq(l.addAnchor(anchor(7200, 4.8, [0.3, 0.3], filled(2, 1e-4), 2), 0.003, 0), 0, "after a restart")
+            addAnchor(l, anchor(0, 0, [0.9, 0.9], filled(2, 1e-4), 1), 0.003, 0)
+            assertEq(addAnchor(l, anchor(7200, 4.8, [0.3, 0.3], filled(2, 1e-4), 2), 0.003, 0), 0, "after a restart")
             assertEq(l.q_Ah.join(","), "7,7", "capacity")
             assertEq(l.learned, 0, "learned")
             // within the new epoch a pair is used: charged back 4.8 Ah from 30 % to 90 %
-            assertEq(l.addAnchor(anchor(14400, 0, [0.9, 0.9], filled(2, 1e-4), 2), 0.003, 0), 2, "same epoch pairs")
+            assertEq(addAnchor(l, anchor(14400, 0, [0.9, 0.9], filled(2, 1e-4), 2), 0.003, 0), 2, "same epoch pairs")
             assertEq(l.learned, 1, "learned within the epoch")
         })
 
         t.test("capacity: a pair whose relative sigma exceeds 5 % is refused", async () => {
             // variances 6e-4 each over a 60 % span: sqrt(1.2e-3 / 0.36) = 5.8 % -> refused
             const l = new CapacityLearner([7, 7], [1, 1])
-            l.addAnchor(anchor(0, 0, [0.9, 0.9], filled(2, 6e-4), 1), 0.003, 0)
-            assertEq(l.addAnchor(anchor(7200, 4.8, [0.3, 0.3], filled(2, 6e-4), 1), 0.003, 0), 0, "5.8 %")
+            addAnchor(l, anchor(0, 0, [0.9, 0.9], filled(2, 6e-4), 1), 0.003, 0)
+            assertEq(addAnchor(l, anchor(7200, 4.8, [0.3, 0.3], filled(2, 6e-4), 1), 0.003, 0), 0, "5.8 %")
             assertEq(l.q_Ah.join(","), "7,7", "capacity")
             // 4e-4 each: sqrt(8e-4 / 0.36) = 4.7 % -> used
             const m = new CapacityLearner([7, 7], [1, 1])
-            m.addAnchor(anchor(0, 0, [0.9, 0.9], filled(2, 4e-4), 1), 0.003, 0)
-            assertEq(m.addAnchor(anchor(7200, 4.8, [0.3, 0.3], filled(2, 4e-4), 1), 0.003, 0), 2, "4.7 %")
+            addAnchor(m, anchor(0, 0, [0.9, 0.9], filled(2, 4e-4), 1), 0.003, 0)
+            assertEq(addAnchor(m, anchor(7200, 4.8, [0.3, 0.3], filled(2, 4e-4), 1), 0.003, 0), 2, "4.7 %")
             // the counter's error counts too: 0.2 A over 2 h is 0.4 Ah of 4.8, 8 % -> refused
             const n = new CapacityLearner([7, 7], [1, 1])
-            n.addAnchor(anchor(0, 0, [0.9, 0.9], filled(2, 1e-4), 1), 0.2, 0)
-            assertEq(n.addAnchor(anchor(7200, 4.8, [0.3, 0.3], filled(2, 1e-4), 1), 0.2, 0), 0, "counter error 8 %")
+            addAnchor(n, anchor(0, 0, [0.9, 0.9], filled(2, 1e-4), 1), 0.2, 0)
+            assertEq(addAnchor(n, anchor(7200, 4.8, [0.3, 0.3], filled(2, 1e-4), 1), 0.2, 0), 0, "counter error 8 %")
         })
 
         t.test("capacity: variance 1 (a group outside the table) never updates that group", async () => {
             const l = new CapacityLearner([7, 7], [1, 1])
-            l.addAnchor(anchor(0, 0, [0.9, 0.9], [1e-4, 1], 1), 0.003, 0)
-            assertEq(l.addAnchor(anchor(7200, 4.8, [0.3, 0.3], [1e-4, 1e-4], 1), 0.003, 0), 1, "first pair")
-            assertEq(l.addAnchor(anchor(9000, 4.8, [0.3, 0.3], [1e-4, 1], 1), 0.003, 0), 1, "second pair")
+            addAnchor(l, anchor(0, 0, [0.9, 0.9], [1e-4, 1], 1), 0.003, 0)
+            assertEq(addAnchor(l, anchor(7200, 4.8, [0.3, 0.3], [1e-4, 1e-4], 1), 0.003, 0), 1, "first pair")
+            assertEq(addAnchor(l, anchor(9000, 4.8, [0.3, 0.3], [1e-4, 1], 1), 0.003, 0), 1, "second pair")
             assertTrue(l.q_Ah[0] > 7.9, "group 0 learned")
             assertEq(l.q_Ah[1], 7, "group 1 capacity")
             assertEq(l.qVar[1], 1, "group 1 variance")
@@ -565,38 +565,38 @@ export const batterySpec: Spec = (t: TestApi) => {
         // ---- runtime ----
         t.test("capacity trend: a group falling 25 % faster than counted is observed at 80 % of the model", async () => {
             const tr = new CapacityTrend()
-            tr.restart([0.9, 0.9], [0.01, 0.01], 10)
+            trendRestart(tr, [0.9, 0.9], [0.01, 0.01], 10)
             // 0.4 Ah counted of 8 Ah: 5 % moved, too little to say anything.
-            tr.observe(0, 0.8375, 0.015, 10.4, 8)
+            trendObserve(tr, 0, 0.8375, 0.015, 10.4, 8)
             assertEq(tr.qVar[0], 0, "nothing below 8 % moved")
             // 2 Ah counted; the filter's SOC fell 31.25 %: 6.4 Ah.
-            tr.observe(0, 0.5875, 0.015, 12, 8)
+            trendObserve(tr, 0, 0.5875, 0.015, 12, 8)
             assertNear(tr.q_Ah[0], 6.4, 1e-9, "observed capacity")
             const rel = Math.sqrt(0.01 * 0.01 + 0.015 * 0.015) / 0.3125
             assertNear(Math.sqrt(tr.qVar[0]), rel * 6.4, 1e-9, "its sigma from both ends' sigmas")
             assertEq(tr.qVar[1], 0, "the other group has no observation")
-            assertEq(tr.effective(1, 8, 1.44), 8, "no observation: the learned capacity")
+            assertEq(trendEffective(tr, 1, 8, 1.44), 8, "no observation: the learned capacity")
             // Inverse-variance fusion with a label of 8 Ah +- 1.2 Ah.
             const v = tr.qVar[0]
-            assertNear(tr.effective(0, 8, 1.44), (8 * v + 6.4 * 1.44) / (v + 1.44), 1e-9, "fused")
-            assertTrue(tr.effective(0, 8, 1.44) < 7, "mostly the observation: " + tr.effective(0, 8, 1.44))
+            assertNear(trendEffective(tr, 0, 8, 1.44), (8 * v + 6.4 * 1.44) / (v + 1.44), 1e-9, "fused")
+            assertTrue(trendEffective(tr, 0, 8, 1.44) < 7, "mostly the observation: " + trendEffective(tr, 0, 8, 1.44))
             // A measured capacity (sigma 1 %) is hardly moved.
-            assertTrue(Math.abs(tr.effective(0, 8, 0.0064) - 8) < 0.1, "a measured capacity keeps its say")
+            assertTrue(Math.abs(trendEffective(tr, 0, 8, 0.0064) - 8) < 0.1, "a measured capacity keeps its say")
         })
 
         t.test("capacity trend: loose, backwards or absurd observations are ignored; restart clears", async () => {
             const tr = new CapacityTrend()
-            tr.restart([0.9], [0.05], 0)
-            tr.observe(0, 0.6, 0.05, 2.4, 8)
+            trendRestart(tr, [0.9], [0.05], 0)
+            trendObserve(tr, 0, 0.6, 0.05, 2.4, 8)
             assertEq(tr.qVar[0], 0, "sigma 24 % of the move: looser than the label")
-            tr.restart([0.9], [0.01], 0)
-            tr.observe(0, 0.95, 0.01, 2.4, 8)
+            trendRestart(tr, [0.9], [0.01], 0)
+            trendObserve(tr, 0, 0.95, 0.01, 2.4, 8)
             assertEq(tr.qVar[0], 0, "SOC rose while charge left")
-            tr.observe(0, 0.1, 0.01, 1.0, 8)
+            trendObserve(tr, 0, 0.1, 0.01, 1.0, 8)
             assertEq(tr.qVar[0], 0, "80 % moved for 1 Ah: 1.25 Ah is below half the model")
-            tr.observe(0, 0.6, 0.01, 2.4, 8)
+            trendObserve(tr, 0, 0.6, 0.01, 2.4, 8)
             assertNear(tr.q_Ah[0], 8, 1e-9, "a sound observation")
-            tr.restart([0.6], [0.01], 2.4)
+            trendRestart(tr, [0.6], [0.01], 2.4)
             assertEq(tr.qVar[0], 0, "restart clears")
         })
 
@@ -798,30 +798,30 @@ export const batterySpec: Spec = (t: TestApi) => {
             s.soc = [0.25, 0.25, 0.25, 0.25]
             s.capacityLearned = 0
             const all = ["bat.soc", "bat.cap", "bat.cal", "bat.cnt"]
-            assertSameKeys(sv.due(s, 0), all, "first call")
-            assertSameKeys(sv.due(s, 10), [], "nothing moved")
+            assertSameKeys(saveDue(sv, s, 0), all, "first call")
+            assertSameKeys(saveDue(sv, s, 10), [], "nothing moved")
             s.soc[3] = 0.259
-            assertSameKeys(sv.due(s, 20), [], "0.9 %")
+            assertSameKeys(saveDue(sv, s, 20), [], "0.9 %")
             s.soc[3] = 0.26
-            assertSameKeys(sv.due(s, 30), ["bat.soc"], "1 %")
+            assertSameKeys(saveDue(sv, s, 30), ["bat.soc"], "1 %")
             s.soc[3] = 0.265
-            assertSameKeys(sv.due(s, 40), [], "0.5 % since the last save")
+            assertSameKeys(saveDue(sv, s, 40), [], "0.5 % since the last save")
             // Four groups of about 15.8 Ah: 1 % of the pack's energy at 3.2 V a cell is about 2.02 Wh.
             s.energyOut_Wh += 1.9
-            assertSameKeys(sv.due(s, 50), [], "1.9 Wh counted")
+            assertSameKeys(saveDue(sv, s, 50), [], "1.9 Wh counted")
             s.energyIn_Wh += 0.2
-            assertSameKeys(sv.due(s, 60), ["bat.cnt"], "2.1 Wh counted, in and out together")
+            assertSameKeys(saveDue(sv, s, 60), ["bat.cnt"], "2.1 Wh counted, in and out together")
             s.energyOut_Wh += 1.0
-            assertSameKeys(sv.due(s, 70), [], "1 Wh since the last save")
-            assertSameKeys(sv.due(s, 599), [], "before 10 minutes")
-            assertSameKeys(sv.due(s, 600), all, "10 minutes")
+            assertSameKeys(saveDue(sv, s, 70), [], "1 Wh since the last save")
+            assertSameKeys(saveDue(sv, s, 599), [], "before 10 minutes")
+            assertSameKeys(saveDue(sv, s, 600), all, "10 minutes")
             s.capacityLearned = 1
-            assertSameKeys(sv.due(s, 700), ["bat.cap"], "capacity learned")
-            assertSameKeys(sv.due(s, 800), [], "nothing new")
+            assertSameKeys(saveDue(sv, s, 700), ["bat.cap"], "capacity learned")
+            assertSameKeys(saveDue(sv, s, 800), [], "nothing new")
             s.soc[0] = 0.24
-            assertSameKeys(sv.due(s, 900), ["bat.soc"], "-1 %")
-            assertSameKeys(sv.due(s, 1199), [], "before the next 10 minutes")
-            assertSameKeys(sv.due(s, 1200), all, "20 minutes")
+            assertSameKeys(saveDue(sv, s, 900), ["bat.soc"], "-1 %")
+            assertSameKeys(saveDue(sv, s, 1199), [], "before the next 10 minutes")
+            assertSameKeys(saveDue(sv, s, 1200), all, "20 minutes")
         })
 
         // ---- the estimator on a synthetic pack ----
@@ -933,14 +933,14 @@ export const batterySpec: Spec = (t: TestApi) => {
             assertNear(e0.capacity_Ah, 7.4, 0.001, "capacity: the smallest group's")
             // ten minutes at 4 A: (4 + 0.015) A x 600 s = 0.669 Ah, at about 4 x 3.8 V
             await drive(t, est, sim, 4, 10, 60)
-            const l = est.learned()
+            const l = learnedState(est)
             assertNear(l.dischargeAh, 100 + 0.66917, 0.002, "discharged Ah counted")
             assertTrue(l.energyOut_Wh > 1400 + 0.669 * 4 * 3.7 && l.energyOut_Wh < 1400 + 0.669 * 4 * 4.0, "energy out counted: " + l.energyOut_Wh)
             assertEq(l.capacityLearned, 3, "capacity measurements")
             const est2 = new BatteryEstimator(nmcPack(), defaultEstimatorConfig(), l)
             const e2 = est2.step(sim.step(0, 10, true))
             assertEq(est2.learner.q_Ah.join(","), l.q_Ah.join(","), "capacities")
-            assertNear(est2.learner.sigma_Ah(2), l.qSigma_Ah[2], 1e-9, "capacity sigma")
+            assertNear(capacitySigma_Ah(est2.learner, 2), l.qSigma_Ah[2], 1e-9, "capacity sigma")
             assertEq(est2.rFactor.join(","), l.rFactor.join(","), "resistance factors")
             assertEq(est2.cal.offset_A, l.offset_A, "offset")
             assertEq(est2.cal.gain, l.gain, "gain")

@@ -5,6 +5,7 @@ import { Rig } from "../../sim/board/rig"
 import { MemoryStore } from "../../sim/board/memory_store"
 import { KEY_PACK } from "../../src/core/battery/monitor"
 import { KEY_CAPACITY, KEY_COUNTERS, KEY_SOC } from "../../src/core/battery/battery_store"
+import { learnedState } from "../../src/core/battery/estimator"
 import { toFixed } from "../../src/core/fmt"
 import { unwrapSetting } from "../../src/core/persist"
 import { Spec, TestApi, assertEq, assertNear, assertTrue } from "../harness/api"
@@ -111,7 +112,7 @@ export const batteryBoxSpec: Spec = (t: TestApi) => {
             await rig.advance(240000, pause)
             assertEq(rig.last.channels[0].state, "on", "a 3.5 A load within the limit")
             const before = rig.last.battery
-            const beforeLearned = rig.sup.battery.est.learned()
+            const beforeLearned = learnedState(rig.sup.battery.est)
             assertTrue(before.energyOut_Wh >= 2, "energy counted: " + before.energyOut_Wh + " Wh")
             const savedCnt = unwrapSetting(JSON.parse(rig.store.text[KEY_COUNTERS]))
             assertTrue(savedCnt !== undefined && savedCnt !== null, "counters saved while discharging")
@@ -124,7 +125,7 @@ export const batteryBoxSpec: Spec = (t: TestApi) => {
             // Exact counts (the snapshot rounds to whole Wh): at most 1 % of the pack's energy may be lost.
             const packWh = 8 * 3.7 * 4
             const outBefore = beforeLearned.energyOut_Wh
-            const outAfter = again.sup.battery.est.learned().energyOut_Wh
+            const outAfter = learnedState(again.sup.battery.est).energyOut_Wh
             assertTrue(outAfter >= outBefore - 0.01 * packWh, "energy out " + toFixed(outBefore, 3) + " -> " + toFixed(outAfter, 3) + " Wh")
             assertTrue(after.cycles_c >= before.cycles_c - 1, "cycles " + before.cycles_c + " -> " + after.cycles_c)
             assertNear(after.soc_pm, before.soc_pm, 15, "SOC carried over (per mille)")
@@ -147,7 +148,7 @@ export const batteryBoxSpec: Spec = (t: TestApi) => {
             assertNear(again.last.battery.capacity_mAh, 8000, 80, "capacity back to the label (the usable window of label-sized groups)")
             assertEq(again.last.battery.health_pm, 0, "health unknown")
             assertTrue(notes.every(n => n.message.indexOf("bat.soc") < 0 && n.message.indexOf("bat.cnt") < 0), "SOC and counters kept")
-            assertNear(again.sup.battery.est.learned().energyOut_Wh, rig.sup.battery.est.learned().energyOut_Wh, 0.01, "counters carried over")
+            assertNear(learnedState(again.sup.battery.est).energyOut_Wh, learnedState(rig.sup.battery.est).energyOut_Wh, 0.01, "counters carried over")
         })
 
         t.test("a latched fault (a welded output switch) survives a restart and only a person clears it", async () => {

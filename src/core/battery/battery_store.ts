@@ -108,7 +108,7 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
     for (let f = 0; f < F.length; f += ROW) {
         const i = F[f + 1]
         const hi = F[f + 5]
-        if (ok[i] && !isInts(recs[i][F[f + 2]], F[f + 6] === 1 ? series : -1, F[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
+        if (ok[i]) if (!isInts(recs[i][F[f + 2]], F[f + 6] === 1 ? series : -1, F[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
     }
     // Per record (BATTERY_KEYS' order): what it holds, and what happens without it (JSON: image data).
     const says = JSON.parse(
@@ -142,41 +142,45 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
  * still bounds the rate.
  */
 export class BatterySaver {
-    private savedSoc: number[] = []
+    savedSoc: number[] = []
     /** (Undefined before the first call: the capacity record is due then.) */
-    private savedLearned: number
-    private lastSave_s = -Infinity
-    private savedEnergy_Wh = 0
+    savedLearned: number
+    lastSave_s = -Infinity
+    savedEnergy_Wh = 0
+}
 
-    due(s: LearnedState, now_s: number): string[] {
-        const keys: string[] = []
-        const soc = s.soc
-        const saved = this.savedSoc
-        const periodic = now_s - this.lastSave_s >= 600
-        let socDue = periodic || saved.length !== soc.length
-        for (let i = 0; i < soc.length; i++) if (Math.abs(soc[i] - saved[i]) >= 0.01) socDue = true
-        if (socDue) {
-            keys.push(KEY_SOC)
-            this.savedSoc = soc.slice(0)
-            if (periodic) this.lastSave_s = now_s
-        }
-        // The energy counters are saved every 1 % of the pack's energy moved (3.2 V a cell: the lowest
-        // nominal voltage of the presets), so a power loss, or a reset, which DeviceScript cannot announce,
-        // loses at most that much counting.
-        let q_Ah = 0
-        for (const q of s.q_Ah) q_Ah += q
-        const energy_Wh = s.energyIn_Wh + s.energyOut_Wh
-        if (periodic || energy_Wh - this.savedEnergy_Wh >= 0.01 * q_Ah * 3.2) {
-            keys.push(KEY_COUNTERS)
-            this.savedEnergy_Wh = energy_Wh
-        }
-        const learned = s.capacityLearned !== this.savedLearned
-        if (learned) keys.push(KEY_CAPACITY)
-        if (periodic) {
-            keys.push(KEY_CAL)
-            if (!learned) keys.push(KEY_CAPACITY)
-        }
-        this.savedLearned = s.capacityLearned
-        return keys
+/** The records (keys) due to be written for this learned state at now_s; notes them as saved. */
+export function saveDue(saver: BatterySaver, s: LearnedState, now_s: number): string[] {
+    const keys: string[] = []
+    const soc = s.soc
+    const saved = saver.savedSoc
+    const periodic = now_s - saver.lastSave_s >= 600
+    let socDue = periodic
+    if (saved.length !== soc.length) socDue = true
+    for (let i = 0; i < soc.length; i++) if (Math.abs(soc[i] - saved[i]) >= 0.01) socDue = true
+    if (socDue) {
+        keys.push(KEY_SOC)
+        saver.savedSoc = soc.slice(0)
+        if (periodic) saver.lastSave_s = now_s
     }
+    // The energy counters are saved every 1 % of the pack's energy moved (3.2 V a cell: the lowest
+    // nominal voltage of the presets), so a power loss, or a reset, which DeviceScript cannot announce,
+    // loses at most that much counting.
+    let q_Ah = 0
+    for (const q of s.q_Ah) q_Ah += q
+    const energy_Wh = s.energyIn_Wh + s.energyOut_Wh
+    let countersDue = periodic
+    if (energy_Wh - saver.savedEnergy_Wh >= 0.01 * q_Ah * 3.2) countersDue = true
+    if (countersDue) {
+        keys.push(KEY_COUNTERS)
+        saver.savedEnergy_Wh = energy_Wh
+    }
+    const learned = s.capacityLearned !== saver.savedLearned
+    if (learned) keys.push(KEY_CAPACITY)
+    if (periodic) {
+        keys.push(KEY_CAL)
+        if (!learned) keys.push(KEY_CAPACITY)
+    }
+    saver.savedLearned = s.capacityLearned
+    return keys
 }

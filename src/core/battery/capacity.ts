@@ -35,60 +35,63 @@ export class CapacityLearner {
         this.q_Ah = q_Ah.slice(0)
         this.qVar = qSigma_Ah.map(s => s * s)
     }
+}
 
-    /**
-     * A new anchor. `currentSigma_A` is the charge counter's one-sigma current error, which over the time
-     * between two anchors becomes an error in the counted Ah. Returns the number of groups updated.
-     */
-    addAnchor(a: Anchor, currentSigma_A: number, ageDriftPerDay: number): number {
-        let updated = 0
-        const soc = a.soc
-        const n = soc.length
-        // Pair with the earlier anchor of the same epoch that spans the most SOC.
-        let best: Anchor = undefined
-        let bestSpan = 0
-        for (const p of this.anchors)
-            if (p.epoch === a.epoch) {
-                let span = 0
-                for (let i = 0; i < n; i++) span += Math.abs(p.soc[i] - soc[i])
-                span /= n
-                if (span > bestSpan) {
-                    bestSpan = span
-                    best = p
-                }
+// The learner's operations, as module functions (no prototype entries, cheaper calls in the VM's image).
+
+/**
+ * A new anchor. `currentSigma_A` is the charge counter's one-sigma current error, which over the time
+ * between two anchors becomes an error in the counted Ah. Returns the number of groups updated.
+ */
+export function addAnchor(learner: CapacityLearner, a: Anchor, currentSigma_A: number, ageDriftPerDay: number): number {
+    let updated = 0
+    const soc = a.soc
+    const n = soc.length
+    // Pair with the earlier anchor of the same epoch that spans the most SOC.
+    let best: Anchor = undefined
+    let bestSpan = 0
+    for (const p of learner.anchors)
+        if (p.epoch === a.epoch) {
+            let span = 0
+            for (let i = 0; i < n; i++) span += Math.abs(p.soc[i] - soc[i])
+            span /= n
+            if (span > bestSpan) {
+                bestSpan = span
+                best = p
             }
-        if (bestSpan >= MIN_SPAN) {
-            const q_Ah = this.q_Ah
-            const qVar = this.qVar
-            const dAh = a.counter_Ah - best.counter_Ah
-            const dt_h = (a.t_s - best.t_s) / 3600
-            const counterSigma_Ah = currentSigma_A * dt_h
-            for (let i = 0; i < n; i++) {
-                const ds = best.soc[i] - soc[i]
-                if (Math.abs(ds) < MIN_SPAN) continue
-                if ((ds > 0) !== (dAh > 0)) continue
-                const q = dAh / ds
-                const rel2 = (best.variance[i] + a.variance[i]) / (ds * ds) + (counterSigma_Ah / dAh) * (counterSigma_Ah / dAh)
-                if (!(q > 0)) continue
-                if (rel2 > MAX_REL_SIGMA * MAX_REL_SIGMA) continue
-                // Capacity may have faded since the last measurement: widen the prior first.
-                const drift = q_Ah[i] * ageDriftPerDay * (dt_h / 24)
-                const prior = qVar[i] + drift * drift
-                const k = prior / (prior + q * q * rel2)
-                q_Ah[i] = q_Ah[i] + k * (q - q_Ah[i])
-                qVar[i] = prior * (1 - k)
-                this.lastRelSigma = Math.sqrt(rel2)
-                updated++
-            }
-            if (updated > 0) this.learned++
         }
-        const anchors = this.anchors
-        anchors.push(a)
-        if (anchors.length > KEEP) anchors.shift()
-        return updated
+    if (bestSpan >= MIN_SPAN) {
+        const q_Ah = learner.q_Ah
+        const qVar = learner.qVar
+        const dAh = a.counter_Ah - best.counter_Ah
+        const dt_h = (a.t_s - best.t_s) / 3600
+        const counterSigma_Ah = currentSigma_A * dt_h
+        for (let i = 0; i < n; i++) {
+            const ds = best.soc[i] - soc[i]
+            if (Math.abs(ds) < MIN_SPAN) continue
+            if ((ds > 0) !== (dAh > 0)) continue
+            const q = dAh / ds
+            const rel2 = (best.variance[i] + a.variance[i]) / (ds * ds) + (counterSigma_Ah / dAh) * (counterSigma_Ah / dAh)
+            if (!(q > 0)) continue
+            if (rel2 > MAX_REL_SIGMA * MAX_REL_SIGMA) continue
+            // Capacity may have faded since the last measurement: widen the prior first.
+            const drift = q_Ah[i] * ageDriftPerDay * (dt_h / 24)
+            const prior = qVar[i] + drift * drift
+            const k = prior / (prior + q * q * rel2)
+            q_Ah[i] = q_Ah[i] + k * (q - q_Ah[i])
+            qVar[i] = prior * (1 - k)
+            learner.lastRelSigma = Math.sqrt(rel2)
+            updated++
+        }
+        if (updated > 0) learner.learned = learner.learned + 1
     }
+    const anchors = learner.anchors
+    anchors.push(a)
+    if (anchors.length > KEEP) anchors.shift()
+    return updated
+}
 
-    sigma_Ah(i: number): number {
-        return Math.sqrt(this.qVar[i])
-    }
+/** Group i's learned capacity's one-sigma, Ah. */
+export function capacitySigma_Ah(learner: CapacityLearner, i: number): number {
+    return Math.sqrt(learner.qVar[i])
 }

@@ -10,10 +10,10 @@
 // band is meaningful: the box never invents a 100 % or a 60 %.
 import { Chemistry, chemistryById, ocvAt_mV, ocvSlope_mV, socAtOcv } from "./chemistry"
 import { PackConfig } from "./pack_config"
-import { CellFilter, CellParams, cellParams } from "./cell_filter"
-import { CurrentCalibrator } from "./current_cal"
-import { Anchor, CapacityLearner } from "./capacity"
-import { CapacityTrend } from "./capacity_trend"
+import { CellFilter, CellParams, cellParams, filterFuse, filterPredict, filterSigma, filterUpdate } from "./cell_filter"
+import { CurrentCalibrator, calCorrectCharge_C, calCorrect_A, calGainSigma, calObserve, calOffsetSigma_A, calRestore, calSigma_A } from "./current_cal"
+import { Anchor, CapacityLearner, addAnchor, capacitySigma_Ah } from "./capacity"
+import { CapacityTrend, trendEffective, trendObserve, trendRestart } from "./capacity_trend"
 import { EmptyWalk, FullWalk, RuntimeWalk } from "./runtime"
 
 export interface EstimatorConfig {
@@ -148,34 +148,40 @@ export class BatteryEstimator {
     readonly cal: CurrentCalibrator
     /** Learned ohmic resistance (R0) of each group relative to the chemistry's typical one. */
     rFactor: number[]
-    private rSteps: number[] = []
-    private restored: LearnedState
-    private started: boolean
-    private t_s: number
-    private epoch = 0
+    // The fields below without `private` are internal too: the module functions in this file read and
+    // write them.
+    /** Current steps each group's resistance factor has averaged (followed slowly after 10). */
+    rSteps: number[] = []
+    /** The saved state to start from (start() reads it once, then drops it). */
+    restored: LearnedState
+    started: boolean
+    /** The last step's time, s. */
+    t_s: number
+    /** Counts starts: anchors from different epochs are never paired (capacity.ts). */
+    epoch = 0
     /** The label capacity of a group, Ah. */
-    private nominal_Ah: number
+    nominal_Ah: number
     /** Voltage noise variances, V²: the ADC's, the model's (OCV table and hysteresis), and both at rest. */
-    private adcVar: number
-    private modelVar: number
-    private restVar: number
+    adcVar: number
+    modelVar: number
+    restVar: number
     counter_Ah = 0
     dischargeAh = 0
     energyIn_Wh = 0
     energyOut_Wh = 0
     /** Since when the pack has rested (s); -1 while it does not, Infinity once this rest gave its anchor. */
-    private restSince_s = -1
-    private fullSince_s = -1
-    private fullDone: boolean
-    private emptyDone: boolean
+    restSince_s = -1
+    fullSince_s = -1
+    fullDone: boolean
+    emptyDone: boolean
     lastAnchorKind = "none"
-    private lastAnchor_s = -1
+    lastAnchor_s = -1
     /**
      * The load average (W), its variance and the time into the present discharge (s): the average starts
      * afresh with each discharge, and with the first step (powerInit).
      */
-    private avgPower_W: number
-    private powerVar: number
+    avgPower_W: number
+    powerVar: number
     private session_s: number
     private powerInit: boolean
     /**
@@ -183,22 +189,23 @@ export class BatteryEstimator {
      * a minute (they count in 50 ms and 250 ms steps).
      */
     private calWin = [0, 0, 0]
-    private lastRuntime_s = -Infinity
+    lastRuntime_s = -Infinity
     /** The load average the runtimes were last computed for. */
-    private runtimePower_W = 0
+    runtimePower_W = 0
     /** The last runtimes: time to empty, its low and high bound, time to full (s; -1: not applicable). */
-    private rt = [-1, -1, -1, -1]
+    rt = [-1, -1, -1, -1]
     /** The runtime walk under way, if any, and the load it was started for. */
-    private walk: RuntimeWalk
-    private walkEmpty: boolean
-    private walkPower_W: number
-    private prevI: number
-    private prevV: number[] = []
+    walk: RuntimeWalk
+    walkEmpty: boolean
+    walkPower_W: number
+    /** The last step's current (A) and cell voltages (V), for the resistance from current steps. */
+    prevI: number
+    prevV: number[] = []
     /** The present pass's provisional capacities (see capacity_trend.ts), restarted whenever one is learned. */
-    private trend = new CapacityTrend()
+    trend = new CapacityTrend()
     /** The learned-capacity count the trend was restarted for (undefined: restart with the first step). */
     private trendLearned: number
-    private last: BatteryEstimate
+    last: BatteryEstimate
 
     constructor(pack: PackConfig, cfg: EstimatorConfig, restored?: LearnedState) {
         const c = chemistryById(pack.chemistry)
@@ -232,7 +239,7 @@ export class BatteryEstimator {
             qsig = r.qSigma_Ah
             this.restored = r
             this.rFactor = r.rFactor.slice(0)
-            this.cal.restore(r.offset_A, r.gain, r.offsetSigma_A, r.gainSigma)
+            calRestore(this.cal, r.offset_A, r.gain, r.offsetSigma_A, r.gainSigma)
             this.dischargeAh = r.dischargeAh
             this.energyIn_Wh = r.energyIn_Wh
             this.energyOut_Wh = r.energyOut_Wh
@@ -241,52 +248,8 @@ export class BatteryEstimator {
         if (this.restored) this.learner.learned = r.capacityLearned
     }
 
-    private params(i: number, temp_C: number): CellParams {
-        // Resistances scale with the cell's size (the learned capacity); the charge counts against this
-        // pass's best capacity.
-        const l = this.learner
-        const p = cellParams(this.chem, l.q_Ah[i], temp_C, this.groups[i].soc, this.rFactor[i])
-        p.q_Ah = this.trend.effective(i, l.q_Ah[i], l.qVar[i])
-        return p
-    }
-
-    private start(inp: BatteryInputs): void {
-        const n = this.pack.series
-        const c = this.chem
-        const I = inp.current_A
-        const r = this.restored
-        const fromSaved = r && r.soc.length === n
-        const q = this.learner.q_Ah
-        const rs = this.cfg.restartSigma
-        for (let i = 0; i < n; i++) {
-            const v = inp.cell_mV[i]
-            // The OCV under a current: remove the ohmic drop; the RC pairs' share is unknown (somewhere between
-            // nothing and their steady state), so take half of it and count the other half as uncertainty.
-            const p = cellParams(c, q[i], inp.temp_C, 0.5, this.rFactor[i])
-            const rc_mV = I * (p.r1 + p.r2) * 500
-            let soc = clamp01(socAtOcv(c, v + I * p.r0 * 1000 + rc_mV))
-            // The cells may still be relaxing from a load we never saw: allow 30 mV of polarisation.
-            const slope = ocvSlope_mV(c, soc) / 1000
-            const pol = 0.03 + Math.abs(rc_mV) / 1000
-            let sigma = Math.sqrt(pol * pol + this.restVar) / Math.max(slope, 0.05)
-            if (fromSaved) {
-                soc = r.soc[i]
-                const ss = r.socSigma[i]
-                sigma = Math.sqrt(ss * ss + rs * rs)
-            }
-            // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
-            this.groups.push(new CellFilter(soc, Math.min(sigma, 0.3), (I * p.r1) / 2, (I * p.r2) / 2))
-            this.prevV.push(v / 1000)
-        }
-        this.prevI = I
-        this.epoch++
-        this.started = true
-        // Only start() reads the restored state: let it go.
-        this.restored = undefined
-    }
-
     step(inp: BatteryInputs): BatteryEstimate {
-        if (!this.started) this.start(inp)
+        if (!this.started) start(this, inp)
         const c = this.chem
         const cfg = this.cfg
         const dt = inp.dt_s > 0 ? inp.dt_s : 0
@@ -305,41 +268,46 @@ export class BatteryEstimator {
         //    INA228 conversions, a 5 % jitter that a minute brings down to 0.1 %.
         const w = this.calWin
         const outputs_C = inp.outputs_C
-        const metered = outputs_C === outputs_C && dt > 0
-        if (metered) {
+        // The window ends (and starts again empty) after a minute, or with any step the meters did not count.
+        let windowEnds = true
+        if (outputs_C === outputs_C) if (dt > 0) {
             w[0] = w[0] + inp.charge_C
             w[1] = w[1] + outputs_C
             w[2] = w[2] + dt
+            windowEnds = false
+            if (w[2] >= 60) {
+                calObserve(cal, w[0], w[1], w[2])
+                windowEnds = true
+            }
         }
-        if (!metered || w[2] >= 60) {
-            if (metered) cal.observe(w[0], w[1], w[2])
+        if (windowEnds) {
             w[0] = 0
             w[1] = 0
             w[2] = 0
         }
-        const I = cal.correct_A(inp.current_A)
+        const I = calCorrect_A(cal, inp.current_A)
         let charge_C = 0
         let meanI = I
         if (dt > 0) {
-            charge_C = cal.correctCharge_C(inp.charge_C, dt)
+            charge_C = calCorrectCharge_C(cal, inp.charge_C, dt)
             meanI = charge_C / dt
         }
         let dAh = charge_C / 3600
         if (dAh < 0) dAh *= c.chargeEfficiency
-        const biasSigma = cal.sigma_A(meanI)
+        const biasSigma = calSigma_A(cal, meanI)
         const sd = (c.selfDischargePerDay * dt) / 86400
         const ekf = cfg.mode === "ekf" && dt > 0
         // 2. Every group: count, then (ekf) correct with its voltage.
         let vPack = 0
         for (let i = 0; i < n; i++) {
             const f = groups[i]
-            const p = this.params(i, inp.temp_C)
+            const p = params(this, i, inp.temp_C)
             const qp = p.q_Ah
             const r0 = p.r0
             const qRel = Math.sqrt(learner.qVar[i]) / q[i]
             let bias = biasSigma
             if (sd > 0) bias += (0.5 * c.selfDischargePerDay * qp) / 24
-            f.predict(c, p, dAh + sd * qp, meanI, dt, qRel, bias)
+            filterPredict(f, c, p, dAh + sd * qp, meanI, dt, qRel, bias)
             const v = inp.cell_mV[i] / 1000
             vPack += v
             // Below the table's 0 % point the curve is only an extrapolation: count, don't correct.
@@ -356,7 +324,7 @@ export class BatteryEstimator {
                 let span = 600
                 if (Math.abs(meanI) > cfg.restC * qp) if (rs[i] === 0) span = 1800
                 const corr = Math.max(span / dt, 1)
-                f.update(c, p, v, I, this.adcVar + skew * skew + (this.modelVar + load * load) * corr)
+                filterUpdate(f, c, p, v, I, this.adcVar + skew * skew + (this.modelVar + load * load) * corr)
             }
             // The ohmic resistance from current steps: -dV/dI between two samples a period apart (the RC pairs
             // barely move in that time). Averaged over the first few steps, then followed slowly.
@@ -382,19 +350,19 @@ export class BatteryEstimator {
             this.energyOut_Wh += dAh * vPack
         } else this.energyIn_Wh -= (charge_C / 3600) * vPack
         // 4. Anchors: moments when the voltage alone says where each group is.
-        this.detectAnchors(inp, I)
+        detectAnchors(this, inp, I)
         // 5. Provisional capacities for this pass.
         const trend = this.trend
         const socs: number[] = []
         const sigmas: number[] = []
         for (const f of groups) {
             socs.push(f.soc)
-            sigmas.push(f.sigma())
+            sigmas.push(filterSigma(f))
         }
         if (learner.learned !== this.trendLearned) {
             this.trendLearned = learner.learned
-            trend.restart(socs, sigmas, counter)
-        } else for (let i = 0; i < n; i++) trend.observe(i, socs[i], sigmas[i], counter, q[i])
+            trendRestart(trend, socs, sigmas, counter)
+        } else for (let i = 0; i < n; i++) trendObserve(trend, i, socs[i], sigmas[i], counter, q[i])
         // 6. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
         //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
@@ -412,252 +380,310 @@ export class BatteryEstimator {
             this.avgPower_W = avg + k * d
             this.powerVar = (1 - k) * (this.powerVar + k * d * d)
         }
-        const e = this.assemble(inp, I, vPack, power)
+        const e = assemble(this, inp, I, vPack, power)
         this.last = e
         return e
-    }
-
-    private detectAnchors(inp: BatteryInputs, I: number): void {
-        const c = this.chem
-        const cfg = this.cfg
-        const groups = this.groups
-        const qA = this.learner.q_Ah[0]
-        const t = this.t_s
-        // Below this current the pack is at rest.
-        const rest_A = cfg.restC * qA
-        // Rest: a relaxed voltage is an OCV; only where the curve is steep enough to say something.
-        if (Math.abs(I) < rest_A) {
-            if (this.restSince_s < 0) this.restSince_s = t
-            if (t - this.restSince_s >= c.rest_s) {
-                this.restSince_s = Infinity
-                const soc: number[] = []
-                const vr: number[] = []
-                let ok = true
-                for (let i = 0; i < groups.length; i++) {
-                    const s = socAtOcv(c, inp.cell_mV[i] - groups[i].hyst * 1000)
-                    const slope = ocvSlope_mV(c, clamp01(s)) / 1000
-                    const variance = this.restVar / (slope * slope)
-                    if (variance > 0.04 * 0.04) ok = false
-                    soc.push(s)
-                    vr.push(variance)
-                }
-                if (ok) this.anchor("rest", soc, vr)
-            }
-        } else this.restSince_s = -1
-        // Full: charging, tail current, near the top, held.
-        let vMax = 0
-        let vMin = Infinity
-        for (const v of inp.cell_mV) {
-            vMax = Math.max(vMax, v)
-            vMin = Math.min(vMin, v)
-        }
-        if (I < 0 && -I <= cfg.tailC * qA && vMax >= ocvAt_mV(c, 0.85)) {
-            if (this.fullSince_s < 0) this.fullSince_s = t
-            if (!this.fullDone)
-                if (t - this.fullSince_s >= cfg.fullHold_s) {
-                    this.fullDone = true
-                    this.loadedAnchor("full", inp, I)
-                }
-        } else {
-            this.fullSince_s = -1
-            if (I > rest_A) this.fullDone = false
-        }
-        // Empty: discharging into the cut-off.
-        if (I > rest_A && vMin <= c.cutoff_mV + 20) {
-            if (!this.emptyDone) {
-                this.emptyDone = true
-                this.loadedAnchor("empty", inp, I)
-            }
-        } else if (I < 0) this.emptyDone = false
-    }
-
-    /**
-     * An anchor from voltages under load: the SOC per group with the modelled polarisation removed, and its
-     * variance (the polarisation model's error, 30 % of the drop, counts as noise).
-     */
-    private loadedAnchor(kind: string, inp: BatteryInputs, I: number): void {
-        const soc: number[] = []
-        const vr: number[] = []
-        const c = this.chem
-        const groups = this.groups
-        for (let i = 0; i < groups.length; i++) {
-            const f = groups[i]
-            const p = this.params(i, inp.temp_C)
-            soc.push(socAtOcv(c, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
-            const e = 0.3 * (Math.abs(I) * this.params(i, 25).r0 + Math.abs(f.v1) + Math.abs(f.v2))
-            const slope = ocvSlope_mV(c, clamp01(f.soc)) / 1000
-            vr.push((this.restVar + e * e) / (slope * slope))
-        }
-        this.anchor(kind, soc, vr)
-    }
-
-    private anchor(kind: string, soc: number[], variance: number[]): void {
-        const t = this.t_s
-        // Outside the OCV table the curve is only an extrapolation: that group's reading says nothing.
-        for (let i = 0; i < soc.length; i++) if (soc[i] < -0.02 || soc[i] > 1.02) variance[i] = 1
-        const currentSigma_A = this.cal.sigma_A(0)
-        this.learner.addAnchor({ kind, t_s: t, counter_Ah: this.counter_Ah, soc, variance, epoch: this.epoch }, currentSigma_A, 0.0002)
-        if (this.cfg.mode !== "ekf") for (let i = 0; i < soc.length; i++) if (variance[i] < 1) this.groups[i].fuse(soc[i], variance[i])
-        this.lastAnchorKind = kind
-        this.lastAnchor_s = t
-    }
-
-    private assemble(inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
-        const learner = this.learner
-        let rem = Infinity
-        let room = Infinity
-        let sigma = 0
-        let qMin = Infinity
-        let qSig = 0
-        const groups: GroupEstimate[] = []
-        for (let i = 0; i < this.groups.length; i++) {
-            const f = this.groups[i]
-            // Its capacity for SOC and runtimes: the learned one, sharpened by this pass's trend.
-            const q = this.trend.effective(i, learner.q_Ah[i], learner.qVar[i])
-            const s = f.soc
-            rem = Math.min(rem, q * s)
-            room = Math.min(room, q * (1 - s))
-            const sg = f.sigma()
-            sigma = Math.max(sigma, sg)
-            groups.push({ soc: s, sigma: sg, q_Ah: q, rFactor: this.rFactor[i], v: inp.cell_mV[i] / 1000 })
-            // The weakest group's learned capacity (the first of equals) and its sigma.
-            if (learner.q_Ah[i] < qMin) {
-                qMin = learner.q_Ah[i]
-                qSig = learner.sigma_Ah(i)
-            }
-        }
-        const cap = rem + room
-        const soc = clamp01(cap > 0 ? rem / cap : 0)
-        const nominal = this.nominal_Ah
-        const rt = this.rt
-        const cal = this.cal
-        return {
-            status: sigma <= this.cfg.knownSigma ? "known" : "unknown",
-            soc,
-            sigma,
-            socLow: clamp01(soc - 2 * sigma),
-            socHigh: clamp01(soc + 2 * sigma),
-            capacity_Ah: cap,
-            capacitySigma_Ah: qSig,
-            soh: qMin / nominal,
-            capacityMeasured: learner.learned > 0,
-            groups,
-            packVoltage_V: vPack,
-            current_A: I,
-            power_W: power,
-            temp_C: inp.temp_C,
-            offset_A: cal.offset_A,
-            gain: cal.gain,
-            anchorKind: this.lastAnchorKind,
-            anchorAge_s: this.lastAnchor_s < 0 ? -1 : this.t_s - this.lastAnchor_s,
-            equivalentCycles: this.dischargeAh / nominal,
-            energyIn_Wh: this.energyIn_Wh,
-            energyOut_Wh: this.energyOut_Wh,
-            tte_s: rt[0],
-            tteLow_s: rt[1],
-            tteHigh_s: rt[2],
-            ttf_s: rt[3],
-        }
-    }
-
-    /**
-     * Time to empty / full at the smoothed load, recomputed at most every `runtimeEvery_s` or sooner when
-     * the load moved. Starts a walk of the pack model and returns true when it did; runtimeWork() advances
-     * it (the firmware yields between pieces: a whole walk does not fit one VM slice).
-     */
-    startRuntimes(now_ms: number, temp_C: number): boolean {
-        const e = this.last
-        if (!e) return false
-        const now_s = now_ms / 1000
-        const since = now_s - this.lastRuntime_s
-        const P = this.avgPower_W
-        const last = this.runtimePower_W
-        // Also sooner when the load has changed: a new load should not show the old runtime for long.
-        const moved = Math.abs(P - last) / Math.max(Math.abs(last), 1) > 0.2
-        if (since < this.cfg.runtimeEvery_s) {
-            if (!moved) return false
-            if (since < 2) return false
-        }
-        this.lastRuntime_s = now_s
-        this.runtimePower_W = P
-        const c = this.chem
-        this.walkPower_W = P
-        this.walkEmpty = P > 0.2
-        this.walk = undefined
-        const g = e.groups
-        if (P > 0.2) this.walk = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
-        else if (P < -0.2 && e.current_A < 0) this.walk = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, this.cfg.tailC * this.learner.q_Ah[0])
-        else this.publishRuntimes(-1, -1)
-        return !!this.walk
-    }
-
-    /** Advance the pending walk by at most `steps` steps; true when none is pending any more. */
-    runtimeWork(steps: number): boolean {
-        const w = this.walk
-        if (!w) return true
-        if (!w.run(steps)) return false
-        this.walk = undefined
-        if (this.walkEmpty) this.publishRuntimes(w.result_s, -1)
-        else this.publishRuntimes(-1, w.result_s)
-        return true
-    }
-
-    private publishRuntimes(tte: number, ttf: number): void {
-        let low = -1
-        let high = -1
-        const e = this.last
-        if (tte >= 0) {
-            // Band: the SOC's two-sigma in charge terms, the capacity's (before it is measured, the label may be
-            // far off), and the load's variability.
-            const cap = e.capacity_Ah
-            const chargeLeft = e.soc * cap
-            let qRel = 0
-            const l = this.learner
-            for (let i = 0; i < l.q_Ah.length; i++) qRel = Math.max(qRel, l.sigma_Ah(i) / l.q_Ah[i])
-            let socRel = 1
-            if (chargeLeft > 0) socRel = (2 * e.sigma * cap) / chargeLeft
-            const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
-            const pRel = Math.sqrt(Math.max(this.powerVar, 0)) / this.walkPower_W
-            low = Math.max((tte * (1 - rel)) / (1 + pRel), 0)
-            high = Math.min((tte * (1 + rel)) / Math.max(1 - pRel, 0.2), MAX_RUNTIME_S)
-        }
-        this.rt = [tte, low, high, ttf]
-        e.tte_s = tte
-        e.tteLow_s = low
-        e.tteHigh_s = high
-        e.ttf_s = ttf
-    }
-
-    /** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
-    emptyWalkAt(power_W: number, temp_C: number): EmptyWalk {
-        const e = this.last
-        if (!e) return undefined
-        return new EmptyWalk(this.chem, e.groups, temp_C, power_W, MAX_RUNTIME_S)
     }
 
     estimate(): BatteryEstimate {
         return this.last
     }
+}
 
-    /** What must survive a restart. */
-    learned(): LearnedState {
-        const l = this.learner
-        const cal = this.cal
-        const g = this.groups
-        return {
-            q_Ah: l.q_Ah.slice(0),
-            qSigma_Ah: l.qVar.map(v => Math.sqrt(v)),
-            rFactor: this.rFactor.slice(0),
-            soc: g.map(f => f.soc),
-            socSigma: g.map(f => f.sigma()),
-            offset_A: cal.offset_A,
-            offsetSigma_A: cal.offsetSigma_A(),
-            gain: cal.gain,
-            gainSigma: cal.gainSigma(),
-            dischargeAh: this.dischargeAh,
-            energyIn_Wh: this.energyIn_Wh,
-            energyOut_Wh: this.energyOut_Wh,
-            capacityLearned: l.learned,
+// The estimator's steps, as module functions (no prototype entries, cheaper calls in the VM's image).
+
+function params(est: BatteryEstimator, i: number, temp_C: number): CellParams {
+    // Resistances scale with the cell's size (the learned capacity); the charge counts against this
+    // pass's best capacity.
+    const l = est.learner
+    const p = cellParams(est.chem, l.q_Ah[i], temp_C, est.groups[i].soc, est.rFactor[i])
+    p.q_Ah = trendEffective(est.trend, i, l.q_Ah[i], l.qVar[i])
+    return p
+}
+
+function start(est: BatteryEstimator, inp: BatteryInputs): void {
+    const n = est.pack.series
+    const c = est.chem
+    const I = inp.current_A
+    const r = est.restored
+    const fromSaved = r && r.soc.length === n
+    const q = est.learner.q_Ah
+    const rs = est.cfg.restartSigma
+    for (let i = 0; i < n; i++) {
+        const v = inp.cell_mV[i]
+        // The OCV under a current: remove the ohmic drop; the RC pairs' share is unknown (somewhere between
+        // nothing and their steady state), so take half of it and count the other half as uncertainty.
+        const p = cellParams(c, q[i], inp.temp_C, 0.5, est.rFactor[i])
+        const rc_mV = I * (p.r1 + p.r2) * 500
+        let soc = clamp01(socAtOcv(c, v + I * p.r0 * 1000 + rc_mV))
+        // The cells may still be relaxing from a load we never saw: allow 30 mV of polarisation.
+        const slope = ocvSlope_mV(c, soc) / 1000
+        const pol = 0.03 + Math.abs(rc_mV) / 1000
+        let sigma = Math.sqrt(pol * pol + est.restVar) / Math.max(slope, 0.05)
+        if (fromSaved) {
+            soc = r.soc[i]
+            const ss = r.socSigma[i]
+            sigma = Math.sqrt(ss * ss + rs * rs)
         }
+        // Unknown polarisation at boot: start the RC states half-way and let the filter move them.
+        est.groups.push(new CellFilter(soc, Math.min(sigma, 0.3), (I * p.r1) / 2, (I * p.r2) / 2))
+        est.prevV.push(v / 1000)
+    }
+    est.prevI = I
+    est.epoch = est.epoch + 1
+    est.started = true
+    // Only start() reads the restored state: let it go.
+    est.restored = undefined
+}
+
+function detectAnchors(est: BatteryEstimator, inp: BatteryInputs, I: number): void {
+    const c = est.chem
+    const cfg = est.cfg
+    const groups = est.groups
+    const qA = est.learner.q_Ah[0]
+    const t = est.t_s
+    // Below this current the pack is at rest.
+    const rest_A = cfg.restC * qA
+    // Rest: a relaxed voltage is an OCV; only where the curve is steep enough to say something.
+    if (Math.abs(I) < rest_A) {
+        if (est.restSince_s < 0) est.restSince_s = t
+        if (t - est.restSince_s >= c.rest_s) {
+            est.restSince_s = Infinity
+            const soc: number[] = []
+            const vr: number[] = []
+            let ok = true
+            for (let i = 0; i < groups.length; i++) {
+                const s = socAtOcv(c, inp.cell_mV[i] - groups[i].hyst * 1000)
+                const slope = ocvSlope_mV(c, clamp01(s)) / 1000
+                const variance = est.restVar / (slope * slope)
+                if (variance > 0.04 * 0.04) ok = false
+                soc.push(s)
+                vr.push(variance)
+            }
+            if (ok) anchor(est, "rest", soc, vr)
+        }
+    } else est.restSince_s = -1
+    // Full: charging, tail current, near the top, held.
+    let vMax = 0
+    let vMin = Infinity
+    for (const v of inp.cell_mV) {
+        vMax = Math.max(vMax, v)
+        vMin = Math.min(vMin, v)
+    }
+    let topping = false
+    if (I < 0) if (-I <= cfg.tailC * qA) if (vMax >= ocvAt_mV(c, 0.85)) topping = true
+    if (topping) {
+        if (est.fullSince_s < 0) est.fullSince_s = t
+        if (!est.fullDone)
+            if (t - est.fullSince_s >= cfg.fullHold_s) {
+                est.fullDone = true
+                loadedAnchor(est, "full", inp, I)
+            }
+    } else {
+        est.fullSince_s = -1
+        if (I > rest_A) est.fullDone = false
+    }
+    // Empty: discharging into the cut-off.
+    let atCutoff = false
+    if (I > rest_A) if (vMin <= c.cutoff_mV + 20) atCutoff = true
+    if (atCutoff) {
+        if (!est.emptyDone) {
+            est.emptyDone = true
+            loadedAnchor(est, "empty", inp, I)
+        }
+    } else if (I < 0) est.emptyDone = false
+}
+
+/**
+ * An anchor from voltages under load: the SOC per group with the modelled polarisation removed, and its
+ * variance (the polarisation model's error, 30 % of the drop, counts as noise).
+ */
+function loadedAnchor(est: BatteryEstimator, kind: string, inp: BatteryInputs, I: number): void {
+    const soc: number[] = []
+    const vr: number[] = []
+    const c = est.chem
+    const groups = est.groups
+    for (let i = 0; i < groups.length; i++) {
+        const f = groups[i]
+        const p = params(est, i, inp.temp_C)
+        soc.push(socAtOcv(c, inp.cell_mV[i] + (I * p.r0 + f.v1 + f.v2 - f.hyst) * 1000))
+        const e = 0.3 * (Math.abs(I) * params(est, i, 25).r0 + Math.abs(f.v1) + Math.abs(f.v2))
+        const slope = ocvSlope_mV(c, clamp01(f.soc)) / 1000
+        vr.push((est.restVar + e * e) / (slope * slope))
+    }
+    anchor(est, kind, soc, vr)
+}
+
+function anchor(est: BatteryEstimator, kind: string, soc: number[], variance: number[]): void {
+    const t = est.t_s
+    // Outside the OCV table the curve is only an extrapolation: that group's reading says nothing.
+    for (let i = 0; i < soc.length; i++) {
+        if (soc[i] < -0.02) variance[i] = 1
+        if (soc[i] > 1.02) variance[i] = 1
+    }
+    const currentSigma_A = calSigma_A(est.cal, 0)
+    addAnchor(est.learner, { kind, t_s: t, counter_Ah: est.counter_Ah, soc, variance, epoch: est.epoch }, currentSigma_A, 0.0002)
+    if (est.cfg.mode !== "ekf") for (let i = 0; i < soc.length; i++) if (variance[i] < 1) filterFuse(est.groups[i], soc[i], variance[i])
+    est.lastAnchorKind = kind
+    est.lastAnchor_s = t
+}
+
+function assemble(est: BatteryEstimator, inp: BatteryInputs, I: number, vPack: number, power: number): BatteryEstimate {
+    const learner = est.learner
+    let rem = Infinity
+    let room = Infinity
+    let sigma = 0
+    let qMin = Infinity
+    let qSig = 0
+    const groups: GroupEstimate[] = []
+    for (let i = 0; i < est.groups.length; i++) {
+        const f = est.groups[i]
+        // Its capacity for SOC and runtimes: the learned one, sharpened by this pass's trend.
+        const q = trendEffective(est.trend, i, learner.q_Ah[i], learner.qVar[i])
+        const s = f.soc
+        rem = Math.min(rem, q * s)
+        room = Math.min(room, q * (1 - s))
+        const sg = filterSigma(f)
+        sigma = Math.max(sigma, sg)
+        groups.push({ soc: s, sigma: sg, q_Ah: q, rFactor: est.rFactor[i], v: inp.cell_mV[i] / 1000 })
+        // The weakest group's learned capacity (the first of equals) and its sigma.
+        if (learner.q_Ah[i] < qMin) {
+            qMin = learner.q_Ah[i]
+            qSig = capacitySigma_Ah(learner, i)
+        }
+    }
+    const cap = rem + room
+    const soc = clamp01(cap > 0 ? rem / cap : 0)
+    const nominal = est.nominal_Ah
+    const rt = est.rt
+    const cal = est.cal
+    return {
+        status: sigma <= est.cfg.knownSigma ? "known" : "unknown",
+        soc,
+        sigma,
+        socLow: clamp01(soc - 2 * sigma),
+        socHigh: clamp01(soc + 2 * sigma),
+        capacity_Ah: cap,
+        capacitySigma_Ah: qSig,
+        soh: qMin / nominal,
+        capacityMeasured: learner.learned > 0,
+        groups,
+        packVoltage_V: vPack,
+        current_A: I,
+        power_W: power,
+        temp_C: inp.temp_C,
+        offset_A: cal.offset_A,
+        gain: cal.gain,
+        anchorKind: est.lastAnchorKind,
+        anchorAge_s: est.lastAnchor_s < 0 ? -1 : est.t_s - est.lastAnchor_s,
+        equivalentCycles: est.dischargeAh / nominal,
+        energyIn_Wh: est.energyIn_Wh,
+        energyOut_Wh: est.energyOut_Wh,
+        tte_s: rt[0],
+        tteLow_s: rt[1],
+        tteHigh_s: rt[2],
+        ttf_s: rt[3],
+    }
+}
+
+function publishRuntimes(est: BatteryEstimator, tte: number, ttf: number): void {
+    let low = -1
+    let high = -1
+    const e = est.last
+    if (tte >= 0) {
+        // Band: the SOC's two-sigma in charge terms, the capacity's (before it is measured, the label may be
+        // far off), and the load's variability.
+        const cap = e.capacity_Ah
+        const chargeLeft = e.soc * cap
+        let qRel = 0
+        const l = est.learner
+        for (let i = 0; i < l.q_Ah.length; i++) qRel = Math.max(qRel, capacitySigma_Ah(l, i) / l.q_Ah[i])
+        let socRel = 1
+        if (chargeLeft > 0) socRel = (2 * e.sigma * cap) / chargeLeft
+        const rel = Math.sqrt(socRel * socRel + 4 * qRel * qRel)
+        const pRel = Math.sqrt(Math.max(est.powerVar, 0)) / est.walkPower_W
+        low = Math.max((tte * (1 - rel)) / (1 + pRel), 0)
+        high = Math.min((tte * (1 + rel)) / Math.max(1 - pRel, 0.2), MAX_RUNTIME_S)
+    }
+    est.rt = [tte, low, high, ttf]
+    e.tte_s = tte
+    e.tteLow_s = low
+    e.tteHigh_s = high
+    e.ttf_s = ttf
+}
+
+// The estimator's runtimes and saved state, as module functions (no prototype entries, cheaper calls).
+
+/**
+ * Time to empty / full at the smoothed load, recomputed at most every `runtimeEvery_s` or sooner when
+ * the load moved. Starts a walk of the pack model and returns true when it did; advanceRuntimeWalk() advances
+ * it (the firmware yields between pieces: a whole walk does not fit one VM slice).
+ */
+export function startRuntimeWalk(est: BatteryEstimator, now_ms: number, temp_C: number): boolean {
+    const e = est.last
+    if (!e) return false
+    const now_s = now_ms / 1000
+    const since = now_s - est.lastRuntime_s
+    const P = est.avgPower_W
+    const last = est.runtimePower_W
+    // Also sooner when the load has changed: a new load should not show the old runtime for long.
+    const moved = Math.abs(P - last) / Math.max(Math.abs(last), 1) > 0.2
+    if (since < est.cfg.runtimeEvery_s) {
+        if (!moved) return false
+        if (since < 2) return false
+    }
+    est.lastRuntime_s = now_s
+    est.runtimePower_W = P
+    const c = est.chem
+    est.walkPower_W = P
+    est.walkEmpty = P > 0.2
+    est.walk = undefined
+    const g = e.groups
+    if (P > 0.2) est.walk = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
+    else {
+        if (P < -0.2) if (e.current_A < 0) est.walk = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, est.cfg.tailC * est.learner.q_Ah[0])
+        // No walk to run (neither discharging nor charging): no runtimes.
+        if (!est.walk) publishRuntimes(est, -1, -1)
+    }
+    return !!est.walk
+}
+
+/** Advance the pending walk by at most `steps` steps; true when none is pending any more. */
+export function advanceRuntimeWalk(est: BatteryEstimator, steps: number): boolean {
+    const w = est.walk
+    if (!w) return true
+    if (!w.run(steps)) return false
+    est.walk = undefined
+    if (est.walkEmpty) publishRuntimes(est, w.result_s, -1)
+    else publishRuntimes(est, -1, w.result_s)
+    return true
+}
+
+/** Time to empty for a pack power alone (W) at `temp_C`, as a walk to advance; undefined before the start. */
+export function emptyWalkFor(est: BatteryEstimator, power_W: number, temp_C: number): EmptyWalk {
+    const e = est.last
+    if (!e) return undefined
+    return new EmptyWalk(est.chem, e.groups, temp_C, power_W, MAX_RUNTIME_S)
+}
+
+/** What must survive a restart. */
+export function learnedState(est: BatteryEstimator): LearnedState {
+    const l = est.learner
+    const cal = est.cal
+    const g = est.groups
+    return {
+        q_Ah: l.q_Ah.slice(0),
+        qSigma_Ah: l.qVar.map(v => Math.sqrt(v)),
+        rFactor: est.rFactor.slice(0),
+        soc: g.map(f => f.soc),
+        socSigma: g.map(f => filterSigma(f)),
+        offset_A: cal.offset_A,
+        offsetSigma_A: calOffsetSigma_A(cal),
+        gain: cal.gain,
+        gainSigma: calGainSigma(cal),
+        dischargeAh: est.dischargeAh,
+        energyIn_Wh: est.energyIn_Wh,
+        energyOut_Wh: est.energyOut_Wh,
+        capacityLearned: l.learned,
     }
 }

@@ -6,8 +6,8 @@ import { PackProtectionConfig, cellVoltageLimits, implausibleCell_mV } from "../
 import { chemistryById } from "./chemistry"
 import { SettingsStore } from "../io"
 import { SettingsWriter, errorText } from "../persist"
-import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState } from "./estimator"
-import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned } from "./battery_store"
+import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState, advanceRuntimeWalk, emptyWalkFor, learnedState, startRuntimeWalk } from "./estimator"
+import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned, saveDue } from "./battery_store"
 import { PackConfig, PackLimits, checkPackConfig, packCapacity_mAh } from "./pack_config"
 import { EmptyWalk } from "./runtime"
 
@@ -64,30 +64,32 @@ export class BatteryMonitor {
     pack: PackConfig
     afe: Bq76907
     est: BatteryEstimator
-    private bus: Bus
+    // The fields below without `private` are internal too: the module functions at the end of this file
+    // (initAfe, armAfe, fault, save) read and write them.
+    bus: Bus
     private store: SettingsStore
-    private settings: SettingsWriter
-    private note: Note
-    private saver = new BatterySaver()
+    settings: SettingsWriter
+    note: Note
+    saver = new BatterySaver()
     status = "fault"
     reason = "not started"
-    private ready = false
-    private failures = 0
-    private nextRetry_ms = 0
+    ready = false
+    failures = 0
+    nextRetry_ms = 0
     private lastQ_C = 0
-    private lastQt_s = -1
+    lastQt_s = -1
     private last: BatteryEstimate
     /** The AFE's latest reading and when it came (for the protections); -1 before the first. */
     reading: AfeReading
     reading_ms = -1
     /** What the AFE's own protections were armed with (undefined until armed and verified). */
     armed: AfeProtectionConfig
-    private armProblem = "AFE protections not armed yet"
-    private lastVerify_ms = 0
-    private fetsKnown = false
+    armProblem = "AFE protections not armed yet"
+    lastVerify_ms = 0
+    fetsKnown = false
     private fetChg = false
     private fetDsg = false
-    private protection: PackProtectionConfig
+    protection: PackProtectionConfig
 
     constructor(cfg: BatteryConfig, protection: PackProtectionConfig, bus: Bus, store: SettingsStore, settings: SettingsWriter, note: Note) {
         this.cfg = cfg
@@ -125,72 +127,7 @@ export class BatteryMonitor {
         const d = decodeLearned(k => records[k], pack.series, packCapacity_mAh(pack) / 1000, this.cfg.estimator.labelCapacitySigma)
         for (const p of d.problems) this.note("setting", p)
         this.est = new BatteryEstimator(pack, this.cfg.estimator, d.state)
-        await this.initAfe(now_ms)
-    }
-
-    private async initAfe(now_ms: number): Promise<void> {
-        const c = bq76907Defaults(this.pack.series)
-        c.address = this.cfg.afeAddress
-        c.crc = this.cfg.afeCrc
-        try {
-            const afe = new Bq76907(this.bus, c)
-            this.afe = afe
-            await afe.probe()
-            await afe.configure()
-            await this.armAfe(now_ms)
-            this.fetsKnown = false
-            this.ready = true
-            this.failures = 0
-            this.lastQt_s = -1
-            this.status = "unknown"
-            this.reason = ""
-        } catch (e) {
-            this.ready = false
-            this.nextRetry_ms = now_ms + 5000
-            this.fault("AFE: " + errorText(e))
-        }
-    }
-
-    /**
-     * The AFE's hardware protections: the last layer, armed past the firmware's own limits (so the firmware
-     * acts first) and read back. Cell limits from the chemistry, currents from the box's ratings.
-     */
-    afeProtectionConfig(): AfeProtectionConfig {
-        const c = chemistryById(this.pack.chemistry)
-        const v = cellVoltageLimits(c)
-        const p = this.protection
-        return {
-            cov_mV: v.safetyOverVoltage_mV,
-            covDelay_ms: 1000,
-            cuv_mV: v.deepDischarge_mV,
-            cuvDelay_ms: 1000,
-            occ_mA: p.maxCharge_mA * 1.25,
-            occDelay_ms: 1000,
-            ocd_mA: p.maxDischarge_mA * 1.25,
-            ocdDelay_ms: 100,
-            scd_mA: p.shortCircuit_mA,
-            scdDelay_us: 250,
-            // Temperatures past the chemistry's windows (the firmware's own rules act at the windows).
-            otc_C: c.chargeMax_C + 5,
-            utc_C: c.chargeMin_C - 3,
-            otd_C: c.dischargeMax_C + 5,
-            utd_C: c.dischargeMin_C - 5,
-            tempDelay_s: 2,
-        }
-    }
-
-    private async armAfe(now_ms: number): Promise<void> {
-        const afe = this.afe
-        const armed = await afe.armProtections(this.afeProtectionConfig())
-        const wrong = await afe.verifyProtections(armed)
-        this.lastVerify_ms = now_ms
-        this.armed = armed
-        this.armProblem = ""
-        if (wrong.length > 0) {
-            this.armed = undefined
-            this.armProblem = "AFE protections read back wrong: " + wrong.join("; ")
-            this.note("protection", this.armProblem)
-        }
+        await initAfe(this, now_ms)
     }
 
     /** "" when the AFE's protections are armed and read back right; otherwise why not. */
@@ -214,17 +151,10 @@ export class BatteryMonitor {
         }
     }
 
-    private fault(reason: string): void {
-        if (this.status === "fault") if (this.reason === reason) return // said already
-        this.note("battery", reason)
-        this.status = "fault"
-        this.reason = reason
-    }
-
     /** One period. `outputs_C` is the charge the output meters counted since the last call (NaN if unknown). */
     async step(now_ms: number, outputs_C: number): Promise<void> {
         if (!this.ready) {
-            if (now_ms >= this.nextRetry_ms) await this.initAfe(now_ms)
+            if (now_ms >= this.nextRetry_ms) await initAfe(this, now_ms)
             return
         }
         let r: AfeReading
@@ -235,7 +165,7 @@ export class BatteryMonitor {
             if (this.failures >= 3) {
                 this.ready = false
                 this.nextRetry_ms = now_ms + 5000
-                this.fault(`AFE not responding (${errorText(e)})`)
+                fault(this, `AFE not responding (${errorText(e)})`)
             }
             return
         }
@@ -252,7 +182,7 @@ export class BatteryMonitor {
                 const wrong = this.armed ? await this.afe.verifyProtections(this.armed) : ["never armed"]
                 if (wrong.length > 0) {
                     this.note("protection", `AFE protections read back wrong (${wrong.join("; ")}); arming again`)
-                    await this.armAfe(now_ms)
+                    await armAfe(this, now_ms)
                 }
             } catch (e) {
                 this.armProblem = `AFE protections could not be verified (${errorText(e)})`
@@ -278,15 +208,7 @@ export class BatteryMonitor {
         this.last = e
         this.status = e.status
         this.reason = ""
-        this.save(now_ms)
-    }
-
-    private save(now_ms: number): void {
-        const learned: LearnedState = this.est.learned()
-        const keys = this.saver.due(learned, now_ms / 1000)
-        if (keys.length === 0) return
-        const records = encodeLearned(learned)
-        for (const k of keys) this.settings.set(k, records[k])
+        save(this, now_ms)
     }
 
     /** Refuse a pack change while anything is connected that the change could hurt. */
@@ -303,7 +225,7 @@ export class BatteryMonitor {
         this.saver = new BatterySaver()
         this.est = new BatteryEstimator(p, this.cfg.estimator, undefined)
         this.last = undefined
-        await this.initAfe(now_ms)
+        await initAfe(this, now_ms)
         this.note("battery", `pack set to ${p.series}S${p.parallel}P ${p.chemistry} ${p.cellCapacity_mAh} mAh cells; capacity and health will be measured again`)
     }
 
@@ -311,19 +233,19 @@ export class BatteryMonitor {
     startRuntimes(now_ms: number): boolean {
         const e = this.last
         if (!e) return false
-        return this.est.startRuntimes(now_ms, e.temp_C)
+        return startRuntimeWalk(this.est, now_ms, e.temp_C)
     }
 
     /** Advance the pending runtime walk by at most `steps` steps; true when it is done. */
     runtimeWork(steps: number): boolean {
-        return this.est.runtimeWork(steps)
+        return advanceRuntimeWalk(this.est, steps)
     }
 
     /** A walk for the time to empty at this pack power alone (W), or undefined before the first reading. */
     emptyWalkAt(power_W: number): EmptyWalk {
         const e = this.last
         if (!e) return undefined
-        return this.est.emptyWalkAt(power_W, e.temp_C)
+        return emptyWalkFor(this.est, power_W, e.temp_C)
     }
 
     snapshot(): BatterySnapshot {
@@ -363,7 +285,11 @@ export class BatteryMonitor {
             "gain_ppm", "gain", 1e6, 0,
         ]
         const out: any = {}
-        for (let k = 0; k < rows.length; k += 4) out[rows[k]] = e && rows[k + 2] > 0 ? Math.round(e[rows[k + 1]] * rows[k + 2]) : rows[k + 3]
+        for (let k = 0; k < rows.length; k += 4) {
+            let v = rows[k + 3]
+            if (e) if (rows[k + 2] > 0) v = Math.round(e[rows[k + 1]] * rows[k + 2])
+            out[rows[k]] = v
+        }
         if (e) {
             if (e.capacityMeasured) out.health_pm = Math.round(e.soh * 1000)
             for (const g of e.groups) {
@@ -374,4 +300,87 @@ export class BatteryMonitor {
         }
         return out
     }
+}
+
+// The monitor's internal steps, as module functions (no prototype entries, cheaper calls in the VM's image).
+
+/** Bring up the AFE: probe, configure, arm its protections; on failure, retry in 5 s. */
+async function initAfe(mon: BatteryMonitor, now_ms: number): Promise<void> {
+    const c = bq76907Defaults(mon.pack.series)
+    c.address = mon.cfg.afeAddress
+    c.crc = mon.cfg.afeCrc
+    try {
+        const afe = new Bq76907(mon.bus, c)
+        mon.afe = afe
+        await afe.probe()
+        await afe.configure()
+        await armAfe(mon, now_ms)
+        mon.fetsKnown = false
+        mon.ready = true
+        mon.failures = 0
+        mon.lastQt_s = -1
+        mon.status = "unknown"
+        mon.reason = ""
+    } catch (e) {
+        mon.ready = false
+        mon.nextRetry_ms = now_ms + 5000
+        fault(mon, "AFE: " + errorText(e))
+    }
+}
+
+/**
+ * The AFE's hardware protections: the last layer, armed past the firmware's own limits (so the firmware
+ * acts first) and read back. Cell limits from the chemistry, currents from the box's ratings.
+ */
+function afeProtectionConfig(mon: BatteryMonitor): AfeProtectionConfig {
+    const c = chemistryById(mon.pack.chemistry)
+    const v = cellVoltageLimits(c)
+    const p = mon.protection
+    return {
+        cov_mV: v.safetyOverVoltage_mV,
+        covDelay_ms: 1000,
+        cuv_mV: v.deepDischarge_mV,
+        cuvDelay_ms: 1000,
+        occ_mA: p.maxCharge_mA * 1.25,
+        occDelay_ms: 1000,
+        ocd_mA: p.maxDischarge_mA * 1.25,
+        ocdDelay_ms: 100,
+        scd_mA: p.shortCircuit_mA,
+        scdDelay_us: 250,
+        // Temperatures past the chemistry's windows (the firmware's own rules act at the windows).
+        otc_C: c.chargeMax_C + 5,
+        utc_C: c.chargeMin_C - 3,
+        otd_C: c.dischargeMax_C + 5,
+        utd_C: c.dischargeMin_C - 5,
+        tempDelay_s: 2,
+    }
+}
+
+async function armAfe(mon: BatteryMonitor, now_ms: number): Promise<void> {
+    const afe = mon.afe
+    const armed = await afe.armProtections(afeProtectionConfig(mon))
+    const wrong = await afe.verifyProtections(armed)
+    mon.lastVerify_ms = now_ms
+    mon.armed = armed
+    mon.armProblem = ""
+    if (wrong.length > 0) {
+        mon.armed = undefined
+        mon.armProblem = "AFE protections read back wrong: " + wrong.join("; ")
+        mon.note("protection", mon.armProblem)
+    }
+}
+
+function fault(mon: BatteryMonitor, reason: string): void {
+    if (mon.status === "fault") if (mon.reason === reason) return // said already
+    mon.note("battery", reason)
+    mon.status = "fault"
+    mon.reason = reason
+}
+
+function save(mon: BatteryMonitor, now_ms: number): void {
+    const learned: LearnedState = learnedState(mon.est)
+    const keys = saveDue(mon.saver, learned, now_ms / 1000)
+    if (keys.length === 0) return
+    const records = encodeLearned(learned)
+    for (const k of keys) mon.settings.set(k, records[k])
 }

@@ -44,7 +44,9 @@ export function checkPackConfig(p: any, limits: PackLimits): string[] {
             break
         }
     const chem = p.chemistry
-    if (typeof chem !== "string" || !chemistryById(chem)) out.push(`chemistry must be one of ${chemistryIds().join(", ")}, got ${quote(chem)}`)
+    let knownChem = false
+    if (typeof chem === "string") if (chemistryById(chem)) knownChem = true
+    if (!knownChem) out.push(`chemistry must be one of ${chemistryIds().join(", ")}, got ${quote(chem)}`)
     const s = p.series
     const lo = limits.minSeries
     const hi = limits.maxSeries
@@ -52,8 +54,12 @@ export function checkPackConfig(p: any, limits: PackLimits): string[] {
     else if (s < lo || s > hi) out.push(`${s}S is outside this board's ${lo}S-${hi}S range (its AFE and charger)`)
     const n = p.parallel
     const maxP = limits.maxParallel
-    if (!isInt(n) || n < 1 || n > maxP) out.push(`parallel must be a whole number 1..${maxP}, got ${quote(n)}`)
+    let fits = false
+    if (isInt(n)) if (!(n < 1)) if (!(n > maxP)) fits = true
+    if (!fits) out.push(`parallel must be a whole number 1..${maxP}, got ${quote(n)}`)
     const q = p.cellCapacity_mAh
-    if (typeof q !== "number" || !(q >= 100 && q <= 1000000)) out.push("cellCapacity_mAh must be a number 100..1000000, got " + quote(q))
+    let inRange = false
+    if (typeof q === "number") if (q >= 100) if (q <= 1000000) inRange = true
+    if (!inRange) out.push("cellCapacity_mAh must be a number 100..1000000, got " + quote(q))
     return out
 }

@@ -39,15 +39,16 @@ export interface RuntimeWalk {
  */
 abstract class Walk implements RuntimeWalk {
     result_s = -1
-    protected soc: number[]
+    // Not `protected`: the module functions finish() and advance() use these too.
+    soc: number[]
     protected rBase: number[]
     protected qMin: number
     protected dAh: number
-    protected k = 0
+    k = 0
     protected t = 0
-    protected finished: boolean
+    finished: boolean
 
-    constructor(protected c: Chemistry, protected groups: RuntimeGroup[], temp_C: number, drive: number) {
+    constructor(protected c: Chemistry, public groups: RuntimeGroup[], temp_C: number, drive: number) {
         const a = arrhenius(c, temp_C) / 1000
         const soc: number[] = []
         const rBase: number[] = []
@@ -68,25 +69,26 @@ abstract class Walk implements RuntimeWalk {
         for (let s = 0; s < steps; s++) {
             if (this.finished) break
             if (this.k < MAX_STEPS) this.step()
-            else this.finish(this.t)
+            else finish(this, this.t)
         }
         return this.finished
     }
 
-    protected finish(t: number): void {
-        this.result_s = t
-        this.finished = true
-    }
-
-    /** Move every group by `dAh` (Ah out of the pack; negative: into it) and count the step. */
-    protected advance(dAh: number): void {
-        const soc = this.soc
-        const groups = this.groups
-        for (let i = 0; i < soc.length; i++) soc[i] = soc[i] - dAh / groups[i].q_Ah
-        this.k++
-    }
-
     protected abstract step(): void
+}
+
+/** End a walk with its result, s. */
+function finish(w: Walk, t: number): void {
+    w.result_s = t
+    w.finished = true
+}
+
+/** Move every group by `dAh` (Ah out of the pack; negative: into it) and count the step. */
+function advance(w: Walk, dAh: number): void {
+    const soc = w.soc
+    const groups = w.groups
+    for (let i = 0; i < soc.length; i++) soc[i] = soc[i] - dAh / groups[i].q_Ah
+    w.k = w.k + 1
 }
 
 /**
@@ -121,7 +123,7 @@ export class EmptyWalk extends Walk {
             r += x
         }
         const disc = e * e - 4 * r * this.power_W
-        if (disc < 0) return this.finish(t) // the pack can no longer deliver this power
+        if (disc < 0) return finish(this, t) // the pack can no longer deliver this power
         const I = (e - Math.sqrt(disc)) / (2 * r)
         // The step that led here took its charge at the mean of 1/I at its ends (trapezoid rule).
         if (this.k > 0) t += (this.dAh * 3600 * (1 / this.prevI + 1 / I)) / 2
@@ -134,14 +136,14 @@ export class EmptyWalk extends Walk {
             const pm = this.prevMargin
             const pt = this.prevT
             if (pm < Infinity) if (pm > 0) t = pt + ((t - pt) * pm) / (pm - margin)
-            return this.finish(Math.min(t, this.maxSeconds))
+            return finish(this, Math.min(t, this.maxSeconds))
         }
         // (A walk that goes on stops here: the clock it ends with never passes maxSeconds.)
-        if (t > this.maxSeconds) return this.finish(this.maxSeconds)
+        if (t > this.maxSeconds) return finish(this, this.maxSeconds)
         this.prevMargin = margin
         this.prevT = t
         this.prevI = I
-        this.advance(this.dAh)
+        advance(this, this.dAh)
     }
 }
 
@@ -166,16 +168,16 @@ export class FullWalk extends Walk {
             sMax = Math.max(sMax, s)
             vMax = Math.max(vMax, ocvAt_mV(this.c, s) / 1000 + I * this.rBase[i] * socResistanceFactor(s))
         }
-        if (sMax >= target) return this.finish(t)
+        if (sMax >= target) return finish(this, t)
         if (vMax >= this.cvPerCell_V) {
             // Constant voltage: the current decays roughly exponentially while the remaining charge goes in.
             const remaining_Ah = (target - sMax) * this.qMin
             const tau_s = (remaining_Ah * 3600) / I
             const tail = this.tail_A
-            return this.finish(t + tau_s * Math.log(Math.max(I / (tail > 0 ? tail : I * 0.05), 1)))
+            return finish(this, t + tau_s * Math.log(Math.max(I / (tail > 0 ? tail : I * 0.05), 1)))
         }
         this.t = t + (this.dAh * 3600) / I
-        this.advance(-this.dAh)
+        advance(this, -this.dAh)
     }
 }
 
