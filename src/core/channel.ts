@@ -32,6 +32,8 @@ const COLLAPSED = 0.5
 
 export type EventSink = (channel: number, kind: string, state: string, message: string) => void
 
+/** One output. Its operations are module functions (channelInit, channelApplyEnable, ...) taking it first: a
+ * method costs a prototype entry in the image (docs/design.md, code space); the fields they use are public. */
 export class ChannelControl {
     readonly index: number
     readonly cfg: ChannelConfig
@@ -55,16 +57,16 @@ export class ChannelControl {
     throttle = 1
     /** The meter (and converter) answered and are configured; until then init() is retried. */
     meterReady = false
-    private failures = 0
+    failures = 0
     /** When the present overload began (-1: none), when the next retry or re-init is due, retries so far. */
     overSince_ms = -1
     nextRetry_ms = 0
     retries = 0
     /** When the output last went live (the soft start counts from here). */
     live_ms = 0
-    private last: Ina228Reading = undefined
+    last: Ina228Reading = undefined
     /** The last reading is current (set only together with `last`). */
-    private fresh = false
+    fresh = false
     /** Set by the supervisor: time to empty for this output alone. */
     runtime_s = -1
     /** Non-empty while a protection holds this output off (the fault's sentence). */
@@ -92,83 +94,10 @@ export class ChannelControl {
         enable.write(false)
     }
 
-    /** Enable line high: soft start, on or limiting. */
-    live(): boolean {
-        const s = this.state
-        if (s === "on") return true
-        if (s === "starting") return true
-        return s === "limiting"
-    }
-
-    /** The limit in force now (the user's, throttled by load management). */
-    effectiveLimit_mA(): number {
-        return Math.max(this.cfg.minLimit_mA, Math.round(this.limit_mA * this.throttle))
-    }
-
-    /** Probe, configure and arm the meter (and converter). Outputs stay off whatever happens here. */
-    async init(now_ms: number, retry_ms: number): Promise<void> {
-        const meter = this.meter
-        try {
-            await ina228Probe(meter)
-            await ina228Configure(meter)
-            if (this.conv) await tps55289Configure(this.conv)
-            await arm(this)
-            await ina228ReadDiag(meter) // release anything latched before we owned the chip
-            this.meterReady = true
-            this.failures = 0
-            if (this.holdReason !== "") go(this, "fault", "protection: " + this.holdReason)
-            else go(this, "off", this.state === "fault" ? "hardware recovered; switch on when ready" : "ready")
-        } catch (e) {
-            lost(this, now_ms, "meter/converter: ", e)
-            this.nextRetry_ms = now_ms + retry_ms
-        }
-    }
-
-    /** Stateful check of a command that already passed validation. */
-    refusal(on: boolean): string {
-        if (!on) return ""
-        if (this.holdReason !== "") return `${this.name} is held off by a protection (${this.holdReason})`
-        const state = this.state
-        if (state === "fault" || state === "shed" || state === "quota") return `${this.name} is ${state} (${this.reason})`
-        return ""
-    }
-
-    async applyEnable(on: boolean, now_ms: number): Promise<void> {
-        if (!on) {
-            this.requested = false
-            if (this.state !== "fault") go(this, "off", "switched off by user")
-            return
-        }
-        if (this.refusal(true) !== "") return
-        if (this.live()) {
-            // Already on: a repeated "on" must not re-arm (and so hide) a trip the hardware latch just took.
-            try {
-                const diag = await ina228ReadDiag(this.meter)
-                if ((diag & INA228_DIAG.SHNTOL) !== 0) alertTrip(this)
-            } catch (e) {
-                lost(this, now_ms, "meter: ", e)
-            }
-            return
-        }
-        this.requested = true
-        this.retries = 0
-        await startOutput(this, now_ms, "switched on by user")
-    }
-
-    /** A new limit, voltage or throttle: to the hardware now if it is up. */
-    async rearm(now_ms: number): Promise<void> {
-        if (!this.meterReady) return
-        try {
-            await arm(this)
-        } catch (e) {
-            lost(this, now_ms, "meter/converter: ", e)
-        }
-    }
-
     /** One supervisor period: read (`full`: the accumulators too), judge, drive. Never throws. */
     async poll(now_ms: number, failLimit: number, retry_ms: number, full: boolean): Promise<void> {
         if (!this.meterReady) {
-            if (now_ms >= this.nextRetry_ms) await this.init(now_ms, retry_ms)
+            if (now_ms >= this.nextRetry_ms) await channelInit(this, now_ms, retry_ms)
             return
         }
         const conv = this.conv
@@ -206,7 +135,7 @@ export class ChannelControl {
                 if (now_ms >= this.nextRetry_ms) await startOutput(this, now_ms, `automatic retry ${this.retries} of ${RETRIES} after an overload`)
             return
         }
-        if (!this.live()) return
+        if (!channelLive(this)) return
         if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
             // The meter's latched flag: the hardware latch has normally opened the switch already.
             alertTrip(this)
@@ -228,7 +157,7 @@ export class ChannelControl {
             hardTrip(this, `output collapsed to ${Math.round(bus_mV)} mV (short circuit or the eFuse's own trip)`)
             return
         }
-        const lim = this.effectiveLimit_mA()
+        const lim = channelEffectiveLimit_mA(this)
         // The converter in constant current holds the limit (within its accuracy): limiting, not overload.
         const limiting = (status & TPS55289_STATUS.OCP) !== 0
         if (limiting) {
@@ -244,73 +173,6 @@ export class ChannelControl {
         if (!over) this.overSince_ms = -1
         else if (overSince_ms < 0) this.overSince_ms = now_ms
         else if (now_ms - overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) overload(this, now_ms, r.current_mA, lim)
-    }
-
-    /** A protection holds the output off: the switch opens now, whatever the state. */
-    hold(reason: string): void {
-        this.holdReason = reason
-        this.requested = false
-        go(this, "fault", "protection: " + reason)
-    }
-
-    /** The protection let go: back to off (never on by itself); a lost meter keeps its own fault. */
-    release(): void {
-        if (this.holdReason === "") return
-        const why = this.holdReason
-        this.holdReason = ""
-        if (this.meterReady) go(this, "off", `protection cleared (${why}); switch on when ready`)
-    }
-
-    /**
-     * Load management: `state` "shed" or "quota" opens the switch with `why` (the user's wish is kept);
-     * "" lets it go, and the output comes back on through the soft start if the user still wants it.
-     */
-    async manage(state: string, why: string, now_ms: number): Promise<void> {
-        const now = this.state
-        const held = now === "shed" || now === "quota"
-        if (state !== "") {
-            // Taken over when live, already held, or off but wanted on (it would come back on otherwise).
-            let taken = held
-            if (this.live()) taken = true
-            if (now === "off") if (this.requested) taken = true
-            if (taken) if (now !== state || this.reason !== why) go(this, state, why)
-        } else if (held) {
-            if (this.requested) await startOutput(this, now_ms, why)
-            else go(this, "off", why)
-        }
-    }
-
-    /** The latest reading while it is fresh (its accumulators and flags), else undefined. */
-    latest(): Ina228Reading {
-        if (this.fresh) return this.last
-        return undefined
-    }
-
-    /** Present output power, W (0 when unknown). */
-    power_W(): number {
-        if (this.fresh) return this.last.power_mW / 1000
-        return 0
-    }
-
-    /** What the protections judge: the latest reading, counted fresh only once it describes the present switch state. */
-    protectionReading(): ChannelReading {
-        const c: ChannelReading = {
-            on: this.live(),
-            fresh: this.fresh && this.readsSinceSwitch >= 2,
-            voltage_mV: 0,
-            current_mA: 0,
-            power_mW: 0,
-            direct: this.cfg.stage_mV === 0,
-            dieTemp_C: 0,
-        }
-        const r = this.last
-        if (r) {
-            c.voltage_mV = r.busVoltage_mV
-            c.current_mA = r.current_mA
-            c.power_mW = r.power_mW
-            c.dieTemp_C = r.dieTemp_C
-        }
-        return c
     }
 
     snapshot(now_ms: number): ChannelSnapshot {
@@ -333,7 +195,7 @@ export class ChannelControl {
             quota_Wh: 0,
             charge_mAh: 0,
             limit_mA: this.limit_mA,
-            effectiveLimit_mA: this.effectiveLimit_mA(),
+            effectiveLimit_mA: channelEffectiveLimit_mA(this),
             rated_mA: cfg.rated_mA,
             dieTemp_dC: 0,
             fresh: this.fresh,
@@ -351,16 +213,156 @@ export class ChannelControl {
     }
 }
 
+/** Enable line high: soft start, on or limiting. */
+export function channelLive(ch: ChannelControl): boolean {
+    const s = ch.state
+    if (s === "on") return true
+    if (s === "starting") return true
+    return s === "limiting"
+}
+
+/** The limit in force now (the user's, throttled by load management). */
+export function channelEffectiveLimit_mA(ch: ChannelControl): number {
+    return Math.max(ch.cfg.minLimit_mA, Math.round(ch.limit_mA * ch.throttle))
+}
+
+/** Probe, configure and arm the meter (and converter). Outputs stay off whatever happens here. */
+export async function channelInit(ch: ChannelControl, now_ms: number, retry_ms: number): Promise<void> {
+    const meter = ch.meter
+    try {
+        await ina228Probe(meter)
+        await ina228Configure(meter)
+        if (ch.conv) await tps55289Configure(ch.conv)
+        await arm(ch)
+        await ina228ReadDiag(meter) // release anything latched before we owned the chip
+        ch.meterReady = true
+        ch.failures = 0
+        if (ch.holdReason !== "") go(ch, "fault", "protection: " + ch.holdReason)
+        else go(ch, "off", ch.state === "fault" ? "hardware recovered; switch on when ready" : "ready")
+    } catch (e) {
+        lost(ch, now_ms, "meter/converter: ", e)
+        ch.nextRetry_ms = now_ms + retry_ms
+    }
+}
+
+/** Stateful check of a command that already passed validation. */
+export function channelRefusal(ch: ChannelControl, on: boolean): string {
+    if (!on) return ""
+    if (ch.holdReason !== "") return `${ch.name} is held off by a protection (${ch.holdReason})`
+    const state = ch.state
+    if (state === "fault" || state === "shed" || state === "quota") return `${ch.name} is ${state} (${ch.reason})`
+    return ""
+}
+
+export async function channelApplyEnable(ch: ChannelControl, on: boolean, now_ms: number): Promise<void> {
+    if (!on) {
+        ch.requested = false
+        if (ch.state !== "fault") go(ch, "off", "switched off by user")
+        return
+    }
+    if (channelRefusal(ch, true) !== "") return
+    if (channelLive(ch)) {
+        // Already on: a repeated "on" must not re-arm (and so hide) a trip the hardware latch just took.
+        try {
+            const diag = await ina228ReadDiag(ch.meter)
+            if ((diag & INA228_DIAG.SHNTOL) !== 0) alertTrip(ch)
+        } catch (e) {
+            lost(ch, now_ms, "meter: ", e)
+        }
+        return
+    }
+    ch.requested = true
+    ch.retries = 0
+    await startOutput(ch, now_ms, "switched on by user")
+}
+
+/** A new limit, voltage or throttle: to the hardware now if it is up. */
+export async function channelRearm(ch: ChannelControl, now_ms: number): Promise<void> {
+    if (!ch.meterReady) return
+    try {
+        await arm(ch)
+    } catch (e) {
+        lost(ch, now_ms, "meter/converter: ", e)
+    }
+}
+
+/** A protection holds the output off: the switch opens now, whatever the state. */
+export function channelHold(ch: ChannelControl, reason: string): void {
+    ch.holdReason = reason
+    ch.requested = false
+    go(ch, "fault", "protection: " + reason)
+}
+
+/** The protection let go: back to off (never on by itself); a lost meter keeps its own fault. */
+export function channelRelease(ch: ChannelControl): void {
+    if (ch.holdReason === "") return
+    const why = ch.holdReason
+    ch.holdReason = ""
+    if (ch.meterReady) go(ch, "off", `protection cleared (${why}); switch on when ready`)
+}
+
+/**
+ * Load management: `state` "shed" or "quota" opens the switch with `why` (the user's wish is kept);
+ * "" lets it go, and the output comes back on through the soft start if the user still wants it.
+ */
+export async function channelManage(ch: ChannelControl, state: string, why: string, now_ms: number): Promise<void> {
+    const now = ch.state
+    const held = now === "shed" || now === "quota"
+    if (state !== "") {
+        // Taken over when live, already held, or off but wanted on (it would come back on otherwise).
+        let taken = held
+        if (channelLive(ch)) taken = true
+        if (now === "off") if (ch.requested) taken = true
+        if (taken) if (now !== state || ch.reason !== why) go(ch, state, why)
+    } else if (held) {
+        if (ch.requested) await startOutput(ch, now_ms, why)
+        else go(ch, "off", why)
+    }
+}
+
+/** The latest reading while it is fresh (its accumulators and flags), else undefined. */
+export function channelLatest(ch: ChannelControl): Ina228Reading {
+    if (ch.fresh) return ch.last
+    return undefined
+}
+
+/** Present output power, W (0 when unknown). */
+export function channelPower_W(ch: ChannelControl): number {
+    if (ch.fresh) return ch.last.power_mW / 1000
+    return 0
+}
+
+/** What the protections judge: the latest reading, counted fresh only once it describes the present switch state. */
+export function channelProtectionReading(ch: ChannelControl): ChannelReading {
+    const c: ChannelReading = {
+        on: channelLive(ch),
+        fresh: ch.fresh && ch.readsSinceSwitch >= 2,
+        voltage_mV: 0,
+        current_mA: 0,
+        power_mW: 0,
+        direct: ch.cfg.stage_mV === 0,
+        dieTemp_C: 0,
+    }
+    const r = ch.last
+    if (r) {
+        c.voltage_mV = r.busVoltage_mV
+        c.current_mA = r.current_mA
+        c.power_mW = r.power_mW
+        c.dieTemp_C = r.dieTemp_C
+    }
+    return c
+}
+
 // The channel's internal steps, as functions rather than private methods (an image carries every method, and a
 // call to a function costs less code than a method call).
 
 /** Into `state` for `reason`: the enable line follows, and a change is reported. */
 function go(ch: ChannelControl, state: string, reason: string): void {
-    const was = ch.live()
+    const was = channelLive(ch)
     const changed = state !== ch.state || reason !== ch.reason
     ch.state = state
     ch.reason = reason
-    const live = ch.live()
+    const live = channelLive(ch)
     if (was !== live) ch.readsSinceSwitch = 0
     ch.enable.write(live)
     if (changed) ch.emit(ch.index, "state", state, reason)
@@ -368,7 +370,7 @@ function go(ch: ChannelControl, state: string, reason: string): void {
 
 /** Where the meter's ALERT trips the latch: above the limit, never past the meter's range. */
 function alert_mA(ch: ChannelControl): number {
-    return Math.min(ch.effectiveLimit_mA() * ALERT_OVER_LIMIT, ch.cfg.rated_mA * 1.2)
+    return Math.min(channelEffectiveLimit_mA(ch) * ALERT_OVER_LIMIT, ch.cfg.rated_mA * 1.2)
 }
 
 /** Limit and set voltage to the hardware: the converter holds the limit, the meter's ALERT backs it. */
@@ -376,7 +378,7 @@ async function arm(ch: ChannelControl): Promise<void> {
     const conv = ch.conv
     if (conv) {
         await tps55289SetOutput_mV(conv, ch.out_mV)
-        await tps55289SetLimit_mA(conv, ch.effectiveLimit_mA())
+        await tps55289SetLimit_mA(conv, channelEffectiveLimit_mA(ch))
     }
     await ina228SetAlertLimit(ch.meter, alert_mA(ch))
 }

@@ -2,7 +2,7 @@
 // channel, feeds the watchdog and returns the Snapshot. Portable: the clock is passed in; the shell
 // calls tick() from setInterval on a device, tests and the scenario runner call it from plain loops.
 import { BoxConfig } from "./box_config"
-import { ChannelControl } from "./channel"
+import { ChannelControl, channelApplyEnable, channelEffectiveLimit_mA, channelHold, channelInit, channelLatest, channelLive, channelManage, channelPower_W, channelProtectionReading, channelRearm, channelRefusal, channelRelease } from "./channel"
 import { EnergyBook } from "./channel_energy"
 import { THROTTLE_FRACTION, loadAction, shedBand_pm } from "./load_policy"
 import { Tps55289 } from "../drivers/tps55289"
@@ -150,7 +150,7 @@ export class Supervisor {
         this.boot_ms = now_ms
         for (const ch of this.channels) {
             await restoreChannel(this, ch)
-            await ch.init(now_ms, this.cfg.meterRetry_ms)
+            await channelInit(ch, now_ms, this.cfg.meterRetry_ms)
         }
         await this.battery.start(now_ms)
         if (this.charging) await restoreCharge(this, now_ms)
@@ -222,7 +222,7 @@ export class Supervisor {
             logPrefix = "fault.clear: "
         } else if (kind === "channel.enable") {
             logChannel = c.channel
-            why = this.channels[logChannel].refusal(c.on)
+            why = channelRefusal(this.channels[logChannel], c.on)
             if (why === "") {
                 if (c.on) {
                     if (this.selfCheck !== "") why = `outputs stay off until the boot self-check passes (${this.selfCheck})`
@@ -336,7 +336,7 @@ async function protect(sup: Supervisor, now_ms: number): Promise<void> {
         pack_mA: r ? r.current_A * 1000 : NaN,
         cellTemp_C: r ? (r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C) : NaN,
         boardTemp_C: r ? r.dieTemp_C : NaN,
-        channels: channels.map(ch => ch.protectionReading()),
+        channels: channels.map(ch => channelProtectionReading(ch)),
         quiescent_mA: batteryCfg.estimator.quiescent_mA,
         afeTrips: r ? afeTrips(r.safetyStatusA, r.safetyStatusB) : 0,
     })
@@ -346,8 +346,8 @@ async function protect(sup: Supervisor, now_ms: number): Promise<void> {
         if (k >= 0) {
             let why = p.sentence(k)
             if (p.faults[k][FF.LATCHED] !== 0) why += ": fault.clear once fixed"
-            if (ch.holdReason !== why) ch.hold(why)
-        } else ch.release()
+            if (ch.holdReason !== why) channelHold(ch, why)
+        } else channelRelease(ch)
     }
     await b.setPackPath(p.chargeAllowed(), p.dischargeAllowed(), now_ms)
     const ids = p.latchedIds()
@@ -444,7 +444,7 @@ async function chargeStep(sup: Supervisor, now_ms: number): Promise<void> {
     const c = sup.charging
     const p = sup.protector
     let out_mW = 0
-    for (const ch of sup.channels) out_mW += ch.power_W() * 1000
+    for (const ch of sup.channels) out_mW += channelPower_W(ch) * 1000
     await c.stepBox(now_ms, sup.battery, out_mW, !p || !p.chargeAllowed())
     const since = now_ms - c.lastFull_ms
     const rec = [c.settings.ceiling_pm, since === since ? Math.floor(since / HOUR_ms) : -1]
@@ -468,7 +468,7 @@ function applySetting(sup: Supervisor, c: Command): boolean {
 
 /** Follow each meter's energy accumulator; save the channel's record every SAVE_J. */
 function countEnergy(sup: Supervisor, ch: ChannelControl, now_ms: number): void {
-    const r = ch.latest()
+    const r = channelLatest(ch)
     const i = ch.index
     const book = sup.energy[i]
     const acc_J = r ? r.energy_J : NaN
@@ -494,17 +494,17 @@ async function manageLoads(sup: Supervisor, now_ms: number): Promise<void> {
         const throttle = a === "throttle" ? THROTTLE_FRACTION : 1
         if (throttle !== ch.throttle) {
             ch.throttle = throttle
-            note(sup, ch.index, "load", throttle < 1 ? `throttled to ${ch.effectiveLimit_mA()} mA: charge ${soc_pct} % (${priority})` : `throttle lifted: charge ${soc_pct} %`)
-            await ch.rearm(now_ms)
+            note(sup, ch.index, "load", throttle < 1 ? `throttled to ${channelEffectiveLimit_mA(ch)} mA: charge ${soc_pct} % (${priority})` : `throttle lifted: charge ${soc_pct} %`)
+            await channelRearm(ch, now_ms)
         }
-        if (a === "shed") await ch.manage("shed", `charge ${soc_pct} % below ${band[0] / 10} % for ${priority} outputs; back at ${band[1] / 10} %`, now_ms)
-        else if (book.quota_Wh > 0 && book.day_J >= book.quota_Wh * 3600) await ch.manage("quota", `daily quota of ${book.quota_Wh} Wh used; resets in ${Math.ceil((86400000 - book.dayAge_ms) / 3600000)} h`, now_ms)
-        else await ch.manage("", ch.state === "quota" ? "quota free again" : `charge back to ${soc_pct} %`, now_ms)
+        if (a === "shed") await channelManage(ch, "shed", `charge ${soc_pct} % below ${band[0] / 10} % for ${priority} outputs; back at ${band[1] / 10} %`, now_ms)
+        else if (book.quota_Wh > 0 && book.day_J >= book.quota_Wh * 3600) await channelManage(ch, "quota", `daily quota of ${book.quota_Wh} Wh used; resets in ${Math.ceil((86400000 - book.dayAge_ms) / 3600000)} h`, now_ms)
+        else await channelManage(ch, "", ch.state === "quota" ? "quota free again" : `charge back to ${soc_pct} %`, now_ms)
     }
 }
 
 function anyOutputOn(sup: Supervisor): boolean {
-    for (const ch of sup.channels) if (ch.live()) return true
+    for (const ch of sup.channels) if (channelLive(ch)) return true
     return false
 }
 
@@ -531,14 +531,14 @@ async function applyQueued(sup: Supervisor): Promise<void> {
             continue
         }
         const ch = sup.channels[c.channel]
-        if (kind === "channel.enable") await ch.applyEnable(c.on, sup.now_ms)
+        if (kind === "channel.enable") await channelApplyEnable(ch, c.on, sup.now_ms)
         else if (applySetting(sup, c)) sup.settings.set(prefsKey(c.channel), [ch.name, ch.priority, sup.energy[c.channel].quota_Wh])
         else {
             if (kind === "channel.limit") {
                 ch.limit_mA = c.limit_mA
                 sup.settings.set(limitKey(c.channel), c.limit_mA)
             } else ch.out_mV = c.voltage_mV
-            await ch.rearm(sup.now_ms)
+            await channelRearm(ch, sup.now_ms)
         }
     }
 }
@@ -556,13 +556,13 @@ function outputsCharge_C(sup: Supervisor): number {
     const channels = sup.channels
     for (let i = 0; i < channels.length; i++) {
         const ch = channels[i]
-        const r = ch.latest()
+        const r = channelLatest(ch)
         const q = r ? r.charge_C : NaN
         const prev = last[i]
         last[i] = q
         // A regulated stage's charge out is not the pack's charge in (voltage ratio, efficiency): an
         // interval with one delivering power cannot calibrate the pack's current sensor.
-        if (!(q === q) || !(prev === prev) || (ch.cfg.stage_mV > 0 && ch.power_W() > 0.1)) sum = NaN
+        if (!(q === q) || !(prev === prev) || (ch.cfg.stage_mV > 0 && channelPower_W(ch) > 0.1)) sum = NaN
         else sum += q - prev
     }
     return sum
@@ -573,10 +573,10 @@ async function updateChannelRuntime(sup: Supervisor): Promise<void> {
     const n = sup.channels.length
     const ch = sup.channels[sup.runtimeTurn % n]
     sup.runtimeTurn++
-    const p = ch.power_W() / (ch.cfg.stage_mV > 0 ? STAGE_EFF_MIN : 1)
+    const p = channelPower_W(ch) / (ch.cfg.stage_mV > 0 ? STAGE_EFF_MIN : 1)
     const battery = sup.battery
     const quiescent_W = (sup.cfg.battery.estimator.quiescent_mA / 1000) * 3.7 * battery.pack.series
-    const w = ch.live() && p > 0.05 ? battery.emptyWalkAt(p + quiescent_W) : undefined
+    const w = channelLive(ch) && p > 0.05 ? battery.emptyWalkAt(p + quiescent_W) : undefined
     if (!w) {
         ch.runtime_s = -1
         return
