@@ -477,10 +477,13 @@ function countEnergy(sup: Supervisor, ch: ChannelControl, now_ms: number): void 
 
 /** Shed, throttle or stop outputs by priority class as the charge falls, and by each one's daily quota. */
 async function manageLoads(sup: Supervisor, now_ms: number): Promise<void> {
-    const b = sup.battery.snapshot()
     // The central estimate, "unknown" or not (after a boot the band stays wide for minutes while the
-    // estimate is already close); without a battery reading nothing changes.
-    const soc = b.soc_pm
+    // estimate is already close); without a battery reading nothing changes. Read from the estimate, not a
+    // whole battery snapshot: the heap is tight and a snapshot is built for the tick's end anyway.
+    const b = sup.battery
+    const e = b.est ? b.est.estimate() : undefined
+    let soc = 0
+    if (e) soc = Math.round(e.soc * 1000)
     const soc_pct = soc / 10
     for (const ch of sup.channels) {
         const book = sup.energy[ch.index]

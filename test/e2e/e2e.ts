@@ -128,13 +128,6 @@ async function run(): Promise<void> {
         check("the trip went through the board's hardware latch (once)", hw, `board report ${JSON.stringify(sim.view().link.switches)}`)
         check("no firmware exception or VM panic", !fwLines.some(l => /Unhandled exception|PANIC|OutOfMemory|InfiniteLoop/.test(l)), "")
 
-        // Charging: a 65 W PPS laptop charger at the USB-C input. The firmware negotiates a contract over the
-        // emulated AP33772S, selects the input and programs the BQ25756; the plant's pack takes the current.
-        const plugged = await post(port, "/api/input", { usb: "laptop65" })
-        const charging = await waitFor("the pack to charge", () => sim.plant.chargerCurrent_A > 1 && bat.current_mA < -1000, 60000)
-        const inputs = sim.view().pack.inputs
-        check("a USB-C PD charger: the firmware negotiates, selects the input and the pack charges", plugged.status === 200 && charging && inputs.selected === "usb", `http ${plugged.status}, selected '${inputs.selected}' at ${inputs.vin_V} V, plant charger ${sim.plant.chargerCurrent_A.toFixed(2)} A, firmware pack ${bat.current_mA} mA`)
-        await post(port, "/api/input", { usb: "none" })
 
         // Re-arm at a higher limit, then restart the firmware: the limit survives, the output comes back off.
         await post(port, `/api/channel/${CH}/limit`, { limit_mA: 3000 })

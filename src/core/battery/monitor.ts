@@ -252,44 +252,25 @@ export class BatteryMonitor {
         let e: any
         if (this.est) e = this.est.estimate()
         const p = this.pack
-        // A row per field, in order: the snapshot field; the estimate field it is made from (times the scale,
-        // rounded) and that scale, 0 for none; its value without an estimate.
-        const rows: any[] = [
-            "status", "", 0, this.status,
-            "reason", "", 0, this.reason,
-            "chemistry", "", 0, p.chemistry,
-            "series", "", 0, p.series,
-            "parallel", "", 0, p.parallel,
-            "soc_pm", "soc", 1000, 0,
-            "socLow_pm", "socLow", 1000, 0,
-            "socHigh_pm", "socHigh", 1000, 1000,
-            "capacity_mAh", "capacity_Ah", 1000, packCapacity_mAh(p),
-            "capacitySigma_mAh", "capacitySigma_Ah", 1000, 0,
-            "health_pm", "", 0, 0,
-            "tte_s", "tte_s", 1, -1,
-            "tteLow_s", "tteLow_s", 1, -1,
-            "tteHigh_s", "tteHigh_s", 1, -1,
-            "ttf_s", "ttf_s", 1, -1,
-            "voltage_mV", "packVoltage_V", 1000, 0,
-            "current_mA", "current_A", 1000, 0,
-            "power_mW", "power_W", 1000, 0,
-            "temp_dC", "temp_C", 10, 0,
-            "cells_mV", "", 0, [],
-            "cellSoc_pm", "", 0, [],
-            "cycles_c", "equivalentCycles", 100, 0,
-            "energyIn_Wh", "energyIn_Wh", 1, 0,
-            "energyOut_Wh", "energyOut_Wh", 1, 0,
-            "anchor", "", 0, "none",
-            "anchorAge_s", "anchorAge_s", 1, -1,
-            "offset_uA", "offset_A", 1e6, 0,
-            "gain_ppm", "gain", 1e6, 0,
-        ]
+        // The row table is built once and kept: the snapshot runs every tick, and a fresh table each time was
+        // the largest allocation at the tick's peak (the heap is tight).
+        if (!snapshotRows) snapshotRows = SNAPSHOT_ROWS()
+        const rows = snapshotRows
         const out: any = {}
         for (let k = 0; k < rows.length; k += 4) {
             let v = rows[k + 3]
             if (e) if (rows[k + 2] > 0) v = Math.round(e[rows[k + 1]] * rows[k + 2])
             out[rows[k]] = v
         }
+        // Fields that are the monitor's own, not the estimate's (and fresh arrays per snapshot).
+        out.status = this.status
+        out.reason = this.reason
+        out.chemistry = p.chemistry
+        out.series = p.series
+        out.parallel = p.parallel
+        if (!e) out.capacity_mAh = packCapacity_mAh(p)
+        out.cells_mV = []
+        out.cellSoc_pm = []
         if (e) {
             if (e.capacityMeasured) out.health_pm = Math.round(e.soh * 1000)
             for (const g of e.groups) {
@@ -301,6 +282,45 @@ export class BatteryMonitor {
         return out
     }
 }
+
+/**
+ * The battery snapshot's fields in order, a row each: the field; the estimate field it is made from (times the
+ * scale, rounded) and that scale, 0 for none; its value without an estimate (the monitor's own fields and the
+ * arrays are filled in by snapshot()).
+ */
+function SNAPSHOT_ROWS(): any[] {
+    return [
+        "status", "", 0, "",
+        "reason", "", 0, "",
+        "chemistry", "", 0, "",
+        "series", "", 0, 0,
+        "parallel", "", 0, 0,
+        "soc_pm", "soc", 1000, 0,
+        "socLow_pm", "socLow", 1000, 0,
+        "socHigh_pm", "socHigh", 1000, 1000,
+        "capacity_mAh", "capacity_Ah", 1000, 0,
+        "capacitySigma_mAh", "capacitySigma_Ah", 1000, 0,
+        "health_pm", "", 0, 0,
+        "tte_s", "tte_s", 1, -1,
+        "tteLow_s", "tteLow_s", 1, -1,
+        "tteHigh_s", "tteHigh_s", 1, -1,
+        "ttf_s", "ttf_s", 1, -1,
+        "voltage_mV", "packVoltage_V", 1000, 0,
+        "current_mA", "current_A", 1000, 0,
+        "power_mW", "power_W", 1000, 0,
+        "temp_dC", "temp_C", 10, 0,
+        "cells_mV", "", 0, 0,
+        "cellSoc_pm", "", 0, 0,
+        "cycles_c", "equivalentCycles", 100, 0,
+        "energyIn_Wh", "energyIn_Wh", 1, 0,
+        "energyOut_Wh", "energyOut_Wh", 1, 0,
+        "anchor", "", 0, "none",
+        "anchorAge_s", "anchorAge_s", 1, -1,
+        "offset_uA", "offset_A", 1e6, 0,
+        "gain_ppm", "gain", 1e6, 0,
+    ]
+}
+let snapshotRows: any[] = undefined
 
 // The monitor's internal steps, as module functions (no prototype entries, cheaper calls in the VM's image).
 

@@ -1,0 +1,21 @@
+// NOT firmware: a size probe (`npm run size -- tools/size/s3_with_charging.ts`), src/main_s3.ts with the charger wired in as
+// it will be once the heap has room for it (docs/charging.md). It builds and verifies; it is not run.
+// Power Coop firmware for the ESP32-S3 box (boards/power_coop_s3.board.json).
+import "../../src/shell/hot_strings" // first: its strings get the short string numbers (tools/hot_strings.ts)
+import { pins } from "@dsboard/power_coop_s3"
+import { referenceConfig } from "../../src/core/box_config"
+import { startBox } from "../../src/shell/box_app"
+import { DsI2cBus } from "../../src/shell/ds_i2c_bus"
+import { GpioOut } from "../../src/shell/gpio_out"
+import { DsSettingsStore } from "../../src/shell/settings_store"
+import { dividedSense_mV } from "../../src/shell/analog_in"
+import { chargerFor } from "../../src/core/charging/charge_controller"
+
+const cfg = referenceConfig()
+// Each channel drives the enable line of its hardware output (OUT_EN<n>, held low by sPin from reset).
+const outputPins = [pins.OUT_EN0, pins.OUT_EN1, pins.OUT_EN2, pins.OUT_EN3, pins.OUT_EN4, pins.OUT_EN5]
+const enables = cfg.channels.map(c => new GpioOut(outputPins[c.output]))
+const bus = new DsI2cBus()
+// The charger's input-select lines (both low from reset: no input) and the DC inlet's sense divider.
+const charging = chargerFor(cfg.charger, bus, new GpioOut(pins.INSEL_USB), new GpioOut(pins.INSEL_DC), dividedSense_mV(pins.DC_SENSE, cfg.charger.dcSenseRatio))
+await startBox(cfg, { bus, enables, heartbeat: new GpioOut(pins.WDT_HEARTBEAT), charging }, new DsSettingsStore())
