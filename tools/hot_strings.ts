@@ -1,4 +1,4 @@
-// npm run hot-strings [-- src/main_sim.ts]: regenerates src/shell/hot_strings.ts from a build of the image.
+// npm run hot-strings: regenerates src/shell/hot_strings.ts from a build of the image.
 // Why: the DeviceScript compiler numbers an image's strings in the order it first meets them, and a reference to
 // one of the first 248 takes 2 bytes of code, any other 4 (a field name like `this.cfg` is such a reference).
 // hot_strings.ts is imported first by every firmware entry, so its strings get the short numbers: the ones the
@@ -12,8 +12,9 @@ import * as path from "path"
 const ROOT = path.join(__dirname, "..")
 const OUT = path.join(ROOT, "src", "shell", "hot_strings.ts")
 const SLOTS = 240
-// The simulator's image by default: it carries the most code (the sim link), so it is the one nearest the limit.
-const entry = process.argv.slice(2).find(a => a.endsWith(".ts")) || "src/main_sim.ts"
+// The simulator's image with the charger by default (npm's script names it): it carries the most code, so it is
+// the one nearest the limit.
+const entry = process.argv.slice(2).find(a => a.endsWith(".ts")) || "tools/size/sim_with_charging.ts"
 const devs = path.join(ROOT, "node_modules", "@devicescript", "cli", "devicescript")
 const b = spawnSync(process.execPath, [devs, "build", "--quiet", entry], { cwd: ROOT, encoding: "utf8" })
 // A build past the limit fails verification but its debug file is still written: it can be counted all the same.

@@ -113,7 +113,8 @@ export class Supervisor {
     boot_ms: number
     readonly charging: ChargingPort
     /** The charging record last saved (JSON); undefined until one is restored or saved. */
-    savedCharge: string
+    /** The charging record as last saved: [ceiling_pm, hours since the last full charge or -1]. */
+    savedCharge: number[] = []
     runtimeTurn = 0
 
     constructor(cfg: BoxConfig, hw: BoxHardware, store: SettingsStore) {
@@ -428,15 +429,16 @@ async function restoreCharge(sup: Supervisor, now_ms: number): Promise<void> {
     const c = sup.charging
     const v = await saved(sup, KEY_CHARGE, -1)
     if (v === undefined) return
-    const r = validateCommand({ kind: "charge.ceiling", ceiling_pm: Array.isArray(v) ? v[0] : v }, sup.cfg)
-    const age_h = Array.isArray(v) ? v[1] : NaN
+    const record = Array.isArray(v)
+    const r = validateCommand({ kind: "charge.ceiling", ceiling_pm: record ? v[0] : undefined }, sup.cfg)
+    const age_h = record ? v[1] : NaN
     if (!r.ok || typeof age_h !== "number" || !(age_h >= -1)) {
         note(sup, -1, "setting", `saved charging record ${JSON.stringify(v)} unreadable; using the default ceiling, next charge full`)
         return
     }
     c.settings.ceiling_pm = r.applied.ceiling_pm
     if (age_h >= 0) c.lastFull_ms = now_ms - age_h * HOUR_ms
-    sup.savedCharge = JSON.stringify(v)
+    sup.savedCharge = v
 }
 
 /** One charging period; its record saved when the ceiling changes or another hour passed since full. */
@@ -446,12 +448,15 @@ async function chargeStep(sup: Supervisor, now_ms: number): Promise<void> {
     let out_mW = 0
     for (const ch of sup.channels) out_mW += channelPower_W(ch) * 1000
     await c.stepBox(now_ms, sup.battery, out_mW, !p || !p.chargeAllowed())
+    // Compared as numbers: nothing is allocated in the periods (nearly all) where neither changed.
     const since = now_ms - c.lastFull_ms
-    const rec = [c.settings.ceiling_pm, since === since ? Math.floor(since / HOUR_ms) : -1]
-    const key = JSON.stringify(rec)
-    if (key !== sup.savedCharge) {
-        sup.savedCharge = key
-        sup.settings.set(KEY_CHARGE, rec)
+    let age_h = -1
+    if (since === since) age_h = Math.floor(since / HOUR_ms)
+    const ceiling = c.settings.ceiling_pm
+    const last = sup.savedCharge
+    if (last[0] !== ceiling || last[1] !== age_h) {
+        sup.savedCharge = [ceiling, age_h]
+        sup.settings.set(KEY_CHARGE, sup.savedCharge)
     }
 }
 

@@ -6,6 +6,7 @@ import { boardParamsFor } from "../../sim/board/board_params"
 import { ChargeHardware } from "../../sim/board/charge_hardware"
 import { ChargeController, chargerFor } from "../../src/core/charging/charge_controller"
 import { Rig } from "../../sim/board/rig"
+import { MemoryStore } from "../../sim/board/memory_store"
 import { laptopCharger65W } from "../../sim/plant/pd_source"
 import { CarSupply } from "../../sim/plant/dc_source"
 import { plantParamsFor, referencePackFull } from "../../sim/plant/plant_params"
@@ -21,14 +22,14 @@ interface Box {
 }
 
 /** A reference box with its charger; `again` restarts the firmware of another one (same board, plant and flash). */
-function box(soc: number, o: { again?: Box; ambient_C?: number } = {}): Box {
+function box(soc: number, o: { again?: Box; ambient_C?: number; store?: MemoryStore } = {}): Box {
     const cfg = referenceConfig()
     const pack = { ...referencePackFull(), initialSoc: soc, spread: true, seed: 5 }
     const old = o.again
     const world = old ? old.world : new World(plantParamsFor(cfg, pack, o.ambient_C !== undefined ? o.ambient_C : 25), boardParamsFor(cfg, pack.series))
     const hw = old ? old.hw : new ChargeHardware(world, cfg.charger)
     const ctl = chargerFor(cfg.charger, world.board.bus, hw.selUsb, hw.selDc, () => hw.dcOpen_mV())
-    const rig = new Rig({ cfg, world, store: old ? old.rig.store : undefined, plantDt_ms: 50, charging: ctl })
+    const rig = new Rig({ cfg, world, store: old ? old.rig.store : o.store, plantDt_ms: 50, charging: ctl })
     return { rig, hw, ctl, world }
 }
 
@@ -65,6 +66,19 @@ export const chargingBoxSpec: Spec = (t: TestApi) => {
             const again = box(0.5, { again: b })
             s = await again.rig.boot()
             assertEq(s.charging.ceiling_pm, 600, "restored after a restart")
+        })
+
+        t.test("a corrupt saved charging record is refused whole and said so: the default ceiling, the next charge full", async () => {
+            for (const bad of ["[1200,3]", "[800]", "[800,\"x\"]", "[800,-2]", "\"800\"", "{\"ceiling_pm\":800}"]) {
+                const store = new MemoryStore()
+                store.text[KEY_CHARGE] = bad
+                const b = box(0.5, { store })
+                const s = await b.rig.boot()
+                const notes = b.rig.eventsOf("setting").filter(e => e.message.indexOf("charging record") >= 0)
+                assertEq(notes.length, 1, bad + ": one setting event")
+                assertEq(s.charging.ceiling_pm, 800, bad + ": the default ceiling")
+                assertTrue(!(b.ctl.lastFull_ms === b.ctl.lastFull_ms), bad + ": never full (the next charge recalibrates)")
+            }
         })
 
         t.test("a box without a charger refuses charging commands and shows no charging", async () => {

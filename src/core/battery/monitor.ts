@@ -254,7 +254,7 @@ export class BatteryMonitor {
         const p = this.pack
         // The row table is built once and kept: the snapshot runs every tick, and a fresh table each time was
         // the largest allocation at the tick's peak (the heap is tight).
-        if (!snapshotRows) snapshotRows = SNAPSHOT_ROWS()
+        if (!snapshotRows) snapshotRows = snapshotRowTable()
         const rows = snapshotRows
         const out: any = {}
         for (let k = 0; k < rows.length; k += 4) {
@@ -288,7 +288,7 @@ export class BatteryMonitor {
  * scale, rounded) and that scale, 0 for none; its value without an estimate (the monitor's own fields and the
  * arrays are filled in by snapshot()).
  */
-function SNAPSHOT_ROWS(): any[] {
+function snapshotRowTable(): any[] {
     return [
         "status", "", 0, "",
         "reason", "", 0, "",
