@@ -5,15 +5,14 @@
 
 export const PRIORITIES = ["critical", "normal", "sheddable", "throttleable"]
 
-/** Per class [off below, back at or above], state of charge per mille. */
-const SHED_pm = [
-    [-1, -1], // critical
-    [100, 150], // normal
-    [300, 350], // sheddable
-    [150, 200], // throttleable (throttled well before this)
-]
+/**
+ * Per class [off below, back at or above], state of charge per mille: critical (never), normal, sheddable,
+ * throttleable (throttled well before this). Number tables are parsed from strings: a literal array is code
+ * that builds it, and the image's code space is tight (docs/design.md, "code size").
+ */
+const SHED_pm: number[][] = JSON.parse("[[-1, -1], [100, 150], [300, 350], [150, 200]]")
 /** Throttleable outputs get this fraction of their limit below THROTTLE_pm[0], all of it again above [1]. */
-const THROTTLE_pm = [400, 450]
+const THROTTLE_pm: number[] = JSON.parse("[400, 450]")
 export const THROTTLE_FRACTION = 0.5
 
 /** [off below, back at or above] for a class, per mille; an eFuse output cannot be throttled, so a

@@ -51,22 +51,26 @@ export const enum BQ76907_DM {
  * data-memory addresses (the thresholds at 0 and 2 are 2 bytes, the rest 1), names and the unit of the value
  * each code stands for.
  */
-const PROT_DM = [0x9032, 0x9034, 0x902e, 0x9030, 0x9036, 0x9037, 0x9038, 0x9039, 0x903c, 0x903d]
+// 0x9032, 0x9034, 0x902e, 0x9030, 0x9036, 0x9037, 0x9038, 0x9039, 0x903c, 0x903d, written in decimal: number
+// tables are parsed from strings (a literal array is code that builds it, and the code space is tight).
+const PROT_DM: number[] = JSON.parse("[36914, 36916, 36910, 36912, 36918, 36919, 36920, 36921, 36924, 36925]")
 /**
  * Bit registers: Enabled Protections A (7 COV, 6 CUV, 5 SCD, 4 OCD1, 3 OCD2, 2 OCC) gets the five armed;
  * CHG FET Protections A (7 COV, 6 SCD, 5 OCC) gets COV and OCC, and loses SCD; DSG FET Protections A
  * (7 CUV, 6 SCD, 5 OCD1, 4 OCD2) gets CUV, SCD and OCD1. Address, bits set, bits cleared, ...
  */
-const PROT_BITS = [0x9024, 0xf4, 0, 0x9027, 0xa0, 0x40, 0x9026, 0xe0, 0]
+// [0x9024, 0xf4, 0, 0x9027, 0xa0, 0x40, 0x9026, 0xe0, 0]
+const PROT_BITS: number[] = JSON.parse("[36900, 244, 0, 36903, 160, 64, 36902, 224, 0]")
 /**
  * Temperature protections OTC, OTD, UTC, UTD (armed only when asked for): data-memory address of the threshold
  * (delay at +1, recovery at +2), TS counts per threshold step, Enabled Protections B bit (5 OTD, 4 OTC, 3 UTD,
  * 2 UTC), bit in CHG FET Protections A (OTC 2, UTC 1; even index) or DSG FET Protections A (OTD 2, UTD 1).
  */
-const TEMP_DM = [0x9040, 0x9043, 0x9049, 0x904c]
-const TEMP_STEP = [54, 54, 77, 77]
-const TEMP_EN_B = [0x10, 0x20, 0x04, 0x08]
-const TEMP_FET = [0x04, 0x04, 0x02, 0x02]
+// TEMP_DM 0x9040, 0x9043, 0x9049, 0x904c; TEMP_EN_B 0x10, 0x20, 0x04, 0x08.
+const TEMP_DM: number[] = JSON.parse("[36928, 36931, 36937, 36940]")
+const TEMP_STEP: number[] = JSON.parse("[54, 54, 77, 77]")
+const TEMP_EN_B: number[] = JSON.parse("[16, 32, 4, 8]")
+const TEMP_FET: number[] = JSON.parse("[4, 4, 2, 2]")
 /** The AfeProtectionConfig field of each PROT_DM register (its suffix is the unit). */
 function protKeys(): string[] {
     return ["cov_mV", "covDelay_ms", "cuv_mV", "cuvDelay_ms", "occ_mA", "occDelay_ms", "ocd_mA", "ocdDelay_ms", "scd_mA", "scdDelay_us"]

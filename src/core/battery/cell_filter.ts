@@ -20,7 +20,7 @@ export function cellParams(c: Chemistry, q_Ah: number, temp_C: number, soc: numb
 }
 
 /** Index pairs of P's mirrored off-diagonal elements. */
-const SYM = [1, 3, 2, 6, 5, 7]
+const SYM: number[] = JSON.parse("[1, 3, 2, 6, 5, 7]")
 
 export class CellFilter {
     soc: number
