@@ -1,7 +1,7 @@
 // Every way into the box (Jacdac write, MQTT, BLE, button, companion, scenario) becomes a Command checked
 // here, with one set of bounds. The answer says what would actually be applied, or why nothing is.
 import { BoxConfig, ChannelConfig } from "./box_config"
-import { PackConfig, checkPackConfig } from "./battery/pack_config"
+import { PackConfig, checkPackConfig, inRange, isObject, wholeIn } from "./battery/pack_config"
 import { clip, quote } from "./fmt"
 import { PRIORITIES } from "./load_policy"
 
@@ -45,15 +45,17 @@ const USB_C_MAX_mV = 20000
 
 /** Stateless validation: shape, types and bounds. Stateful refusals (a faulted channel) come from the supervisor. */
 export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
-    const applied: any = {}
+    let applied: any = {}
     const why = commandProblem(raw, cfg, applied)
-    if (why !== "") return { ok: false, reason: why, applied: undefined }
-    return { ok: true, reason: "", applied }
+    const ok = why === ""
+    // One result literal for both answers (code space): a refusal applies nothing.
+    if (!ok) applied = undefined
+    return { ok, reason: why, applied }
 }
 
 /** Why the command is refused, or "" when it is fine; `applied` receives the normalised command. */
 function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
-    if (raw == null || typeof raw !== "object" || Array.isArray(raw)) return "a command must be a JSON object"
+    if (!isObject(raw)) return "a command must be a JSON object"
     const kind = raw.kind
     // Not a string is not in the list either.
     const k = COMMAND_KINDS.indexOf(kind)
@@ -66,7 +68,9 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
     }
     const field = VALUE_FIELDS[k]
     const onChannel = k < CHANNEL_KINDS
-    const allowed = onChannel ? ["kind", "channel", field] : ["kind", field]
+    const allowed = ["kind"]
+    if (onChannel) allowed.push("channel")
+    allowed.push(field)
     for (const key of Object.keys(raw)) if (allowed.indexOf(key) < 0) return `unknown field '${clip(key)}'`
     // fault.clear without an id clears every latched fault.
     if (kind !== "fault.clear") for (const key of allowed) if (raw[key] === undefined) return `missing field '${key}'`
@@ -75,7 +79,7 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
     if (onChannel) {
         const ch = raw.channel
         const count = cfg.channels.length
-        if (typeof ch !== "number" || !(ch >= 0 && ch < count) || Math.floor(ch) !== ch) return `channel must be an integer 0..${count - 1}, got ${quote(ch)}`
+        if (!wholeIn(ch, 0, count - 1)) return `channel must be an integer 0..${count - 1}, got ${quote(ch)}`
         applied.channel = ch
         c = cfg.channels[ch]
     }
@@ -101,7 +105,7 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
             lo = MIN_CEILING_pm
             hi = 1000
         }
-        if (typeof v !== "number" || !(v >= lo && v <= hi)) return `${field} must be a number from ${lo} to ${hi}, got ${quote(v)}`
+        if (!inRange(v, lo, hi)) return `${field} must be a number from ${lo} to ${hi}, got ${quote(v)}`
         applied[field] = Math.round(v)
         return ""
     }
@@ -111,8 +115,9 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
     }
     if (kind === "channel.name") {
         // Printable ASCII only: names travel in Jacdac strings, JSON and MQTT topics' payloads.
-        let plain = typeof v === "string" && v.length >= 1 && v.length <= 20
-        for (let i = 0; plain && i < v.length; i++) plain = v.charCodeAt(i) >= 32 && v.charCodeAt(i) < 127
+        let plain = typeof v === "string"
+        if (plain) plain = inRange(v.length, 1, 20)
+        if (plain) for (let i = 0; i < v.length; i++) if (!inRange(v.charCodeAt(i), 32, 126)) plain = false
         if (!plain) return "name must be 1-20 printable ASCII characters, got " + quote(v)
         return ""
     }
@@ -125,12 +130,12 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
     const n = Math.round(v)
     applied[field] = n
     if (kind === "channel.quota") {
-        if (!(n >= 0 && n <= 10000)) return "quota_Wh must be 0 (none) to 10000 Wh, got " + n
+        if (!inRange(n, 0, 10000)) return "quota_Wh must be 0 (none) to 10000 Wh, got " + n
         return ""
     }
     if (kind === "channel.voltage") {
         if (c.kind !== "usb_c") return `${c.name} has a fixed ${c.stage_mV} mV output; only USB-C outputs take a voltage`
-        if (n < USB_C_MIN_mV || n > USB_C_MAX_mV) return `voltage ${n} mV is outside USB-C's ${USB_C_MIN_mV}-${USB_C_MAX_mV} mV`
+        if (!inRange(n, USB_C_MIN_mV, USB_C_MAX_mV)) return `voltage ${n} mV is outside USB-C's ${USB_C_MIN_mV}-${USB_C_MAX_mV} mV`
         return ""
     }
     // channel.limit

@@ -27,15 +27,32 @@ export function packCapacity_mAh(p: PackConfig): number {
     return p.cellCapacity_mAh * p.parallel
 }
 
-function isInt(v: any): boolean {
-    // (NaN is not: its floor is not itself.)
-    return typeof v === "number" && Math.floor(v) === v
+// Value checks shared with the command validator (commands.ts): one copy of each in the image.
+
+/** A JSON object: not null, an array or a value of another type. */
+export function isObject(v: any): boolean {
+    if (v == null) return false
+    if (typeof v !== "object") return false
+    return !Array.isArray(v)
+}
+
+/** A number from lo to hi (NaN is not; nor a string or boolean that would compare as one). */
+export function inRange(v: any, lo: number, hi: number): boolean {
+    if (typeof v !== "number") return false
+    if (v < lo) return false
+    return v <= hi
+}
+
+/** A whole number from lo to hi (the infinities count as whole, as Math.floor leaves them). */
+export function wholeIn(v: any, lo: number, hi: number): boolean {
+    if (!inRange(v, lo, hi)) return false
+    return Math.floor(v) === v
 }
 
 /** Problems with a pack configuration on a board, one sentence each; empty when it is usable. */
 export function checkPackConfig(p: any, limits: PackLimits): string[] {
     const out: string[] = []
-    if (p === null || typeof p !== "object" || Array.isArray(p)) return ["a pack configuration must be an object"]
+    if (!isObject(p)) return ["a pack configuration must be an object"]
     const fields = ["chemistry", "series", "parallel", "cellCapacity_mAh"]
     for (const k of Object.keys(p))
         if (fields.indexOf(k) < 0) {
@@ -50,16 +67,12 @@ export function checkPackConfig(p: any, limits: PackLimits): string[] {
     const s = p.series
     const lo = limits.minSeries
     const hi = limits.maxSeries
-    if (!isInt(s)) out.push("series must be a whole number of cells, got " + quote(s))
-    else if (s < lo || s > hi) out.push(`${s}S is outside this board's ${lo}S-${hi}S range (its AFE and charger)`)
+    if (!wholeIn(s, -Infinity, Infinity)) out.push("series must be a whole number of cells, got " + quote(s))
+    else if (!inRange(s, lo, hi)) out.push(`${s}S is outside this board's ${lo}S-${hi}S range (its AFE and charger)`)
     const n = p.parallel
     const maxP = limits.maxParallel
-    let fits = false
-    if (isInt(n)) if (!(n < 1)) if (!(n > maxP)) fits = true
-    if (!fits) out.push(`parallel must be a whole number 1..${maxP}, got ${quote(n)}`)
+    if (!wholeIn(n, 1, maxP)) out.push(`parallel must be a whole number 1..${maxP}, got ${quote(n)}`)
     const q = p.cellCapacity_mAh
-    let inRange = false
-    if (typeof q === "number") if (q >= 100) if (q <= 1000000) inRange = true
-    if (!inRange) out.push("cellCapacity_mAh must be a number 100..1000000, got " + quote(q))
+    if (!inRange(q, 100, 1000000)) out.push("cellCapacity_mAh must be a number 100..1000000, got " + quote(q))
     return out
 }
