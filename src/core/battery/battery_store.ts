@@ -3,6 +3,7 @@
 // (DeviceScript settings: keys <= 13 characters, values well under ~230 bytes), each checked on the way
 // back in; a record that is missing or fails its check falls back to a safe default and says so.
 import { LearnedState } from "./estimator"
+import { wholeIn } from "./pack_config"
 
 export const KEY_CAPACITY = "bat.cap"
 export const KEY_SOC = "bat.soc"
@@ -42,19 +43,10 @@ const ROW = 7
 
 /** Stored integers in [lo, hi]: a list of n when n >= 0, else a single value. */
 function isInts(v: any, n: number, lo: number, hi: number): boolean {
-    let xs = v
-    if (n < 0) {
-        xs = [v]
-        n = 1
-    }
-    if (!Array.isArray(xs)) return false
-    if (xs.length !== n) return false
-    for (const x of xs) {
-        if (typeof x !== "number") return false
-        if (Math.floor(x) !== x) return false
-        if (x < lo) return false
-        if (x > hi) return false
-    }
+    if (n < 0) return wholeIn(v, lo, hi)
+    if (!Array.isArray(v)) return false
+    if (v.length !== n) return false
+    for (const x of v) if (!wholeIn(x, lo, hi)) return false
     return true
 }
 
@@ -62,7 +54,7 @@ function isInts(v: any, n: number, lo: number, hi: number): boolean {
 function convert(v: any, scale: number, store: boolean, list: boolean): any {
     if (!list) return store ? Math.round(v * scale) : v / scale
     const out: number[] = []
-    for (const x of v) out.push(store ? Math.round(x * scale) : x / scale)
+    for (const x of v) out.push(convert(x, scale, store, false))
     return out
 }
 
@@ -99,16 +91,23 @@ export function decodeLearned(read: (key: string) => any, series: number, nomina
         const r = read(k)
         recs.push(r)
         // A record is an object of this version (a number, a string or a list has no `v`).
-        ok.push(r != null && r.v === VERSION)
-        if (r != null) anySaved = true
+        let good = false
+        if (r != null) {
+            anySaved = true
+            good = r.v === VERSION
+        }
+        ok.push(good)
     }
     if (!anySaved) return { state: undefined, problems }
     const maxQ = Math.round(nominal_Ah * 1000 * 2)
     const F = fields()
     for (let f = 0; f < F.length; f += ROW) {
         const i = F[f + 1]
-        const hi = F[f + 5]
-        if (ok[i]) if (!isInts(recs[i][F[f + 2]], F[f + 6] === 1 ? series : -1, F[f + 4], hi < 0 ? maxQ : hi)) ok[i] = false
+        let n = -1
+        if (F[f + 6] === 1) n = series
+        let hi = F[f + 5]
+        if (hi < 0) hi = maxQ
+        if (ok[i]) if (!isInts(recs[i][F[f + 2]], n, F[f + 4], hi)) ok[i] = false
     }
     // Per record (BATTERY_KEYS' order): what it holds, and what happens without it (JSON: image data).
     const says = JSON.parse(
