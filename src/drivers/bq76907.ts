@@ -104,8 +104,6 @@ const BS_DSG = 0x0004
 /** SCD threshold codes 0..15 in mV and delay codes 0..10 in µs (TRM tables; the emulator uses them too). */
 export const BQ76907_SCD_MV: number[] = JSON.parse('[10, 20, 40, 60, 80, 100, 125, 150, 175, 200, 250, 300, 350, 400, 450, 500]')
 export const BQ76907_SCD_US: number[] = JSON.parse('[0, 15, 31, 61, 122, 244, 488, 977, 1953, 3906, 7797]')
-const SCD_MV = BQ76907_SCD_MV
-const SCD_US = BQ76907_SCD_US
 /** OCC/OCD delay codes: 0 is the fastest (~0.46 ms), then four linear ranges: first code, last, base ms, step ms. */
 const OC_RANGES: number[] = JSON.parse('[1, 64, 1.22, 0.305, 65, 128, 22.875, 2.44, 129, 192, 181.475, 4.88, 193, 255, 498.675, 9.76]')
 const OC_FASTEST_MS = 0.46
@@ -235,8 +233,9 @@ export class Bq76907 {
 
     async probe(): Promise<void> {
         const d = await subcommand(this, BQ76907_SUB.DEVICE_NUMBER)
+        // A short answer reads as a number below 256 here (missing bytes count 0): refused just the same.
         const dev = le(d, 0, 2)
-        if (d.length < 2 || dev !== DEVICE_NUMBER)
+        if (dev !== DEVICE_NUMBER)
             throw chipError(this, `device number ${hex16(dev)}, expected ${hex16(DEVICE_NUMBER)}; another AFE at this address?`)
     }
 
@@ -323,7 +322,8 @@ export class Bq76907 {
             const got = await dm8(this, b[k])
             const set = b[k + 1]
             const clear = b[k + 2]
-            if ((got & set) !== set || (got & clear) !== 0)
+            // The bits set and the bits cleared never overlap: one compare checks both.
+            if ((got & (set | clear)) !== set)
                 out.push(`${bitNames[k / 3]} reads ${hex8(got)}, armed with ${hex8(set)} set${clear !== 0 ? ` and ${hex8(clear)} clear` : ""}`)
         }
         return out
@@ -543,9 +543,15 @@ function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
         if (t === undefined) continue
         const c = celsiusToTs(afe, t) / TEMP_STEP[i]
         let thr: number
-        if (i < 2) thr = clampInt(Math.ceil(c - EPS), 1, 255)
-        else thr = clampInt(Math.floor(c + EPS), 0, 255)
-        out.push(i, thr, dly, clampInt(i < 2 ? thr + TEMP_HYS : thr - TEMP_HYS, 0, 255))
+        let rec: number
+        if (i < 2) {
+            thr = clampInt(Math.ceil(c - EPS), 1, 255)
+            rec = thr + TEMP_HYS
+        } else {
+            thr = clampInt(Math.floor(c + EPS), 0, 255)
+            rec = thr - TEMP_HYS
+        }
+        out.push(i, thr, dly, clampInt(rec, 0, 255))
     }
     return out
 }
@@ -587,8 +593,8 @@ function encode(afe: Bq76907, p: AfeProtectionConfig, scan_ms: number): number[]
         ocDelayCode(p.occDelay_ms),
         clampInt(Math.floor((p.ocd_mA * toMv) / 2 + EPS), 2, 100),
         ocDelayCode(p.ocdDelay_ms),
-        tableFloor(SCD_MV, p.scd_mA * toMv),
-        tableFloor(SCD_US, p.scdDelay_us),
+        tableFloor(BQ76907_SCD_MV, p.scd_mA * toMv),
+        tableFloor(BQ76907_SCD_US, p.scdDelay_us),
     ]
 }
 
@@ -599,8 +605,8 @@ function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
     if (i === 2) return c
     if (i === 1) return c * scan_ms
     if (i === 3) return c * scan_ms
-    if (i === 8) return SCD_MV[c & 15] * toMa
-    if (i === 9) return SCD_US[Math.min(10, c & 15)]
+    if (i === 8) return BQ76907_SCD_MV[c & 15] * toMa
+    if (i === 9) return BQ76907_SCD_US[Math.min(10, c & 15)]
     if ((i & 1) === 0) return c * 2 * toMa
     return bq76907OcDelay_ms(c)
 }

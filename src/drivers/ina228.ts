@@ -50,8 +50,9 @@ const SHUNT_CAL_SCALE = 13107.2e6
 const VBUS_LSB_V = 195.3125e-6
 const DIETEMP_LSB_C = 7.8125e-3
 const SOVL_LSB_V = 5e-6 // 1.25 µV when ADCRANGE = 1
-/** Full-scale shunt voltage for ADCRANGE 0 / 1. */
-const SHUNT_FS_V = [0.16384, 0.04096]
+/** Full-scale shunt voltage for ADCRANGE 0 / 1 (constants, not an array: an array literal is code). */
+const SHUNT_FS0_V = 0.16384
+const SHUNT_FS1_V = 0.04096
 
 export interface Ina228Config {
     address: number
@@ -118,9 +119,9 @@ export class Ina228 {
         if (!(cfg.shunt_mOhm > 0) || !(cfg.maxCurrent_mA > 0)) throw chipError(this, "shunt and max current must be positive")
         const r_Ohm = cfg.shunt_mOhm / 1000
         const vMax = (cfg.maxCurrent_mA / 1000) * r_Ohm
-        if (vMax > SHUNT_FS_V[0]) throw chipError(this, `${cfg.maxCurrent_mA} mA through ${cfg.shunt_mOhm} mOhm exceeds the 163.84 mV shunt range`)
+        if (vMax > SHUNT_FS0_V) throw chipError(this, `${cfg.maxCurrent_mA} mA through ${cfg.shunt_mOhm} mOhm exceeds the 163.84 mV shunt range`)
         // The ±40.96 mV range has 4x the resolution; use it when the full current fits.
-        const range1 = vMax <= SHUNT_FS_V[1]
+        const range1 = vMax <= SHUNT_FS1_V
         // adcRange stays 0 (the field's initial value) otherwise.
         let gain = 1
         if (range1) {

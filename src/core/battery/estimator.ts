@@ -637,15 +637,14 @@ export function startRuntimeWalk(est: BatteryEstimator, now_ms: number, temp_C: 
     const c = est.chem
     est.walkPower_W = P
     est.walkEmpty = P > 0.2
-    est.walk = undefined
     const g = e.groups
-    if (P > 0.2) est.walk = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
-    else {
-        if (P < -0.2) if (e.current_A < 0) est.walk = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, est.cfg.tailC * est.learner.q_Ah[0])
-        // No walk to run (neither discharging nor charging): no runtimes.
-        if (!est.walk) publishRuntimes(est, -1, -1)
-    }
-    return !!est.walk
+    let w: RuntimeWalk = undefined
+    if (P > 0.2) w = new EmptyWalk(c, g, temp_C, P, MAX_RUNTIME_S)
+    else if (P < -0.2) if (e.current_A < 0) w = new FullWalk(c, g, temp_C, -e.current_A, 1, c.maxCharge_mV / 1000, est.cfg.tailC * est.learner.q_Ah[0])
+    est.walk = w
+    // No walk to run (neither discharging nor charging): no runtimes.
+    if (!w) publishRuntimes(est, -1, -1)
+    return !!w
 }
 
 /** Advance the pending walk by at most `steps` steps; true when none is pending any more. */
