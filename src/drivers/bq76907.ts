@@ -265,7 +265,13 @@ export class Bq76907 {
         const tc = encodeTemp(this, p)
         const b = bitPlan(tc)
         const w: number[][] = []
-        for (let i = 0; i < PROT_DM.length; i++) w.push(i === 0 || i === 2 ? [PROT_DM[i], c[i] & 0xff, c[i] >> 8] : [PROT_DM[i], c[i]])
+        for (let i = 0; i < PROT_DM.length; i++) {
+            // The thresholds (0 and 2) are 2 bytes, little-endian; the other codes are below 256 (unchanged by the mask).
+            const e = [PROT_DM[i], c[i] & 0xff]
+            if (i === 0) e.push(c[i] >> 8)
+            if (i === 2) e.push(c[i] >> 8)
+            w.push(e)
+        }
         for (let k = 0; k < tc.length; k += 4) for (let j = 0; j < 3; j++) w.push([TEMP_DM[tc[k]] + j, tc[k + 1 + j]])
         for (let k = 0; k < b.length; k += 3) w.push([b[k], ((await dm8(this, b[k])) | b[k + 1]) & ~b[k + 2]])
         await configUpdate(this, w)
@@ -601,10 +607,11 @@ function encode(afe: Bq76907, p: AfeProtectionConfig, scan_ms: number): number[]
 /** What code `c` of register i (PROT_DM's order) stands for: mV, ms, mA or us. */
 function value(afe: Bq76907, i: number, c: number, scan_ms: number): number {
     const toMa = 1000 / afe.cfg.shunt_mOhm
-    if (i === 0) return c
-    if (i === 2) return c
-    if (i === 1) return c * scan_ms
-    if (i === 3) return c * scan_ms
+    // COV and CUV: thresholds (even) in mV, delays (odd) in ADSCANs.
+    if (i < 4) {
+        if ((i & 1) === 0) return c
+        return c * scan_ms
+    }
     if (i === 8) return BQ76907_SCD_MV[c & 15] * toMa
     if (i === 9) return BQ76907_SCD_US[Math.min(10, c & 15)]
     if ((i & 1) === 0) return c * 2 * toMa
@@ -651,8 +658,8 @@ export async function bq76907ResetPassq(afe: Bq76907): Promise<void> {
  */
 export async function bq76907SetBalancing(afe: Bq76907, mask: number): Promise<void> {
     const m = mask & 0x7f
-    if ((m & (m >> 1)) !== 0) throw new DeviceError(afe.cfg.address, "BQ76907: balancing mask " + hex8(m) + " has adjacent cells")
+    if ((m & (m >> 1)) !== 0) throw new DeviceError(afe.cfg.address, `BQ76907: balancing mask ${hex8(m)} has adjacent cells`)
     await writeDataMemory(afe, BQ76907_SUB.CB_ACTIVE_CELLS, [m])
     const back = (await subcommand(afe, BQ76907_SUB.CB_ACTIVE_CELLS))[0] & 0x7f
-    if (back !== m) throw new DeviceError(afe.cfg.address, "BQ76907: CB_ACTIVE_CELLS reads " + hex8(back) + ", wrote " + hex8(m))
+    if (back !== m) throw new DeviceError(afe.cfg.address, `BQ76907: CB_ACTIVE_CELLS reads ${hex8(back)}, wrote ${hex8(m)}`)
 }

@@ -102,9 +102,10 @@ export class Ina228 {
     readonly bus: Bus
     /** The calibration planned for this shunt and range (read by the specs). */
     adcRange = 0
-    shuntCal = 0
+    /** (Set by the constructor, as is currentLsb_A.) */
+    shuntCal: number
     /** Effective current LSB in A, from the SHUNT_CAL actually programmed (not the ideal one). */
-    currentLsb_A = 0
+    currentLsb_A: number
     /** The armed alert limit, mA (-1: not armed yet). */
     alertLimit_mA = -1
     /** From the last full reading (NaN before the first). */
@@ -118,7 +119,8 @@ export class Ina228 {
         this.cfg = cfg
         if (!(cfg.shunt_mOhm > 0) || !(cfg.maxCurrent_mA > 0)) throw chipError(this, "shunt and max current must be positive")
         const r_Ohm = cfg.shunt_mOhm / 1000
-        const vMax = (cfg.maxCurrent_mA / 1000) * r_Ohm
+        const max_A = cfg.maxCurrent_mA / 1000
+        const vMax = max_A * r_Ohm
         if (vMax > SHUNT_FS0_V) throw chipError(this, `${cfg.maxCurrent_mA} mA through ${cfg.shunt_mOhm} mOhm exceeds the 163.84 mV shunt range`)
         // The ±40.96 mV range has 4x the resolution; use it when the full current fits.
         const range1 = vMax <= SHUNT_FS1_V
@@ -128,7 +130,7 @@ export class Ina228 {
             this.adcRange = 1
             gain = 4
         }
-        const idealLsb = cfg.maxCurrent_mA / 1000 / 524288
+        const idealLsb = max_A / 524288
         // The range check above keeps SHUNT_CAL <= 25000 * 0.16384 = 4096, well inside its 15 bits.
         let cal = Math.round(SHUNT_CAL_SCALE * idealLsb * r_Ohm * gain)
         if (cal < 1) cal = 1
