@@ -539,13 +539,14 @@ function celsiusToTs(afe: Bq76907, temp_C: number): number {
  * OT thresholds in more counts (cooler), UT in fewer (warmer): never looser than asked.
  */
 function encodeTemp(afe: Bq76907, p: AfeProtectionConfig): number[] {
-    const req = [p.otc_C, p.otd_C, p.utc_C, p.utd_C]
+    const keys = tempKeys()
+    const req: any = p
     const d = p.tempDelay_s
     let dly = TEMP_DLY
     if (d !== undefined) dly = clampInt(Math.floor(d / fullscan_s(afe) + EPS), 1, 255)
     const out: number[] = []
     for (let i = 0; i < 4; i++) {
-        const t = req[i]
+        const t = req[keys[i]]
         if (t === undefined) continue
         const c = celsiusToTs(afe, t) / TEMP_STEP[i]
         let thr: number

@@ -25,8 +25,8 @@ export class Tps55289 {
     readonly address: number
     /** The current-sense resistor, mOhm. */
     readonly sense_mOhm: number
-    /** What was last written to registers 0..6 (-1: never), for the read-back. */
-    readonly wrote: number[] = [-1, -1, -1, -1, -1, -1, -1]
+    /** What was last written to registers 0..6 (-1: never), for the read-back (parsed: a literal array is code). */
+    readonly wrote: number[] = JSON.parse("[-1, -1, -1, -1, -1, -1, -1]")
 
     constructor(bus: Bus, address: number, sense_mOhm: number) {
         this.bus = bus

@@ -252,7 +252,8 @@ export class BatteryEstimator {
         if (!this.started) start(this, inp)
         const c = this.chem
         const cfg = this.cfg
-        const dt = inp.dt_s > 0 ? inp.dt_s : 0
+        let dt = inp.dt_s
+        if (!(dt > 0)) dt = 0
         this.t_s = inp.t_ms / 1000
         const groups = this.groups
         const n = groups.length
