@@ -42,6 +42,8 @@ export const MAX_FULL_BY_h = 168
 /** USB-C voltages a PD source may offer: 5-20 V in the converter's 20 mV steps. */
 const USB_C_MIN_mV = 5000
 const USB_C_MAX_mV = 20000
+/** The largest finite number: NaN and the infinities are outside -MAX_FINITE..MAX_FINITE. */
+const MAX_FINITE = 1.7976931348623157e308
 
 /** Stateless validation: shape, types and bounds. Stateful refusals (a faulted channel) come from the supervisor. */
 export function validateCommand(raw: any, cfg: BoxConfig): CommandResult {
@@ -92,7 +94,8 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
         return ""
     }
     if (kind === "fault.clear") {
-        const id = v === undefined ? "" : v
+        let id = v
+        if (id === undefined) id = ""
         if (typeof id !== "string" || id.length > 40) return "'fault' must be a fault id (a string), got " + quote(v)
         applied.fault = id
         return ""
@@ -125,8 +128,7 @@ function commandProblem(raw: any, cfg: BoxConfig, applied: any): string {
         if (PRIORITIES.indexOf(v) < 0) return `priority must be one of ${PRIORITIES.join(", ")}, got ${quote(v)}`
         return ""
     }
-    // NaN and the infinities are not below Infinity.
-    if (typeof v !== "number" || !(Math.abs(v) < Infinity)) return `${field} must be a number, got ${quote(v)}`
+    if (!inRange(v, -MAX_FINITE, MAX_FINITE)) return `${field} must be a number, got ${quote(v)}`
     const n = Math.round(v)
     applied[field] = n
     if (kind === "channel.quota") {

@@ -318,8 +318,9 @@ export class Bq76907 {
             for (let j = 0; j < 3; j++) {
                 const got = await dm8(this, TEMP_DM[i] + j)
                 const w = tc[k + 1 + j]
-                if (got !== w)
-                    out.push(misread(temps[i].slice(0, 3).toUpperCase() + parts[j], tempValue(this, i, j, got), tempValue(this, i, j, w), j === 1 ? " s" : " °C"))
+                let unit = " °C"
+                if (j === 1) unit = " s"
+                if (got !== w) out.push(misread(temps[i].slice(0, 3).toUpperCase() + parts[j], tempValue(this, i, j, got), tempValue(this, i, j, w), unit))
             }
         }
         const b = bitPlan(tc)

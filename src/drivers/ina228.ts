@@ -117,7 +117,8 @@ export class Ina228 {
     constructor(bus: Bus, cfg: Ina228Config) {
         this.bus = bus
         this.cfg = cfg
-        if (!(cfg.shunt_mOhm > 0) || !(cfg.maxCurrent_mA > 0)) throw chipError(this, "shunt and max current must be positive")
+        // (Math.min is NaN when either is: refused too.)
+        if (!(Math.min(cfg.shunt_mOhm, cfg.maxCurrent_mA) > 0)) throw chipError(this, "shunt and max current must be positive")
         const r_Ohm = cfg.shunt_mOhm / 1000
         const max_A = cfg.maxCurrent_mA / 1000
         const vMax = max_A * r_Ohm

@@ -178,12 +178,11 @@ export class BatteryEstimator {
     lastAnchor_s = -1
     /**
      * The load average (W), its variance and the time into the present discharge (s): the average starts
-     * afresh with each discharge, and with the first step (powerInit).
+     * afresh with each discharge, and with the first step (the average is undefined before it).
      */
     avgPower_W: number
     powerVar: number
     private session_s: number
-    private powerInit: boolean
     /**
      * Calibration window: the AFE's and the meters' counted charge (C) and its length (s), summed over about
      * a minute (they count in 50 ms and 250 ms steps).
@@ -367,11 +366,10 @@ export class BatteryEstimator {
         // 6. Load average for runtimes: it restarts with each discharge, so a steady load is right at once,
         //    and widens to `powerAverage_s`, so a cycling load is judged by its mean.
         const power = vPack * meanI
-        if (meanI < cfg.tailC * q[0] || !this.powerInit) {
+        if (meanI < cfg.tailC * q[0] || this.avgPower_W === undefined) {
             this.avgPower_W = power
             this.powerVar = 0
             this.session_s = 0
-            this.powerInit = true
         } else if (dt > 0) {
             const session = this.session_s + dt
             this.session_s = session
@@ -407,7 +405,8 @@ function start(est: BatteryEstimator, inp: BatteryInputs): void {
     const c = est.chem
     const I = inp.current_A
     const r = est.restored
-    const fromSaved = r && r.soc.length === n
+    let fromSaved = false
+    if (r) fromSaved = r.soc.length === n
     const q = est.learner.q_Ah
     const rs = est.cfg.restartSigma
     for (let i = 0; i < n; i++) {
