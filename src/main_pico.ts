@@ -6,10 +6,14 @@ import { startBox } from "./shell/box_app"
 import { DsI2cBus } from "./shell/ds_i2c_bus"
 import { GpioOut } from "./shell/gpio_out"
 import { DsSettingsStore } from "./shell/settings_store"
+import { dividedSense_mV } from "./shell/analog_in"
+import { chargerFor } from "./core/charging/charge_controller"
 
 const cfg = referenceConfig()
 // Each channel drives the enable line of its hardware output (OUT_EN<n>, held low by sPin from reset).
 const outputPins = [pins.OUT_EN0, pins.OUT_EN1, pins.OUT_EN2, pins.OUT_EN3, pins.OUT_EN4, pins.OUT_EN5]
 const enables = cfg.channels.map(c => new GpioOut(outputPins[c.output]))
-// The charger is not passed in yet: it fits the code space but not the heap (docs/charging.md).
-await startBox(cfg, { bus: new DsI2cBus(), enables, heartbeat: new GpioOut(pins.WDT_HEARTBEAT) }, new DsSettingsStore())
+const bus = new DsI2cBus()
+// The charger's input-select lines (both low from reset: no input) and the DC inlet's sense divider.
+const charging = chargerFor(cfg.charger, bus, new GpioOut(pins.INSEL_USB), new GpioOut(pins.INSEL_DC), dividedSense_mV(pins.DC_SENSE, cfg.charger.dcSenseRatio))
+await startBox(cfg, { bus, enables, heartbeat: new GpioOut(pins.WDT_HEARTBEAT), charging }, new DsSettingsStore())

@@ -7,13 +7,15 @@ import * as ds from "@devicescript/core"
 import { simulatorConfig } from "./core/box_config"
 import { startBox } from "./shell/box_app"
 import { DsSettingsStore } from "./shell/settings_store"
-import { HEARTBEAT_BIT, SimLink } from "./shell/sim_link"
+import { HEARTBEAT_BIT, INSEL_DC_BIT, INSEL_USB_BIT, SimLink } from "./shell/sim_link"
+import { chargerFor } from "./core/charging/charge_controller"
 
 const cfg = simulatorConfig()
 const link = new SimLink()
 // The board is in Node: wait until the link is up, so the self-check talks to chips, not to silence.
 while (!link.role.isBound) await ds.sleep(50)
 const enables = cfg.channels.map((c, i) => link.pin(i))
-// The charger is not passed in yet: with it the live firmware runs out of heap (docs/charging.md).
-await startBox(cfg, { bus: link, enables, heartbeat: link.pin(HEARTBEAT_BIT) }, new DsSettingsStore())
+// The charger's input selects and DC sense also cross the link (the board's pins and ADC are in Node).
+const charging = chargerFor(cfg.charger, link, link.pin(INSEL_USB_BIT), link.pin(INSEL_DC_BIT), () => link.dcSense_mV)
+await startBox(cfg, { bus: link, enables, heartbeat: link.pin(HEARTBEAT_BIT), charging }, new DsSettingsStore())
 console.log("Power Coop firmware running in the simulator: " + cfg.channels.length + " channel(s)")

@@ -22,7 +22,7 @@ const DIRTY_POLLS = 4
 const SLOW_REGS = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannelReg.MaxCurrent, CoopChannelReg.Priority, CoopChannelReg.OutputVoltage, CoopChannelReg.DailyQuota, CoopChannelReg.EnergyToday]
 /** No word from the VM for this long: the MCU is gone, its pins float low (the board's pull-downs). */
 const LINK_TIMEOUT_MS = 5000
-const LIVE_WATCHDOG_S = 5
+const LIVE_WATCHDOG_S = 20
 const HEARTBEAT_BIT = 0x80
 /** The charger's input selects (src/shell/sim_link.ts). */
 const INSEL_USB_BIT = 0x100
@@ -30,9 +30,6 @@ const INSEL_DC_BIT = 0x200
 /** The DC inlet's sense is pushed to the VM when it moves this much, and at least this often. */
 const DC_SENSE_STEP_mV = 100
 const DC_SENSE_EVERY_MS = 5000
-/** Whether src/main_sim.ts passes the charger in. Not yet: with it the live firmware runs out of heap
- * (docs/charging.md); until then a source plugged in here would charge nothing. */
-const FIRMWARE_CHARGES = false
 
 export interface SwitchReport {
     closedMask: number
@@ -156,13 +153,20 @@ export class LiveSim {
     private sentDc_mV = -1e9
     private sentDc_at = 0
 
-    constructor(bus: JDBus, cfg: BoxConfig = simulatorConfig()) {
+    /** `soc_pct`: the pack's true state of charge at the start (the reference pack's 80 % by default). */
+    constructor(bus: JDBus, cfg: BoxConfig = simulatorConfig(), soc_pct?: number) {
         this.cfg = cfg
         this.bus = bus
         const pack = referencePackFull()
-        // Every I2C transaction crosses the sim link (~20-50 ms, against microseconds on the board), so a
-        // tick of the live firmware takes about a second and sometimes more: the emulated watchdog gets 5 s
-        // here (1.6 s on the board and in every Node test), or it would cut the outputs of a healthy firmware.
+        if (soc_pct !== undefined) {
+            if (!(soc_pct >= 1 && soc_pct <= 100)) throw new Error(`--soc must be 1..100 %, got ${soc_pct}`)
+            pack.initialSoc = soc_pct / 100
+        }
+        // Every I2C transaction crosses the sim link (~60 ms each, against a fraction of a millisecond on the
+        // board), so a tick of the live firmware takes seconds: measured (December 2026, six outputs on, the
+        // charger working) 3.7-5.6 s for its ~60 transactions, and up to 13.5 s when the AFE's protections are
+        // verified. The emulated watchdog gets 20 s here (1.6 s on the board and in every Node test, where a
+        // tick takes milliseconds), or it would cut the outputs of a healthy firmware.
         const bp = boardParamsFor(cfg, pack.series)
         bp.watchdogTimeout_s = LIVE_WATCHDOG_S
         this.world = new World(plantParamsFor(cfg, pack, 25), bp)
@@ -214,7 +218,6 @@ export class LiveSim {
     /** Plug a USB-C or DC source in by name, or "none" (charge_hardware.ts has the names). */
     plugInput(input: string, name: string): void {
         if (!this.charging) throw new Error("this box has no charger")
-        if (!FIRMWARE_CHARGES) throw new Error("the simulator's firmware does not drive the charger yet (it runs out of heap with it: docs/charging.md); `charge VOLTS AMPS` is a bench supply straight onto the pack")
         this.charging.plug(input, name)
         this.note(`user: ${input} input ${name === "none" ? "unplugged" : name + " plugged in"}`)
     }
@@ -447,6 +450,24 @@ export class LiveSim {
         this.note(`user: ch${ch} load ${describeLoad(load)}`)
     }
 
+    /** The charger's inputs as the board sees them: what is plugged in, selected, the PD contract, the charger. */
+    private inputsView(): any {
+        const c = this.charging
+        const u = c.usb
+        return {
+            usb: c.usbName,
+            dc: c.dcName,
+            selected: c.path.selected,
+            vin_V: Math.round(c.path.vin_V * 100) / 100,
+            iin_A: Math.round(c.path.iin_A * 1000) / 1000,
+            pd: { kind: u.position ? u.kind : "", contract_mV: u.contract_mV, contract_mA: u.contract_mA, requests: u.requests },
+            charger: (() => {
+                const r = c.charger.regulation()
+                return { enabled: r.enabled, chargeVoltage_mV: Math.round(r.chargeVoltage_V * 1000), chargeCurrent_mA: Math.round(r.chargeCurrent_A * 1000), inputCurrent_mA: Math.round(r.inputCurrent_A * 1000) }
+            })(),
+        }
+    }
+
     /** Everything the view shows, as plain JSON. */
     view(): any {
         const p = this.plant
@@ -464,7 +485,7 @@ export class LiveSim {
                 current_A: Math.round(p.packCurrent_A * 1000) / 1000,
                 temp_C: Math.round(p.pack.temperature_C * 10) / 10,
                 charger: p.charger ? { voltage_V: p.charger.voltage_V, current_A: p.charger.current_A, delivering_A: Math.round(p.chargerCurrent_A * 1000) / 1000 } : null,
-                inputs: this.charging ? { usb: this.charging.usbName, dc: this.charging.dcName, selected: this.charging.path.selected, vin_V: Math.round(this.charging.path.vin_V * 100) / 100, iin_A: Math.round(this.charging.path.iin_A * 1000) / 1000 } : null,
+                inputs: this.charging ? this.inputsView() : null,
             },
             battery: this.battery,
             channels: p.outputs.map((o, i) => ({

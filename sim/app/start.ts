@@ -1,7 +1,7 @@
 // npm start: the desktop simulator. Starts the devtools hub (headless), the plant, the firmware in the
 // DeviceScript VM and a live view at http://127.0.0.1:8090 (plus a terminal status line and prompt).
 // Ctrl-C stops every process it started.
-//   npm start -- [--port 8090] [--no-prompt] [--fresh]
+//   npm start -- [--port 8090] [--no-prompt] [--fresh] [--soc 40]  (the pack's true charge at the start, %)
 // The simulated box keeps its settings (limits) in .devicescript/flash/sim.bin across runs, like a real
 // box keeps its flash; --fresh starts from a blank box.
 import * as readline from "readline"
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     try {
         await startHub(group, path.join(logDir, "devtools.log"))
         const bus = connectBus()
-        const sim = new LiveSim(bus)
+        const sim = new LiveSim(bus, undefined, process.argv.includes("--soc") ? parseFloat(arg("--soc", "")) : undefined)
         sim.start()
         startFirmware(group, "src/main_sim.ts", line => {
             const m = /WASM> (.*)$/.exec(line)

@@ -71,6 +71,8 @@ export class ChannelControl {
     runtime_s = -1
     /** Non-empty while a protection holds this output off (the fault's sentence). */
     holdReason = ""
+    /** The snapshot object, refreshed by snapshot(). */
+    private snap: ChannelSnapshot
     /**
      * Meter readings since the switch last changed: the first reading after a change may still describe
      * the old state (a conversion window straddles the edge), so the protections wait for two. At boot the
@@ -175,18 +177,22 @@ export class ChannelControl {
         else if (now_ms - overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) overload(this, now_ms, r.current_mA, lim)
     }
 
+    /**
+     * The output's state. The same object every time, refreshed: the Jacdac server keeps it and a tick does not
+     * build six new ones (the heap is tight). Copy it to keep an earlier state.
+     */
     snapshot(now_ms: number): ChannelSnapshot {
         const cfg = this.cfg
-        // The measured fields are 0 until there is a reading (filled in below, keeping the field order).
-        const s: ChannelSnapshot = {
+        // Built once in the field order; the measured fields stay 0 until there is a reading.
+        const s: ChannelSnapshot = this.snap || {
             index: this.index,
-            name: this.name,
+            name: "",
             kind: cfg.kind,
-            priority: this.priority,
-            state: this.state,
-            reason: this.reason,
-            requested: this.requested,
-            setVoltage_mV: this.out_mV,
+            priority: "",
+            state: "",
+            reason: "",
+            requested: false,
+            setVoltage_mV: 0,
             voltage_mV: 0,
             current_mA: 0,
             power_mW: 0,
@@ -194,13 +200,24 @@ export class ChannelControl {
             today_mWh: 0,
             quota_Wh: 0,
             charge_mAh: 0,
-            limit_mA: this.limit_mA,
-            effectiveLimit_mA: channelEffectiveLimit_mA(this),
+            limit_mA: 0,
+            effectiveLimit_mA: 0,
             rated_mA: cfg.rated_mA,
             dieTemp_dC: 0,
-            fresh: this.fresh,
-            runtime_s: this.runtime_s,
+            fresh: false,
+            runtime_s: 0,
         }
+        this.snap = s
+        s.name = this.name
+        s.priority = this.priority
+        s.state = this.state
+        s.reason = this.reason
+        s.requested = this.requested
+        s.setVoltage_mV = this.out_mV
+        s.limit_mA = this.limit_mA
+        s.effectiveLimit_mA = channelEffectiveLimit_mA(this)
+        s.fresh = this.fresh
+        s.runtime_s = this.runtime_s
         const r = this.last
         if (r) {
             s.voltage_mV = Math.round(r.busVoltage_mV)

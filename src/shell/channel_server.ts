@@ -51,8 +51,10 @@ async function submitWrite(server: CoopChannelServer, kind: string, field: strin
 
 /** Give the server the new snapshot; announce a state change as an event. */
 export async function updateChannelServer(server: CoopChannelServer, s: ChannelSnapshot): Promise<void> {
-    const prev = server.snap.state
+    // The channel refreshes one snapshot object in place: the state last announced is kept here.
+    const prev = server.shownState
     server.snap = s
+    server.shownState = s.state
     if (s.state === prev) return
     await announce(server, "stateChanged", stateCode(s.state))
     if (s.state === "tripped") await announce(server, "tripped", s.reason)
@@ -63,12 +65,15 @@ export class CoopChannelServer extends Server implements ds.CoopChannelServerSpe
     readonly submit: Submit
     /** The latest snapshot, which the registers render (updateChannelServer). */
     snap: ChannelSnapshot
+    /** The state last announced (stateChanged). */
+    shownState: string
     inflight = 0
 
     constructor(index: number, first: ChannelSnapshot, submit: Submit) {
         super(ds.CoopChannel.spec)
         this.index = index
         this.snap = first
+        this.shownState = first.state
         this.submit = submit
     }
 

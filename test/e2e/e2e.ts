@@ -56,7 +56,8 @@ async function run(): Promise<void> {
     try {
         await startHub(group, path.join(logDir, "e2e-devtools.log"))
         const bus = connectBus()
-        sim = new LiveSim(bus)
+        // Below the default 80 % charge ceiling, so that a charger plugged in below charges.
+        sim = new LiveSim(bus, undefined, START_SOC_pct)
         sim.start()
         server = await startWebServer(sim, 0)
         const port = (server.address() as AddressInfo).port
@@ -111,6 +112,17 @@ async function run(): Promise<void> {
         const tteTruth = sim.plant.pack.timeToEmpty_s(sim.plant.bus_V * sim.plant.packCurrent_A, 3.0)
         check("its time-to-empty band holds the plant's own answer at this load", !!band && bat.tte_s > 0 && tteTruth >= band[0] && tteTruth <= band[1], `firmware ${bat.tte_s} s (${band && band[0]}-${band && band[1]} s), plant ${Math.round(tteTruth)} s`)
 
+        // Charging: a 65 W PPS laptop charger at the USB-C input. The firmware negotiates a contract over the
+        // emulated AP33772S, selects the input and programs the BQ25756. The output keeps its ~24 W load and the
+        // input covers it first, so the pack takes the rest (~0.3 A net of the ~1.9 A the charger gives).
+        const plugged = await post(port, "/api/input", { usb: "laptop65" })
+        const charging = await waitFor("the pack to charge", () => sim.plant.chargerCurrent_A > 1 && bat.current_mA < -100, 60000)
+        const inputs = sim.view().pack.inputs
+        check("a USB-C PD charger: the firmware negotiates, selects the input and the pack charges", plugged.status === 200 && charging && inputs.selected === "usb" && inputs.pd.kind === "pps", `http ${plugged.status}, selected '${inputs.selected}', contract ${inputs.pd.kind} ${inputs.pd.contract_mV} mV, plant charger ${sim.plant.chargerCurrent_A.toFixed(2)} A, firmware pack ${bat.current_mA} mA`)
+        await post(port, "/api/input", { usb: "none" })
+        const stopped = await waitFor("charging to stop", () => sim.plant.chargerCurrent_A === 0 && bat.current_mA > 0, 30000)
+        check("unplugged: charging stops and the output runs on from the pack", stopped && f.state === "on" && p.switchClosed, `plant charger ${sim.plant.chargerCurrent_A.toFixed(2)} A, firmware pack ${bat.current_mA} mA, output ${f.state}`)
+
         // A limit above the hardware rating: refused with a reason, nothing changes.
         const before = f.limit_mA
         const logBefore = sim.log.length
@@ -152,6 +164,9 @@ async function run(): Promise<void> {
         check("every process stopped (hub port free again)", freed, "")
     }
 }
+
+/** The pack's true charge at the start, %. */
+const START_SOC_pct = 60
 
 /** The simulator board's 12 V barrel output (a 6 ohm load takes about 2 A from its 12 V stage). */
 const CH = 4

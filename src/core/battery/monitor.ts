@@ -71,6 +71,8 @@ export class BatteryMonitor {
     settings: SettingsWriter
     note: Note
     saver = new BatterySaver()
+    /** snapshot()'s object, refreshed in place. */
+    private snapOut: any
     status = "fault"
     reason = "not started"
     ready = false
@@ -256,7 +258,13 @@ export class BatteryMonitor {
         // the largest allocation at the tick's peak (the heap is tight).
         if (!snapshotRows) snapshotRows = snapshotRowTable()
         const rows = snapshotRows
-        const out: any = {}
+        // One object, refreshed each time (the Jacdac server keeps it; a tick builds no new one). Every row is
+        // written below, so nothing stale survives a change of pack.
+        const out: any = this.snapOut || {}
+        this.snapOut = out
+        // Its per-group arrays are kept too while their length holds.
+        let mV: number[] = out.cells_mV
+        let soc: number[] = out.cellSoc_pm
         for (let k = 0; k < rows.length; k += 4) {
             let v = rows[k + 3]
             if (e) if (rows[k + 2] > 0) v = Math.round(e[rows[k + 1]] * rows[k + 2])
@@ -269,13 +277,20 @@ export class BatteryMonitor {
         out.series = p.series
         out.parallel = p.parallel
         if (!e) out.capacity_mAh = packCapacity_mAh(p)
-        out.cells_mV = []
-        out.cellSoc_pm = []
+        let n = 0
+        if (e) n = e.groups.length
+        if (!mV || mV.length !== n) {
+            mV = []
+            soc = []
+        }
+        out.cells_mV = mV
+        out.cellSoc_pm = soc
         if (e) {
             if (e.capacityMeasured) out.health_pm = Math.round(e.soh * 1000)
-            for (const g of e.groups) {
-                out.cells_mV.push(Math.round(g.v * 1000))
-                out.cellSoc_pm.push(Math.round(g.soc * 1000))
+            for (let i = 0; i < n; i++) {
+                const g = e.groups[i]
+                mV[i] = Math.round(g.v * 1000)
+                soc[i] = Math.round(g.soc * 1000)
             }
             out.anchor = e.anchorKind
         }
