@@ -3,7 +3,7 @@
 // and a Jacdac client of the firmware's services (what a phone or dashboard would see).
 import { PRIORITIES } from "../../src/core/load_policy"
 import { JDBus, JDService, JDServiceServer, JDServerServiceProvider, Packet, EVENT, jdunpack } from "jacdac-ts"
-import { CoopBatteryCmd, CoopBatteryReg, CoopChannelEvent, CoopChannelReg, SRV_COOP_BATTERY, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
+import { CoopBatteryCmd, CoopBatteryEvent, CoopBatteryReg, CoopChannelEvent, CoopChannelReg, SRV_COOP_BATTERY, SRV_COOP_CHANNEL, SRV_COOP_SIM_LINK, CoopSimLinkCmd, CoopSimLinkReg } from "../../.devicescript/ts/constants"
 import { Plant } from "../plant/plant"
 import { World } from "../board/world"
 import { boardParamsFor } from "../board/board_params"
@@ -114,7 +114,24 @@ export interface FirmwareBatteryView {
     anchorAge_s: number
     /** The firmware's active protection faults ("" when none). */
     faults: string
+    /** Charging as the battery service reports it (its `charging` and `charge_ceiling` registers). */
+    charging: FirmwareChargingView
     updated_ms: number
+}
+
+export interface FirmwareChargingView {
+    input: string
+    phase: string
+    reason: string
+    input_mV: number
+    input_mA: number
+    charge_mA: number
+    target_pm: number
+    ceiling_pm: number
+    fullIn_s: number
+    bled_mWh: number
+    /** Bit k: cell group k is bleeding. */
+    balancingMask: number
 }
 
 export interface LogLine {
@@ -135,7 +152,7 @@ export class LiveSim {
     private t0 = performance.now()
     private lastStep = 0
     readonly firmware: FirmwareChannelView[] = []
-    readonly battery: FirmwareBatteryView = { known: false, soc_pm: 0, socLow_pm: 0, socHigh_pm: 1000, capacity_mAh: 0, health_pm: 0, tte_s: -1, ttf_s: -1, voltage_mV: 0, current_mA: 0, temp_dC: 0, cells_mV: [], anchor: "none", anchorAge_s: -1, faults: "", updated_ms: -1 }
+    readonly battery: FirmwareBatteryView = { known: false, soc_pm: 0, socLow_pm: 0, socHigh_pm: 1000, capacity_mAh: 0, health_pm: 0, tte_s: -1, ttf_s: -1, voltage_mV: 0, current_mA: 0, temp_dC: 0, cells_mV: [], anchor: "none", anchorAge_s: -1, faults: "", charging: { input: "", phase: "unknown", reason: "", input_mV: 0, input_mA: 0, charge_mA: 0, target_pm: 0, ceiling_pm: 0, fullIn_s: -1, bled_mWh: 0, balancingMask: 0 }, updated_ms: -1 }
     readonly log: LogLine[] = []
     private subscribed = new WeakSet<JDService>()
     /** Transactions and pin messages from the VM. */
@@ -356,8 +373,8 @@ export class LiveSim {
 
     /** The battery service: the packed summary every poll, cells and the last anchor every few. */
     private async pollBattery(): Promise<void> {
-        const s = this.bus.services({ serviceClass: SRV_COOP_BATTERY }).filter(x => !x.device.lost)[0]
-        if (!s) return
+        if (!this.bus.services({ serviceClass: SRV_COOP_BATTERY }).some(x => !x.device.lost)) return
+        const s = this.batteryService()
         const sum = s.register(CoopBatteryReg.Summary)
         if (!(await sum.refresh())) return
         const v = sum.unpackedValue as number[]
@@ -373,7 +390,16 @@ export class LiveSim {
             if (f !== b.faults) this.note(f ? `firmware faults: ${f}` : "firmware faults: none")
             b.faults = f
         }
+        const chg = s.register(CoopBatteryReg.Charging)
+        if (await chg.refresh()) {
+            const [input_mV, input_mA, charge_mA, target_pm, fullIn_s, bled_mWh, balancingMask, input, phase, reason] = chg.unpackedValue as any[]
+            const c = b.charging
+            if (phase !== c.phase || input !== c.input) this.note(`firmware charging: ${phase}${input ? " from " + input : ""} (${reason})`)
+            Object.assign(c, { input_mV, input_mA, charge_mA, target_pm, fullIn_s, bled_mWh, balancingMask, input, phase, reason })
+        }
         if (this.batteryPolls % 4 === 1) {
+            const ceiling = s.register(CoopBatteryReg.ChargeCeiling)
+            if (await ceiling.refresh()) b.charging.ceiling_pm = ceiling.uintValue
             const cells = s.register(CoopBatteryReg.Cells)
             const anchor = s.register(CoopBatteryReg.LastAnchor)
             if (await cells.refresh()) b.cells_mV = ((cells.unpackedValue as any[])[0] || []).map((x: number[]) => x[0])
@@ -386,12 +412,40 @@ export class LiveSim {
         if (b.known !== wasKnown) this.note(`firmware battery: state of charge ${b.known ? "known" : "unknown"} (${(b.socLow_pm / 10).toFixed(0)}-${(b.socHigh_pm / 10).toFixed(0)} %)`)
     }
 
-    /** A person clears the latched faults (the battery service's clear_faults command). */
-    async clearFaults(): Promise<void> {
+    /** The firmware's battery service, its command_rejected event heard once. */
+    private batteryService(): JDService {
         const s = this.bus.services({ serviceClass: SRV_COOP_BATTERY }).filter(x => !x.device.lost)[0]
         if (!s) throw new Error("the firmware's battery service is not on the bus yet")
+        if (!this.subscribed.has(s)) {
+            this.subscribed.add(s)
+            const rejected = s.event(CoopBatteryEvent.CommandRejected)
+            rejected.on(EVENT, () => {
+                const d = rejected.data
+                this.note(`firmware battery refused a command: ${d ? Buffer.from(d).toString("utf8") : "?"}`)
+            })
+        }
+        return s
+    }
+
+    /** A person clears the latched faults (the battery service's clear_faults command). */
+    async clearFaults(): Promise<void> {
+        const s = this.batteryService()
         this.note("user: clear latched faults")
         await s.sendCmdAsync(CoopBatteryCmd.ClearFaults, undefined, true)
+    }
+
+    /** The long-life charge ceiling, per mille, written as-is: the firmware's validator decides (500-1000). */
+    async setChargeCeiling(ceiling_pm: number): Promise<void> {
+        const s = this.batteryService()
+        this.note(`user: charge ceiling ${ceiling_pm / 10} %`)
+        await s.register(CoopBatteryReg.ChargeCeiling).sendSetPackedAsync([ceiling_pm], true)
+    }
+
+    /** Full in this many hours for a trip (0 cancels); the firmware validates it. */
+    async chargeFullBy(in_h: number): Promise<void> {
+        const s = this.batteryService()
+        this.note(in_h > 0 ? `user: charge full in ${in_h} h` : "user: cancel full-by")
+        await s.sendCmdPackedAsync(CoopBatteryCmd.ChargeFullBy, [in_h], true)
     }
 
     /** Plug a bench charger in (volts, amps) or out (undefined). */

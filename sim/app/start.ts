@@ -18,7 +18,7 @@ function arg(name: string, dflt: string): string {
     return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt
 }
 
-const HELP = `commands: on N | off N | limit N mA | load N r OHMS | load N p WATTS | load N i AMPS | load N none | usb NAME|none (phone20, laptop65, multiport100, weak, flaky) | dc NAME|none (solar, car12, truck24, parked12) | charge VOLTS AMPS | charge off (a bench supply straight onto the pack) | clear (latched faults) | help`
+const HELP = `commands: on N | off N | limit N mA | load N r OHMS | load N p WATTS | load N i AMPS | load N none | usb NAME|none (phone20, laptop65, multiport100, weak, flaky) | dc NAME|none (solar, car12, truck24, parked12) | ceiling PERCENT | fullby HOURS (0 cancels) | charge VOLTS AMPS | charge off (a bench supply straight onto the pack) | clear (latched faults) | help`
 
 async function command(sim: LiveSim, line: string): Promise<string> {
     const w = line.trim().split(/\s+/)
@@ -43,6 +43,12 @@ async function command(sim: LiveSim, line: string): Promise<string> {
         case "dc":
             sim.plugInput(w[0], w[1] || "")
             return w[0] + " input: " + (w[1] === "none" ? "unplugged" : w[1] + " plugged in (the firmware negotiates and charges; see the log)")
+        case "ceiling":
+            await sim.setChargeCeiling(Math.round(parseFloat(w[1]) * 10))
+            return "sent (the firmware validates it: 50-100 %; see the log)"
+        case "fullby":
+            await sim.chargeFullBy(parseFloat(w[1]))
+            return "sent (hours, 0 cancels; see the log)"
         case "clear":
             await sim.clearFaults()
             return "sent (a fault whose cause is still present stays; see the log)"
@@ -65,6 +71,8 @@ function statusLine(sim: LiveSim): string {
     const soc = b.updated_ms < 0 ? "waiting" : b.known ? `${toFixed(b.soc_pm / 10, 1)} % (${toFixed(b.socLow_pm / 10, 0)}-${toFixed(b.socHigh_pm / 10, 0)})` : `unknown, ${toFixed(b.socLow_pm / 10, 0)}-${toFixed(b.socHigh_pm / 10, 0)} %`
     const parts = [`t=${toFixed(v.t_s, 0)}s pack ${toFixed(v.pack.voltage_V, 2)} V | firmware SOC ${soc}, truth ${toFixed(v.pack.soc_pct, 1)} %`]
     if (!v.link.alive) parts.push("waiting for the firmware VM...")
+    const g = b.charging
+    if (g.phase !== "unknown" && g.phase !== "none") parts.push(`charging ${g.phase}${g.input ? " from " + g.input : ""} ${toFixed(g.charge_mA / 1000, 2)} A to ${toFixed(g.target_pm / 10, 0)} %`)
     for (const c of v.channels) {
         const f = c.firmware
         parts.push(`ch${c.index} ${f.label} [${f.state}] fw ${toFixed(f.current_mA / 1000, 3)} A ${toFixed(f.voltage_mV / 1000, 2)} V ${toFixed(f.power_mW / 1000, 1)} W ${f.energy_mWh} mWh | plant ${toFixed(c.plant.current_mA / 1000, 3)} A | load ${c.loadText}`)

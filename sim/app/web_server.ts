@@ -8,6 +8,7 @@
 //   POST /api/channel/N/set     {"name": "Fridge"} | {"priority": "critical"} | {"quota_Wh": 50} | {"voltage_mV": 9000}
 //   POST /api/charger           {"voltage_V": 16.8, "current_A": 4} or {"off": true} (a bench supply onto the pack)
 //   POST /api/input             {"usb": "laptop65"} | {"dc": "solar"} | {"usb": "none"} (a source at the charger's inputs)
+//   POST /api/charging          {"ceiling_pm": 900} | {"fullIn_h": 8} (0 cancels): through the battery service
 import * as http from "http"
 import * as fs from "fs"
 import * as path from "path"
@@ -67,6 +68,15 @@ export function startWebServer(sim: LiveSim, port: number): Promise<http.Server>
                 } catch (e) {
                     return send(res, 400, { error: String((e as any)?.message ?? e) })
                 }
+                return send(res, 200, { ok: true })
+            }
+            if (req.method === "POST" && url === "/api/charging") {
+                // The battery service's charge_ceiling register and charge_full_by command, sent as-is: the
+                // firmware's validator decides (and the log says why not).
+                const body = await readBody(req)
+                if (typeof body.ceiling_pm === "number") await sim.setChargeCeiling(body.ceiling_pm)
+                else if (typeof body.fullIn_h === "number") await sim.chargeFullBy(body.fullIn_h)
+                else return send(res, 400, { error: 'expected {"ceiling_pm": 900} or {"fullIn_h": 8}' })
                 return send(res, 200, { ok: true })
             }
             if (req.method === "POST" && url === "/api/clear-faults") {

@@ -2,14 +2,17 @@
 import * as ds from "@devicescript/core"
 import { Server } from "@devicescript/server"
 import { BatterySnapshot } from "../core/battery/monitor"
-import { boundedSend } from "./channel_server"
+import { announce, boundedSend } from "./channel_server"
 import { CommandResult } from "../core/commands"
+import { ChargingSnapshot } from "../core/snapshot"
 
 export class CoopBatteryServer extends Server implements ds.CoopBatteryServerSpec {
     private b: BatterySnapshot
+    /** The charger's part of the snapshot; undefined on a box without one. */
+    private c: ChargingSnapshot
     private faultText = ""
     inflight = 0
-    private submit: (raw: any) => CommandResult
+    readonly submit: (raw: any) => CommandResult
 
     constructor(first: BatterySnapshot, submit: (raw: any) => CommandResult) {
         super(ds.CoopBattery.spec)
@@ -21,8 +24,9 @@ export class CoopBatteryServer extends Server implements ds.CoopBatteryServerSpe
         await boundedSend(this, pkt)
     }
 
-    update(b: BatterySnapshot, faults: string[]): void {
+    update(b: BatterySnapshot, faults: string[], charging: ChargingSnapshot): void {
         this.b = b
+        this.c = charging
         const t = faults.join("; ")
         // Registers are small packets: the start of the list, and say so when cut.
         this.faultText = t.length > 200 ? t.slice(0, 197) + "..." : t
@@ -34,7 +38,24 @@ export class CoopBatteryServer extends Server implements ds.CoopBatteryServerSpe
 
     /** A person clears latched faults: through the same validator as every command. */
     async clearFaults() {
-        this.submit({ kind: "fault.clear" })
+        await submitBattery(this, { kind: "fault.clear" })
+    }
+
+    charging(): [number, number, number, number, number, number, number, string, string, string] {
+        const c = this.c
+        if (!c) return [0, 0, 0, 0, -1, 0, 0, "", "none", "this box has no charger"]
+        let mask = 0
+        for (let i = 0; i < c.balancing.length; i++) mask |= c.balancing[i] << i
+        return [c.input_mV, c.input_mA, c.charge_mA, c.target_pm, c.fullIn_s, c.bled_mWh, mask, c.input, c.phase, c.reason]
+    }
+    chargeCeiling() {
+        return this.c ? this.c.ceiling_pm : 0
+    }
+    async set_chargeCeiling(value: number) {
+        await submitBattery(this, { kind: "charge.ceiling", ceiling_pm: value })
+    }
+    async chargeFullBy(inHours: number) {
+        await submitBattery(this, { kind: "charge.full_by", in_h: inHours })
     }
 
     status() {
@@ -82,4 +103,10 @@ export class CoopBatteryServer extends Server implements ds.CoopBatteryServerSpe
         const b = this.b
         return [b.capacity_mAh, b.tte_s, b.ttf_s, b.voltage_mV, b.current_mA, b.soc_pm, b.socLow_pm, b.socHigh_pm, b.health_pm, b.temp_dC, this.status()]
     }
+}
+
+/** A command through the box's validator; a refusal is announced (command_rejected) with its reason. */
+async function submitBattery(server: CoopBatteryServer, raw: any): Promise<void> {
+    const r = server.submit(raw)
+    if (!r.ok) await announce(server, "commandRejected", r.reason)
 }

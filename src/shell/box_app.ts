@@ -80,7 +80,7 @@ export async function startBox(cfg: BoxConfig, hw: BoxHardware, store: SettingsS
             const snap = await sup.tick(ds.millis())
             logEvents(snap)
             for (let i = 0; i < servers.length; i++) await updateChannelServer(servers[i], snap.channels[i])
-            battery.update(snap.battery, snap.faults)
+            battery.update(snap.battery, snap.faults, snap.charging)
         } catch (e) {
             // Never let an exception restart the program mid-flight; the missed heartbeat is the alarm.
             console.log("tick failed: " + errorText(e))

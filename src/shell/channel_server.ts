@@ -37,7 +37,7 @@ export async function boundedSend(server: BoundedServer, pkt: ds.Packet): Promis
 }
 
 /** Send the service's event `name` with its one field. */
-async function announce(server: Server, name: string, value: any): Promise<void> {
+export async function announce(server: Server, name: string, value: any): Promise<void> {
     await server.sendEvent(server.spec.lookup(name).encode(value))
 }
 

@@ -116,9 +116,24 @@ async function run(): Promise<void> {
         // emulated AP33772S, selects the input and programs the BQ25756. The output keeps its ~24 W load and the
         // input covers it first, so the pack takes the rest (~0.3 A net of the ~1.9 A the charger gives).
         const plugged = await post(port, "/api/input", { usb: "laptop65" })
-        const charging = await waitFor("the pack to charge", () => sim.plant.chargerCurrent_A > 1 && bat.current_mA < -100, 60000)
+        const g = bat.charging
+        const charging = await waitFor("the pack to charge", () => sim.plant.chargerCurrent_A > 1 && bat.current_mA < -100 && g.phase === "charging", 60000)
         const inputs = sim.view().pack.inputs
         check("a USB-C PD charger: the firmware negotiates, selects the input and the pack charges", plugged.status === 200 && charging && inputs.selected === "usb" && inputs.pd.kind === "pps", `http ${plugged.status}, selected '${inputs.selected}', contract ${inputs.pd.kind} ${inputs.pd.contract_mV} mV, plant charger ${sim.plant.chargerCurrent_A.toFixed(2)} A, firmware pack ${bat.current_mA} mA`)
+        // A box that has never been full takes its first charge to 100 % (it calibrates the state of charge),
+        // past the 80 % ceiling, and says so.
+        const shown = await waitFor("the charge current on the battery service", () => g.charge_mA > 1000 && g.ceiling_pm === 800, 20000)
+        check("the battery service shows it: the input, the phase and why, the charge current, the ceiling", shown && g.input === "usb" && g.phase === "charging" && Math.abs(g.charge_mA - sim.plant.chargerCurrent_A * 1000) < 300 && g.target_pm === 1000 && /full charge to calibrate/.test(g.reason), JSON.stringify(g))
+        // The ceiling through the battery service's register: out of range is refused and changes nothing; in
+        // range it is taken (a calibrating charge still goes to full).
+        const logged = () => sim.view().log.map((l: any) => l.text).join("\n")
+        await post(port, "/api/charging", { ceiling_pm: 300 })
+        const refusedCeiling = await waitFor("the refusal", () => /battery refused a command: .*ceiling/.test(logged()), 15000)
+        check("a ceiling below 50 % is refused with the reason, and nothing changes", refusedCeiling && g.ceiling_pm === 800 && g.phase === "charging", `ceiling ${g.ceiling_pm}, phase ${g.phase}`)
+        await post(port, "/api/charging", { ceiling_pm: 900 })
+        const taken = await waitFor("the new ceiling", () => g.ceiling_pm === 900, 20000)
+        check("a 90 % ceiling is taken; the calibrating charge still goes to full", taken && g.phase === "charging" && g.target_pm === 1000, JSON.stringify(g))
+        await post(port, "/api/charging", { ceiling_pm: 800 })
         await post(port, "/api/input", { usb: "none" })
         const stopped = await waitFor("charging to stop", () => sim.plant.chargerCurrent_A === 0 && bat.current_mA > 0, 30000)
         check("unplugged: charging stops and the output runs on from the pack", stopped && f.state === "on" && p.switchClosed, `plant charger ${sim.plant.chargerCurrent_A.toFixed(2)} A, firmware pack ${bat.current_mA} mA, output ${f.state}`)

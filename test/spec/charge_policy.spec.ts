@@ -88,7 +88,7 @@ export const chargePolicySpec: Spec = (t: TestApi) => {
             inp.lastFull_ms = inp.now_ms - RECAL_FULL_ms
             const d = decideCharge(nmc, settings(), inp, fresh())
             assertEq(d.target_pm + " " + d.cell_mV, "1000 4200", "full")
-            assertTrue(d.reason.indexOf("recalibrate") >= 0, d.reason)
+            assertTrue(d.reason.indexOf("calibrate the state of charge") >= 0, d.reason)
             inp.lastFull_ms = NaN
             assertEq(decideCharge(nmc, settings(), inp, fresh()).target_pm, 1000, "never full: full now")
             // Restored after a restart: five hours before this boot is negative box time, and recent.

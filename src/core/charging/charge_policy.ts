@@ -161,7 +161,7 @@ export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs,
         }
     }
     let why = `to ${target / 10} %`
-    if (because === 1) why = "monthly full charge to recalibrate the state of charge"
+    if (because === 1) why = "a full charge to calibrate the state of charge (none in the last 30 days)"
     if (because === 2) why = "full by the trip"
     const d = decision(current_mA > 0, topping ? "topping" : "charging", rate < STANDARD_C ? `${why} at ${rate} C (temperature)` : why, target)
     d.cell_mV = cell_mV
