@@ -280,7 +280,8 @@ export class Supervisor {
     /** The current state; events are handed out once. */
     snapshot(now_ms: number): Snapshot {
         const faults: string[] = []
-        const chans = this.channels.map(ch => channelSnapshot(ch))
+        // The function itself, not an arrow around it: no closure compiled or built (map's extra arguments are ignored).
+        const chans = this.channels.map(channelSnapshot)
         for (const c of chans) {
             const book = this.energy[c.index]
             c.energy_mWh = Math.round(book.life_J / 3.6)
@@ -337,7 +338,7 @@ async function protect(sup: Supervisor, now_ms: number): Promise<void> {
         pack_mA: r ? r.current_A * 1000 : NaN,
         cellTemp_C: r ? (r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C) : NaN,
         boardTemp_C: r ? r.dieTemp_C : NaN,
-        channels: channels.map(ch => channelProtectionReading(ch)),
+        channels: channels.map(channelProtectionReading),
         quiescent_mA: batteryCfg.estimator.quiescent_mA,
         afeTrips: r ? afeTrips(r.safetyStatusA, r.safetyStatusB) : 0,
     })
@@ -433,7 +434,10 @@ async function restoreCharge(sup: Supervisor, now_ms: number): Promise<void> {
     const record = Array.isArray(v)
     const r = validateCommand({ kind: "charge.ceiling", ceiling_pm: record ? v[0] : undefined }, sup.cfg)
     const age_h = record ? v[1] : NaN
-    if (!r.ok || typeof age_h !== "number" || !(age_h >= -1)) {
+    let usable = r.ok
+    if (typeof age_h !== "number") usable = false
+    if (!(age_h >= -1)) usable = false
+    if (!usable) {
         note(sup, -1, "setting", `saved charging record ${JSON.stringify(v)} unreadable; using the default ceiling, next charge full`)
         return
     }
@@ -569,10 +573,12 @@ function outputsCharge_C(sup: Supervisor): number {
         const q = r ? r.charge_C : NaN
         const prev = last[i]
         last[i] = q
+        // NaN when either reading is missing, and then the sum stays NaN.
+        let dq = q - prev
         // A regulated stage's charge out is not the pack's charge in (voltage ratio, efficiency): an
         // interval with one delivering power cannot calibrate the pack's current sensor.
-        if (!(q === q) || !(prev === prev) || (ch.cfg.stage_mV > 0 && channelPower_W(ch) > 0.1)) sum = NaN
-        else sum += q - prev
+        if (ch.cfg.stage_mV > 0) if (channelPower_W(ch) > 0.1) dq = NaN
+        sum += dq
     }
     return sum
 }

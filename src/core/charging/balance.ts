@@ -129,10 +129,21 @@ export function chooseBleed(want: number[], temp_C: number, turn: number): numbe
     while (count < most) {
         let best = -1
         for (let i = 0; i < want.length; i++) {
-            if (taken[i] || want[i] <= 0) continue
-            if ((i > 0 && ((mask >> (i - 1)) & 1) !== 0) || ((mask >> (i + 1)) & 1) !== 0) continue
-            // Equal wants: odd turns prefer the upper cell.
-            if (best < 0 || want[i] > want[best] || (want[i] === want[best] && turn % 2 === 1)) best = i
+            // Plain ifs rather than || and && chains: the same tests in less code.
+            if (taken[i]) continue
+            const w = want[i]
+            if (w <= 0) continue
+            // Never next to a cell already bleeding.
+            if (i > 0) if (((mask >> (i - 1)) & 1) !== 0) continue
+            if (((mask >> (i + 1)) & 1) !== 0) continue
+            if (best >= 0) {
+                const wb = want[best]
+                // Negated: a NaN want never displaces the best.
+                if (!(w >= wb)) continue
+                // Equal wants: odd turns prefer the upper cell.
+                if (w === wb) if (turn % 2 !== 1) continue
+            }
+            best = i
         }
         if (best < 0) break
         taken[best] = true

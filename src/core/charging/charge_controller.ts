@@ -232,16 +232,17 @@ export class ChargeController implements ChargingPort {
         inp.held = held
         const d = decideCharge(chem, this.settings, inp, this.mem)
         this.decision = d
-        if (d.phase === "done" && d.target_pm >= 1000) this.lastFull_ms = now_ms
+        if (d.phase === "done") if (d.target_pm >= 1000) this.lastFull_ms = now_ms
         const on = d.charge && d.current_mA >= MIN_CHARGE_mA
         // The input's limits: the PD contract's current and 85 % of its voltage, or the DC source's rating and floor.
         const cfg = this.chargerCfg
         let inI_mA = dcLim.current_mA
         let inV_mV = dc ? dcLim.floor_mV : b.inMin_mV
-        if (usb && c) {
-            inI_mA = c.mA
-            inV_mV = Math.round(c.mV * 0.85)
-        }
+        if (usb)
+            if (c) {
+                inI_mA = c.mA
+                inV_mV = Math.round(c.mV * 0.85)
+            }
         cfg.chargeVoltage_mV = Math.max(lo_mV, Math.min(hi_mV, on ? d.pack_mV : lo_mV))
         cfg.chargeCurrent_mA = on ? d.current_mA : MIN_CHARGE_mA
         cfg.inputCurrent_mA = Math.max(inI_mA, 500)

@@ -50,53 +50,69 @@ export async function pdPoll(sink: PdSink, now_ms: number, lim: PdLimits): Promi
     const chip = sink.chip
     const st = await ap33772sReadStatus(chip)
     const v = await ap33772sReadVbus(chip)
-    sink.vbus_mV = v.mV
+    const mV = v.mV
+    sink.vbus_mV = mV
     sink.vbus_mA = v.mA
     sink.temp_C = v.temp_C
+    // Plain ifs rather than && and || chains below: the same tests in less code.
+    const state = sink.state
     if ((st & AP33772S_STATUS.NEWPDO) !== 0) {
         // A source attached, came back from a reset or changed its offer: choose afresh.
-        if (sink.state === "detached") sink.avoid = []
+        if (state === "detached") sink.avoid = []
         sink.offers = (await ap33772sReadOffers(chip)).filter(o => o !== undefined)
         sink.contract = undefined
         sink.sagSince_ms = -1
-        await choose(sink, now_ms, lim, sink.state === "detached" ? "source attached" : "new offer")
+        await choose(sink, now_ms, lim, state === "detached" ? "source attached" : "new offer")
         return
     }
-    if (v.mV < PRESENT_mV && sink.pending === undefined) {
-        if (sink.state !== "detached") detached(sink)
-        return
-    }
-    if (sink.state === "detached") return
-    if (sink.pending) {
+    const pending = sink.pending
+    if (mV < PRESENT_mV)
+        if (pending === undefined) {
+            if (state !== "detached") detached(sink)
+            return
+        }
+    if (state === "detached") return
+    if (pending) {
         const res = await ap33772sResult(chip)
-        if (res === AP33772S_RESULT.BUSY && now_ms - sink.pending_ms < RESULT_TIMEOUT_ms) return
-        const r = sink.pending
+        const busy = res === AP33772S_RESULT.BUSY
+        if (busy) if (now_ms - sink.pending_ms < RESULT_TIMEOUT_ms) return
         if (res === AP33772S_RESULT.SUCCESS) {
             sink.pending = undefined
-            sink.contract = r
+            sink.contract = pending
             sink.state = "contract"
             sink.sagSince_ms = -1
-        } else await failed(sink, r, now_ms, lim, res === AP33772S_RESULT.BUSY ? "no answer" : `refused, code ${res}`)
+        } else await failed(sink, pending, now_ms, lim, busy ? "no answer" : `refused, code ${res}`)
         return
     }
     const c = sink.contract
     if (!c) return
     // A source that cannot hold what it offered: VBUS sags (or the sink's UVP flag), so step down.
-    const low = v.mV < c.mV * SAG_FRACTION || (st & AP33772S_STATUS.UVP) !== 0
+    let low = (st & AP33772S_STATUS.UVP) !== 0
+    if (mV < c.mV * SAG_FRACTION) low = true
     if (!low) sink.sagSince_ms = -1
-    else if (sink.sagSince_ms < 0) sink.sagSince_ms = now_ms
-    if (low && now_ms - sink.sagSince_ms >= SAG_ms) {
-        await failed(sink, c, now_ms, lim, `VBUS ${v.mV} mV under load`)
-        return
+    else {
+        if (sink.sagSince_ms < 0) sink.sagSince_ms = now_ms
+        if (now_ms - sink.sagSince_ms >= SAG_ms) {
+            await failed(sink, c, now_ms, lim, `VBUS ${mV} mV under load`)
+            return
+        }
     }
-    if (needsRefresh(c.kind) && now_ms - sink.lastRequest_ms >= PROGRAMMABLE_REFRESH_ms) {
-        await ask(sink, c, now_ms, "")
-        return
-    }
-    if (now_ms - sink.lastRequest_ms >= RECHOOSE_ms) {
+    const sinceAsk_ms = now_ms - sink.lastRequest_ms
+    if (sinceAsk_ms >= PROGRAMMABLE_REFRESH_ms)
+        if (needsRefresh(c.kind)) {
+            await ask(sink, c, now_ms, "")
+            return
+        }
+    if (sinceAsk_ms >= RECHOOSE_ms) {
         const r = choosePdRequest(sink.offers, lim, sink.avoid)
         sink.lastRequest_ms = now_ms
-        if (r && (r.position !== c.position || Math.abs(r.mV - c.mV) >= 500 || Math.abs(r.mA - c.mA) >= 250)) await ask(sink, r, now_ms, "what the box can use changed")
+        if (r) {
+            // Asked only for a real change: another object, 0.5 V or 250 mA.
+            let changed = r.position !== c.position
+            if (Math.abs(r.mV - c.mV) >= 500) changed = true
+            if (Math.abs(r.mA - c.mA) >= 250) changed = true
+            if (changed) await ask(sink, r, now_ms, "what the box can use changed")
+        }
     }
 }
 
