@@ -12,13 +12,14 @@ import { SettingsWriter, ShadowedStore, errorText } from "./persist"
 import { BoxEvent, ChargingSnapshot, Snapshot } from "./snapshot"
 import { Bus } from "../drivers/bus"
 import { INA228_DIAG, Ina228, ina228Defaults } from "../drivers/ina228"
-import { BatteryMonitor, applyPack, batteryProtectionProblem, batterySnapshot, batteryStep, emptyWalkAt, packRefusal, runtimeWork, setPackPath, startRuntimes } from "./battery/monitor"
+import { BatteryMonitor, applyPack, batteryProtectionProblem, batterySnapshot, batteryStep, emptyWalkAt, packRefusal, setPackPath, startRuntimes } from "./battery/monitor"
+import { advanceRuntimeWalk } from "./battery/estimator"
 import { RUNTIME_STEPS_PER_SLICE } from "./battery/runtime"
 import { chemistryById } from "./battery/chemistry"
 import { FaultLog, faultLogRestore } from "./protection/fault_log"
 import { ACTION_CHARGE, ACTION_DISCHARGE, implausibleCell_mV, ruleWhat } from "./protection/rules"
 import { FF } from "./protection/fault"
-import { STAGE_EFF_MIN, AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, Protector, chargeAllowed, describeFaults, faultSentence, protectorActions, protectorClear, protectorEvaluate, protectorHolding, restoreLatched } from "./protection/protector"
+import { STAGE_EFF_MIN, AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, Protector, describeFaults, faultSentence, protectorActions, protectorClear, protectorEvaluate, protectorHolding, restoreLatched } from "./protection/protector"
 import { BQ76907_PROT } from "../drivers/bq76907"
 // A type only: a box without a charger carries none of the charging code (the shell passes one in).
 import type { ChargingPort } from "./charging/charge_controller"
@@ -255,11 +256,11 @@ export class Supervisor {
             await batteryStep(battery, now_ms, outputsCharge_C(this))
             await manageLoads(this, now_ms)
             if (this.charging) await chargeStep(this, now_ms)
-            // Time to empty / full: a walk of the pack model, a few steps per VM slice.
+            // Time to empty / full: a walk of the pack model (the estimator's), a few steps per VM slice.
             let done = !startRuntimes(battery, now_ms)
             while (!done) {
                 await pauseHere(this)
-                done = runtimeWork(battery, RUNTIME_STEPS_PER_SLICE)
+                done = advanceRuntimeWalk(battery.est, RUNTIME_STEPS_PER_SLICE)
             }
         }
         await pauseHere(this)
@@ -452,7 +453,8 @@ async function chargeStep(sup: Supervisor, now_ms: number): Promise<void> {
     const p = sup.protector
     let out_mW = 0
     for (const ch of sup.channels) out_mW += channelPower_W(ch) * 1000
-    await c.stepBox(now_ms, sup.battery, out_mW, !p || !chargeAllowed(p))
+    // Held without a protector yet, or while a protection stops charging.
+    await c.stepBox(now_ms, sup.battery, out_mW, !p || (protectorActions(p) & ACTION_CHARGE) !== 0)
     // Compared as numbers: nothing is allocated in the periods (nearly all) where neither changed.
     const since = now_ms - c.lastFull_ms
     let age_h = -1

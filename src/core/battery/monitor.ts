@@ -6,7 +6,7 @@ import { PackProtectionConfig, cellVoltageLimits, implausibleCell_mV } from "../
 import { chemistryById } from "./chemistry"
 import { SettingsStore } from "../io"
 import { SettingsWriter, errorText } from "../persist"
-import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState, advanceRuntimeWalk, emptyWalkFor, learnedState, startRuntimeWalk } from "./estimator"
+import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState, emptyWalkFor, learnedState, startRuntimeWalk } from "./estimator"
 import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned, saveDue } from "./battery_store"
 import { PackConfig, PackLimits, checkPackConfig, packCapacity_mAh } from "./pack_config"
 import { EmptyWalk } from "./runtime"
@@ -232,7 +232,7 @@ export async function applyPack(mon: BatteryMonitor, p: PackConfig, now_ms: numb
     mon.note("battery", `pack set to ${p.series}S${p.parallel}P ${p.chemistry} ${p.cellCapacity_mAh} mAh cells; capacity and health will be measured again`)
 }
 
-/** Start recomputing time to empty / full when due; true when a walk started (advance it with runtimeWork). */
+/** Start recomputing time to empty / full when due; true when a walk started (advance it with the estimator's advanceRuntimeWalk). */
 export function startRuntimes(mon: BatteryMonitor, now_ms: number): boolean {
     const e = mon.last
     if (!e) return false
@@ -291,11 +291,6 @@ export function batterySnapshot(mon: BatteryMonitor): BatterySnapshot {
         out.anchor = e.anchorKind
     }
     return out
-}
-
-/** Advance the pending runtime walk by at most `steps` steps; true when it is done. */
-export function runtimeWork(mon: BatteryMonitor, steps: number): boolean {
-    return advanceRuntimeWalk(mon.est, steps)
 }
 
 /**

@@ -45,34 +45,39 @@ export class DcInput {
 export function dcStep(dc: DcInput, now_ms: number, vin_mV: number, iin_mA: number, rating_mA: number, board_mA: number, carMode: boolean): DcLimits {
     const current_mA = Math.min(rating_mA, board_mA)
     if (iin_mA < 50) dc.open_mV = vin_mV
+    const open_mV = dc.open_mV
     if (!(vin_mV > FLOOR_MIN_mV)) {
         dc.floor_mV = 0
         dc.lastPower_mW = -1
         return { floor_mV: 0, current_mA, allowed: false, reason: "no DC input" }
     }
     if (carMode) {
-        const running = dc.open_mV >= ALTERNATOR_mV || vin_mV >= ALTERNATOR_mV
-        if (!running && dc.open_mV < PARKED_MIN_mV)
-            return { floor_mV: PARKED_MIN_mV, current_mA, allowed: false, reason: `car battery at ${dc.open_mV} mV with the engine off: not charging from it` }
+        let running = vin_mV >= ALTERNATOR_mV
+        if (open_mV >= ALTERNATOR_mV) running = true
+        if (!running)
+            if (open_mV < PARKED_MIN_mV) return { floor_mV: PARKED_MIN_mV, current_mA, allowed: false, reason: `car battery at ${open_mV} mV with the engine off: not charging from it` }
         // Never below 12.2 V (engine off) or 13.0 V (running): the car's own loads come first.
         dc.floor_mV = running ? ALTERNATOR_mV - 200 : PARKED_MIN_mV - 200
         return { floor_mV: dc.floor_mV, current_mA, allowed: true, reason: running ? "car, engine running" : "car, engine off" }
     }
-    if (dc.floor_mV === 0) dc.floor_mV = Math.max(FLOOR_MIN_mV, Math.round(dc.open_mV * 0.8))
+    if (dc.floor_mV === 0) dc.floor_mV = Math.max(FLOOR_MIN_mV, Math.round(open_mV * 0.8))
     if (now_ms - dc.last_ms >= MPPT_PERIOD_ms) {
         const p = (vin_mV * iin_mA) / 1000
-        if (dc.lastPower_mW >= 0 && p < dc.lastPower_mW) dc.dir = -dc.dir
+        const last_mW = dc.lastPower_mW
+        if (last_mW >= 0) if (p < last_mW) dc.dir = -dc.dir
         dc.lastPower_mW = p
         dc.last_ms = now_ms
-        dc.floor_mV = Math.max(FLOOR_MIN_mV, Math.min(dc.open_mV - MPPT_STEP_mV, dc.floor_mV + dc.dir * MPPT_STEP_mV))
+        dc.floor_mV = Math.max(FLOOR_MIN_mV, Math.min(open_mV - MPPT_STEP_mV, dc.floor_mV + dc.dir * MPPT_STEP_mV))
     }
     return { floor_mV: dc.floor_mV, current_mA, allowed: true, reason: "tracking the maximum power point" }
 }
 
 /** Which input charges: "usb", "dc" or "" (neither gives power). `current` keeps its place unless the other beats it by the margin. */
 export function selectInput(usb_mW: number, dc_mW: number, current: string): string {
-    if (!(usb_mW > 0) && !(dc_mW > 0)) return ""
-    if (!(dc_mW > 0)) return "usb"
+    if (!(dc_mW > 0)) {
+        if (!(usb_mW > 0)) return ""
+        return "usb"
+    }
     if (!(usb_mW > 0)) return "dc"
     if (current === "usb") return dc_mW > usb_mW * SWITCH_MARGIN ? "dc" : "usb"
     if (current === "dc") return usb_mW > dc_mW * SWITCH_MARGIN ? "usb" : "dc"
