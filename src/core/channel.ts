@@ -71,8 +71,8 @@ export class ChannelControl {
     runtime_s = -1
     /** Non-empty while a protection holds this output off (the fault's sentence). */
     holdReason = ""
-    /** The snapshot object, refreshed by snapshot(). */
-    private snap: ChannelSnapshot
+    /** The snapshot object, refreshed by channelSnapshot(). */
+    snap: ChannelSnapshot
     /**
      * Meter readings since the switch last changed: the first reading after a change may still describe
      * the old state (a conversion window straddles the edge), so the protections wait for two. At boot the
@@ -80,7 +80,7 @@ export class ChannelControl {
      */
     readsSinceSwitch = 1
     /** Polls since the meter's registers were last read back (its trip must match the limit). */
-    private sinceVerify = 0
+    sinceVerify = 0
 
     constructor(index: number, cfg: ChannelConfig, meter: Ina228, conv: Tps55289, enable: DigitalOut, emit: EventSink) {
         this.index = index
@@ -95,139 +95,139 @@ export class ChannelControl {
         this.emit = emit
         enable.write(false)
     }
+}
 
-    /** One supervisor period: read (`full`: the accumulators too), judge, drive. Never throws. */
-    async poll(now_ms: number, failLimit: number, retry_ms: number, full: boolean): Promise<void> {
-        if (!this.meterReady) {
-            if (now_ms >= this.nextRetry_ms) await channelInit(this, now_ms, retry_ms)
-            return
-        }
-        const conv = this.conv
-        let r: Ina228Reading
-        /** Converter STATUS (0 without a converter). */
-        let status = 0
+/** One supervisor period: read (`full`: the accumulators too), judge, drive. Never throws. */
+export async function channelPoll(ch: ChannelControl, now_ms: number, failLimit: number, retry_ms: number, full: boolean): Promise<void> {
+    if (!ch.meterReady) {
+        if (now_ms >= ch.nextRetry_ms) await channelInit(ch, now_ms, retry_ms)
+        return
+    }
+    const conv = ch.conv
+    let r: Ina228Reading
+    /** Converter STATUS (0 without a converter). */
+    let status = 0
+    try {
+        r = await ina228Read(ch.meter, full)
+        if (conv) status = await tps55289ReadStatus(conv)
+    } catch (e) {
+        ch.fresh = false
+        if (++ch.failures >= failLimit) lost(ch, now_ms, "meter not responding (", e, ")")
+        return
+    }
+    ch.failures = 0
+    ch.last = r
+    ch.fresh = true
+    ch.readsSinceSwitch++
+    // Every VERIFY_POLLS the meter's (and converter's) registers are read back: a chip that was reset
+    // (brown-out) or changed would no longer trip at the user's limit.
+    if (++ch.sinceVerify >= VERIFY_POLLS) {
+        ch.sinceVerify = 0
         try {
-            r = await ina228Read(this.meter, full)
-            if (conv) status = await tps55289ReadStatus(conv)
+            await ina228Verify(ch.meter)
+            if (conv) await tps55289Verify(conv)
         } catch (e) {
-            this.fresh = false
-            if (++this.failures >= failLimit) lost(this, now_ms, "meter not responding (", e, ")")
+            lost(ch, now_ms, "registers read back wrong (", e, "); reconfiguring")
+            ch.nextRetry_ms = now_ms
             return
         }
-        this.failures = 0
-        this.last = r
-        this.fresh = true
-        this.readsSinceSwitch++
-        // Every VERIFY_POLLS the meter's (and converter's) registers are read back: a chip that was reset
-        // (brown-out) or changed would no longer trip at the user's limit.
-        if (++this.sinceVerify >= VERIFY_POLLS) {
-            this.sinceVerify = 0
-            try {
-                await ina228Verify(this.meter)
-                if (conv) await tps55289Verify(conv)
-            } catch (e) {
-                lost(this, now_ms, "registers read back wrong (", e, "); reconfiguring")
-                this.nextRetry_ms = now_ms
-                return
-            }
-        }
-        if (this.state === "tripped") {
-            // An overload trip is retried while the user still wants the output on, once its back-off is over.
-            if (this.requested)
-                if (now_ms >= this.nextRetry_ms) await startOutput(this, now_ms, `automatic retry ${this.retries} of ${RETRIES} after an overload`)
-            return
-        }
-        if (!channelLive(this)) return
-        if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
-            // The meter's latched flag: the hardware latch has normally opened the switch already.
-            alertTrip(this)
-            return
-        }
-        if ((status & TPS55289_STATUS.SCP) !== 0) {
-            hardTrip(this, "converter short-circuit protection")
-            return
-        }
-        if (this.readsSinceSwitch < 2) return
-        const liveFor_ms = now_ms - this.live_ms
-        if (liveFor_ms < SOFT_START_ms) {
-            // Soft start: the firmware's own checks wait (the hardware trip stays armed).
-            this.overSince_ms = -1
-            return
-        }
-        const bus_mV = r.busVoltage_mV
-        if (bus_mV < this.out_mV * COLLAPSED) {
-            hardTrip(this, `output collapsed to ${Math.round(bus_mV)} mV (short circuit or the eFuse's own trip)`)
-            return
-        }
-        const lim = channelEffectiveLimit_mA(this)
-        // The converter in constant current holds the limit (within its accuracy): limiting, not overload.
-        const limiting = (status & TPS55289_STATUS.OCP) !== 0
-        if (limiting) {
-            if (this.state !== "limiting") go(this, "limiting", `holding the ${fmtAmps(lim)} limit; the load wants more`)
-        } else if (this.state !== "on") go(this, "on", "running")
-        // A minute of good running forgets earlier overloads.
-        if (liveFor_ms >= RETRY_FORGET_ms) this.retries = 0
-        // Overload: the output below its window (a stage or eFuse at its limit, a failing source), or above
-        // the limit without a converter holding it.
-        let over = bus_mV < this.cfg.minOut_mV
-        if (!limiting) if (r.current_mA > lim) over = true
-        const overSince_ms = this.overSince_ms
-        if (!over) this.overSince_ms = -1
-        else if (overSince_ms < 0) this.overSince_ms = now_ms
-        else if (now_ms - overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) overload(this, now_ms, r.current_mA, lim)
     }
+    if (ch.state === "tripped") {
+        // An overload trip is retried while the user still wants the output on, once its back-off is over.
+        if (ch.requested)
+            if (now_ms >= ch.nextRetry_ms) await startOutput(ch, now_ms, `automatic retry ${ch.retries} of ${RETRIES} after an overload`)
+        return
+    }
+    if (!channelLive(ch)) return
+    if ((r.diag & INA228_DIAG.SHNTOL) !== 0) {
+        // The meter's latched flag: the hardware latch has normally opened the switch already.
+        alertTrip(ch)
+        return
+    }
+    if ((status & TPS55289_STATUS.SCP) !== 0) {
+        hardTrip(ch, "converter short-circuit protection")
+        return
+    }
+    if (ch.readsSinceSwitch < 2) return
+    const liveFor_ms = now_ms - ch.live_ms
+    if (liveFor_ms < SOFT_START_ms) {
+        // Soft start: the firmware's own checks wait (the hardware trip stays armed).
+        ch.overSince_ms = -1
+        return
+    }
+    const bus_mV = r.busVoltage_mV
+    if (bus_mV < ch.out_mV * COLLAPSED) {
+        hardTrip(ch, `output collapsed to ${Math.round(bus_mV)} mV (short circuit or the eFuse's own trip)`)
+        return
+    }
+    const lim = channelEffectiveLimit_mA(ch)
+    // The converter in constant current holds the limit (within its accuracy): limiting, not overload.
+    const limiting = (status & TPS55289_STATUS.OCP) !== 0
+    if (limiting) {
+        if (ch.state !== "limiting") go(ch, "limiting", `holding the ${fmtAmps(lim)} limit; the load wants more`)
+    } else if (ch.state !== "on") go(ch, "on", "running")
+    // A minute of good running forgets earlier overloads.
+    if (liveFor_ms >= RETRY_FORGET_ms) ch.retries = 0
+    // Overload: the output below its window (a stage or eFuse at its limit, a failing source), or above
+    // the limit without a converter holding it.
+    let over = bus_mV < ch.cfg.minOut_mV
+    if (!limiting) if (r.current_mA > lim) over = true
+    const overSince_ms = ch.overSince_ms
+    if (!over) ch.overSince_ms = -1
+    else if (overSince_ms < 0) ch.overSince_ms = now_ms
+    else if (now_ms - overSince_ms >= (limiting ? SOFT_START_ms : OVERLOAD_ms)) overload(ch, now_ms, r.current_mA, lim)
+}
 
-    /**
-     * The output's state. The same object every time, refreshed: the Jacdac server keeps it and a tick does not
-     * build six new ones (the heap is tight). Copy it to keep an earlier state.
-     */
-    snapshot(now_ms: number): ChannelSnapshot {
-        const cfg = this.cfg
-        // Built once in the field order; the measured fields stay 0 until there is a reading.
-        const s: ChannelSnapshot = this.snap || {
-            index: this.index,
-            name: "",
-            kind: cfg.kind,
-            priority: "",
-            state: "",
-            reason: "",
-            requested: false,
-            setVoltage_mV: 0,
-            voltage_mV: 0,
-            current_mA: 0,
-            power_mW: 0,
-            energy_mWh: 0,
-            today_mWh: 0,
-            quota_Wh: 0,
-            charge_mAh: 0,
-            limit_mA: 0,
-            effectiveLimit_mA: 0,
-            rated_mA: cfg.rated_mA,
-            dieTemp_dC: 0,
-            fresh: false,
-            runtime_s: 0,
-        }
-        this.snap = s
-        s.name = this.name
-        s.priority = this.priority
-        s.state = this.state
-        s.reason = this.reason
-        s.requested = this.requested
-        s.setVoltage_mV = this.out_mV
-        s.limit_mA = this.limit_mA
-        s.effectiveLimit_mA = channelEffectiveLimit_mA(this)
-        s.fresh = this.fresh
-        s.runtime_s = this.runtime_s
-        const r = this.last
-        if (r) {
-            s.voltage_mV = Math.round(r.busVoltage_mV)
-            s.current_mA = Math.round(r.current_mA)
-            s.power_mW = Math.round(r.power_mW)
-            s.charge_mAh = Math.round(r.charge_C / 3.6)
-            s.dieTemp_dC = Math.round(r.dieTemp_C * 10)
-        }
-        return s
+/**
+ * The output's state. The same object every time, refreshed: the Jacdac server keeps it and a tick does not
+ * build six new ones (the heap is tight). Copy it to keep an earlier state.
+ */
+export function channelSnapshot(ch: ChannelControl): ChannelSnapshot {
+    const cfg = ch.cfg
+    // Built once in the field order; the measured fields stay 0 until there is a reading.
+    const s: ChannelSnapshot = ch.snap || {
+        index: ch.index,
+        name: "",
+        kind: cfg.kind,
+        priority: "",
+        state: "",
+        reason: "",
+        requested: false,
+        setVoltage_mV: 0,
+        voltage_mV: 0,
+        current_mA: 0,
+        power_mW: 0,
+        energy_mWh: 0,
+        today_mWh: 0,
+        quota_Wh: 0,
+        charge_mAh: 0,
+        limit_mA: 0,
+        effectiveLimit_mA: 0,
+        rated_mA: cfg.rated_mA,
+        dieTemp_dC: 0,
+        fresh: false,
+        runtime_s: 0,
     }
+    ch.snap = s
+    s.name = ch.name
+    s.priority = ch.priority
+    s.state = ch.state
+    s.reason = ch.reason
+    s.requested = ch.requested
+    s.setVoltage_mV = ch.out_mV
+    s.limit_mA = ch.limit_mA
+    s.effectiveLimit_mA = channelEffectiveLimit_mA(ch)
+    s.fresh = ch.fresh
+    s.runtime_s = ch.runtime_s
+    const r = ch.last
+    if (r) {
+        s.voltage_mV = Math.round(r.busVoltage_mV)
+        s.current_mA = Math.round(r.current_mA)
+        s.power_mW = Math.round(r.power_mW)
+        s.charge_mAh = Math.round(r.charge_C / 3.6)
+        s.dieTemp_dC = Math.round(r.dieTemp_C * 10)
+    }
+    return s
 }
 
 /** Enable line high: soft start, on or limiting. */

@@ -2,8 +2,8 @@
 // channel, feeds the watchdog and returns the Snapshot. Portable: the clock is passed in; the shell
 // calls tick() from setInterval on a device, tests and the scenario runner call it from plain loops.
 import { BoxConfig } from "./box_config"
-import { ChannelControl, channelApplyEnable, channelEffectiveLimit_mA, channelHold, channelInit, channelLatest, channelLive, channelManage, channelPower_W, channelProtectionReading, channelRearm, channelRefusal, channelRelease } from "./channel"
-import { EnergyBook } from "./channel_energy"
+import { ChannelControl, channelApplyEnable, channelEffectiveLimit_mA, channelHold, channelInit, channelLatest, channelLive, channelManage, channelPoll, channelPower_W, channelProtectionReading, channelSnapshot, channelRearm, channelRefusal, channelRelease } from "./channel"
+import { EnergyBook, energyRestore, energySave, energyUpdate } from "./channel_energy"
 import { THROTTLE_FRACTION, loadAction, shedBand_pm } from "./load_policy"
 import { Tps55289 } from "../drivers/tps55289"
 import { Command, CommandResult, validateCommand } from "./commands"
@@ -12,13 +12,14 @@ import { SettingsWriter, ShadowedStore, errorText } from "./persist"
 import { BoxEvent, ChargingSnapshot, Snapshot } from "./snapshot"
 import { Bus } from "../drivers/bus"
 import { INA228_DIAG, Ina228, ina228Defaults } from "../drivers/ina228"
-import { BatteryMonitor } from "./battery/monitor"
+import { BatteryMonitor, applyPack, batteryProtectionProblem, batterySnapshot, batteryStep, emptyWalkAt, packRefusal, setPackPath, startRuntimes } from "./battery/monitor"
+import { advanceRuntimeWalk } from "./battery/estimator"
 import { RUNTIME_STEPS_PER_SLICE } from "./battery/runtime"
 import { chemistryById } from "./battery/chemistry"
-import { FaultLog } from "./protection/fault_log"
-import { implausibleCell_mV, ruleWhat } from "./protection/rules"
+import { FaultLog, faultLogRestore } from "./protection/fault_log"
+import { ACTION_CHARGE, ACTION_DISCHARGE, implausibleCell_mV, ruleWhat } from "./protection/rules"
 import { FF } from "./protection/fault"
-import { STAGE_EFF_MIN, AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, ChannelReading, Protector } from "./protection/protector"
+import { STAGE_EFF_MIN, AFE_COV, AFE_CUV, AFE_OCC, AFE_OCD, AFE_SCD, AFE_TEMP_CHG, AFE_TEMP_DSG, Protector, describeFaults, faultSentence, protectorActions, protectorClear, protectorEvaluate, protectorHolding, restoreLatched } from "./protection/protector"
 import { BQ76907_PROT } from "../drivers/bq76907"
 // A type only: a box without a charger carries none of the charging code (the shell passes one in).
 import type { ChargingPort } from "./charging/charge_controller"
@@ -155,7 +156,7 @@ export class Supervisor {
         }
         await this.battery.start(now_ms)
         if (this.charging) await restoreCharge(this, now_ms)
-        for (const p of await this.faultLog.restore(this.store)) note(this, -1, "setting", p)
+        for (const p of await faultLogRestore(this.faultLog, this.store)) note(this, -1, "setting", p)
         const protector = makeProtector(this)
         this.protector = protector
         let latched: any
@@ -172,7 +173,7 @@ export class Supervisor {
                 ids = ["cell.uv.deep"]
                 note(this, -1, "setting", `saved latched faults ${JSON.stringify(latched)} unreadable; holding the outputs as if deeply discharged until a person clears it`)
             }
-            const unknown = protector.restoreLatched(ids)
+            const unknown = restoreLatched(protector, ids)
             if (unknown.length > 0) note(this, -1, "setting", "saved latched faults not in this firmware's catalogue: " + unknown.join(", "))
             this.savedLatched = protector.latchedIds().join(",")
         }
@@ -181,7 +182,7 @@ export class Supervisor {
         // judges again and every output is refused.
         await pollChannels(this, now_ms, true)
         await pauseHere(this)
-        await this.battery.step(now_ms, NaN)
+        await batteryStep(this.battery, now_ms, NaN)
         this.lastBattery_ms = now_ms
         outputsCharge_C(this)
         await pauseHere(this)
@@ -210,7 +211,7 @@ export class Supervisor {
         let logChannel = -1
         let logPrefix = ""
         if (kind === "pack.config") {
-            why = this.battery.packRefusal(anyOutputOn(this))
+            why = packRefusal(anyOutputOn(this))
             if (why === "") {
                 if (protector) {
                     if (protector.latchedIds().length > 0) why = "a latched fault must be cleared before the pack configuration changes"
@@ -218,7 +219,7 @@ export class Supervisor {
             }
         } else if (kind === "fault.clear") {
             // Applied at once (nothing on the bus): the answer says whether it cleared.
-            why = protector ? protector.clear(c.fault, this.now_ms) : "not started"
+            why = protector ? protectorClear(protector, c.fault, this.now_ms) : "not started"
             if (why === "") return r
             logPrefix = "fault.clear: "
         } else if (kind === "channel.enable") {
@@ -252,14 +253,14 @@ export class Supervisor {
         if (batteryDue) {
             this.lastBattery_ms = now_ms
             await pauseHere(this)
-            await battery.step(now_ms, outputsCharge_C(this))
+            await batteryStep(battery, now_ms, outputsCharge_C(this))
             await manageLoads(this, now_ms)
             if (this.charging) await chargeStep(this, now_ms)
-            // Time to empty / full: a walk of the pack model, a few steps per VM slice.
-            let done = !battery.startRuntimes(now_ms)
+            // Time to empty / full: a walk of the pack model (the estimator's), a few steps per VM slice.
+            let done = !startRuntimes(battery, now_ms)
             while (!done) {
                 await pauseHere(this)
-                done = battery.runtimeWork(RUNTIME_STEPS_PER_SLICE)
+                done = advanceRuntimeWalk(battery.est, RUNTIME_STEPS_PER_SLICE)
             }
         }
         await pauseHere(this)
@@ -280,7 +281,8 @@ export class Supervisor {
     /** The current state; events are handed out once. */
     snapshot(now_ms: number): Snapshot {
         const faults: string[] = []
-        const chans = this.channels.map(ch => ch.snapshot(now_ms))
+        // The function itself, not an arrow around it: no closure compiled or built (map's extra arguments are ignored).
+        const chans = this.channels.map(channelSnapshot)
         for (const c of chans) {
             const book = this.energy[c.index]
             c.energy_mWh = Math.round(book.life_J / 3.6)
@@ -290,9 +292,9 @@ export class Supervisor {
         }
         const events = this.events
         this.events = []
-        const battery = this.battery.snapshot()
+        const battery = batterySnapshot(this.battery)
         if (battery.status === "fault") faults.push("battery: " + battery.reason)
-        if (this.protector) for (const d of this.protector.describe()) faults.push(d)
+        if (this.protector) for (const d of describeFaults(this.protector)) faults.push(d)
         let charging: ChargingSnapshot = undefined
         if (this.charging) {
             charging = this.charging.snapshot(now_ms)
@@ -317,7 +319,7 @@ function makeProtector(sup: Supervisor): Protector {
 async function pollChannels(sup: Supervisor, now_ms: number, batteryDue: boolean): Promise<void> {
     const cfg = sup.cfg
     for (const ch of sup.channels) {
-        await ch.poll(now_ms, cfg.meterFailLimit, cfg.meterRetry_ms, batteryDue)
+        await channelPoll(ch, now_ms, cfg.meterFailLimit, cfg.meterRetry_ms, batteryDue)
         if (batteryDue) countEnergy(sup, ch, now_ms)
     }
 }
@@ -329,7 +331,7 @@ async function protect(sup: Supervisor, now_ms: number): Promise<void> {
     const p = sup.protector
     const batteryCfg = sup.cfg.battery
     const channels = sup.channels
-    p.evaluate({
+    protectorEvaluate(p, {
         now_ms,
         cell_mV: r ? r.cell_mV : [],
         afeAge_ms: b.reading_ms < 0 ? 1e9 : now_ms - b.reading_ms,
@@ -337,20 +339,21 @@ async function protect(sup: Supervisor, now_ms: number): Promise<void> {
         pack_mA: r ? r.current_A * 1000 : NaN,
         cellTemp_C: r ? (r.ts_C === r.ts_C ? r.ts_C : r.dieTemp_C) : NaN,
         boardTemp_C: r ? r.dieTemp_C : NaN,
-        channels: channels.map(ch => channelProtectionReading(ch)),
+        channels: channels.map(channelProtectionReading),
         quiescent_mA: batteryCfg.estimator.quiescent_mA,
         afeTrips: r ? afeTrips(r.safetyStatusA, r.safetyStatusB) : 0,
     })
     for (let i = 0; i < channels.length; i++) {
-        const k = p.holding(i)
+        const k = protectorHolding(p, i)
         const ch = channels[i]
         if (k >= 0) {
-            let why = p.sentence(k)
+            let why = faultSentence(p, k)
             if (p.faults[k][FF.LATCHED] !== 0) why += ": fault.clear once fixed"
             if (ch.holdReason !== why) channelHold(ch, why)
         } else channelRelease(ch)
     }
-    await b.setPackPath(p.chargeAllowed(), p.dischargeAllowed(), now_ms)
+    const actions = protectorActions(p)
+    await setPackPath(b, (actions & ACTION_CHARGE) === 0, (actions & ACTION_DISCHARGE) === 0, now_ms)
     const ids = p.latchedIds()
     const latched = ids.join(",")
     if (latched !== sup.savedLatched) {
@@ -368,13 +371,13 @@ function selfCheckProblem(sup: Supervisor, now_ms: number): string {
             if (ch.holdReason === "") return `${ch.cfg.name}: ${ch.reason}`
         }
     }
-    for (const ch of sup.channels) if (!ch.snapshot(now_ms).fresh) return ch.cfg.name + ": no reading with the switch open yet"
+    for (const ch of sup.channels) if (!channelSnapshot(ch).fresh) return ch.cfg.name + ": no reading with the switch open yet"
     const b = sup.battery
     if (b.status === "fault") return "battery: " + b.reason
     if (b.reading_ms < 0) return "no pack reading yet"
     const bad = implausibleCell_mV(b.reading.cell_mV)
     if (bad === bad) return `implausible cell reading ${bad} mV`
-    const why = b.protectionProblem()
+    const why = batteryProtectionProblem(b)
     if (why !== "") return why
     const p = sup.protector
     for (let k = 0; k < p.faults.length; k++) {
@@ -420,7 +423,7 @@ async function restoreChannel(sup: Supervisor, ch: ChannelControl): Promise<void
     }
     const e = await saved(sup, energyKey(i), i)
     if (e !== undefined) {
-        if (!sup.energy[i].restore(e)) note(sup, i, "setting", "saved energy record unreadable; counting from zero")
+        if (!energyRestore(sup.energy[i], e)) note(sup, i, "setting", "saved energy record unreadable; counting from zero")
     }
 }
 
@@ -432,7 +435,10 @@ async function restoreCharge(sup: Supervisor, now_ms: number): Promise<void> {
     const record = Array.isArray(v)
     const r = validateCommand({ kind: "charge.ceiling", ceiling_pm: record ? v[0] : undefined }, sup.cfg)
     const age_h = record ? v[1] : NaN
-    if (!r.ok || typeof age_h !== "number" || !(age_h >= -1)) {
+    let usable = r.ok
+    if (typeof age_h !== "number") usable = false
+    if (!(age_h >= -1)) usable = false
+    if (!usable) {
         note(sup, -1, "setting", `saved charging record ${JSON.stringify(v)} unreadable; using the default ceiling, next charge full`)
         return
     }
@@ -447,7 +453,8 @@ async function chargeStep(sup: Supervisor, now_ms: number): Promise<void> {
     const p = sup.protector
     let out_mW = 0
     for (const ch of sup.channels) out_mW += channelPower_W(ch) * 1000
-    await c.stepBox(now_ms, sup.battery, out_mW, !p || !p.chargeAllowed())
+    // Held without a protector yet, or while a protection stops charging.
+    await c.stepBox(now_ms, sup.battery, out_mW, !p || (protectorActions(p) & ACTION_CHARGE) !== 0)
     // Compared as numbers: nothing is allocated in the periods (nearly all) where neither changed.
     const since = now_ms - c.lastFull_ms
     let age_h = -1
@@ -477,7 +484,7 @@ function countEnergy(sup: Supervisor, ch: ChannelControl, now_ms: number): void 
     const i = ch.index
     const book = sup.energy[i]
     const acc_J = r ? r.energy_J : NaN
-    if (book.update(acc_J, r && (r.diag & INA228_DIAG.ENERGYOF) !== 0, ch.meter.energyWrap_J(), now_ms)) sup.settings.set(energyKey(i), book.save())
+    if (energyUpdate(book, acc_J, r && (r.diag & INA228_DIAG.ENERGYOF) !== 0, ch.meter.energyWrap_J(), now_ms)) sup.settings.set(energyKey(i), energySave(book))
 }
 
 /** Shed, throttle or stop outputs by priority class as the charge falls, and by each one's daily quota. */
@@ -523,10 +530,10 @@ async function applyQueued(sup: Supervisor): Promise<void> {
         const kind = c.kind
         if (kind === "pack.config") {
             // Checked again here: an enable queued in the same tick may have switched an output on.
-            const why = sup.battery.packRefusal(anyOutputOn(sup))
+            const why = packRefusal(anyOutputOn(sup))
             if (why) note(sup, -1, "rejected", why)
             else {
-                await sup.battery.applyPack(c.pack, sup.now_ms)
+                await applyPack(sup.battery, c.pack, sup.now_ms)
                 // New chemistry, new thresholds; nothing latched can be lost (refused above).
                 sup.protector = makeProtector(sup)
             }
@@ -568,10 +575,12 @@ function outputsCharge_C(sup: Supervisor): number {
         const q = r ? r.charge_C : NaN
         const prev = last[i]
         last[i] = q
+        // NaN when either reading is missing, and then the sum stays NaN.
+        let dq = q - prev
         // A regulated stage's charge out is not the pack's charge in (voltage ratio, efficiency): an
         // interval with one delivering power cannot calibrate the pack's current sensor.
-        if (!(q === q) || !(prev === prev) || (ch.cfg.stage_mV > 0 && channelPower_W(ch) > 0.1)) sum = NaN
-        else sum += q - prev
+        if (ch.cfg.stage_mV > 0) if (channelPower_W(ch) > 0.1) dq = NaN
+        sum += dq
     }
     return sum
 }
@@ -584,7 +593,7 @@ async function updateChannelRuntime(sup: Supervisor): Promise<void> {
     const p = channelPower_W(ch) / (ch.cfg.stage_mV > 0 ? STAGE_EFF_MIN : 1)
     const battery = sup.battery
     const quiescent_W = (sup.cfg.battery.estimator.quiescent_mA / 1000) * 3.7 * battery.pack.series
-    const w = channelLive(ch) && p > 0.05 ? battery.emptyWalkAt(p + quiescent_W) : undefined
+    const w = channelLive(ch) && p > 0.05 ? emptyWalkAt(battery, p + quiescent_W) : undefined
     if (!w) {
         ch.runtime_s = -1
         return

@@ -86,8 +86,8 @@ async function writeRegs(chip: Ap33772s, bytes: number[]): Promise<void> {
 }
 
 /**
- * The AP33772S. What the PD sink runs (status, offers, request, result, VBUS) are methods; the rest are the free
- * functions below it (ap33772sHardReset, ap33772sSetVbusSwitch), compiled into an image only when it calls them.
+ * The AP33772S. Its operations are the module functions below it (no methods: a method costs image space in
+ * the prototype setup and heap at start; a free function is compiled into an image only when it is called).
  */
 export class Ap33772s {
     readonly bus: Bus
@@ -97,37 +97,37 @@ export class Ap33772s {
         this.bus = bus
         this.address = address
     }
+}
 
-    /** Reads (and so clears) STATUS. */
-    async readStatus(): Promise<number> {
-        return (await readRegs(this, AP33772S_REG.STATUS, 1))[0]
-    }
+/** Reads (and so clears) STATUS. */
+export async function ap33772sReadStatus(chip: Ap33772s): Promise<number> {
+    return (await readRegs(chip, AP33772S_REG.STATUS, 1))[0]
+}
 
-    /** The source's objects (position 1-13), undefined where a slot is empty. */
-    async readOffers(): Promise<Offer[]> {
-        const b = await readRegs(this, AP33772S_REG.SRCPDO, 2 * AP33772S_PDO_COUNT)
-        const out: Offer[] = []
-        for (let i = 0; i < AP33772S_PDO_COUNT; i++) out.push(decodeAp33772sPdo(b[2 * i] + 256 * b[2 * i + 1], i + 1))
-        return out
-    }
+/** The source's objects (position 1-13), undefined where a slot is empty. */
+export async function ap33772sReadOffers(chip: Ap33772s): Promise<Offer[]> {
+    const b = await readRegs(chip, AP33772S_REG.SRCPDO, 2 * AP33772S_PDO_COUNT)
+    const out: Offer[] = []
+    for (let i = 0; i < AP33772S_PDO_COUNT; i++) out.push(decodeAp33772sPdo(b[2 * i] + 256 * b[2 * i + 1], i + 1))
+    return out
+}
 
-    async request(r: PdRequest): Promise<void> {
-        const w = ap33772sRequestWord(r)
-        await this.bus.transfer(this.address, [AP33772S_REG.PD_REQMSG, w & 0xff, w >> 8], 0)
-    }
+export async function ap33772sRequest(chip: Ap33772s, r: PdRequest): Promise<void> {
+    const w = ap33772sRequestWord(r)
+    await chip.bus.transfer(chip.address, [AP33772S_REG.PD_REQMSG, w & 0xff, w >> 8], 0)
+}
 
-    /** The last request's outcome (AP33772S_RESULT). */
-    async result(): Promise<number> {
-        return (await readRegs(this, AP33772S_REG.PD_MSGRLT, 1))[0] & 0x0f
-    }
+/** The last request's outcome (AP33772S_RESULT). */
+export async function ap33772sResult(chip: Ap33772s): Promise<number> {
+    return (await readRegs(chip, AP33772S_REG.PD_MSGRLT, 1))[0] & 0x0f
+}
 
-    async readVbus(): Promise<VbusReading> {
-        const v = await readRegs(this, AP33772S_REG.VOLTAGE, 2)
-        const i = await readRegs(this, AP33772S_REG.CURRENT, 1)
-        const t = await readRegs(this, AP33772S_REG.TEMP, 1)
-        // The temperature is a signed byte: sign-extended by shifting (shifts work on 32-bit integers).
-        return { mV: (v[0] + 256 * v[1]) * 80, mA: i[0] * 24, temp_C: (t[0] << 24) >> 24 }
-    }
+export async function ap33772sReadVbus(chip: Ap33772s): Promise<VbusReading> {
+    const v = await readRegs(chip, AP33772S_REG.VOLTAGE, 2)
+    const i = await readRegs(chip, AP33772S_REG.CURRENT, 1)
+    const t = await readRegs(chip, AP33772S_REG.TEMP, 1)
+    // The temperature is a signed byte: sign-extended by shifting (shifts work on 32-bit integers).
+    return { mV: (v[0] + 256 * v[1]) * 80, mA: i[0] * 24, temp_C: (t[0] << 24) >> 24 }
 }
 
 /** A hard reset of the PD link (the source drops VBUS to 0 and starts over at 5 V). */

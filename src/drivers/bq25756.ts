@@ -63,7 +63,7 @@ export const BQ25756_STOPPING_FAULTS =
     BQ25756_FAULT.TS_HOT
 
 export const BQ25756_ADDRESS = 0x6b
-/** The watchdog configure() programs (WATCHDOG = 01b); the chip may fire up to ~19 % early, so kick well inside. */
+/** The watchdog bq25756Configure() programs (WATCHDOG = 01b); the chip may fire up to ~19 % early, so kick well inside. */
 export const BQ25756_WATCHDOG_ms = 40000
 /** VFB_REG: 1504 mV + 2 mV * code, code 0..31; the divider's nominal is defined at code 0x10 (1536 mV). */
 export const BQ25756_VFB_MIN_mV = 1504
@@ -73,7 +73,7 @@ const PART_NUM = 2
 export interface Bq25756Settings {
     /** Pack voltage the board's FB divider gives at VFB_REG = 1536 mV (the nominal the trim works around). */
     dividerNominal_mV: number
-    /** Per pack; must lie within the trim range of the divider, else configure() refuses. */
+    /** Per pack; must lie within the trim range of the divider, else bq25756Configure() refuses. */
     chargeVoltage_mV: number
     chargeCurrent_mA: number
     inputCurrent_mA: number
@@ -160,8 +160,8 @@ async function writeChecked(chip: Bq25756, plan: number[]): Promise<void> {
 }
 
 /**
- * The BQ25756. The operations the charge loop runs every period (configure, kickWatchdog, readAdc) are methods;
- * the rest are the free functions below it (bq25756Probe, ...), compiled into an image only when it calls them.
+ * The BQ25756. Its operations are the module functions below it (no methods: a method costs image space in
+ * the prototype setup and heap at start; a free function is compiled into an image only when it is called).
  */
 export class Bq25756 {
     readonly bus: Bus
@@ -176,59 +176,59 @@ export class Bq25756 {
         this.address = address
         this.acSense_mOhm = acSense_mOhm
     }
+}
 
-    /**
-     * Program every limit, then the control registers, each read back. Every code is worked out before the first
-     * write, so a refused setting changes nothing. Clamped: currents above the range, VINDPM and ITERM below it
-     * (raising them is cautious). Refused: a charge voltage the trim cannot reach, charge, precharge and input
-     * currents below the minimum. The watchdog is set to 40 s and its expiry stops charging (EN_CHG resets to 0).
-     */
-    async configure(s: Bq25756Settings): Promise<void> {
-        const vfb = bq25756VfbCode(s.chargeVoltage_mV, s.dividerNominal_mV)
-        if (vfb < 0)
-            throw new DeviceError(this.address, `BQ25756 charge voltage ${s.chargeVoltage_mV} mV is outside the trim range of the ${s.dividerNominal_mV} mV divider`)
-        const ctrl = s.chargeEnabled ? 0xc1 : 0xc0 // VRECHG 97.6 %, EN_CHG_BIT_RESET_BEHAVIOR 0, no HIZ, EN_CHG
-        const plan = [
-            BQ25756_REG.VFB_REG, vfb,
-            BQ25756_REG.ICHG, limitValue(this, s.chargeCurrent_mA, 50, 8, 400, false, "charge current mA"),
-            BQ25756_REG.IAC_DPM, limitValue(this, s.inputCurrent_mA, 250 / this.acSense_mOhm, 8, 400, false, "input current mA"),
-            BQ25756_REG.VAC_DPM, limitValue(this, s.inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV"),
-            BQ25756_REG.IPRECHG, limitValue(this, s.prechargeCurrent_mA, 50, 5, 200, false, "precharge current mA"),
-            BQ25756_REG.ITERM, limitValue(this, s.termCurrent_mA, 50, 5, 200, true, "termination current mA"),
-            BQ25756_REG.PRECHG_TERM_CTRL, 0x0f, // EN_TERM, VBAT_LOWV 71.4 %, EN_PRECHG
-            BQ25756_REG.TIMER_CTRL, 0x1d, // watchdog 40 s, safety timer 12 h (x2 in DPM)
-            BQ25756_REG.ADC_CTRL, 0x80, // ADC on, continuous, 15-bit; the default channels (all but VFB) stay
-            BQ25756_REG.CHARGER_CTRL, ctrl,
-        ]
-        // Stopping charging goes first, starting it last: no moment charges with half-written limits.
-        if (ctrl === 0xc0) await writeChecked(this, [BQ25756_REG.CHARGER_CTRL, ctrl])
-        await writeChecked(this, plan)
-        this.ctrl = ctrl
-    }
+/**
+ * Program every limit, then the control registers, each read back. Every code is worked out before the first
+ * write, so a refused setting changes nothing. Clamped: currents above the range, VINDPM and ITERM below it
+ * (raising them is cautious). Refused: a charge voltage the trim cannot reach, charge, precharge and input
+ * currents below the minimum. The watchdog is set to 40 s and its expiry stops charging (EN_CHG resets to 0).
+ */
+export async function bq25756Configure(chip: Bq25756, s: Bq25756Settings): Promise<void> {
+    const vfb = bq25756VfbCode(s.chargeVoltage_mV, s.dividerNominal_mV)
+    if (vfb < 0)
+        throw new DeviceError(chip.address, `BQ25756 charge voltage ${s.chargeVoltage_mV} mV is outside the trim range of the ${s.dividerNominal_mV} mV divider`)
+    const ctrl = s.chargeEnabled ? 0xc1 : 0xc0 // VRECHG 97.6 %, EN_CHG_BIT_RESET_BEHAVIOR 0, no HIZ, EN_CHG
+    const plan = [
+        BQ25756_REG.VFB_REG, vfb,
+        BQ25756_REG.ICHG, limitValue(chip, s.chargeCurrent_mA, 50, 8, 400, false, "charge current mA"),
+        BQ25756_REG.IAC_DPM, limitValue(chip, s.inputCurrent_mA, 250 / chip.acSense_mOhm, 8, 400, false, "input current mA"),
+        BQ25756_REG.VAC_DPM, limitValue(chip, s.inputVoltageMin_mV, 20, 210, 3250, true, "input voltage mV"),
+        BQ25756_REG.IPRECHG, limitValue(chip, s.prechargeCurrent_mA, 50, 5, 200, false, "precharge current mA"),
+        BQ25756_REG.ITERM, limitValue(chip, s.termCurrent_mA, 50, 5, 200, true, "termination current mA"),
+        BQ25756_REG.PRECHG_TERM_CTRL, 0x0f, // EN_TERM, VBAT_LOWV 71.4 %, EN_PRECHG
+        BQ25756_REG.TIMER_CTRL, 0x1d, // watchdog 40 s, safety timer 12 h (x2 in DPM)
+        BQ25756_REG.ADC_CTRL, 0x80, // ADC on, continuous, 15-bit; the default channels (all but VFB) stay
+        BQ25756_REG.CHARGER_CTRL, ctrl,
+    ]
+    // Stopping charging goes first, starting it last: no moment charges with half-written limits.
+    if (ctrl === 0xc0) await writeChecked(chip, [BQ25756_REG.CHARGER_CTRL, ctrl])
+    await writeChecked(chip, plan)
+    chip.ctrl = ctrl
+}
 
-    /**
-     * Reset the watchdog (WD_RST, self-clearing). If it has already expired the chip is back at its default limits
-     * (20 A charge current, not charging, ADC off): throws DeviceError without writing, so the caller configures
-     * again (a write would put it back in host mode and hide the expiry).
-     */
-    async kickWatchdog(): Promise<void> {
-        const s = (await readRegs(this, BQ25756_REG.STATUS1, 1))[0]
-        if ((s & 8) !== 0) throw new DeviceError(this.address, "BQ25756 watchdog expired: limits are back at their defaults, configure again")
-        await this.bus.transfer(this.address, [BQ25756_REG.CHARGER_CTRL, this.ctrl | 0x20], 0)
-    }
+/**
+ * Reset the watchdog (WD_RST, self-clearing). If it has already expired the chip is back at its default limits
+ * (20 A charge current, not charging, ADC off): throws DeviceError without writing, so the caller configures
+ * again (a write would put it back in host mode and hide the expiry).
+ */
+export async function bq25756KickWatchdog(chip: Bq25756): Promise<void> {
+    const s = (await readRegs(chip, BQ25756_REG.STATUS1, 1))[0]
+    if ((s & 8) !== 0) throw new DeviceError(chip.address, "BQ25756 watchdog expired: limits are back at their defaults, configure again")
+    await chip.bus.transfer(chip.address, [BQ25756_REG.CHARGER_CTRL, chip.ctrl | 0x20], 0)
+}
 
-    /** The ADC results (configure() turns the ADC on). Two reads: 35h/36h are not in the register map. */
-    async readAdc(): Promise<Bq25756Adc> {
-        const b = await readRegs(this, BQ25756_REG.IAC_ADC, 8) // 2Dh..34h: IAC, IBAT, VAC, VBAT
-        const t = await readRegs(this, BQ25756_REG.TS_ADC, 2)
-        return {
-            vbus_mV: (b[4] | (b[5] << 8)) * 2,
-            ibus_mA: (signed16(b[0] | (b[1] << 8)) * 4) / this.acSense_mOhm,
-            vbat_mV: (b[6] | (b[7] << 8)) * 2,
-            ibat_mA: signed16(b[2] | (b[3] << 8)) * 2,
-            dieTemp_C: NaN,
-            ts_pct: ((t[0] | (t[1] << 8)) * 100) / 1024,
-        }
+/** The ADC results (bq25756Configure() turns the ADC on). Two reads: 35h/36h are not in the register map. */
+export async function bq25756ReadAdc(chip: Bq25756): Promise<Bq25756Adc> {
+    const b = await readRegs(chip, BQ25756_REG.IAC_ADC, 8) // 2Dh..34h: IAC, IBAT, VAC, VBAT
+    const t = await readRegs(chip, BQ25756_REG.TS_ADC, 2)
+    return {
+        vbus_mV: (b[4] | (b[5] << 8)) * 2,
+        ibus_mA: (signed16(b[0] | (b[1] << 8)) * 4) / chip.acSense_mOhm,
+        vbat_mV: (b[6] | (b[7] << 8)) * 2,
+        ibat_mA: signed16(b[2] | (b[3] << 8)) * 2,
+        dieTemp_C: NaN,
+        ts_pct: ((t[0] | (t[1] << 8)) * 100) / 1024,
     }
 }
 
@@ -245,7 +245,7 @@ export async function bq25756SetChargeCurrent_mA(chip: Bq25756, mA: number): Pro
     await writeChecked(chip, [BQ25756_REG.ICHG, limitValue(chip, mA, 50, 8, 400, false, "charge current mA")])
 }
 
-/** Input current limit and VINDPM, e.g. after a new PD contract (same clamping as configure). */
+/** Input current limit and VINDPM, e.g. after a new PD contract (same clamping as bq25756Configure). */
 export async function bq25756SetInputLimits(chip: Bq25756, inputCurrent_mA: number, inputVoltageMin_mV: number): Promise<void> {
     await writeChecked(chip, [
         BQ25756_REG.IAC_DPM, limitValue(chip, inputCurrent_mA, 250 / chip.acSense_mOhm, 8, 400, false, "input current mA"),
@@ -254,7 +254,7 @@ export async function bq25756SetInputLimits(chip: Bq25756, inputCurrent_mA: numb
 }
 
 export async function bq25756SetChargeEnabled(chip: Bq25756, on: boolean): Promise<void> {
-    const ctrl = on ? 0xc1 : 0xc0 // as configure() writes it
+    const ctrl = on ? 0xc1 : 0xc0 // as bq25756Configure() writes it
     await writeChecked(chip, [BQ25756_REG.CHARGER_CTRL, ctrl])
     chip.ctrl = ctrl
 }

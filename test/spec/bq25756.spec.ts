@@ -10,7 +10,10 @@ import {
     BQ25756_FAULT,
     Bq25756,
     Bq25756Settings,
+    bq25756Configure,
+    bq25756KickWatchdog,
     bq25756Probe,
+    bq25756ReadAdc,
     bq25756ReadStatus,
     bq25756SetChargeCurrent_mA,
     bq25756SetChargeEnabled,
@@ -56,7 +59,7 @@ function settings(): Bq25756Settings {
 async function configured(): Promise<Rig> {
     const r = new Rig(5)
     await bq25756Probe(r.drv)
-    await r.drv.configure(settings())
+    await bq25756Configure(r.drv, settings())
     return r
 }
 
@@ -69,7 +72,7 @@ async function configureError(r: Rig, field: string, value: number): Promise<any
     const s: any = settings()
     s[field] = value
     return await catchAsync(async () => {
-        await r.drv.configure(s)
+        await bq25756Configure(r.drv, s)
     })
 }
 
@@ -196,7 +199,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
 
         t.test("input current scales with RAC_SNS: 2 mOhm gives 125 mA steps", async () => {
             const r = new Rig(2)
-            await r.drv.configure(settings())
+            await bq25756Configure(r.drv, settings())
             assertEq(r.reg16(0x06), 40 << 2, "5000 / 125 = 40")
             assertNear(r.emu.regulation().inputCurrent_A, 5, 1e-9, "emulator reads 5 A")
         })
@@ -231,12 +234,12 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             assertEq(await r.readByte(0x25), 0x08, "WD_FLAG")
             assertEq(await r.readByte(0x25), 0x00, "WD_FLAG cleared by the read")
             const e = await catchAsync(async () => {
-                await r.drv.kickWatchdog()
+                await bq25756KickWatchdog(r.drv)
             })
             assertEq(errName(e), "DeviceError", "kick after expiry")
             assertContains(errMessage(e), "configure again", "message")
             assertEq((await bq25756ReadStatus(r.drv)).faults, BQ25756_FAULT.WATCHDOG, "the kick did not hide the expiry")
-            await r.drv.configure(settings())
+            await bq25756Configure(r.drv, settings())
             assertEq((await bq25756ReadStatus(r.drv)).faults, 0, "host mode again")
             assertEq(r.reg16(0x02), 0x00f0, "ICHG restored")
         })
@@ -245,7 +248,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             const r = await configured()
             for (let i = 0; i < 10; i++) {
                 r.emu.step(30)
-                await r.drv.kickWatchdog()
+                await bq25756KickWatchdog(r.drv)
             }
             assertEq((await bq25756ReadStatus(r.drv)).faults, 0, "300 s: no fault")
             assertEq(r.emu.regs[0x17], 0xc1, "WD_RST reads back 0, EN_CHG kept")
@@ -326,7 +329,7 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             assertEq(r.reg16(0x2f), 1500, "IBAT code: 3 A / 2 mA")
             assertEq(r.reg16(0x33), 12000, "VBAT code: 24 V / 2 mV")
             assertEq(r.reg16(0x37), 512, "TS code: 50 % * 1024 / 100")
-            let a = await r.drv.readAdc()
+            let a = await bq25756ReadAdc(r.drv)
             assertEq(a.vbus_mV, 20000, "vbus")
             assertEq(a.ibus_mA, 1500, "ibus: 1875 * 0.8 mA")
             assertEq(a.vbat_mV, 24000, "vbat")
@@ -337,13 +340,13 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             r.emu.measure({ vbus_V: 20, ibus_A: -0.4, vbat_V: 24, ibat_A: -2.5, dieTemp_C: 40, ts_pct: 0.1 })
             assertEq(r.reg16(0x2f), 0xfb1e, "IBAT code")
             assertEq(r.reg16(0x2d), 0xfe0c, "IAC code")
-            a = await r.drv.readAdc()
+            a = await bq25756ReadAdc(r.drv)
             assertEq(a.ibat_mA, -2500, "ibat negative")
             assertEq(a.ibus_mA, -400, "ibus negative")
             assertNear(a.ts_pct, 100 / 1024, 1e-12, "ts one LSB")
             // clamped at the datasheet ranges: IBAT +-10000 codes (20 A)
             r.emu.measure({ vbus_V: 20, ibus_A: 0, vbat_V: 24, ibat_A: 25, dieTemp_C: 40, ts_pct: 50 })
-            assertEq((await r.drv.readAdc()).ibat_mA, 20000, "ibat clamps at 20 A")
+            assertEq((await bq25756ReadAdc(r.drv)).ibat_mA, 20000, "ibat clamps at 20 A")
         })
 
         t.test("ADC: off before configure, 2 mOhm input sense scaling", async () => {
@@ -351,11 +354,11 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             f.emu.measure({ vbus_V: 20, ibus_A: 1, vbat_V: 24, ibat_A: 1, dieTemp_C: 40, ts_pct: 50 })
             assertEq(f.reg16(0x31), 0, "ADC_EN is 0 at reset: nothing converted")
             const r = new Rig(2)
-            await r.drv.configure(settings())
+            await bq25756Configure(r.drv, settings())
             r.emu.measure({ vbus_V: 20, ibus_A: 10, vbat_V: 24, ibat_A: 1, dieTemp_C: 40, ts_pct: 50 })
             // 10 A * 2 mOhm = 20 mV / 4 uV = 5000 codes; 5000 * 4 / 2 = 10000 mA
             assertEq(r.reg16(0x2d), 5000, "IAC code")
-            assertEq((await r.drv.readAdc()).ibus_mA, 10000, "ibus")
+            assertEq((await bq25756ReadAdc(r.drv)).ibus_mA, 10000, "ibus")
         })
     })
 }

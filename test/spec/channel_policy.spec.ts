@@ -1,6 +1,6 @@
 // Shared spec (VM + Node): the channels' energy book (lifetime count, restarts, wraps, daily quota), load
 // management's thresholds, and the channel setting commands. Expected numbers are worked out by hand.
-import { DAY_ms, EnergyBook, SAVE_J } from "../../src/core/channel_energy"
+import { DAY_ms, EnergyBook, SAVE_J, energyRestore, energySave, energyUpdate } from "../../src/core/channel_energy"
 import { THROTTLE_FRACTION, loadAction, shedBand_pm } from "../../src/core/load_policy"
 import { validateCommand } from "../../src/core/commands"
 import { referenceConfig } from "../../src/core/box_config"
@@ -10,54 +10,54 @@ export const channelPolicySpec: Spec = (t: TestApi) => {
     t.describe("energy book", () => {
         t.test("counts the accumulator's growth; a new box starts from the meter's count", async () => {
             const b = new EnergyBook()
-            b.update(100, false, 1e9, 0)
+            energyUpdate(b, 100, false, 1e9, 0)
             assertEq(b.life_J, 100, "first reading, nothing saved: the meter's count so far")
-            b.update(250, false, 1e9, 100)
+            energyUpdate(b, 250, false, 1e9, 100)
             assertEq(b.life_J, 250, "growth added")
-            b.update(NaN, false, 1e9, 200)
+            energyUpdate(b, NaN, false, 1e9, 200)
             assertEq(b.life_J, 250, "a stale reading changes nothing")
         })
 
         t.test("after an MCU restart (the meter kept counting) nothing is lost or counted twice", async () => {
             const b = new EnergyBook()
-            b.update(5000, false, 1e9, 0)
-            const rec = b.save()
-            b.update(5600, false, 1e9, 100) // counted after the save, before the restart
+            energyUpdate(b, 5000, false, 1e9, 0)
+            const rec = energySave(b)
+            energyUpdate(b, 5600, false, 1e9, 100) // counted after the save, before the restart
             const again = new EnergyBook()
-            assertTrue(again.restore(rec), "record accepted")
-            again.update(5700, false, 1e9, 0) // the meter still counting
+            assertTrue(energyRestore(again, rec), "record accepted")
+            energyUpdate(again, 5700, false, 1e9, 0) // the meter still counting
             assertEq(again.life_J, 5700, "saved 5000 + 700 since the save")
         })
 
         t.test("after a power loss (the meter restarted from zero) the count never decreases", async () => {
             const b = new EnergyBook()
-            b.update(8000, false, 1e9, 0)
-            const rec = b.save()
+            energyUpdate(b, 8000, false, 1e9, 0)
+            const rec = energySave(b)
             const again = new EnergyBook()
-            again.restore(rec)
-            again.update(30, false, 1e9, 0)
+            energyRestore(again, rec)
+            energyUpdate(again, 30, false, 1e9, 0)
             assertEq(again.life_J, 8030, "saved figure plus what the restarted meter counted")
-            again.update(10, false, 1e9, 100) // the meter restarted again (brown-out)
+            energyUpdate(again, 10, false, 1e9, 100) // the meter restarted again (brown-out)
             assertEq(again.life_J, 8040, "a smaller accumulator is a restart: its count is added")
         })
 
         t.test("an accumulator wrap (overflow flag) adds the register's span", async () => {
             const b = new EnergyBook()
-            b.update(990, false, 1000, 0)
-            b.update(20, true, 1000, 100)
+            energyUpdate(b, 990, false, 1000, 0)
+            energyUpdate(b, 20, true, 1000, 100)
             assertEq(b.life_J, 1020, "990 -> wrap at 1000 -> 20")
         })
 
         t.test("a save is due every SAVE_J; the day and its quota roll over after 24 h", async () => {
             const b = new EnergyBook()
             b.quota_Wh = 1
-            assertEq(b.update(0, false, 1e9, 0), false, "nothing yet")
-            assertEq(b.update(SAVE_J - 1, false, 1e9, 1000), false, "just under")
+            assertEq(energyUpdate(b, 0, false, 1e9, 0), false, "nothing yet")
+            assertEq(energyUpdate(b, SAVE_J - 1, false, 1e9, 1000), false, "just under")
             assertEq((b.quota_Wh > 0 && b.day_J >= b.quota_Wh * 3600), false, "quota not used at 3599 J")
-            assertEq(b.update(SAVE_J, false, 1e9, 2000), true, "due at SAVE_J")
+            assertEq(energyUpdate(b, SAVE_J, false, 1e9, 2000), true, "due at SAVE_J")
             assertEq((b.quota_Wh > 0 && b.day_J >= b.quota_Wh * 3600), true, "1 Wh quota used")
-            b.save()
-            assertEq(b.update(SAVE_J, false, 1e9, DAY_ms + 2000), true, "new day: due")
+            energySave(b)
+            assertEq(energyUpdate(b, SAVE_J, false, 1e9, DAY_ms + 2000), true, "new day: due")
             assertEq(b.day_J, 0, "day count reset")
             assertEq((b.quota_Wh > 0 && b.day_J >= b.quota_Wh * 3600), false, "quota free again")
             assertEq(b.life_J, SAVE_J, "lifetime kept")
@@ -66,7 +66,7 @@ export const channelPolicySpec: Spec = (t: TestApi) => {
         t.test("corrupt records are refused whole", async () => {
             const b = new EnergyBook()
             for (const bad of [null, 5, "x", [1, 2, 3], [1, 2, 3, -4], [1, "2", 3, 4], [1, 2, 3, Infinity], {}])
-                assertEq(b.restore(bad), false, "record " + JSON.stringify(bad))
+                assertEq(energyRestore(b, bad), false, "record " + JSON.stringify(bad))
             assertEq(b.life_J, 0, "nothing taken from them")
         })
     })

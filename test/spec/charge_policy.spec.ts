@@ -3,7 +3,7 @@
 // rest, voltage-based near full, never adjacent cells, temperature limits). Shared: VM group "charging" and Node.
 import { chemistryById } from "../../src/core/battery/chemistry"
 import { COLD_C, ChargeInputs, ChargeMemory, ChargeSettings, DEFAULT_CEILING_pm, RECAL_FULL_ms, STANDARD_C, decideCharge, tempRate_C } from "../../src/core/charging/charge_policy"
-import { BLEED_mA, BalanceInputs, BalancePlan, EXCESS_MIN_mAh, chooseBleed } from "../../src/core/charging/balance"
+import { BLEED_mA, BalanceInputs, BalancePlan, EXCESS_MIN_mAh, balanceStep, chooseBleed } from "../../src/core/charging/balance"
 import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
 
 const DAY_ms = 86400000
@@ -149,10 +149,10 @@ export const chargePolicySpec: Spec = (t: TestApi) => {
             // Cell 2 is 1 % above the others: 40 mAh of 4 Ah. At 50 mA it bleeds until it is within the dead
             // band of EXCESS_MIN_mAh: (40 - 4) mAh / 50 mA = 43 min.
             const rest = balance([0.5, 0.5, 0.51, 0.5], [3838, 3838, 3840, 3838], true, false, 25)
-            assertEq(bits(p.step(rest, 1), 4), "0010", "cell 2 bleeds")
+            assertEq(bits(balanceStep(p, rest, 1), 4), "0010", "cell 2 bleeds")
             const load = balance([0.5, 0.5, 0.51, 0.5], [3700, 3700, 3702, 3700], false, false, 25)
             let minutes = 0
-            while (p.step(load, 60) !== 0 && minutes < 120) minutes++
+            while (balanceStep(p, load, 60) !== 0 && minutes < 120) minutes++
             const expect_min = ((40 - EXCESS_MIN_mAh) / BLEED_mA) * 60
             assertTrue(Math.abs(minutes + 1 - expect_min) <= 1, "bled for " + (minutes + 1) + " min, expected " + expect_min)
             assertTrue(Math.abs(p.bled_mWh - (40 - EXCESS_MIN_mAh) * 3.702) < 4, "energy burnt " + p.bled_mWh + " mWh")
@@ -163,10 +163,10 @@ export const chargePolicySpec: Spec = (t: TestApi) => {
             const inp = balance([0.5, 0.5, 0.51, 0.5], [3838, 3838, 3840, 3838], true, false, 25)
             // 1 % apart with a 1 % sigma per cell: the difference is within the noise, nothing is planned.
             inp.sigma = [0.01, 0.01, 0.01, 0.01]
-            assertEq(p.step(inp, 1), 0, "within the noise: no bleed")
+            assertEq(balanceStep(p, inp, 1), 0, "within the noise: no bleed")
             // 0.2 % sigma: 40 mAh less 4000 x 0.002 x sqrt(2) = 11.3 mAh of doubt leaves 28.7 mAh to bleed.
             inp.sigma = [0.002, 0.002, 0.002, 0.002]
-            assertEq(bits(p.step(inp, 1), 4), "0010", "sure enough: cell 2 bleeds")
+            assertEq(bits(balanceStep(p, inp, 1), 4), "0010", "sure enough: cell 2 bleeds")
             assertTrue(Math.abs(p.excess_mAh[2] - (40 - 8 * Math.SQRT2)) < 0.01, "excess " + p.excess_mAh[2])
         })
 
@@ -174,15 +174,15 @@ export const chargePolicySpec: Spec = (t: TestApi) => {
             const p = new BalancePlan()
             const inp = balance([0.5, 0.5, 0.5, 0.5], [3838, 3838, 3838, 3838], true, false, 25)
             inp.capacity_mAh = [4000, 3800, 4000, 4000]
-            assertEq(bits(p.step(inp, 1), 4), "0100", "the 3.8 Ah cell")
+            assertEq(bits(balanceStep(p, inp, 1), 4), "0100", "the 3.8 Ah cell")
             // It needs 1900 mAh to be full, the others 2000: it bleeds the 100 mAh difference.
             assertTrue(Math.abs(p.excess_mAh[1] - 100) < 1e-6, "excess " + p.excess_mAh[1])
         })
 
         t.test("voltage-based near full while charging; nothing on voltages under load far from the top", async () => {
             const p = new BalancePlan()
-            assertEq(p.step(balance([0.9, 0.9, 0.9, 0.9], [4000, 4012, 4000, 4000], false, true, 25), 1), 0, "mid-charge: voltages under current are not trusted")
-            assertEq(bits(p.step(balance([0.99, 0.99, 0.99, 0.99], [4180, 4195, 4181, 4183], false, true, 25), 1), 4), "0100", "at the top: the high cell")
+            assertEq(balanceStep(p, balance([0.9, 0.9, 0.9, 0.9], [4000, 4012, 4000, 4000], false, true, 25), 1), 0, "mid-charge: voltages under current are not trusted")
+            assertEq(bits(balanceStep(p, balance([0.99, 0.99, 0.99, 0.99], [4180, 4195, 4181, 4183], false, true, 25), 1), 4), "0100", "at the top: the high cell")
         })
     })
 }

@@ -1,7 +1,7 @@
 // The DC input: a solar panel tracked to its maximum power point, a car charged from only while it can
 // spare it, and the choice between USB-C and DC. Portable logic against the plant's sources (Node and VM).
 import { CarSupply, solar100W, clearDay } from "../../sim/plant/dc_source"
-import { DcInput, MPPT_PERIOD_ms, PARKED_MIN_mV, selectInput } from "../../src/core/charging/dc_input"
+import { DcInput, MPPT_PERIOD_ms, PARKED_MIN_mV, dcStep, selectInput } from "../../src/core/charging/dc_input"
 import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
 
 /**
@@ -31,7 +31,7 @@ export const dcInputSpec: Spec = (t: TestApi) => {
             let sum = 0
             let n = 0
             for (let k = 0; k < 120; k++) {
-                const lim = dc.step(now, vi[0], vi[1], 8000, 10000, false)
+                const lim = dcStep(dc, now, vi[0], vi[1], 8000, 10000, false)
                 vi = operate(panel, lim.floor_mV, lim.current_mA, t_s)
                 if (k >= 60) {
                     sum += (vi[0] * vi[1]) / 1e6
@@ -48,7 +48,7 @@ export const dcInputSpec: Spec = (t: TestApi) => {
         t.test("car: charges while the engine runs; engine off, stops before the car battery runs low", async () => {
             const car = new CarSupply("12 V car", 12, 0, 600)
             const dc = new DcInput()
-            const on = dc.step(0, car.voltage_V(0, 1) * 1000, 0, 8000, 10000, true)
+            const on = dcStep(dc, 0, car.voltage_V(0, 1) * 1000, 0, 8000, 10000, true)
             assertTrue(on.allowed && on.floor_mV === 13000, "running: floor 13 V, " + on.reason)
             // Engine off at 600 s: the box draws 8 A from the parked car until its rest voltage falls.
             let allowed = true
@@ -56,7 +56,7 @@ export const dcInputSpec: Spec = (t: TestApi) => {
             let stoppedAt = -1
             while (t_s < 48 * 3600 && allowed) {
                 const open = car.voltage_V(0, t_s)
-                const lim = dc.step(t_s * 1000, open * 1000, 0, 8000, 10000, true)
+                const lim = dcStep(dc, t_s * 1000, open * 1000, 0, 8000, 10000, true)
                 allowed = lim.allowed
                 if (!allowed) stoppedAt = t_s
                 else car.voltage_V(8, t_s + 60)
@@ -69,9 +69,9 @@ export const dcInputSpec: Spec = (t: TestApi) => {
 
         t.test("a fused car socket or a supply's label caps the input current; the board's rating too", async () => {
             const dc = new DcInput()
-            assertEq(dc.step(0, 19000, 0, 5000, 10000, false).current_mA, 5000, "owner's 5 A")
-            assertEq(dc.step(0, 19000, 0, 15000, 10000, false).current_mA, 10000, "board's 10 A")
-            assertEq(dc.step(0, 0, 0, 5000, 10000, false).allowed, false, "nothing plugged in")
+            assertEq(dcStep(dc, 0, 19000, 0, 5000, 10000, false).current_mA, 5000, "owner's 5 A")
+            assertEq(dcStep(dc, 0, 19000, 0, 15000, 10000, false).current_mA, 10000, "board's 10 A")
+            assertEq(dcStep(dc, 0, 0, 0, 5000, 10000, false).allowed, false, "nothing plugged in")
         })
 
         t.test("both inputs: the stronger one charges, with hysteresis against flapping", async () => {

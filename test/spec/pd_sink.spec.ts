@@ -9,7 +9,7 @@ import { Ap33772s, ap33772sRequestWord } from "../../src/drivers/ap33772s"
 import { hex16 } from "../../src/drivers/bus"
 import { decodeAp33772sPdo } from "../../src/core/charging/pdo"
 import { PdLimits } from "../../src/core/charging/pd_policy"
-import { PdSink } from "../../src/core/charging/pd_sink"
+import { PdSink, pdPoll } from "../../src/core/charging/pd_sink"
 import { Spec, TestApi, assertEq, assertTrue } from "../harness/api"
 
 const ADDR = 0x52
@@ -38,7 +38,7 @@ class Rig {
             const load_A = c && this.emu.switchClosed() ? (c.mA / 1000) * 0.95 : 0
             this.emu.step(STEP_s, load_A)
             this.t_ms += STEP_s * 1000
-            await this.sink.poll(this.t_ms, lim)
+            await pdPoll(this.sink, this.t_ms, lim)
             const present = this.emu.source !== undefined && this.emu.source.present(this.t_ms / 1000)
             this.gap_ms = present && this.sink.state !== "contract" ? this.gap_ms + STEP_s * 1000 : 0
             if (this.gap_ms > this.longestGap_ms) this.longestGap_ms = this.gap_ms

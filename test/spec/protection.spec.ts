@@ -2,8 +2,8 @@
 // thresholds per chemistry; the persistent fault log; the protector's decisions from readings.
 // Shared: runs in the VM and in Node.
 import { FAULT_NONE, FAULT_RELEASED, FAULT_TRIPPED, FF, FLAG_ABOVE, FLAG_LATCHING, clearFaultLatch, evaluateFault, faultAction, faultFlags, faultRecord } from "../../src/core/protection/fault"
-import { FaultLog, faultLogAdd, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../src/core/protection/fault_log"
-import { AFE_SCD, AFE_TEMP_CHG, ChannelReading, ProtectionInputs, Protector, faultActive, protectorActions } from "../../src/core/protection/protector"
+import { FaultLog, faultLogAdd, faultLogRestore, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../src/core/protection/fault_log"
+import { AFE_SCD, AFE_TEMP_CHG, ChannelReading, ProtectionInputs, Protector, chargeAllowed, dischargeAllowed, faultActive, protectorActions, protectorClear, protectorEvaluate, protectorHolding } from "../../src/core/protection/protector"
 import { ACTION_CHARGE, ACTION_DISCHARGE, FaultTable, cellVoltageLimits, defaultPackProtection, packRules } from "../../src/core/protection/rules"
 import { chemistryById } from "../../src/core/battery/chemistry"
 import { SettingsWriter, ShadowedStore } from "../../src/core/persist"
@@ -36,7 +36,7 @@ export const protectionSpec: Spec = (t: TestApi) => {
     /** Evaluate every 100 ms from t0 to t1 inclusive, yielding now and then (VM slices). */
     async function feed(p: Protector, t0: number, t1: number, at: (now_ms: number) => ProtectionInputs): Promise<void> {
         for (let now = t0; now <= t1; now += 100) {
-            p.evaluate(at(now))
+            protectorEvaluate(p, at(now))
             if (now % 1000 === 0) await t.pause()
         }
     }
@@ -110,12 +110,12 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const store = new MemoryStore()
             const w = new SettingsWriter(store, 60000, 100)
             const log = new FaultLog(w)
-            assertEq((await log.restore(store)).length, 0, "a fresh store is fine")
+            assertEq((await faultLogRestore(log, store)).length, 0, "a fresh store is fine")
             assertEq(log.boot, 1, "first boot")
             for (let i = 0; i < LOG_SLOTS + 3; i++) faultLogAdd(log, { boot: 1, t_s: i, event: "trip", id: "cell.ov", value: 4251 + i, threshold: 4250, unit: "mV" })
             await w.flush(0)
             const again = new FaultLog(new SettingsWriter(store, 60000, 100))
-            assertEq((await again.restore(store)).length, 0, "no problems")
+            assertEq((await faultLogRestore(again, store)).length, 0, "no problems")
             assertEq(again.boot, 2, "second boot")
             assertEq(again.entries.length, LOG_SLOTS, "the ring is full")
             assertEq(again.entries[0].value, 4251 + 3, "oldest kept")
@@ -128,20 +128,20 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const store = new MemoryStore()
             const w = new SettingsWriter(store, 60000, 100)
             const log = new FaultLog(w)
-            await log.restore(store)
+            await faultLogRestore(log, store)
             faultLogAdd(log, { boot: 1, t_s: 5, event: "trip", id: "pack.ocd", value: 21000, threshold: 20000, unit: "mA" })
             faultLogAdd(log, { boot: 1, t_s: 9, event: "release", id: "pack.ocd", value: 100, threshold: 20000, unit: "mA" })
             await w.flush(0)
             store.text[logSlotKey(0)] = "{\"v\":1,\"b\":\"x\"}"
             const a = new FaultLog(new SettingsWriter(store, 60000, 100))
-            const p = await a.restore(store)
+            const p = await faultLogRestore(a, store)
             assertEq(p.length, 1, "one problem: " + p.join(" | "))
             assertTrue(p[0].indexOf("slot 0") >= 0, "names the slot")
             assertEq(a.entries.length, 1, "the good entry kept")
             store.text[KEY_LOG_HEAD] = "{\"n\":99}"
             store.text[KEY_BOOTS] = "\"seven\""
             const b = new FaultLog(new SettingsWriter(store, 60000, 100))
-            const q = await b.restore(store)
+            const q = await faultLogRestore(b, store)
             assertEq(q.length, 2, "head and boot counter: " + q.join(" | "))
             assertEq(b.entries.length, 0, "afresh")
             assertEq(b.boot, 1, "boots from 1")
@@ -186,9 +186,9 @@ export const protectionSpec: Spec = (t: TestApi) => {
             })
             const ch = channel(true, 16000, 1000, 40)
             await feed(p, 0, 1000, now => inputs(now, [4100, 4262, 4100, 4100], -2000, 25, ch))
-            assertEq(p.chargeAllowed(), false, "charging stopped")
-            assertEq(p.dischargeAllowed(), true, "discharging allowed")
-            assertEq(p.holding(0), -1, "the output is not held")
+            assertEq(chargeAllowed(p), false, "charging stopped")
+            assertEq(dischargeAllowed(p), true, "discharging allowed")
+            assertEq(protectorHolding(p, 0), -1, "the output is not held")
             assertEq(log.entries.length, 1, "logged")
             assertEq(log.entries[0].id + " " + log.entries[0].value, "cell.ov 4262", "with the value")
             assertTrue(notes[0].indexOf("4262 mV") >= 0, "the event says the value: " + notes[0])
@@ -198,23 +198,23 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
             const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
             await feed(p, 0, 2000, now => inputs(now, [3200, 3200, 2450, 3200], 500, 25, channel(true, 12000, 400, 40)))
-            assertEq(p.chargeAllowed() || p.dischargeAllowed(), false, "everything off")
-            assertTrue(p.holding(0) >= 0, "the output is held")
+            assertEq(chargeAllowed(p) || dischargeAllowed(p), false, "everything off")
+            assertTrue(protectorHolding(p, 0) >= 0, "the output is held")
             assertEq(p.latchedIds().join(","), "cell.uv.deep", "latched")
             // The plain under-voltage fault releases on its own (after its 30 s back-off); the deep one does not.
             await feed(p, 2100, 40000, now => inputs(now, [3300, 3300, 3300, 3300], 0, 25, channel(false, 0, 0, 30)))
             assertEq(faultActive(p, "cell.uv"), false, "cell.uv released by itself")
-            assertTrue(p.holding(0) >= 0, "still held after the cells recovered")
-            assertEq(p.clear("", 40000), "", "a person clears it")
-            assertEq(p.holding(0), -1, "released")
-            assertTrue(p.clear("", 40100) !== "", "nothing left to clear")
+            assertTrue(protectorHolding(p, 0) >= 0, "still held after the cells recovered")
+            assertEq(protectorClear(p, "", 40000), "", "a person clears it")
+            assertEq(protectorHolding(p, 0), -1, "released")
+            assertTrue(protectorClear(p, "", 40100) !== "", "nothing left to clear")
         })
 
         t.test("protector: current through an output that is off means a stuck switch: discharge off, latched", async () => {
             const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
             const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
             await feed(p, 0, 1000, now => inputs(now, [3800, 3800, 3800, 3800], 1500, 25, channel(false, 15000, 1450, 30)))
-            assertEq(p.dischargeAllowed(), false, "the pack's DSG FET must open")
+            assertEq(dischargeAllowed(p), false, "the pack's DSG FET must open")
             assertEq(p.latchedIds().join(","), "ch0.switch.stuck", "latched")
         })
 
@@ -237,27 +237,27 @@ export const protectionSpec: Spec = (t: TestApi) => {
                 return x
             }
             await feed(p, 0, 500, now => at(now, AFE_TEMP_CHG))
-            assertEq(p.chargeAllowed(), false, "charging stopped with the AFE")
-            assertEq(p.dischargeAllowed(), true, "discharging allowed")
+            assertEq(chargeAllowed(p), false, "charging stopped with the AFE")
+            assertEq(dischargeAllowed(p), true, "discharging allowed")
             await feed(p, 600, 4000, now => at(now, 0))
-            assertEq(p.chargeAllowed(), true, "released once the AFE released")
+            assertEq(chargeAllowed(p), true, "released once the AFE released")
             await feed(p, 4100, 4500, now => at(now, AFE_SCD))
             await feed(p, 4600, 9000, now => at(now, 0))
             assertEq(p.latchedIds().join(","), "afe.scd", "a short waits for a person")
-            assertEq(p.dischargeAllowed(), false, "everything off meanwhile")
+            assertEq(dischargeAllowed(p), false, "everything off meanwhile")
         })
 
         t.test("protector: a silent AFE holds everything; cold cells block charging only", async () => {
             const log = new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100))
             const p = new Protector(chemistryById("LFP"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 27000 }], log, () => {})
             await feed(p, 0, 3000, now => inputs(now, [3300, 3300, 3300, 3300], 0, -3, channel(false, 0, 0, 30)))
-            assertEq(p.chargeAllowed(), false, "no charging at -3 C")
-            assertEq(p.dischargeAllowed(), true, "discharging fine at -3 C")
+            assertEq(chargeAllowed(p), false, "no charging at -3 C")
+            assertEq(dischargeAllowed(p), true, "discharging fine at -3 C")
             const silent = inputs(3100, [3300, 3300, 3300, 3300], 0, 20, channel(false, 0, 0, 30))
             silent.afeAge_ms = 4000
-            p.evaluate(silent)
+            protectorEvaluate(p, silent)
             assertEq(faultActive(p, "sensor.afe.stale"), true, "stale")
-            assertEq(p.dischargeAllowed(), false, "held")
+            assertEq(dischargeAllowed(p), false, "held")
         })
     })
 }

@@ -6,7 +6,7 @@ import { PackProtectionConfig, cellVoltageLimits, implausibleCell_mV } from "../
 import { chemistryById } from "./chemistry"
 import { SettingsStore } from "../io"
 import { SettingsWriter, errorText } from "../persist"
-import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState, advanceRuntimeWalk, emptyWalkFor, learnedState, startRuntimeWalk } from "./estimator"
+import { BatteryEstimate, BatteryEstimator, EstimatorConfig, LearnedState, emptyWalkFor, learnedState, startRuntimeWalk } from "./estimator"
 import { BATTERY_KEYS, BatterySaver, decodeLearned, encodeLearned, saveDue } from "./battery_store"
 import { PackConfig, PackLimits, checkPackConfig, packCapacity_mAh } from "./pack_config"
 import { EmptyWalk } from "./runtime"
@@ -64,23 +64,23 @@ export class BatteryMonitor {
     pack: PackConfig
     afe: Bq76907
     est: BatteryEstimator
-    // The fields below without `private` are internal too: the module functions at the end of this file
-    // (initAfe, armAfe, fault, save) read and write them.
+    // The fields below without `private` are internal too: the module functions after the class
+    // (batteryStep, batterySnapshot, initAfe, save...) read and write them.
     bus: Bus
     private store: SettingsStore
     settings: SettingsWriter
     note: Note
     saver = new BatterySaver()
-    /** snapshot()'s object, refreshed in place. */
-    private snapOut: any
+    /** batterySnapshot()'s object, refreshed in place. */
+    snapOut: any
     status = "fault"
     reason = "not started"
     ready = false
     failures = 0
     nextRetry_ms = 0
-    private lastQ_C = 0
+    lastQ_C = 0
     lastQt_s = -1
-    private last: BatteryEstimate
+    last: BatteryEstimate
     /** The AFE's latest reading and when it came (for the protections); -1 before the first. */
     reading: AfeReading
     reading_ms = -1
@@ -89,8 +89,8 @@ export class BatteryMonitor {
     armProblem = "AFE protections not armed yet"
     lastVerify_ms = 0
     fetsKnown = false
-    private fetChg = false
-    private fetDsg = false
+    fetChg = false
+    fetDsg = false
     protection: PackProtectionConfig
 
     constructor(cfg: BatteryConfig, protection: PackProtectionConfig, bus: Bus, store: SettingsStore, settings: SettingsWriter, note: Note) {
@@ -131,177 +131,172 @@ export class BatteryMonitor {
         this.est = new BatteryEstimator(pack, this.cfg.estimator, d.state)
         await initAfe(this, now_ms)
     }
+}
 
-    /** "" when the AFE's protections are armed and read back right; otherwise why not. */
-    protectionProblem(): string {
-        if (this.ready) return this.armProblem
-        return "AFE not ready: " + this.reason
+/** "" when the AFE's protections are armed and read back right; otherwise why not. */
+export function batteryProtectionProblem(mon: BatteryMonitor): string {
+    if (mon.ready) return mon.armProblem
+    return "AFE not ready: " + mon.reason
+}
+
+/** Drive the AFE's FETs: charge and discharge paths (the chip's own protections still override). */
+export async function setPackPath(mon: BatteryMonitor, chg: boolean, dsg: boolean, now_ms: number): Promise<void> {
+    if (!mon.ready) return
+    if (mon.fetsKnown) if (chg === mon.fetChg) if (dsg === mon.fetDsg) return
+    try {
+        await mon.afe.setFets(chg, dsg)
+        mon.fetChg = chg
+        mon.fetDsg = dsg
+        mon.fetsKnown = true
+    } catch (e) {
+        mon.fetsKnown = false
+        mon.note("protection", `could not set the pack FETs (${errorText(e)}); retrying`)
     }
+}
 
-    /** Drive the AFE's FETs: charge and discharge paths (the chip's own protections still override). */
-    async setPackPath(chg: boolean, dsg: boolean, now_ms: number): Promise<void> {
-        if (!this.ready) return
-        if (this.fetsKnown) if (chg === this.fetChg) if (dsg === this.fetDsg) return
+/** One period. `outputs_C` is the charge the output meters counted since the last call (NaN if unknown). */
+export async function batteryStep(mon: BatteryMonitor, now_ms: number, outputs_C: number): Promise<void> {
+    if (!mon.ready) {
+        if (now_ms >= mon.nextRetry_ms) await initAfe(mon, now_ms)
+        return
+    }
+    let r: AfeReading
+    try {
+        r = await mon.afe.read()
+    } catch (e) {
+        mon.failures++
+        if (mon.failures >= 3) {
+            mon.ready = false
+            mon.nextRetry_ms = now_ms + 5000
+            fault(mon, `AFE not responding (${errorText(e)})`)
+        }
+        return
+    }
+    mon.failures = 0
+    mon.reading = r
+    mon.reading_ms = now_ms
+    // A garbled or half-ready reading (a cell no cell could be) goes to the protections, never to the estimator.
+    const bad = implausibleCell_mV(r.cell_mV)
+    if (bad === bad) return
+    // The hardware protections are read back once a minute: a register that changed is a fault, re-armed.
+    if (now_ms - mon.lastVerify_ms >= 60000) {
+        mon.lastVerify_ms = now_ms
         try {
-            await this.afe.setFets(chg, dsg)
-            this.fetChg = chg
-            this.fetDsg = dsg
-            this.fetsKnown = true
+            const wrong = mon.armed ? await mon.afe.verifyProtections(mon.armed) : ["never armed"]
+            if (wrong.length > 0) {
+                mon.note("protection", `AFE protections read back wrong (${wrong.join("; ")}); arming again`)
+                await armAfe(mon, now_ms)
+            }
         } catch (e) {
-            this.fetsKnown = false
-            this.note("protection", `could not set the pack FETs (${errorText(e)}); retrying`)
+            mon.armProblem = `AFE protections could not be verified (${errorText(e)})`
         }
     }
-
-    /** One period. `outputs_C` is the charge the output meters counted since the last call (NaN if unknown). */
-    async step(now_ms: number, outputs_C: number): Promise<void> {
-        if (!this.ready) {
-            if (now_ms >= this.nextRetry_ms) await initAfe(this, now_ms)
-            return
+    // The AFE's own clock covers the counted charge; a reset of the chip restarts both at zero.
+    let dt = 0
+    let dq = 0
+    const qt = r.passqTime_s
+    const q = r.passq_C
+    const lastQt = mon.lastQt_s
+    if (lastQt >= 0)
+        if (qt >= lastQt) {
+            dt = qt - lastQt
+            dq = q - mon.lastQ_C
         }
-        let r: AfeReading
-        try {
-            r = await this.afe.read()
-        } catch (e) {
-            this.failures++
-            if (this.failures >= 3) {
-                this.ready = false
-                this.nextRetry_ms = now_ms + 5000
-                fault(this, `AFE not responding (${errorText(e)})`)
-            }
-            return
+    mon.lastQt_s = qt
+    mon.lastQ_C = q
+    if (!(dt > 0)) outputs_C = NaN
+    const ts = r.ts_C
+    const temp = ts === ts ? ts : r.dieTemp_C
+    const e = mon.est.step({ t_ms: now_ms, dt_s: dt, cell_mV: r.cell_mV, current_A: r.current_A, charge_C: dq, outputs_C, temp_C: temp })
+    mon.last = e
+    mon.status = e.status
+    mon.reason = ""
+    save(mon, now_ms)
+}
+
+/** Refuse a pack change while anything is connected that the change could hurt. */
+export function packRefusal(outputsOn: boolean): string {
+    if (outputsOn) return "switch every output off before changing the pack configuration"
+    return ""
+}
+
+/** A new pack: forget everything learned about the old one. */
+export async function applyPack(mon: BatteryMonitor, p: PackConfig, now_ms: number): Promise<void> {
+    mon.pack = p
+    mon.settings.set(KEY_PACK, p)
+    for (const k of BATTERY_KEYS) mon.settings.set(k, null)
+    mon.saver = new BatterySaver()
+    mon.est = new BatteryEstimator(p, mon.cfg.estimator, undefined)
+    mon.last = undefined
+    await initAfe(mon, now_ms)
+    mon.note("battery", `pack set to ${p.series}S${p.parallel}P ${p.chemistry} ${p.cellCapacity_mAh} mAh cells; capacity and health will be measured again`)
+}
+
+/** Start recomputing time to empty / full when due; true when a walk started (advance it with the estimator's advanceRuntimeWalk). */
+export function startRuntimes(mon: BatteryMonitor, now_ms: number): boolean {
+    const e = mon.last
+    if (!e) return false
+    return startRuntimeWalk(mon.est, now_ms, e.temp_C)
+}
+
+/** A walk for the time to empty at this pack power alone (W), or undefined before the first reading. */
+export function emptyWalkAt(mon: BatteryMonitor, power_W: number): EmptyWalk {
+    const e = mon.last
+    if (!e) return undefined
+    return emptyWalkFor(mon.est, power_W, e.temp_C)
+}
+
+export function batterySnapshot(mon: BatteryMonitor): BatterySnapshot {
+    let e: any
+    if (mon.est) e = mon.est.estimate()
+    const p = mon.pack
+    // The row table is built once and kept: the snapshot runs every tick, and a fresh table each time was
+    // the largest allocation at the tick's peak (the heap is tight).
+    if (!snapshotRows) snapshotRows = snapshotRowTable()
+    const rows = snapshotRows
+    // One object, refreshed each time (the Jacdac server keeps it; a tick builds no new one). Every row is
+    // written below, so nothing stale survives a change of pack.
+    const out: any = mon.snapOut || {}
+    mon.snapOut = out
+    // Its per-group arrays are kept too while their length holds.
+    let mV: number[] = out.cells_mV
+    let soc: number[] = out.cellSoc_pm
+    for (let k = 0; k < rows.length; k += 4) {
+        let v = rows[k + 3]
+        if (e) if (rows[k + 2] > 0) v = Math.round(e[rows[k + 1]] * rows[k + 2])
+        out[rows[k]] = v
+    }
+    // Fields that are the monitor's own, not the estimate's (and fresh arrays per snapshot).
+    out.status = mon.status
+    out.reason = mon.reason
+    out.chemistry = p.chemistry
+    out.series = p.series
+    out.parallel = p.parallel
+    if (!e) out.capacity_mAh = packCapacity_mAh(p)
+    let n = 0
+    if (e) n = e.groups.length
+    if (!mV || mV.length !== n) {
+        mV = []
+        soc = []
+    }
+    out.cells_mV = mV
+    out.cellSoc_pm = soc
+    if (e) {
+        if (e.capacityMeasured) out.health_pm = Math.round(e.soh * 1000)
+        for (let i = 0; i < n; i++) {
+            const g = e.groups[i]
+            mV[i] = Math.round(g.v * 1000)
+            soc[i] = Math.round(g.soc * 1000)
         }
-        this.failures = 0
-        this.reading = r
-        this.reading_ms = now_ms
-        // A garbled or half-ready reading (a cell no cell could be) goes to the protections, never to the estimator.
-        const bad = implausibleCell_mV(r.cell_mV)
-        if (bad === bad) return
-        // The hardware protections are read back once a minute: a register that changed is a fault, re-armed.
-        if (now_ms - this.lastVerify_ms >= 60000) {
-            this.lastVerify_ms = now_ms
-            try {
-                const wrong = this.armed ? await this.afe.verifyProtections(this.armed) : ["never armed"]
-                if (wrong.length > 0) {
-                    this.note("protection", `AFE protections read back wrong (${wrong.join("; ")}); arming again`)
-                    await armAfe(this, now_ms)
-                }
-            } catch (e) {
-                this.armProblem = `AFE protections could not be verified (${errorText(e)})`
-            }
-        }
-        // The AFE's own clock covers the counted charge; a reset of the chip restarts both at zero.
-        let dt = 0
-        let dq = 0
-        const qt = r.passqTime_s
-        const q = r.passq_C
-        const lastQt = this.lastQt_s
-        if (lastQt >= 0)
-            if (qt >= lastQt) {
-                dt = qt - lastQt
-                dq = q - this.lastQ_C
-            }
-        this.lastQt_s = qt
-        this.lastQ_C = q
-        if (!(dt > 0)) outputs_C = NaN
-        const ts = r.ts_C
-        const temp = ts === ts ? ts : r.dieTemp_C
-        const e = this.est.step({ t_ms: now_ms, dt_s: dt, cell_mV: r.cell_mV, current_A: r.current_A, charge_C: dq, outputs_C, temp_C: temp })
-        this.last = e
-        this.status = e.status
-        this.reason = ""
-        save(this, now_ms)
+        out.anchor = e.anchorKind
     }
-
-    /** Refuse a pack change while anything is connected that the change could hurt. */
-    packRefusal(outputsOn: boolean): string {
-        if (outputsOn) return "switch every output off before changing the pack configuration"
-        return ""
-    }
-
-    /** A new pack: forget everything learned about the old one. */
-    async applyPack(p: PackConfig, now_ms: number): Promise<void> {
-        this.pack = p
-        this.settings.set(KEY_PACK, p)
-        for (const k of BATTERY_KEYS) this.settings.set(k, null)
-        this.saver = new BatterySaver()
-        this.est = new BatteryEstimator(p, this.cfg.estimator, undefined)
-        this.last = undefined
-        await initAfe(this, now_ms)
-        this.note("battery", `pack set to ${p.series}S${p.parallel}P ${p.chemistry} ${p.cellCapacity_mAh} mAh cells; capacity and health will be measured again`)
-    }
-
-    /** Start recomputing time to empty / full when due; true when a walk started (advance it with runtimeWork). */
-    startRuntimes(now_ms: number): boolean {
-        const e = this.last
-        if (!e) return false
-        return startRuntimeWalk(this.est, now_ms, e.temp_C)
-    }
-
-    /** Advance the pending runtime walk by at most `steps` steps; true when it is done. */
-    runtimeWork(steps: number): boolean {
-        return advanceRuntimeWalk(this.est, steps)
-    }
-
-    /** A walk for the time to empty at this pack power alone (W), or undefined before the first reading. */
-    emptyWalkAt(power_W: number): EmptyWalk {
-        const e = this.last
-        if (!e) return undefined
-        return emptyWalkFor(this.est, power_W, e.temp_C)
-    }
-
-    snapshot(): BatterySnapshot {
-        let e: any
-        if (this.est) e = this.est.estimate()
-        const p = this.pack
-        // The row table is built once and kept: the snapshot runs every tick, and a fresh table each time was
-        // the largest allocation at the tick's peak (the heap is tight).
-        if (!snapshotRows) snapshotRows = snapshotRowTable()
-        const rows = snapshotRows
-        // One object, refreshed each time (the Jacdac server keeps it; a tick builds no new one). Every row is
-        // written below, so nothing stale survives a change of pack.
-        const out: any = this.snapOut || {}
-        this.snapOut = out
-        // Its per-group arrays are kept too while their length holds.
-        let mV: number[] = out.cells_mV
-        let soc: number[] = out.cellSoc_pm
-        for (let k = 0; k < rows.length; k += 4) {
-            let v = rows[k + 3]
-            if (e) if (rows[k + 2] > 0) v = Math.round(e[rows[k + 1]] * rows[k + 2])
-            out[rows[k]] = v
-        }
-        // Fields that are the monitor's own, not the estimate's (and fresh arrays per snapshot).
-        out.status = this.status
-        out.reason = this.reason
-        out.chemistry = p.chemistry
-        out.series = p.series
-        out.parallel = p.parallel
-        if (!e) out.capacity_mAh = packCapacity_mAh(p)
-        let n = 0
-        if (e) n = e.groups.length
-        if (!mV || mV.length !== n) {
-            mV = []
-            soc = []
-        }
-        out.cells_mV = mV
-        out.cellSoc_pm = soc
-        if (e) {
-            if (e.capacityMeasured) out.health_pm = Math.round(e.soh * 1000)
-            for (let i = 0; i < n; i++) {
-                const g = e.groups[i]
-                mV[i] = Math.round(g.v * 1000)
-                soc[i] = Math.round(g.soc * 1000)
-            }
-            out.anchor = e.anchorKind
-        }
-        return out
-    }
+    return out
 }
 
 /**
  * The battery snapshot's fields in order, a row each: the field; the estimate field it is made from (times the
  * scale, rounded) and that scale, 0 for none; its value without an estimate (the monitor's own fields and the
- * arrays are filled in by snapshot()).
+ * arrays are filled in by batterySnapshot()).
  */
 function snapshotRowTable(): any[] {
     return [

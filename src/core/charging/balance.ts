@@ -35,7 +35,8 @@ export interface BalanceInputs {
 
 /**
  * Per-cell charge still to bleed, mAh: set from SOC differences at rest, counted down while bleeding.
- * A fresh plan replaces the old one at each rest (the estimate is newest then).
+ * A fresh plan replaces the old one at each rest (the estimate is newest then). Stepped by balanceStep (a
+ * method would cost prototype space).
  */
 export class BalancePlan {
     excess_mAh: number[] = []
@@ -43,24 +44,31 @@ export class BalancePlan {
     mask = 0
     bled_mWh = 0
     /** Alternates which of two adjacent candidates goes first. */
-    private turn = 0
+    turn = 0
+}
 
-    /** One decision over `dt_s`: account for what the last mask bled, then choose the next mask. */
-    step(inp: BalanceInputs, dt_s: number): number {
-        const n = inp.cell_mV.length
-        // What the last mask bled.
-        for (let i = 0; i < n; i++) {
-            if (((this.mask >> i) & 1) === 0) continue
-            const q_mAh = (BLEED_mA * dt_s) / 3600
-            if (i < this.excess_mAh.length) this.excess_mAh[i] = Math.max(0, this.excess_mAh[i] - q_mAh)
-            this.bled_mWh += (q_mAh * inp.cell_mV[i]) / 1000
-        }
-        // The SOCs are trusted at rest (the last rest before a charge included: the plan's excess charges
-        // stay true through any current the cells share).
-        if (inp.atRest) this.excess_mAh = plan(inp)
-        this.mask = chooseBleed(wanted(this.excess_mAh, inp), inp.temp_C, this.turn++)
-        return this.mask
+/** One decision over `dt_s`: account for what the last mask bled, then choose the next mask. */
+export function balanceStep(b: BalancePlan, inp: BalanceInputs, dt_s: number): number {
+    const n = inp.cell_mV.length
+    const mask = b.mask
+    const excess_mAh = b.excess_mAh
+    let bled_mWh = b.bled_mWh
+    // What the last mask bled.
+    for (let i = 0; i < n; i++) {
+        if (((mask >> i) & 1) === 0) continue
+        const q_mAh = (BLEED_mA * dt_s) / 3600
+        if (i < excess_mAh.length) excess_mAh[i] = Math.max(0, excess_mAh[i] - q_mAh)
+        bled_mWh += (q_mAh * inp.cell_mV[i]) / 1000
     }
+    b.bled_mWh = bled_mWh
+    // The SOCs are trusted at rest (the last rest before a charge included: the plan's excess charges
+    // stay true through any current the cells share).
+    if (inp.atRest) b.excess_mAh = plan(inp)
+    const turn = b.turn
+    b.turn = turn + 1
+    const next = chooseBleed(wanted(b.excess_mAh, inp), inp.temp_C, turn)
+    b.mask = next
+    return next
 }
 
 /**
@@ -121,10 +129,21 @@ export function chooseBleed(want: number[], temp_C: number, turn: number): numbe
     while (count < most) {
         let best = -1
         for (let i = 0; i < want.length; i++) {
-            if (taken[i] || want[i] <= 0) continue
-            if ((i > 0 && ((mask >> (i - 1)) & 1) !== 0) || ((mask >> (i + 1)) & 1) !== 0) continue
-            // Equal wants: odd turns prefer the upper cell.
-            if (best < 0 || want[i] > want[best] || (want[i] === want[best] && turn % 2 === 1)) best = i
+            // Plain ifs rather than || and && chains: the same tests in less code.
+            if (taken[i]) continue
+            const w = want[i]
+            if (w <= 0) continue
+            // Never next to a cell already bleeding.
+            if (i > 0) if (((mask >> (i - 1)) & 1) !== 0) continue
+            if (((mask >> (i + 1)) & 1) !== 0) continue
+            if (best >= 0) {
+                const wb = want[best]
+                // Negated: a NaN want never displaces the best.
+                if (!(w >= wb)) continue
+                // Equal wants: odd turns prefer the upper cell.
+                if (w === wb) if (turn % 2 !== 1) continue
+            }
+            best = i
         }
         if (best < 0) break
         taken[best] = true

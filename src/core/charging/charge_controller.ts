@@ -3,7 +3,7 @@
 // enable, watchdog kick). Portable. The supervisor drives it through the ChargingPort interface: a box
 // without a charger simply has none (and its image carries none of this code).
 import { Chemistry, chemistryById } from "../battery/chemistry"
-import { Bq25756, Bq25756Adc, Bq25756Settings } from "../../drivers/bq25756"
+import { Bq25756, Bq25756Adc, Bq25756Settings, bq25756Configure, bq25756KickWatchdog, bq25756ReadAdc } from "../../drivers/bq25756"
 import { Ap33772s } from "../../drivers/ap33772s"
 import { Bus } from "../../drivers/bus"
 import type { ChargerConfig } from "../box_config"
@@ -14,9 +14,9 @@ import { BatteryMonitor } from "../battery/monitor"
 import { Bq76907, bq76907SetBalancing } from "../../drivers/bq76907"
 import { CHARGER_EFFICIENCY_FLOOR, DEFAULT_CEILING_pm, ChargeDecision, ChargeInputs, ChargeMemory, ChargeSettings, decideCharge } from "./charge_policy"
 import { PdLimits } from "./pd_policy"
-import { DcInput, selectInput } from "./dc_input"
-import { PdSink } from "./pd_sink"
-import { BalancePlan } from "./balance"
+import { DcInput, dcStep, selectInput } from "./dc_input"
+import { PdSink, pdPoll } from "./pd_sink"
+import { BalancePlan, balanceStep } from "./balance"
 
 /** What the supervisor needs from a charger (src/core/supervisor.ts); ChargeController is the one there is. */
 export interface ChargingPort {
@@ -179,8 +179,8 @@ export class ChargeController implements ChargingPort {
         // What the box could use: the charge current at the standard rate plus the outputs, through the charger.
         const lim = this.limits
         lim.want_mW = Math.round(((pack.capacity_mAh * 0.5 * pack_mV) / 1000 + outputs_mW) / CHARGER_EFFICIENCY_FLOOR)
-        await pd.poll(now_ms, lim)
-        const adc = await this.chg.readAdc()
+        await pdPoll(pd, now_ms, lim)
+        const adc = await bq25756ReadAdc(this.chg)
         this.adc = adc
         let vin_mV = dcOpen_mV
         let iin_mA = 0
@@ -188,13 +188,17 @@ export class ChargeController implements ChargingPort {
             vin_mV = adc.vbus_mV
             iin_mA = adc.ibus_mA
         }
-        const dcLim = this.dc.step(now_ms, vin_mV, iin_mA, this.dcRating_mA, b.dc_mA, this.carMode)
+        const dcLim = dcStep(this.dc, now_ms, vin_mV, iin_mA, this.dcRating_mA, b.dc_mA, this.carMode)
         this.dcWhy = dcLim.reason
         // DC's power: what it gives now while selected, else what it could give at its floor and limit.
         const dcCan_mW = (dcLim.floor_mV * dcLim.current_mA) / 1000
         let dc_mW = 0
         if (dcLim.allowed) dc_mW = was === "dc" ? Math.max((vin_mV * iin_mA) / 1000, 1) : dcCan_mW
-        const usb_mW = pd.power_mW()
+        // The contract in force gives this now (0 without one). While a new request is pending the old
+        // contract still holds (the source keeps it until it accepts another), and a PPS refresh changes nothing.
+        const c = pd.contract
+        let usb_mW = 0
+        if (c) usb_mW = c.power_mW
         const sel = selectInput(usb_mW, dc_mW, was)
         const usb = sel === "usb"
         const dc = sel === "dc"
@@ -228,17 +232,17 @@ export class ChargeController implements ChargingPort {
         inp.held = held
         const d = decideCharge(chem, this.settings, inp, this.mem)
         this.decision = d
-        if (d.phase === "done" && d.target_pm >= 1000) this.lastFull_ms = now_ms
+        if (d.phase === "done") if (d.target_pm >= 1000) this.lastFull_ms = now_ms
         const on = d.charge && d.current_mA >= MIN_CHARGE_mA
         // The input's limits: the PD contract's current and 85 % of its voltage, or the DC source's rating and floor.
-        const c = pd.contract
         const cfg = this.chargerCfg
         let inI_mA = dcLim.current_mA
         let inV_mV = dc ? dcLim.floor_mV : b.inMin_mV
-        if (usb && c) {
-            inI_mA = c.mA
-            inV_mV = Math.round(c.mV * 0.85)
-        }
+        if (usb)
+            if (c) {
+                inI_mA = c.mA
+                inV_mV = Math.round(c.mV * 0.85)
+            }
         cfg.chargeVoltage_mV = Math.max(lo_mV, Math.min(hi_mV, on ? d.pack_mV : lo_mV))
         cfg.chargeCurrent_mA = on ? d.current_mA : MIN_CHARGE_mA
         cfg.inputCurrent_mA = Math.max(inI_mA, 500)
@@ -252,13 +256,13 @@ export class ChargeController implements ChargingPort {
         const key = `${cfg.chargeVoltage_mV},${cfg.chargeCurrent_mA},${cfg.inputCurrent_mA},${inV_mV},${cfg.termCurrent_mA},${on}`
         if (key === this.written) {
             try {
-                await this.chg.kickWatchdog()
+                await bq25756KickWatchdog(this.chg)
                 return
             } catch (e) {
                 // Expired: the chip is back at its defaults, with charging off; configure it again below.
             }
         }
-        await this.chg.configure(cfg)
+        await bq25756Configure(this.chg, cfg)
         this.written = key
     }
 
@@ -312,7 +316,7 @@ function say(ctl: ChargeController, message: string): void {
 async function bleedStep(ctl: ChargeController, now_ms: number, pack: PackState, charging: boolean): Promise<void> {
     const dt_s = ctl.last_ms < 0 ? 0 : (now_ms - ctl.last_ms) / 1000
     ctl.last_ms = now_ms
-    const mask = ctl.balance.step({ soc: pack.cellSoc, capacity_mAh: pack.cellCapacity_mAh, sigma: pack.cellSigma, cell_mV: pack.cell_mV, atRest: pack.atRest, charging, maxCharge_mV: ctl.chem.maxCharge_mV, temp_C: pack.boardTemp_C }, dt_s)
+    const mask = balanceStep(ctl.balance, { soc: pack.cellSoc, capacity_mAh: pack.cellCapacity_mAh, sigma: pack.cellSigma, cell_mV: pack.cell_mV, atRest: pack.atRest, charging, maxCharge_mV: ctl.chem.maxCharge_mV, temp_C: pack.boardTemp_C }, dt_s)
     if (mask !== ctl.bledMask) {
         if (ctl.bleed) await ctl.bleed(mask)
         else if (ctl.afe) await bq76907SetBalancing(ctl.afe, mask)

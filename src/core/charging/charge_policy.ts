@@ -85,7 +85,8 @@ function decision(charge: boolean, phase: string, reason: string, target_pm: num
 /** The current the temperature allows, as a C-rate (0: none). */
 export function tempRate_C(c: Chemistry, temp_C: number): number {
     if (!(temp_C === temp_C)) return COLD_C // unknown: the cautious rate
-    if (temp_C < c.chargeMin_C || temp_C > c.chargeMax_C) return 0
+    if (temp_C < c.chargeMin_C) return 0
+    if (temp_C > c.chargeMax_C) return 0
     if (temp_C < c.chargeDerateBelow_C) return COLD_C
     if (temp_C > c.chargeMax_C - HOT_MARGIN_C) return STANDARD_C / 2
     return STANDARD_C
@@ -132,11 +133,12 @@ export function decideCharge(c: Chemistry, s: ChargeSettings, inp: ChargeInputs,
         if (!below) return decision(false, "done", `charged to ${target / 10} %; recharges below ${(target - RECHARGE_pm) / 10} %`, target)
         mem.done = false
     }
-    if (!full && inp.soc_pm >= target) {
-        mem.done = true
-        if (because === 3) return decision(false, "waiting", `at ${target / 10} %, the full charge starts in time for the trip`, target)
-        return decision(false, "done", `at the ${target / 10} % ceiling (long life)`, target)
-    }
+    if (!full)
+        if (inp.soc_pm >= target) {
+            mem.done = true
+            if (because === 3) return decision(false, "waiting", `at ${target / 10} %, the full charge starts in time for the trip`, target)
+            return decision(false, "done", `at the ${target / 10} % ceiling (long life)`, target)
+        }
     const cell_mV = full ? c.maxCharge_mV : Math.min(c.maxCharge_mV, Math.round(ocvAt_mV(c, target / 1000)) + CEILING_HEADROOM_mV)
     // Outputs first: the charger gets what the input has left after them (never a negative share).
     const pack_mV = cell_mV * inp.series

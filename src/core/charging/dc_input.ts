@@ -30,49 +30,54 @@ export interface DcLimits {
 /**
  * Perturb and observe on the input floor: a step that raised the input power is repeated, one that
  * lowered it is reversed. Works for a panel (its power peaks at ~80 % of Voc) and is harmless on a stiff
- * supply (the floor just sits below its voltage).
+ * supply (the floor just sits below its voltage). Stepped by dcStep (a method would cost prototype space).
  */
 export class DcInput {
     floor_mV = 0
-    private dir = 1
-    private lastPower_mW = -1
-    private last_ms = -1e9
+    dir = 1
+    lastPower_mW = -1
+    last_ms = -1e9
     /** Open-circuit voltage seen (no charge current), mV: what the car's state and the tracker start from. */
     open_mV = 0
+}
 
-    /** The limits for now. `vin_mV` / `iin_mA`: the input as the charger measures it; `rating_mA`: the owner's. */
-    step(now_ms: number, vin_mV: number, iin_mA: number, rating_mA: number, board_mA: number, carMode: boolean): DcLimits {
-        const current_mA = Math.min(rating_mA, board_mA)
-        if (iin_mA < 50) this.open_mV = vin_mV
-        if (!(vin_mV > FLOOR_MIN_mV)) {
-            this.floor_mV = 0
-            this.lastPower_mW = -1
-            return { floor_mV: 0, current_mA, allowed: false, reason: "no DC input" }
-        }
-        if (carMode) {
-            const running = this.open_mV >= ALTERNATOR_mV || vin_mV >= ALTERNATOR_mV
-            if (!running && this.open_mV < PARKED_MIN_mV)
-                return { floor_mV: PARKED_MIN_mV, current_mA, allowed: false, reason: `car battery at ${this.open_mV} mV with the engine off: not charging from it` }
-            // Never below 12.2 V (engine off) or 13.0 V (running): the car's own loads come first.
-            this.floor_mV = running ? ALTERNATOR_mV - 200 : PARKED_MIN_mV - 200
-            return { floor_mV: this.floor_mV, current_mA, allowed: true, reason: running ? "car, engine running" : "car, engine off" }
-        }
-        if (this.floor_mV === 0) this.floor_mV = Math.max(FLOOR_MIN_mV, Math.round(this.open_mV * 0.8))
-        if (now_ms - this.last_ms >= MPPT_PERIOD_ms) {
-            const p = (vin_mV * iin_mA) / 1000
-            if (this.lastPower_mW >= 0 && p < this.lastPower_mW) this.dir = -this.dir
-            this.lastPower_mW = p
-            this.last_ms = now_ms
-            this.floor_mV = Math.max(FLOOR_MIN_mV, Math.min(this.open_mV - MPPT_STEP_mV, this.floor_mV + this.dir * MPPT_STEP_mV))
-        }
-        return { floor_mV: this.floor_mV, current_mA, allowed: true, reason: "tracking the maximum power point" }
+/** The limits for now. `vin_mV` / `iin_mA`: the input as the charger measures it; `rating_mA`: the owner's. */
+export function dcStep(dc: DcInput, now_ms: number, vin_mV: number, iin_mA: number, rating_mA: number, board_mA: number, carMode: boolean): DcLimits {
+    const current_mA = Math.min(rating_mA, board_mA)
+    if (iin_mA < 50) dc.open_mV = vin_mV
+    const open_mV = dc.open_mV
+    if (!(vin_mV > FLOOR_MIN_mV)) {
+        dc.floor_mV = 0
+        dc.lastPower_mW = -1
+        return { floor_mV: 0, current_mA, allowed: false, reason: "no DC input" }
     }
+    if (carMode) {
+        let running = vin_mV >= ALTERNATOR_mV
+        if (open_mV >= ALTERNATOR_mV) running = true
+        if (!running)
+            if (open_mV < PARKED_MIN_mV) return { floor_mV: PARKED_MIN_mV, current_mA, allowed: false, reason: `car battery at ${open_mV} mV with the engine off: not charging from it` }
+        // Never below 12.2 V (engine off) or 13.0 V (running): the car's own loads come first.
+        dc.floor_mV = running ? ALTERNATOR_mV - 200 : PARKED_MIN_mV - 200
+        return { floor_mV: dc.floor_mV, current_mA, allowed: true, reason: running ? "car, engine running" : "car, engine off" }
+    }
+    if (dc.floor_mV === 0) dc.floor_mV = Math.max(FLOOR_MIN_mV, Math.round(open_mV * 0.8))
+    if (now_ms - dc.last_ms >= MPPT_PERIOD_ms) {
+        const p = (vin_mV * iin_mA) / 1000
+        const last_mW = dc.lastPower_mW
+        if (last_mW >= 0) if (p < last_mW) dc.dir = -dc.dir
+        dc.lastPower_mW = p
+        dc.last_ms = now_ms
+        dc.floor_mV = Math.max(FLOOR_MIN_mV, Math.min(open_mV - MPPT_STEP_mV, dc.floor_mV + dc.dir * MPPT_STEP_mV))
+    }
+    return { floor_mV: dc.floor_mV, current_mA, allowed: true, reason: "tracking the maximum power point" }
 }
 
 /** Which input charges: "usb", "dc" or "" (neither gives power). `current` keeps its place unless the other beats it by the margin. */
 export function selectInput(usb_mW: number, dc_mW: number, current: string): string {
-    if (!(usb_mW > 0) && !(dc_mW > 0)) return ""
-    if (!(dc_mW > 0)) return "usb"
+    if (!(dc_mW > 0)) {
+        if (!(usb_mW > 0)) return ""
+        return "usb"
+    }
     if (!(usb_mW > 0)) return "dc"
     if (current === "usb") return dc_mW > usb_mW * SWITCH_MARGIN ? "dc" : "usb"
     if (current === "dc") return usb_mW > dc_mW * SWITCH_MARGIN ? "usb" : "dc"

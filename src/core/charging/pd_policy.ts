@@ -31,9 +31,13 @@ const PROGRAMMABLE_STEP_mV = 100
 
 /** Current the offer allows at `mV` (0 when it gives none there). */
 export function offerCurrentAt_mA(o: Offer, mV: number): number {
-    if (mV < o.min_mV || mV > o.max_mV || mV <= 0) return 0
-    if (o.kind === "battery" || o.kind === "avs") return Math.floor((o.max_mW * 1000) / mV)
-    if (o.kind === "spr_avs") return mV <= 15000 ? o.max_mA : o.high_mA
+    if (mV < o.min_mV) return 0
+    if (mV > o.max_mV) return 0
+    if (mV <= 0) return 0
+    const kind = o.kind
+    if (kind === "battery" || kind === "avs") return Math.floor((o.max_mW * 1000) / mV)
+    // Up to 15 V the offer's own current; above (and for NaN, negated test) the high range's.
+    if (kind === "spr_avs") if (!(mV <= 15000)) return o.high_mA
     return o.max_mA
 }
 
@@ -46,24 +50,46 @@ export function offerCurrentAt_mA(o: Offer, mV: number): number {
 export function choosePdRequest(offers: Offer[], lim: PdLimits, avoid: number[]): PdRequest {
     let best: PdRequest = undefined
     const cable_mA = Math.max(0, lim.cable_mA * Math.min(1, Math.max(0, lim.derate)))
+    const inMin_mV = lim.inMin_mV
+    const inMax_mV = lim.inMax_mV
+    // Plain ifs rather than || and && chains: the same tests in less code.
     for (const o of offers) {
-        if (!o || avoid.indexOf(o.position) >= 0) continue
-        // A variable supply may sit anywhere in its range: all of it must fit the input window.
-        const wholeRange = o.kind === "fixed" || o.kind === "variable" || o.kind === "battery"
-        if (wholeRange && (o.min_mV < lim.inMin_mV || o.max_mV > lim.inMax_mV)) continue
-        // Programmable offers: the highest voltage both allow (the same power at less current).
-        let mV = o.kind === "fixed" ? o.max_mV : o.kind === "variable" || o.kind === "battery" ? o.min_mV : Math.min(o.max_mV, lim.inMax_mV)
-        if (!wholeRange) {
-            mV = Math.floor(mV / PROGRAMMABLE_STEP_mV) * PROGRAMMABLE_STEP_mV
-            if (mV < o.min_mV || mV < lim.inMin_mV) continue
+        if (!o) continue
+        if (avoid.indexOf(o.position) >= 0) continue
+        const kind = o.kind
+        const min_mV = o.min_mV
+        const max_mV = o.max_mV
+        let mV: number
+        if (kind === "fixed" || kind === "variable" || kind === "battery") {
+            // A variable supply may sit anywhere in its range: all of it must fit the input window.
+            if (min_mV < inMin_mV) continue
+            if (max_mV > inMax_mV) continue
+            mV = min_mV
+            if (kind === "fixed") mV = max_mV
+        } else {
+            // Programmable offers: the highest voltage both allow (the same power at less current).
+            mV = Math.floor(Math.min(max_mV, inMax_mV) / PROGRAMMABLE_STEP_mV) * PROGRAMMABLE_STEP_mV
+            if (mV < min_mV) continue
+            if (mV < inMin_mV) continue
         }
         let mA = Math.min(offerCurrentAt_mA(o, mV), cable_mA)
         // No more than the box can use.
         mA = Math.min(mA, Math.ceil((lim.want_mW * 1000) / mV))
         const power_mW = Math.floor((mV * mA) / 1000)
         if (mA <= 0) continue
-        const better = !best || power_mW > best.power_mW || (power_mW === best.power_mW && (mA < best.mA || (mA === best.mA && o.kind === "fixed" && best.kind !== "fixed")))
-        if (better) best = { position: o.position, kind: o.kind, mV, mA, power_mW }
+        if (best) {
+            // Not better: less power (or none measurable), or a tie lost.
+            const best_mW = best.power_mW
+            if (!(power_mW >= best_mW)) continue
+            if (power_mW === best_mW) {
+                if (mA > best.mA) continue
+                if (mA === best.mA) {
+                    if (kind !== "fixed") continue
+                    if (best.kind === "fixed") continue
+                }
+            }
+        }
+        best = { position: o.position, kind, mV, mA, power_mW }
     }
     return best
 }

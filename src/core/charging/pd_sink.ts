@@ -2,7 +2,7 @@
 // keep a PPS / AVS contract alive, follow new offers, and fall back when a source cannot hold what it
 // offered (VBUS sagging, the sink's under-voltage flag, a refused request): the next best object, down
 // to 5 V, never a brown-out of the input. Portable; the AP33772S driver underneath.
-import { Ap33772s, AP33772S_RESULT, AP33772S_STATUS } from "../../drivers/ap33772s"
+import { Ap33772s, AP33772S_RESULT, AP33772S_STATUS, ap33772sReadOffers, ap33772sReadStatus, ap33772sReadVbus, ap33772sRequest, ap33772sResult } from "../../drivers/ap33772s"
 import { Offer } from "./pdo"
 import { PROGRAMMABLE_REFRESH_ms, PdLimits, PdRequest, choosePdRequest, needsRefresh } from "./pd_policy"
 
@@ -19,7 +19,7 @@ const RECHOOSE_ms = 30000
 export type PdNote = (message: string) => void
 
 export class PdSink {
-    /** The fields below without `private` are also the module's helpers' (ask, choose, failed, detached). */
+    /** The fields below are also the module functions' (pdPoll, ask, choose, failed, detached). */
     chip: Ap33772s
     /** Where events go (the charging controller forwards them to the supervisor's log). */
     note: PdNote
@@ -31,7 +31,7 @@ export class PdSink {
     pending: PdRequest
     pending_ms = 0
     lastRequest_ms = 0
-    private sagSince_ms = -1
+    sagSince_ms = -1
     /** Objects that failed since the source attached. */
     avoid: number[] = []
     /** VBUS as last read. */
@@ -43,72 +43,81 @@ export class PdSink {
         this.chip = chip
         this.note = note
     }
+}
 
-    async poll(now_ms: number, lim: PdLimits): Promise<void> {
-        const st = await this.chip.readStatus()
-        const v = await this.chip.readVbus()
-        this.vbus_mV = v.mV
-        this.vbus_mA = v.mA
-        this.temp_C = v.temp_C
-        if ((st & AP33772S_STATUS.NEWPDO) !== 0) {
-            // A source attached, came back from a reset or changed its offer: choose afresh.
-            if (this.state === "detached") this.avoid = []
-            this.offers = (await this.chip.readOffers()).filter(o => o !== undefined)
-            this.contract = undefined
-            this.sagSince_ms = -1
-            await choose(this, now_ms, lim, this.state === "detached" ? "source attached" : "new offer")
+/** One poll of the chip: follow new offers, a detach, a pending request's result, a sagging contract. */
+export async function pdPoll(sink: PdSink, now_ms: number, lim: PdLimits): Promise<void> {
+    const chip = sink.chip
+    const st = await ap33772sReadStatus(chip)
+    const v = await ap33772sReadVbus(chip)
+    const mV = v.mV
+    sink.vbus_mV = mV
+    sink.vbus_mA = v.mA
+    sink.temp_C = v.temp_C
+    // Plain ifs rather than && and || chains below: the same tests in less code.
+    const state = sink.state
+    if ((st & AP33772S_STATUS.NEWPDO) !== 0) {
+        // A source attached, came back from a reset or changed its offer: choose afresh.
+        if (state === "detached") sink.avoid = []
+        sink.offers = (await ap33772sReadOffers(chip)).filter(o => o !== undefined)
+        sink.contract = undefined
+        sink.sagSince_ms = -1
+        await choose(sink, now_ms, lim, state === "detached" ? "source attached" : "new offer")
+        return
+    }
+    const pending = sink.pending
+    if (mV < PRESENT_mV)
+        if (pending === undefined) {
+            if (state !== "detached") detached(sink)
             return
         }
-        if (v.mV < PRESENT_mV && this.pending === undefined) {
-            if (this.state !== "detached") detached(this)
+    if (state === "detached") return
+    if (pending) {
+        const res = await ap33772sResult(chip)
+        const busy = res === AP33772S_RESULT.BUSY
+        if (busy) if (now_ms - sink.pending_ms < RESULT_TIMEOUT_ms) return
+        if (res === AP33772S_RESULT.SUCCESS) {
+            sink.pending = undefined
+            sink.contract = pending
+            sink.state = "contract"
+            sink.sagSince_ms = -1
+        } else await failed(sink, pending, now_ms, lim, busy ? "no answer" : `refused, code ${res}`)
+        return
+    }
+    const c = sink.contract
+    if (!c) return
+    // A source that cannot hold what it offered: VBUS sags (or the sink's UVP flag), so step down.
+    let low = (st & AP33772S_STATUS.UVP) !== 0
+    if (mV < c.mV * SAG_FRACTION) low = true
+    if (!low) sink.sagSince_ms = -1
+    else {
+        if (sink.sagSince_ms < 0) sink.sagSince_ms = now_ms
+        if (now_ms - sink.sagSince_ms >= SAG_ms) {
+            await failed(sink, c, now_ms, lim, `VBUS ${mV} mV under load`)
             return
-        }
-        if (this.state === "detached") return
-        if (this.pending) {
-            const res = await this.chip.result()
-            if (res === AP33772S_RESULT.BUSY && now_ms - this.pending_ms < RESULT_TIMEOUT_ms) return
-            const r = this.pending
-            if (res === AP33772S_RESULT.SUCCESS) {
-                this.pending = undefined
-                this.contract = r
-                this.state = "contract"
-                this.sagSince_ms = -1
-            } else await failed(this, r, now_ms, lim, res === AP33772S_RESULT.BUSY ? "no answer" : `refused, code ${res}`)
-            return
-        }
-        const c = this.contract
-        if (!c) return
-        // A source that cannot hold what it offered: VBUS sags (or the sink's UVP flag), so step down.
-        const low = v.mV < c.mV * SAG_FRACTION || (st & AP33772S_STATUS.UVP) !== 0
-        if (!low) this.sagSince_ms = -1
-        else if (this.sagSince_ms < 0) this.sagSince_ms = now_ms
-        if (low && now_ms - this.sagSince_ms >= SAG_ms) {
-            await failed(this, c, now_ms, lim, `VBUS ${v.mV} mV under load`)
-            return
-        }
-        if (needsRefresh(c.kind) && now_ms - this.lastRequest_ms >= PROGRAMMABLE_REFRESH_ms) {
-            await ask(this, c, now_ms, "")
-            return
-        }
-        if (now_ms - this.lastRequest_ms >= RECHOOSE_ms) {
-            const r = choosePdRequest(this.offers, lim, this.avoid)
-            this.lastRequest_ms = now_ms
-            if (r && (r.position !== c.position || Math.abs(r.mV - c.mV) >= 500 || Math.abs(r.mA - c.mA) >= 250)) await ask(this, r, now_ms, "what the box can use changed")
         }
     }
-
-    /**
-     * Input power the contract gives now, mW (0 without one). While a new request is pending the old contract
-     * still holds (the source keeps it until it accepts another), and a PPS refresh changes nothing.
-     */
-    power_mW(): number {
-        const c = this.contract
-        return c ? c.power_mW : 0
+    const sinceAsk_ms = now_ms - sink.lastRequest_ms
+    if (sinceAsk_ms >= PROGRAMMABLE_REFRESH_ms)
+        if (needsRefresh(c.kind)) {
+            await ask(sink, c, now_ms, "")
+            return
+        }
+    if (sinceAsk_ms >= RECHOOSE_ms) {
+        const r = choosePdRequest(sink.offers, lim, sink.avoid)
+        sink.lastRequest_ms = now_ms
+        if (r) {
+            // Asked only for a real change: another object, 0.5 V or 250 mA.
+            let changed = r.position !== c.position
+            if (Math.abs(r.mV - c.mV) >= 500) changed = true
+            if (Math.abs(r.mA - c.mA) >= 250) changed = true
+            if (changed) await ask(sink, r, now_ms, "what the box can use changed")
+        }
     }
 }
 
 async function ask(sink: PdSink, r: PdRequest, now_ms: number, why: string): Promise<void> {
-    await sink.chip.request(r)
+    await ap33772sRequest(sink.chip, r)
     sink.pending = r
     sink.pending_ms = now_ms
     sink.lastRequest_ms = now_ms

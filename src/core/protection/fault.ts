@@ -68,17 +68,21 @@ export function evaluateFault(f: number[], v: number, now_ms: number): number {
     const above = (f[FF.FLAGS] & FLAG_ABOVE) !== 0
     const measured = v === v
     if (f[FF.ACTIVE] === 0) {
-        if (measured && (above ? v > f[FF.TRIP] : v < f[FF.TRIP])) {
+        // Beyond the trip threshold (a NaN value, not measured, never is: its compares are false).
+        const trip = f[FF.TRIP]
+        let beyond = v < trip
+        if (above) beyond = v > trip
+        if (beyond) {
             if (f[FF.PENDING_ms] < 0) f[FF.PENDING_ms] = now_ms
             if (now_ms - f[FF.PENDING_ms] >= f[FF.DEBOUNCE_ms]) {
                 f[FF.ACTIVE] = 1
                 f[FF.LATCHED] = (f[FF.FLAGS] >> 1) & 1 // FLAG_LATCHING
                 f[FF.TRIP_VALUE] = v
-                f[FF.TRIPS] = f[FF.TRIPS] + 1
+                const trips = f[FF.TRIPS] + 1
+                f[FF.TRIPS] = trips
                 f[FF.CLEAR_ms] = -1
-                let d = f[FF.RETRY_ms]
-                for (let k = 1; k < f[FF.TRIPS] && k <= MAX_DOUBLINGS; k++) d = d * 2
-                f[FF.RETRY_AT_ms] = now_ms + d
+                // The retry wait doubles with each trip, at most MAX_DOUBLINGS times.
+                f[FF.RETRY_AT_ms] = now_ms + f[FF.RETRY_ms] * Math.pow(2, Math.min(trips - 1, MAX_DOUBLINGS))
                 return FAULT_TRIPPED
             }
         } else f[FF.PENDING_ms] = -1
@@ -86,7 +90,11 @@ export function evaluateFault(f: number[], v: number, now_ms: number): number {
     }
     // Active: is the condition gone, past the release threshold, for long enough?
     const latched = f[FF.LATCHED] !== 0
-    const clear = measured ? (above ? v < f[FF.RELEASE] : v > f[FF.RELEASE]) : !latched
+    const release = f[FF.RELEASE]
+    let clear = v > release
+    if (above) clear = v < release
+    // Not measured: clear unless latched.
+    if (!measured) clear = !latched
     if (!clear) {
         f[FF.CLEAR_ms] = -1
         return FAULT_NONE

@@ -66,6 +66,7 @@ function isWhole(v: any, lo: number, hi: number): boolean {
     return Math.floor(v) === v
 }
 
+/** The fault log; its operations are module functions (faultLogRestore, faultLogAdd): a method costs prototype space. */
 export class FaultLog {
     /** Where the slots and the head are written (rate-limited). */
     settings: SettingsWriter
@@ -79,51 +80,52 @@ export class FaultLog {
     constructor(settings: SettingsWriter) {
         this.settings = settings
     }
-
-    /** Read the ring and count this boot. Problems come back as sentences (a bad slot is skipped). */
-    async restore(store: SettingsStore): Promise<string[]> {
-        const problems: string[] = []
-        let head: any
-        let boots: any
-        try {
-            head = await store.read(KEY_LOG_HEAD)
-            boots = await store.read(KEY_BOOTS)
-        } catch (e) {
-            problems.push(`could not read the fault log (${errorText(e)})`)
-        }
-        let boot = 1
-        if (isWhole(boots, 0, Infinity)) boot = boots + 1
-        this.boot = boot
-        if (boots != null) if (boot === 1) if (boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
-        this.settings.set(KEY_BOOTS, boot)
-        if (head == null) return problems
-        if (typeof head !== "object" || typeof head.c !== "number" || !isWhole(head.n, 0, LOG_SLOTS - 1)) {
-            problems.push(`fault log head ${JSON.stringify(head)} unusable; the log starts afresh`)
-            return problems
-        }
-        const next = head.n
-        this.next = next
-        this.total = head.c
-        // Oldest first: from the slot after the newest, around the ring.
-        for (let k = 0; k < LOG_SLOTS; k++) {
-            const i = (next + k) % LOG_SLOTS
-            let x: any
-            try {
-                x = await store.read(logSlotKey(i))
-            } catch (e) {
-                x = undefined
-            }
-            if (x == null) continue
-            const e = entryOf(x)
-            if (e) this.entries.push(e)
-            else problems.push(`fault log slot ${i} unusable; skipped`)
-        }
-        return problems
-    }
 }
 
-/** Append `e` (the oldest beyond LOG_SLOTS drops off) and save its slot and the head. A free function: an
- * image carries every method. */
+/** Read the ring and count this boot. Problems come back as sentences (a bad slot is skipped). */
+export async function faultLogRestore(log: FaultLog, store: SettingsStore): Promise<string[]> {
+    const problems: string[] = []
+    let head: any
+    let boots: any
+    try {
+        head = await store.read(KEY_LOG_HEAD)
+        boots = await store.read(KEY_BOOTS)
+    } catch (e) {
+        problems.push(`could not read the fault log (${errorText(e)})`)
+    }
+    let boot = 1
+    if (isWhole(boots, 0, Infinity)) boot = boots + 1
+    log.boot = boot
+    if (boots != null) if (boot === 1) if (boots !== 0) problems.push(`boot counter ${JSON.stringify(boots)} unusable; counting from 1`)
+    log.settings.set(KEY_BOOTS, boot)
+    if (head == null) return problems
+    let usable = false
+    if (typeof head === "object") if (typeof head.c === "number") usable = isWhole(head.n, 0, LOG_SLOTS - 1)
+    if (!usable) {
+        problems.push(`fault log head ${JSON.stringify(head)} unusable; the log starts afresh`)
+        return problems
+    }
+    const next = head.n
+    log.next = next
+    log.total = head.c
+    // Oldest first: from the slot after the newest, around the ring.
+    for (let k = 0; k < LOG_SLOTS; k++) {
+        const i = (next + k) % LOG_SLOTS
+        let x: any
+        try {
+            x = await store.read(logSlotKey(i))
+        } catch (e) {
+            x = undefined
+        }
+        if (x == null) continue
+        const e = entryOf(x)
+        if (e) log.entries.push(e)
+        else problems.push(`fault log slot ${i} unusable; skipped`)
+    }
+    return problems
+}
+
+/** Append `e` (the oldest beyond LOG_SLOTS drops off) and save its slot and the head. */
 export function faultLogAdd(log: FaultLog, e: FaultLogEntry): void {
     const entries = log.entries
     entries.push(e)

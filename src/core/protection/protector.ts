@@ -98,6 +98,7 @@ function sensorRules(t: FaultTable): void {
     ], 0)
 }
 
+/** The fault table and its state; the module functions below judge it (a method would cost prototype space). */
 export class Protector implements FaultTable {
     /** Fault k: its id, its catalogue row and its record (fault.ts). */
     readonly ids: string[] = []
@@ -106,7 +107,7 @@ export class Protector implements FaultTable {
     /** Where trips, releases and clears are logged, and how the supervisor hears of them. */
     log: FaultLog
     note: ProtectionNote
-    private lastCells: number[] = []
+    lastCells: number[] = []
     /** Since when the cell readings have been frozen while current flows (-1: they are not). */
     stuckSince_ms = -1
 
@@ -118,97 +119,6 @@ export class Protector implements FaultTable {
         channelRules(this, outputs, cfg)
     }
 
-    evaluate(inp: ProtectionInputs): void {
-        const cells = inp.cell_mV
-        const now_ms = inp.now_ms
-        let cellMax = -1e9
-        let cellMin = 1e9
-        for (const v of cells) {
-            if (v > cellMax) cellMax = v
-            if (v < cellMin) cellMin = v
-        }
-        // Frozen readings: the same cells to the millivolt while at least C/20-ish current flows.
-        const last = this.lastCells
-        let same = cells.length === last.length && cells.length > 0
-        for (let i = 0; same && i < cells.length; i++) if (cells[i] !== last[i]) same = false
-        // Stuck since the first tick of a fresh reading, the same cells and current flowing; -1 when not.
-        let stuckSince_ms = -1
-        if (inp.afeAge_ms < AFE_STALE_PERIODS * inp.afePeriod_ms) {
-            if (same) {
-                if (Math.abs(inp.pack_mA) > 200) {
-                    stuckSince_ms = this.stuckSince_ms
-                    if (stuckSince_ms < 0) stuckSince_ms = now_ms
-                }
-            }
-        }
-        this.stuckSince_ms = stuckSince_ms
-        this.lastCells = cells.slice(0)
-        // A temperature no sensor could give (NaN is no reading, not an implausible one).
-        let tempOut = 0
-        for (const t of [inp.cellTemp_C, inp.boardTemp_C]) {
-            if (t === t) {
-                if (t < TEMP_MIN_PLAUSIBLE_C) tempOut = 1
-                if (t > TEMP_MAX_PLAUSIBLE_C) tempOut = 1
-            }
-        }
-        const faults = this.faults
-        for (let k = 0; k < faults.length; k++) {
-            const v = valueFor(this, k, inp, cellMax, cellMin, tempOut)
-            const change = evaluateFault(faults[k], v, now_ms)
-            if (change === FAULT_TRIPPED) record(this, k, "trip", v, now_ms)
-            else if (change === FAULT_RELEASED) record(this, k, "release", v, now_ms)
-        }
-    }
-
-    chargeAllowed(): boolean {
-        return (protectorActions(this) & ACTION_CHARGE) === 0
-    }
-
-    dischargeAllowed(): boolean {
-        return (protectorActions(this) & ACTION_DISCHARGE) === 0
-    }
-
-    /** The index of an active fault that holds output i off, or -1. */
-    holding(i: number): number {
-        const faults = this.faults
-        for (let k = 0; k < faults.length; k++) {
-            const f = faults[k]
-            if (f[FF.ACTIVE] === 0) continue
-            const a = faultAction(f)
-            if ((a & ACTION_DISCHARGE) !== 0) return k
-            if ((a & ACTION_CHANNEL) !== 0) if (f[FF.CHANNEL] === i) return k
-        }
-        return -1
-    }
-
-    /** Fault k for a person: "id: what is wrong", and that it is latched. */
-    sentence(k: number): string {
-        return `${this.ids[k]}: ${ruleWhat(this.rows[k])}${this.faults[k][FF.LATCHED] !== 0 ? " (latched)" : ""}`
-    }
-
-    /** A person clears latched faults (all, or one id). Returns "" or why nothing was cleared. */
-    clear(id: string, now_ms: number): string {
-        let cleared = 0
-        const refusals: string[] = []
-        const faults = this.faults
-        const ids = this.ids
-        for (let k = 0; k < faults.length; k++) {
-            const f = faults[k]
-            if (id !== "") if (ids[k] !== id) continue
-            if (f[FF.ACTIVE] === 0) continue
-            if (f[FF.LATCHED] === 0) continue
-            const why = clearFaultLatch(f, now_ms)
-            if (why === "") {
-                cleared++
-                record(this, k, "clear", NaN, now_ms)
-            } else refusals.push(`${ids[k]}: ${why}`)
-        }
-        if (cleared > 0) return ""
-        if (refusals.length > 0) return refusals.join("; ")
-        if (id === "") return "no latched fault to clear"
-        return "no latched fault " + id
-    }
-
     /** Ids of the latched faults (saved, so a restart cannot clear what needs a person). */
     latchedIds(): string[] {
         const out: string[] = []
@@ -216,31 +126,124 @@ export class Protector implements FaultTable {
         for (let k = 0; k < faults.length; k++) if (faults[k][FF.LATCHED] !== 0) out.push(this.ids[k])
         return out
     }
+}
 
-    /** Re-latch faults saved before a restart; unknown ids are returned (a changed catalogue). */
-    restoreLatched(ids: string[]): string[] {
-        const unknown: string[] = []
-        for (const id of ids) {
-            const k = this.ids.indexOf(id)
-            if (k >= 0) {
-                const f = this.faults[k]
-                if ((f[FF.FLAGS] & FLAG_LATCHING) !== 0) {
-                    relatchFault(f)
-                    continue
-                }
+/** 1 for a temperature no sensor could give, else 0 (NaN is no reading: 0, its compares are false). */
+function tempImplausible(t: number): number {
+    if (t < TEMP_MIN_PLAUSIBLE_C) return 1
+    if (t > TEMP_MAX_PLAUSIBLE_C) return 1
+    return 0
+}
+
+/** Judge every fault on the latest readings; trips and releases are logged and told. */
+export function protectorEvaluate(p: Protector, inp: ProtectionInputs): void {
+    const cells = inp.cell_mV
+    const now_ms = inp.now_ms
+    let cellMax = -1e9
+    let cellMin = 1e9
+    for (const v of cells) {
+        if (v > cellMax) cellMax = v
+        if (v < cellMin) cellMin = v
+    }
+    // Frozen readings: the same cells to the millivolt while at least C/20-ish current flows.
+    const last = p.lastCells
+    let same = cells.length === last.length && cells.length > 0
+    for (let i = 0; same && i < cells.length; i++) if (cells[i] !== last[i]) same = false
+    // Stuck since the first tick of a fresh reading, the same cells and current flowing; -1 when not.
+    let stuckSince_ms = -1
+    if (inp.afeAge_ms < AFE_STALE_PERIODS * inp.afePeriod_ms) {
+        if (same) {
+            if (Math.abs(inp.pack_mA) > 200) {
+                stuckSince_ms = p.stuckSince_ms
+                if (stuckSince_ms < 0) stuckSince_ms = now_ms
             }
-            unknown.push(id)
         }
-        return unknown
     }
+    p.stuckSince_ms = stuckSince_ms
+    p.lastCells = cells.slice(0)
+    // A temperature no sensor could give (NaN is no reading, not an implausible one).
+    const tempOut = tempImplausible(inp.cellTemp_C) | tempImplausible(inp.boardTemp_C)
+    const faults = p.faults
+    for (let k = 0; k < faults.length; k++) {
+        const v = valueFor(p, k, inp, cellMax, cellMin, tempOut)
+        const change = evaluateFault(faults[k], v, now_ms)
+        if (change === FAULT_TRIPPED) record(p, k, "trip", v, now_ms)
+        else if (change === FAULT_RELEASED) record(p, k, "release", v, now_ms)
+    }
+}
 
-    /** One sentence per active fault. */
-    describe(): string[] {
-        const out: string[] = []
-        const faults = this.faults
-        for (let k = 0; k < faults.length; k++) if (faults[k][FF.ACTIVE] !== 0) out.push("protection " + this.sentence(k))
-        return out
+export function chargeAllowed(p: Protector): boolean {
+    return (protectorActions(p) & ACTION_CHARGE) === 0
+}
+
+export function dischargeAllowed(p: Protector): boolean {
+    return (protectorActions(p) & ACTION_DISCHARGE) === 0
+}
+
+/** The index of an active fault that holds output i off, or -1. */
+export function protectorHolding(p: Protector, i: number): number {
+    const faults = p.faults
+    for (let k = 0; k < faults.length; k++) {
+        const f = faults[k]
+        if (f[FF.ACTIVE] === 0) continue
+        const a = faultAction(f)
+        if ((a & ACTION_DISCHARGE) !== 0) return k
+        if ((a & ACTION_CHANNEL) !== 0) if (f[FF.CHANNEL] === i) return k
     }
+    return -1
+}
+
+/** Fault k for a person: "id: what is wrong", and that it is latched. */
+export function faultSentence(p: Protector, k: number): string {
+    return `${p.ids[k]}: ${ruleWhat(p.rows[k])}${p.faults[k][FF.LATCHED] !== 0 ? " (latched)" : ""}`
+}
+
+/** A person clears latched faults (all, or one id). Returns "" or why nothing was cleared. */
+export function protectorClear(p: Protector, id: string, now_ms: number): string {
+    let cleared = 0
+    const refusals: string[] = []
+    const faults = p.faults
+    const ids = p.ids
+    for (let k = 0; k < faults.length; k++) {
+        const f = faults[k]
+        if (id !== "") if (ids[k] !== id) continue
+        if (f[FF.ACTIVE] === 0) continue
+        if (f[FF.LATCHED] === 0) continue
+        const why = clearFaultLatch(f, now_ms)
+        if (why === "") {
+            cleared++
+            record(p, k, "clear", NaN, now_ms)
+        } else refusals.push(`${ids[k]}: ${why}`)
+    }
+    if (cleared > 0) return ""
+    if (refusals.length > 0) return refusals.join("; ")
+    if (id === "") return "no latched fault to clear"
+    return "no latched fault " + id
+}
+
+/** Re-latch faults saved before a restart; unknown ids are returned (a changed catalogue). */
+export function restoreLatched(p: Protector, ids: string[]): string[] {
+    const unknown: string[] = []
+    for (const id of ids) {
+        const k = p.ids.indexOf(id)
+        if (k >= 0) {
+            const f = p.faults[k]
+            if ((f[FF.FLAGS] & FLAG_LATCHING) !== 0) {
+                relatchFault(f)
+                continue
+            }
+        }
+        unknown.push(id)
+    }
+    return unknown
+}
+
+/** One sentence per active fault. */
+export function describeFaults(p: Protector): string[] {
+    const out: string[] = []
+    const faults = p.faults
+    for (let k = 0; k < faults.length; k++) if (faults[k][FF.ACTIVE] !== 0) out.push("protection " + faultSentence(p, k))
+    return out
 }
 
 /** Fault `id` is active (false for an unknown id). A free function: only tests ask, and an image carries every method. */
