@@ -259,13 +259,33 @@ export async function bq25756SetChargeEnabled(chip: Bq25756, on: boolean): Promi
     chip.ctrl = ctrl
 }
 
-export async function bq25756ReadStatus(chip: Bq25756): Promise<Bq25756Status> {
-    const b = await readRegs(chip, BQ25756_REG.STATUS1, 4) // 21h..24h
+/** BQ25756_FAULT bits from STATUS1..FAULT_STATUS (21h..24h). */
+function faultBits(b: number[]): number {
     const ts = (b[1] >> 4) & 7
     let faults = (b[3] >> 1) & 0x7f
     if ((b[0] & 8) !== 0) faults |= BQ25756_FAULT.WATCHDOG
     if (ts === 3) faults |= BQ25756_FAULT.TS_COLD
     if (ts === 4) faults |= BQ25756_FAULT.TS_HOT
+    return faults
+}
+
+/** The chip's faults now (BQ25756_FAULT bits): one read of 21h..24h. */
+export async function bq25756Faults(chip: Bq25756): Promise<number> {
+    return faultBits(await readRegs(chip, BQ25756_REG.STATUS1, 4))
+}
+
+/** BQ25756_FAULT bits in words, for a person ("input over-voltage, thermal shutdown"). */
+export function bq25756FaultText(faults: number): string {
+    // Split here rather than kept as a table: the words cost heap only while a fault is being described.
+    const words = "its driver supply is low|its safety timer expired|thermal shutdown|battery over-voltage|battery over-current|input over-voltage|input under-voltage|its watchdog expired|its thermistor reads too cold|its thermistor reads too hot".split("|")
+    const out: string[] = []
+    for (let i = 0; i < words.length; i++) if (((faults >> i) & 1) !== 0) out.push(words[i])
+    return out.join(", ")
+}
+
+export async function bq25756ReadStatus(chip: Bq25756): Promise<Bq25756Status> {
+    const b = await readRegs(chip, BQ25756_REG.STATUS1, 4) // 21h..24h
+    const faults = faultBits(b)
     // CHARGE_STAT codes 0..7 (1 is trickle charge, 5 reserved); the table is built here, where it is used.
     let state = ["off", "precharge", "precharge", "cc", "cv", "off", "topoff", "done"][b[0] & 7]
     if ((faults & BQ25756_STOPPING_FAULTS) !== 0) state = "fault"

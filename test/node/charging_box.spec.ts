@@ -7,7 +7,7 @@ import { ChargeHardware } from "../../sim/board/charge_hardware"
 import { ChargeController, chargerFor } from "../../src/core/charging/charge_controller"
 import { Rig } from "../../sim/board/rig"
 import { MemoryStore } from "../../sim/board/memory_store"
-import { laptopCharger65W } from "../../sim/plant/pd_source"
+import { FlakySource, MultiPortCharger, laptopCharger65W } from "../../sim/plant/pd_source"
 import { CarSupply } from "../../sim/plant/dc_source"
 import { plantParamsFor, referencePackFull } from "../../sim/plant/plant_params"
 import { referenceConfig } from "../../src/core/box_config"
@@ -116,6 +116,76 @@ export const chargingBoxSpec: Spec = (t: TestApi) => {
             s = await b.rig.advance(5000)
             assertEq(s.charging.phase, "charging", s.charging.reason)
             assertTrue(b.rig.eventsOf("charge").length >= 2, "stopped and resumed are both logged")
+        })
+
+        t.test("no brown-out on any source change: an output keeps running through every plug, drop-out and swap", async () => {
+            const b = box(0.5)
+            await b.rig.boot()
+            const OUT = 4 // the 12 V barrel, 6 ohm: about 2 A
+            b.world.plant.setLoad(OUT, { type: "resistive", ohms: 6 })
+            assertEq(b.rig.submit({ kind: "channel.enable", channel: OUT, on: true }).ok, true, "output on")
+            await b.rig.advance(2000)
+            const minOut_mV = b.rig.cfg.channels[OUT].minOut_mV
+            let lowest_mV = 1e9
+            let lowestBus_V = 1e9
+            // Each phase with a source must really charge from it (else nothing was changed under load).
+            const run = async (ms: number, what: string, charges = true) => {
+                let most_A = 0
+                for (let t = 0; t < ms; t += 250) {
+                    const s = await b.rig.advance(250)
+                    const o = b.world.plant.outputs[OUT]
+                    assertEq(s.channels[OUT].state, "on", `${what}: the output stays on (${s.channels[OUT].reason})`)
+                    if (o.meterVoltage_V * 1000 < lowest_mV) lowest_mV = o.meterVoltage_V * 1000
+                    if (b.world.plant.bus_V < lowestBus_V) lowestBus_V = b.world.plant.bus_V
+                    if (b.world.plant.chargerCurrent_A > most_A) most_A = b.world.plant.chargerCurrent_A
+                }
+                if (charges) assertTrue(most_A > 0.5, `${what}: charged from it (most ${most_A.toFixed(2)} A)`)
+            }
+            // Plug, a multi-port charger lowering and raising its offer, a source dropping out, USB to DC and back.
+            const t_s = b.rig.t_ms / 1000
+            b.hw.plugUsb(new MultiPortCharger(t_s + 15, t_s + 30))
+            await run(45000, "multi-port charger")
+            b.hw.plugUsb(new FlakySource(12, 3))
+            await run(40000, "flaky source")
+            b.hw.plugDc(new CarSupply("12 V car", 12, 0, 1e9))
+            await run(15000, "car added")
+            b.hw.plugUsb(undefined)
+            await run(15000, "USB unplugged, car left")
+            b.hw.plugUsb(laptopCharger65W())
+            await run(20000, "laptop charger added")
+            b.hw.plugDc(undefined)
+            b.hw.plugUsb(undefined)
+            await run(5000, "all unplugged", false)
+            // Both inputs at once would have thrown in the board (ChargeHardware.before).
+            assertTrue(lowest_mV >= minOut_mV, `the output never below its window: lowest ${Math.round(lowest_mV)} mV, window from ${minOut_mV} mV`)
+            assertTrue(lowestBus_V > 4 * 3.4, `the pack bus never sagged: lowest ${lowestBus_V.toFixed(2)} V`)
+        })
+
+        t.test("the charger's own faults: it stops by itself, the box says which and resumes when it clears", async () => {
+            const b = box(0.5)
+            await b.rig.boot()
+            b.hw.plugUsb(laptopCharger65W())
+            let s = await b.rig.advance(5000)
+            assertEq(s.charging.phase, "charging", s.charging.reason)
+            const chg = b.hw.charger
+            // Each fault the chip stops on: the snapshot's phase and reason, the faults list, no charge current.
+            const cases: [string, (on: boolean) => void][] = [
+                ["input over-voltage", on => chg.setInputOverVoltage(on)],
+                ["thermal shutdown", on => chg.setThermalShutdown(on)],
+                ["battery over-voltage", on => chg.setBatteryOverVoltage(on)],
+                ["too cold", on => chg.setTsCold(on)],
+            ]
+            for (const [words, set] of cases) {
+                set(true)
+                s = await b.rig.advance(3000)
+                assertEq(s.charging.phase, "fault", `${words}: ${s.charging.reason}`)
+                assertContains(s.charging.reason, words, "the fault named")
+                assertTrue(s.faults.some(f => f.indexOf(words) >= 0), `listed in the faults: ${s.faults.join("; ")}`)
+                assertTrue(b.world.plant.chargerCurrent_A < 0.05, `${words}: no charge current (${b.world.plant.chargerCurrent_A} A)`)
+                set(false)
+                s = await b.rig.advance(5000)
+                assertEq(s.charging.phase, "charging", `${words} cleared: ${s.charging.reason}`)
+            }
         })
 
         t.test("balancing through the AFE: planned at rest, the bleed mask in the snapshot and on the chip", async () => {

@@ -18,6 +18,8 @@ import {
     bq25756SetChargeCurrent_mA,
     bq25756SetChargeEnabled,
     bq25756SetInputLimits,
+    bq25756Faults,
+    bq25756FaultText,
 } from "../../src/drivers/bq25756"
 import { Spec, TestApi, assertEq, assertNear, assertTrue, catchAsync, errName, errMessage, assertContains } from "../harness/api"
 
@@ -301,6 +303,19 @@ export const bq25756Spec: Spec = (t: TestApi) => {
             assertEq(s.faults, 0, "all cleared")
             assertEq(s.state, "cc", "back to CC")
             assertEq(r.emu.regulation().enabled, true, "charging again")
+        })
+
+        t.test("faults alone (one read) and in words, several at once", async () => {
+            const r = await configured()
+            r.emu.setState("cc")
+            assertEq(await bq25756Faults(r.drv), 0, "none")
+            r.emu.setInputOverVoltage(true)
+            r.emu.setTsHot(true)
+            const f = await bq25756Faults(r.drv)
+            assertEq(f, BQ25756_FAULT.INPUT_OV | BQ25756_FAULT.TS_HOT, "input OV and TS hot")
+            assertEq(bq25756FaultText(f), "input over-voltage, its thermistor reads too hot", "in words, in bit order")
+            assertEq(bq25756FaultText(BQ25756_FAULT.THERMAL_SHUTDOWN | BQ25756_FAULT.BATTERY_OC), "thermal shutdown, battery over-current", "two more")
+            assertEq(bq25756FaultText(0), "", "none: empty")
         })
 
         t.test("status: no input is power-not-good and INPUT_UV, not a fault state", async () => {

@@ -3,7 +3,7 @@
 // enable, watchdog kick). Portable. The supervisor drives it through the ChargingPort interface: a box
 // without a charger simply has none (and its image carries none of this code).
 import { Chemistry, chemistryById } from "../battery/chemistry"
-import { Bq25756, Bq25756Adc, Bq25756Settings, bq25756Configure, bq25756KickWatchdog, bq25756ReadAdc } from "../../drivers/bq25756"
+import { BQ25756_STOPPING_FAULTS, Bq25756, Bq25756Adc, Bq25756Settings, bq25756Configure, bq25756FaultText, bq25756Faults, bq25756KickWatchdog, bq25756ReadAdc } from "../../drivers/bq25756"
 import { Ap33772s } from "../../drivers/ap33772s"
 import { Bus } from "../../drivers/bus"
 import type { ChargerConfig } from "../box_config"
@@ -182,6 +182,10 @@ export class ChargeController implements ChargingPort {
         await pdPoll(pd, now_ms, lim)
         const adc = await bq25756ReadAdc(this.chg)
         this.adc = adc
+        // The chip stops by itself on its own faults (input over-voltage, thermal shutdown, its thermistor, ...) and
+        // resumes when they clear: say which, so a charge that stopped is never a mystery.
+        const stopped = (await bq25756Faults(this.chg)) & BQ25756_STOPPING_FAULTS
+        if (stopped !== 0) this.problem = `the charger reports ${bq25756FaultText(stopped)}`
         let vin_mV = dcOpen_mV
         let iin_mA = 0
         if (was === "dc") {
