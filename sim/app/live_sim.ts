@@ -10,7 +10,7 @@ import { boardParamsFor } from "../board/board_params"
 import { LoadSpec, describeLoad } from "../plant/load"
 import { plantParamsFor, referencePackFull } from "../plant/plant_params"
 import { BoxConfig, simulatorConfig } from "../../src/core/box_config"
-import { CHANNEL_STATES } from "../../src/core/snapshot"
+import { CHANNEL_STATES, ChargingSnapshot } from "../../src/core/snapshot"
 import { validateLoad } from "../runner/scenario"
 import { ChargeHardware } from "../board/charge_hardware"
 
@@ -119,17 +119,8 @@ export interface FirmwareBatteryView {
     updated_ms: number
 }
 
-export interface FirmwareChargingView {
-    input: string
-    phase: string
-    reason: string
-    input_mV: number
-    input_mA: number
-    charge_mA: number
-    target_pm: number
-    ceiling_pm: number
-    fullIn_s: number
-    bled_mWh: number
+/** The firmware's ChargingSnapshot as the battery service carries it: the per-cell flags as a mask. */
+export type FirmwareChargingView = Omit<ChargingSnapshot, "balancing"> & {
     /** Bit k: cell group k is bleeding. */
     balancingMask: number
 }
