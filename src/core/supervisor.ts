@@ -382,7 +382,8 @@ function selfCheckProblem(sup: Supervisor, now_ms: number): string {
     const p = sup.protector
     for (let k = 0; k < p.faults.length; k++) {
         if (p.faults[k][FF.ACTIVE] !== 0) {
-            if (p.ids[k].indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(p.rows[k])
+            // A row starts with its id (and the pack's sensor rules have no output prefix).
+            if (p.rows[k].indexOf("sensor.") === 0) return "pack sensors: " + ruleWhat(p.rows[k])
         }
     }
     // The output-switch test: every switch held open long enough for the stuck-switch rule to judge it.

@@ -4,7 +4,7 @@
 import { FAULT_NONE, FAULT_RELEASED, FAULT_TRIPPED, FF, FLAG_ABOVE, FLAG_LATCHING, clearFaultLatch, evaluateFault, faultAction, faultFlags, faultRecord } from "../../src/core/protection/fault"
 import { FaultLog, faultLogAdd, faultLogRestore, KEY_BOOTS, KEY_LOG_HEAD, LOG_SLOTS, logSlotKey } from "../../src/core/protection/fault_log"
 import { AFE_SCD, AFE_TEMP_CHG, ChannelReading, ProtectionInputs, Protector, chargeAllowed, dischargeAllowed, faultActive, protectorActions, protectorClear, protectorEvaluate, protectorHolding } from "../../src/core/protection/protector"
-import { ACTION_CHARGE, ACTION_DISCHARGE, FaultTable, cellVoltageLimits, defaultPackProtection, packRules } from "../../src/core/protection/rules"
+import { ACTION_CHARGE, ACTION_DISCHARGE, FaultTable, cellVoltageLimits, defaultPackProtection, faultId, faultIndex, packRules } from "../../src/core/protection/rules"
 import { chemistryById } from "../../src/core/battery/chemistry"
 import { SettingsWriter, ShadowedStore } from "../../src/core/persist"
 import { MemoryStore } from "../../sim/board/memory_store"
@@ -94,16 +94,30 @@ export const protectionSpec: Spec = (t: TestApi) => {
             const lfp = cellVoltageLimits(chemistryById("LFP"))
             assertEq(nmc.overVoltage_mV + "/" + nmc.safetyOverVoltage_mV + "/" + nmc.underVoltage_mV + "/" + nmc.deepDischarge_mV, "4250/4300/2800/2500", "NMC")
             assertEq(lfp.overVoltage_mV + "/" + lfp.safetyOverVoltage_mV + "/" + lfp.underVoltage_mV + "/" + lfp.deepDischarge_mV, "3750/3850/2500/2000", "LFP")
-            const rules: FaultTable = { ids: [], rows: [], faults: [] }
+            const rules: FaultTable = { rows: [], faults: [] }
             packRules(rules, chemistryById("LFP"), defaultPackProtection())
-            const latching = rules.ids.filter((id, k) => (rules.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0).join(",")
-            assertEq(latching, "cell.ov.safety,cell.uv.deep", "latching pack rules")
-            for (let k = 0; k < rules.ids.length; k++) {
+            const latching: string[] = []
+            for (let k = 0; k < rules.rows.length; k++) if ((rules.faults[k][FF.FLAGS] & FLAG_LATCHING) !== 0) latching.push(faultId(rules, k))
+            assertEq(latching.join(","), "cell.ov.safety,cell.uv.deep", "latching pack rules")
+            for (let k = 0; k < rules.rows.length; k++) {
                 const r = rules.faults[k]
                 const above = (r[FF.FLAGS] & FLAG_ABOVE) !== 0
-                assertTrue(above ? r[FF.RELEASE] < r[FF.TRIP] : r[FF.RELEASE] > r[FF.TRIP], rules.ids[k] + ": release on the safe side of the trip")
-                assertTrue(r[FF.DEBOUNCE_ms] >= 0 && faultAction(r) !== 0, rules.ids[k] + ": has a safe action")
+                assertTrue(above ? r[FF.RELEASE] < r[FF.TRIP] : r[FF.RELEASE] > r[FF.TRIP], faultId(rules, k) + ": release on the safe side of the trip")
+                assertTrue(r[FF.DEBOUNCE_ms] >= 0 && faultAction(r) !== 0, faultId(rules, k) + ": has a safe action")
             }
+        })
+
+        t.test("fault ids: the row's id, an output's rules with their output in front; looked up by id", async () => {
+            const p = new Protector(chemistryById("NMC"), defaultPackProtection(), [{ minOut_mV: 4500, maxOut_mV: 5500 }, { minOut_mV: 10800, maxOut_mV: 13200 }], new FaultLog(new SettingsWriter(new MemoryStore(), 60000, 100)), () => {})
+            const ids: string[] = []
+            for (let k = 0; k < p.rows.length; k++) ids.push(faultId(p, k))
+            assertEq(ids.slice(0, 2).join(","), "cell.ov,cell.ov.safety", "pack rules first")
+            assertTrue(ids.indexOf("sensor.afe.stale") >= 0, "sensor rules")
+            assertEq(ids.filter(id => id.indexOf("ch1.") === 0).join(","), "ch1.stage.hot,ch1.ov,ch1.switch.stuck", "each output's own copies")
+            for (let k = 0; k < ids.length; k++) assertEq(ids.indexOf(ids[k]), k, "unique: " + ids[k])
+            for (let k = 0; k < ids.length; k++) assertEq(faultIndex(p, ids[k]), k, "found again: " + ids[k])
+            assertEq(faultIndex(p, "ch2.ov"), -1, "no third output")
+            assertEq(faultIndex(p, "nonsense"), -1, "unknown")
         })
 
         t.test("log: entries survive a restart in order, the ring keeps the newest, boots are counted", async () => {

@@ -5,7 +5,7 @@
 import { Chemistry } from "../battery/chemistry"
 import { FaultLog, faultLogAdd } from "./fault_log"
 import { FAULT_RELEASED, FAULT_TRIPPED, FF, clearFaultLatch, evaluateFault, faultAction, faultQuantity, relatchFault, FLAG_LATCHING } from "./fault"
-import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultTable, PackProtectionConfig, channelRules, packRules, ruleWhat, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP } from "./rules"
+import { ACTION_ALL, ACTION_CHANNEL, ACTION_CHARGE, ACTION_DISCHARGE, CELL_MAX_PLAUSIBLE_mV, CELL_MIN_PLAUSIBLE_mV, FaultTable, PackProtectionConfig, channelRules, packRules, ruleWhat, rulesFrom, Q_NONE, Q_STAGE_TEMP, Q_OFF_CURRENT, Q_OUT_VOLTAGE, Q_AFE_AGE, Q_STUCK, Q_CELL_MIN_RAW, Q_CELL_MAX_RAW, Q_TEMP_SANITY, Q_CELL_MAX, Q_CELL_MIN, Q_DISCHARGE, Q_CHARGE, Q_CELL_TEMP, Q_BOARD_TEMP, Q_KIRCHHOFF, Q_AFE_TRIP, faultId, faultIndex } from "./rules"
 
 /** Pessimistic efficiency of a regulated output stage (the plant's are 0.90-0.95). */
 export const STAGE_EFF_MIN = 0.85
@@ -100,8 +100,7 @@ function sensorRules(t: FaultTable): void {
 
 /** The fault table and its state; the module functions below judge it (a method would cost prototype space). */
 export class Protector implements FaultTable {
-    /** Fault k: its id, its catalogue row and its record (fault.ts). */
-    readonly ids: string[] = []
+    /** Fault k: its catalogue row and its record (fault.ts); its id is faultId(). */
     readonly rows: string[] = []
     readonly faults: number[][] = []
     /** Where trips, releases and clears are logged, and how the supervisor hears of them. */
@@ -123,7 +122,7 @@ export class Protector implements FaultTable {
     latchedIds(): string[] {
         const out: string[] = []
         const faults = this.faults
-        for (let k = 0; k < faults.length; k++) if (faults[k][FF.LATCHED] !== 0) out.push(this.ids[k])
+        for (let k = 0; k < faults.length; k++) if (faults[k][FF.LATCHED] !== 0) out.push(faultId(this, k))
         return out
     }
 }
@@ -195,7 +194,7 @@ export function protectorHolding(p: Protector, i: number): number {
 
 /** Fault k for a person: "id: what is wrong", and that it is latched. */
 export function faultSentence(p: Protector, k: number): string {
-    return `${p.ids[k]}: ${ruleWhat(p.rows[k])}${p.faults[k][FF.LATCHED] !== 0 ? " (latched)" : ""}`
+    return `${faultId(p, k)}: ${ruleWhat(p.rows[k])}${p.faults[k][FF.LATCHED] !== 0 ? " (latched)" : ""}`
 }
 
 /** A person clears latched faults (all, or one id). Returns "" or why nothing was cleared. */
@@ -203,17 +202,16 @@ export function protectorClear(p: Protector, id: string, now_ms: number): string
     let cleared = 0
     const refusals: string[] = []
     const faults = p.faults
-    const ids = p.ids
     for (let k = 0; k < faults.length; k++) {
         const f = faults[k]
-        if (id !== "") if (ids[k] !== id) continue
         if (f[FF.ACTIVE] === 0) continue
         if (f[FF.LATCHED] === 0) continue
+        if (id !== "") if (faultId(p, k) !== id) continue
         const why = clearFaultLatch(f, now_ms)
         if (why === "") {
             cleared++
             record(p, k, "clear", NaN, now_ms)
-        } else refusals.push(`${ids[k]}: ${why}`)
+        } else refusals.push(`${faultId(p, k)}: ${why}`)
     }
     if (cleared > 0) return ""
     if (refusals.length > 0) return refusals.join("; ")
@@ -225,7 +223,7 @@ export function protectorClear(p: Protector, id: string, now_ms: number): string
 export function restoreLatched(p: Protector, ids: string[]): string[] {
     const unknown: string[] = []
     for (const id of ids) {
-        const k = p.ids.indexOf(id)
+        const k = faultIndex(p, id)
         if (k >= 0) {
             const f = p.faults[k]
             if ((f[FF.FLAGS] & FLAG_LATCHING) !== 0) {
@@ -248,7 +246,7 @@ export function describeFaults(p: Protector): string[] {
 
 /** Fault `id` is active (false for an unknown id). A free function: only tests ask, and an image carries every method. */
 export function faultActive(p: Protector, id: string): boolean {
-    const k = p.ids.indexOf(id)
+    const k = faultIndex(p, id)
     if (k < 0) return false
     return p.faults[k][FF.ACTIVE] !== 0
 }
@@ -271,7 +269,11 @@ function valueFor(p: Protector, k: number, inp: ProtectionInputs, cellMax: numbe
         return NaN
     }
     if (q === Q_AFE_AGE) return inp.afeAge_ms / inp.afePeriod_ms
-    if (q === Q_AFE_TRIP) return (inp.afeTrips >> AFE_IDS.indexOf(p.ids[k])) & 1
+    if (q === Q_AFE_TRIP) {
+        // Its id is built only while the AFE reports a trip (no string per rule per tick otherwise).
+        if (inp.afeTrips === 0) return 0
+        return (inp.afeTrips >> AFE_IDS.indexOf(faultId(p, k))) & 1
+    }
     if (inp.afeAge_ms >= AFE_STALE_PERIODS * inp.afePeriod_ms) return NaN
     if (inp.cell_mV.length === 0) return NaN
     if (q === Q_STUCK) {
@@ -313,7 +315,7 @@ function valueFor(p: Protector, k: number, inp: ProtectionInputs, cellMax: numbe
 /** Log fault k's `event` (trip, release or clear) with the value `v` at that moment, and tell the supervisor. */
 function record(p: Protector, k: number, event: string, v: number, now_ms: number): void {
     const f = p.faults[k]
-    const id = p.ids[k]
+    const id = faultId(p, k)
     // Not measured (NaN) is logged as 0.
     let value = 0
     if (v === v) value = v

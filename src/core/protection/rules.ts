@@ -3,7 +3,7 @@
 // with a growing back-off, and the safe state it commands. docs/fault-catalogue.md is the readable form;
 // the spec checks the two agree on the fault ids. Portable; values in mV, mA, °C and ms.
 import { Chemistry } from "../battery/chemistry"
-import { faultFlags, faultRecord } from "./fault"
+import { FF, faultFlags, faultRecord } from "./fault"
 
 /** What a fault does while active. */
 export const ACTION_NONE = 0
@@ -16,13 +16,28 @@ export const ACTION_DISCHARGE = 4
 export const ACTION_ALL = ACTION_CHARGE | ACTION_DISCHARGE
 
 /**
- * The faults a protector judges: for fault k, its id ("cell.ov", "ch2.ov"), its catalogue row (an image
- * constant, shared by every output's copy: no heap) and its record (fault.ts).
+ * The faults a protector judges: for fault k, its catalogue row (an image constant, shared by every output's
+ * copy: no heap) and its record (fault.ts). Its id ("cell.ov", "ch2.ov") is faultId(): built when asked, as
+ * 42 ids kept as strings cost about 2.5 KB of the heap.
  */
 export interface FaultTable {
-    ids: string[]
     rows: string[]
     faults: number[][]
+}
+
+/** Fault k's id: its row's first field, with its output in front for an output's rule ("ch2.ov"). */
+export function faultId(t: FaultTable, k: number): string {
+    const row = t.rows[k]
+    const id = row.slice(0, row.indexOf("|"))
+    const ch = t.faults[k][FF.CHANNEL]
+    if (ch < 0) return id
+    return `ch${ch}.${id}`
+}
+
+/** The index of the fault with this id, -1 for none. */
+export function faultIndex(t: FaultTable, id: string): number {
+    for (let k = 0; k < t.rows.length; k++) if (faultId(t, k) === id) return k
+    return -1
 }
 
 export interface PackProtectionConfig {
@@ -132,7 +147,6 @@ export function rulesFrom(t: FaultTable, rows: string[], limits: number[], outpu
         const flags = faultFlags(f[2] === "1", f[7] === "1", +f[6], +f[9])
         for (let c = 0; c < copies; c++) {
             const k = 2 * (c * rows.length + i)
-            t.ids.push(perOutput ? `ch${c}.${f[0]}` : f[0])
             t.rows.push(rows[i])
             t.faults.push(faultRecord(flags, limits[k], limits[k + 1], +f[4], +f[5], perOutput ? c : -1))
         }
