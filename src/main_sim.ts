@@ -8,7 +8,7 @@ import { simulatorConfig } from "./core/box_config"
 import { startBox } from "./shell/box_app"
 import { DsSettingsStore } from "./shell/settings_store"
 import { HEARTBEAT_BIT, INSEL_DC_BIT, INSEL_USB_BIT, SimLink } from "./shell/sim_link"
-import { chargerFor } from "./core/charging/charge_controller"
+import { ChargeController, chargerFor } from "./core/charging/charge_controller"
 
 const cfg = simulatorConfig()
 const link = new SimLink()
@@ -16,6 +16,7 @@ const link = new SimLink()
 while (!link.role.isBound) await ds.sleep(50)
 const enables = cfg.channels.map((c, i) => link.pin(i))
 // The charger's input selects and DC sense also cross the link (the board's pins and ADC are in Node).
-const charging = chargerFor(cfg.charger, link, link.pin(INSEL_USB_BIT), link.pin(INSEL_DC_BIT), () => link.dcSense_mV)
+let charging: ChargeController = undefined
+if (cfg.charger) charging = chargerFor(cfg.charger, link, link.pin(INSEL_USB_BIT), link.pin(INSEL_DC_BIT), () => link.dcSense_mV)
 await startBox(cfg, { bus: link, enables, heartbeat: link.pin(HEARTBEAT_BIT), charging }, new DsSettingsStore())
 console.log("Power Coop firmware running in the simulator: " + cfg.channels.length + " channel(s)")
