@@ -23,6 +23,9 @@ const SLOW_REGS = [CoopChannelReg.StateReason, CoopChannelReg.Label, CoopChannel
 /** No word from the VM for this long: the MCU is gone, its pins float low (the board's pull-downs). */
 const LINK_TIMEOUT_MS = 5000
 const LIVE_WATCHDOG_S = 20
+/** The same stretch for the PD source's PPS timeout (12 s; the firmware asks again every 5 s of its own time,
+ * but one tick that verifies the AFE takes up to 13.5 s over the link). */
+const LIVE_PPS_TIMEOUT_S = 30
 const HEARTBEAT_BIT = 0x80
 /** The charger's input selects (src/shell/sim_link.ts). */
 const INSEL_USB_BIT = 0x100
@@ -179,7 +182,10 @@ export class LiveSim {
         bp.watchdogTimeout_s = LIVE_WATCHDOG_S
         this.world = new World(plantParamsFor(cfg, pack, 25), bp)
         this.plant = this.world.plant
-        if (cfg.charger) this.charging = new ChargeHardware(this.world, cfg.charger)
+        if (cfg.charger) {
+            this.charging = new ChargeHardware(this.world, cfg.charger)
+            this.charging.usb.ppsTimeout_s = LIVE_PPS_TIMEOUT_S
+        }
         this.link = new SimLinkServer(this.world, levels => this.onPins(levels))
         bus.addServiceProvider(new JDServerServiceProvider("powercoop-plant", [this.link]))
         for (const c of cfg.channels)

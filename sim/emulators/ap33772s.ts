@@ -55,6 +55,8 @@ export class Ap33772sEmulator implements I2cDevice {
     vbus_V = 0
     ibus_A = 0
     temp_C = 30
+    /** The source's PPS / AVS timeout (the live simulator stretches it with the sim link's slow ticks). */
+    ppsTimeout_s = PPS_TIMEOUT_s
     /** Counters for the tests and the benchmark. */
     hardResets = 0
     requests = 0
@@ -145,7 +147,7 @@ export class Ap33772sEmulator implements I2cDevice {
             else this.contract_mA = Math.min(this.contract_mA, o.max_mA)
         }
         this.sinceRequest_s += dt_s
-        if ((this.kind === "pps" || this.kind === "avs") && this.sinceRequest_s > PPS_TIMEOUT_s) {
+        if ((this.kind === "pps" || this.kind === "avs") && this.sinceRequest_s > this.ppsTimeout_s) {
             this.hardReset()
             return
         }
