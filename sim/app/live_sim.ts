@@ -505,6 +505,7 @@ export class LiveSim {
     private inputsView(): any {
         const c = this.charging
         const u = c.usb
+        const r = c.charger.regulation()
         return {
             usb: c.usbName,
             dc: c.dcName,
@@ -512,10 +513,7 @@ export class LiveSim {
             vin_V: Math.round(c.path.vin_V * 100) / 100,
             iin_A: Math.round(c.path.iin_A * 1000) / 1000,
             pd: { kind: u.position ? u.kind : "", contract_mV: u.contract_mV, contract_mA: u.contract_mA, requests: u.requests },
-            charger: (() => {
-                const r = c.charger.regulation()
-                return { enabled: r.enabled, chargeVoltage_mV: Math.round(r.chargeVoltage_V * 1000), chargeCurrent_mA: Math.round(r.chargeCurrent_A * 1000), inputCurrent_mA: Math.round(r.inputCurrent_A * 1000) }
-            })(),
+            charger: { enabled: r.enabled, chargeVoltage_mV: Math.round(r.chargeVoltage_V * 1000), chargeCurrent_mA: Math.round(r.chargeCurrent_A * 1000), inputCurrent_mA: Math.round(r.inputCurrent_A * 1000) },
         }
     }
 
